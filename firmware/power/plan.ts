@@ -1,0 +1,68 @@
+// The power plan: the firmware choices that earn the battery life, and what safe mode switches off.
+// Each figure's cost in the energy model (sim/energy/model.ts, MDBT42Q) is in docs/power.md.
+
+export interface PowerPlan {
+  /** Advertising interval while nothing happened recently (ms). 1022.5 ms is one of Apple's
+   *  recommended intervals (found by iOS background scans); ~6.2 uA at 0 dBm. */
+  slowAdvertisingMs: number;
+  /** Faster advertising after a dose so the app picks the new record up quickly (ms), 0 = none. */
+  fastAdvertisingMs: number;
+  /** How long fast advertising lasts after a dose (s). */
+  fastAdvertisingSeconds: number;
+  /** TX power (dBm). 0 dBm reaches across a room; +4 dBm would cost ~40% more per advertising event. */
+  txPowerDbm: number;
+  /** Connection interval requested for a sync (ms): fast enough to move ~20 records in well under a
+   *  second of connection events, and the cap disconnects when the sync is done. */
+  syncConnectionIntervalMs: number;
+  /** Temperature sampling period (s); each sample wakes the CPU for a few ms. */
+  temperaturePeriodSeconds: number;
+  /** Health check period (s): the only other timer; it kicks the watchdog when the main logic progressed. */
+  healthCheckSeconds: number;
+  /** Blink codes on the LED after a dose / on request. */
+  blinkCodes: boolean;
+  /** Buzzer (cap-left-off alert). */
+  buzzer: boolean;
+  /** Puck.js only: magnetometer sample rate (Hz) standing in for the hall switch. 0.63 Hz is the lowest
+   *  rate at the 8 uA floor of Puck.magOn that still times a cap-off to ~1.6 s. */
+  magnetometerHz: number;
+}
+
+export const NORMAL_PLAN: PowerPlan = {
+  slowAdvertisingMs: 1022.5,
+  fastAdvertisingMs: 211.25,
+  fastAdvertisingSeconds: 30,
+  txPowerDbm: 0,
+  syncConnectionIntervalMs: 30,
+  temperaturePeriodSeconds: 600,
+  healthCheckSeconds: 120,
+  blinkCodes: true,
+  buzzer: true,
+  magnetometerHz: 0.63,
+};
+
+/** Safe mode keeps what records and serves doses (detection, the log, BLE with slow advertising) and
+ *  switches off everything optional. */
+export const SAFE_PLAN: PowerPlan = {
+  slowAdvertisingMs: 1022.5,
+  fastAdvertisingMs: 0,
+  fastAdvertisingSeconds: 0,
+  txPowerDbm: 0,
+  syncConnectionIntervalMs: 30,
+  temperaturePeriodSeconds: 3600,
+  healthCheckSeconds: 120,
+  blinkCodes: false,
+  buzzer: false,
+  magnetometerHz: 0.63,
+};
+
+export function planFor(safeMode: boolean): PowerPlan {
+  return safeMode ? SAFE_PLAN : NORMAL_PLAN;
+}
+
+/** Watchdog timeout (s) for E.enableWatchdog(timeout, false). Longer than a health-check period plus the
+ *  longest blocking job (a page erase is <0.1 s, a full sync a few s), short enough that a hung cap
+ *  resumes recording within minutes. */
+export const WATCHDOG_TIMEOUT_SECONDS = 300;
+/** The health check stops kicking when the main logic's heartbeat has not moved for this long (s). The
+ *  main logic bumps it on every event it handles and on its temperature tick, so 2 x the tick plus margin. */
+export const HEARTBEAT_MAX_SILENCE_SECONDS = 1500;

@@ -1,0 +1,14 @@
+// The simulator's activity trace, exactly as fixed in docs/architecture.md ("Simulator surface").
+// Declared here structurally so the energy model does not depend on the rest of sim/ being finished;
+// sim/'s own declaration must stay assignable to this one.
+export type Activity =
+  | { kind: "cpu"; seconds: number }
+  | { kind: "flashWrite"; words: number }
+  | { kind: "flashErase"; pages: number }
+  | { kind: "pin"; pin: string; on: boolean }
+  | { kind: "mag"; hz: number }
+  | { kind: "advertising"; intervalMs: number; txPowerDbm: number }
+  | { kind: "connection"; intervalMs: number }
+  | { kind: "radioPackets"; count: number };
+
+export type ActivityListener = (t: number, a: Activity) => void;
