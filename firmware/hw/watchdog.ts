@@ -1,0 +1,86 @@
+// The thin adapter between the resilience policy (firmware/power/) and Espruino 2v29:
+//  - E.enableWatchdog(timeout, isAuto) / E.kickWatchdog()  (src/jswrap_espruino.c; on nRF52 the WDT keeps
+//    running while the CPU sleeps and cannot be stopped once started, targets/nrf5x/jshardware.c)
+//  - process.on('uncaughtException', fn)                   (src/jswrap_process.c, called from
+//    jsiCheckErrors in src/jsinteractive.c: the exception is cleared when a handler exists)
+//  - E.getErrorFlags() (get-and-clear)                       (src/jswrap_espruino.c)
+//  - the reset reason: 2v29 has no JS API for it; nRF52 POWER.RESETREAS is at 0x40000400 (read with
+//    peek32, cleared by writing the read bits back, as the register is cumulative until cleared)
+//  - require("Storage") for the 64-byte crash history file.
+import type { HistoryStore } from "../power/resilience";
+import { RESET_UNKNOWN, resetReasonFromRegister } from "../power/resilience";
+
+interface EspruinoWatchdogApi {
+  enableWatchdog(timeout: number, isAuto: boolean): void;
+  kickWatchdog(): void;
+  getErrorFlags?: () => string[];
+  toUint8Array(s: string): Uint8Array;
+}
+interface EspruinoProcess {
+  env: { BOARD?: string };
+  on(event: string, handler: (e: unknown) => void): void;
+}
+interface EspruinoStorage {
+  read(name: string): string | undefined;
+  write(name: string, data: Uint8Array | string, offset?: number, size?: number): boolean;
+}
+declare const E: EspruinoWatchdogApi;
+declare const process: EspruinoProcess;
+declare function require(name: "Storage"): EspruinoStorage;
+declare function peek32(addr: number): number;
+declare function poke32(addr: number, value: number): void;
+
+const RESETREAS = 0x40000400;
+
+/** Starts the watchdog in manual mode: only kickWatchdog() (from the health check) keeps the cap alive. */
+export function startWatchdog(timeoutSeconds: number): void {
+  E.enableWatchdog(timeoutSeconds, false);
+}
+
+export function kickWatchdog(): void {
+  E.kickWatchdog();
+}
+
+/** Installs the single uncaught-exception handler. Espruino then stops printing and clears the exception. */
+export function onUncaughtException(handler: (e: unknown) => void): void {
+  process.on("uncaughtException", handler);
+}
+
+/** E.getErrorFlags() (reads and clears); [] where the build lacks it. */
+export function takeErrorFlags(): string[] {
+  const f = E.getErrorFlags ? E.getErrorFlags() : undefined;
+  return f ? f : [];
+}
+
+/** The reason for this reset (firmware/power/resilience.ts codes), read once at boot and cleared so the
+ *  next boot sees only its own cause. RESET_UNKNOWN off the nRF52 (host build, simulator). */
+export function readResetReason(): number {
+  const board = process.env.BOARD;
+  // typeof is safe on an undefined global (the simulator may not provide peek32)
+  if ((board !== "MDBT42Q" && board !== "PUCKJS") || typeof peek32 !== "function" || typeof poke32 !== "function") {
+    return RESET_UNKNOWN;
+  }
+  const reg = peek32(RESETREAS) >>> 0;
+  if (reg) poke32(RESETREAS, reg);
+  return resetReasonFromRegister(reg);
+}
+
+/** The crash history as a 64-byte Storage file. Bytes are appended in place (Storage.write with an
+ *  offset into the file created at full size), so a boot costs one byte of flash; the file is rewritten
+ *  only when its 58 entries are used up. */
+export function storageHistoryStore(name: string): HistoryStore {
+  return {
+    read(): Uint8Array | null {
+      const s = require("Storage").read(name);
+      return s === undefined ? null : E.toUint8Array(s);
+    },
+    writeByte(offset: number, value: number): void {
+      const b = new Uint8Array(1);
+      b[0] = value;
+      require("Storage").write(name, b, offset);
+    },
+    rewrite(image: Uint8Array): void {
+      require("Storage").write(name, image, 0, image.length);
+    },
+  };
+}

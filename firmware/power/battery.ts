@@ -1,0 +1,93 @@
+// CR2032 battery: voltage under load to a state of charge, the battery-low flag, and the voltage floors for
+// flash operations. Pure: the caller passes NRF.getBattery() (volts, read while the CPU runs).
+// The reasoning behind every threshold is in docs/power.md "Battery".
+
+/** (volts, percent) points, ascending in volts. The shape follows the CR2032 continuous-discharge curve
+ *  (Energizer CR2032 datasheet: ~3.0 V fresh, a long plateau near 2.9 V, a knee, 2.0 V at the end of the
+ *  rated 235 mAh on 15 kOhm), lowered ~0.05-0.2 V for the cell's internal resistance under the few mA the
+ *  CPU draws while NRF.getBattery() samples VDD. On the plateau the estimate is coarse (+-20 %). */
+const SOC_CURVE: number[] = [
+  2.2, 0,
+  2.5, 5,
+  2.7, 15,
+  2.8, 30,
+  2.85, 45,
+  2.9, 70,
+  2.95, 90,
+  3.0, 100,
+];
+
+/** Percent 0..100 (integer) for a loaded-cell voltage; 0xFF when the voltage is unknown (NaN). */
+export function batteryPercent(volts: number): number {
+  if (!(volts === volts)) return 0xff; // NaN: no battery reading (host build)
+  if (volts <= SOC_CURVE[0]) return 0;
+  const n = SOC_CURVE.length;
+  if (volts >= SOC_CURVE[n - 2]) return 100;
+  for (let i = 2; i < n; i += 2) {
+    const v1 = SOC_CURVE[i];
+    if (volts <= v1) {
+      const v0 = SOC_CURVE[i - 2];
+      const p0 = SOC_CURVE[i - 1];
+      const p1 = SOC_CURVE[i + 1];
+      return Math.round(p0 + ((volts - v0) * (p1 - p0)) / (v1 - v0));
+    }
+  }
+  return 100;
+}
+
+/** Battery low is set after LOW_SAMPLES consecutive readings at or below LOW_SET_VOLTS: past the knee of
+ *  the curve, ~5 % (~11 mAh, weeks at the cap's ~12 uA) remain. */
+export const LOW_SET_VOLTS = 2.5;
+/** ...and cleared only at or above LOW_CLEAR_VOLTS: 150 mV of hysteresis, more than the recovery of a
+ *  coin cell after a radio pulse or a cold spell, so the flag does not flap. */
+export const LOW_CLEAR_VOLTS = 2.65;
+export const LOW_SAMPLES = 3;
+/** No page erase is started below this (loaded) voltage: 1.7 V (nRF52832 minimum VDD and brown-out
+ *  region) + ~0.35 V sag of an end-of-life CR2032 (~50 Ohm) under ~7 mA for the 85 ms erase
+ *  + 0.05 V ADC tolerance + 0.1 V margin. Below it an erase could brown out half-way, and the reboot
+ *  would retry it: a reset loop that drains the last of the cell. */
+export const MIN_ERASE_VOLTS = 2.2;
+/** Word writes (67.5 us) are carried by the decoupling capacitor; allowed down to here so doses keep
+ *  being recorded into already-erased space after erases stop. */
+export const MIN_WRITE_VOLTS = 2.0;
+
+/** True when a page erase may start. Unknown voltage (NaN: host build without a battery) allows it. */
+export function eraseAllowed(volts: number): boolean {
+  return !(volts === volts) || volts >= MIN_ERASE_VOLTS;
+}
+export function writeAllowed(volts: number): boolean {
+  return !(volts === volts) || volts >= MIN_WRITE_VOLTS;
+}
+
+/** The status the monitor keeps; one object, updated in place (no allocation per reading). */
+export interface BatteryStatus {
+  millivolts: number; // 0 when unknown
+  percent: number;    // 0..100, 0xFF unknown
+  low: boolean;
+  /** True on the reading that set the flag: log one BATTERY_LOW record (a = mV, b = percent). */
+  becameLow: boolean;
+  eraseAllowed: boolean;
+}
+
+export class BatteryMonitor {
+  readonly status: BatteryStatus = { millivolts: 0, percent: 0xff, low: false, becameLow: false, eraseAllowed: true };
+  private below = 0;
+
+  update(volts: number): BatteryStatus {
+    const s = this.status;
+    s.becameLow = false;
+    if (!(volts === volts)) { s.eraseAllowed = true; return s; }
+    s.millivolts = Math.round(volts * 1000);
+    s.percent = batteryPercent(volts);
+    s.eraseAllowed = volts >= MIN_ERASE_VOLTS;
+    if (s.low) {
+      if (volts >= LOW_CLEAR_VOLTS) { s.low = false; this.below = 0; }
+    } else if (volts <= LOW_SET_VOLTS) {
+      this.below++;
+      if (this.below >= LOW_SAMPLES) { s.low = true; s.becameLow = true; }
+    } else {
+      this.below = 0;
+    }
+    return s;
+  }
+}

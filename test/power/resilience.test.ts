@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import {
+  CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_MAGIC,
+  HISTORY_SIZE, RESET_LOCKUP, RESET_PIN, RESET_POWER_ON, RESET_SOFTWARE, RESET_UNKNOWN, RESET_WAKE, RESET_WATCHDOG,
+  Resilience, SAFE_EXIT_SECONDS, STABLE_SECONDS, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore,
+} from "../../firmware/power/resilience.js";
+
+/** A Storage file on NOR flash: writes may only clear bits; counts programming and rewrites. */
+class FlashFile implements HistoryStore {
+  img: Uint8Array | null = null;
+  byteWrites = 0;
+  rewrites = 0;
+  read(): Uint8Array | null {
+    return this.img ? this.img.slice() : null;
+  }
+  writeByte(offset: number, value: number): void {
+    if (!this.img) throw new Error("no file");
+    if ((this.img[offset] & value) !== value) throw new Error(`bit set at ${offset}`);
+    this.img[offset] &= value;
+    this.byteWrites++;
+  }
+  rewrite(image: Uint8Array): void {
+    expect(image.length).toBe(HISTORY_SIZE);
+    this.img = image.slice();
+    this.rewrites++;
+  }
+}
+
+function bootOnce(f: FlashFile, reason: number) {
+  return new Resilience(f).boot(reason);
+}
+
+describe("reset reason from POWER.RESETREAS", () => {
+  it.each([
+    [0, RESET_POWER_ON], [0x1, RESET_PIN], [0x2, RESET_WATCHDOG], [0x4, RESET_SOFTWARE], [0x8, RESET_LOCKUP],
+    [0x10000, RESET_WAKE], [0x100000, RESET_WAKE], [0x3, RESET_WATCHDOG], [0xc, RESET_LOCKUP], [0x5, RESET_SOFTWARE],
+  ])("0x%s -> %d", (reg, code) => {
+    expect(resetReasonFromRegister(reg)).toBe(code);
+  });
+});
+
+describe("history file", () => {
+  it("is created on first boot with a header and one boot entry", () => {
+    const f = new FlashFile();
+    const b = bootOnce(f, RESET_POWER_ON);
+    expect(b).toEqual({ resetReason: 0, bootCount: 1, crashes: 0, safeMode: false });
+    expect(Array.from(f.img!.subarray(0, 8))).toEqual([HISTORY_MAGIC, 1, 0, 0, 0, 0, ENTRY_BOOT | 0, 0xff]);
+    expect(f.rewrites).toBe(1);
+  });
+  it("replaces a foreign or truncated file", () => {
+    for (const img of [new Uint8Array(64).fill(0), new Uint8Array(10).fill(0xff)]) {
+      const f = new FlashFile();
+      f.img = img;
+      expect(parseHistory(f.read())).toBeNull();
+      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(1);
+      expect(parseHistory(f.read())!.bootCount).toBe(1);
+    }
+  });
+  it("counts boots past a rewrite and wraps the u16 boot counter", () => {
+    const f = new FlashFile();
+    for (let i = 1; i <= 200; i++) expect(bootOnce(f, RESET_PIN).bootCount).toBe(i);
+    // 58 entries per file: rewrites at boots 59, 117, 175 (+1 creation)
+    expect(f.rewrites).toBe(4);
+    expect(f.byteWrites).toBe(200);
+    const st = parseHistory(f.read())!;
+    f.rewrite(historyImage({ ...st, bootCount: 0xffff, next: 6 }));
+    expect(bootOnce(f, RESET_PIN).bootCount).toBe(0);
+  });
+});
+
+describe("crash counting and safe mode", () => {
+  it.each([
+    // resets in order -> safe mode at the last boot?
+    [[RESET_WATCHDOG, RESET_WATCHDOG], false],
+    [[RESET_WATCHDOG, RESET_LOCKUP, RESET_SOFTWARE], true],
+    [[RESET_WATCHDOG, RESET_PIN, RESET_WATCHDOG, RESET_POWER_ON, RESET_WATCHDOG], true], // normal boots do not reset the count
+    [[RESET_POWER_ON, RESET_PIN, RESET_WAKE, RESET_UNKNOWN], false],
+  ])("boots %j -> safe %s", (resets, safe) => {
+    const f = new FlashFile();
+    let last = { safeMode: false, crashes: 0 };
+    for (const r of resets) last = bootOnce(f, r);
+    expect(last.safeMode).toBe(safe);
+  });
+
+  it("a stable run between crashes resets the count; a short run does not", () => {
+    const f = new FlashFile();
+    let r = new Resilience(f);
+    r.boot(RESET_WATCHDOG);
+    r.tick(STABLE_SECONDS - 1);
+    r = new Resilience(f);
+    expect(r.boot(RESET_WATCHDOG).crashes).toBe(2);
+    r.tick(STABLE_SECONDS); // stable: marker written
+    expect(f.img![8]).toBe(ENTRY_STABLE);
+    r = new Resilience(f);
+    const b = r.boot(RESET_WATCHDOG);
+    expect(b.crashes).toBe(1);
+    expect(b.safeMode).toBe(false);
+  });
+
+  it("no stable marker is written when there is nothing to forget", () => {
+    const f = new FlashFile();
+    const r = new Resilience(f);
+    r.boot(RESET_POWER_ON);
+    const before = f.byteWrites;
+    r.tick(STABLE_SECONDS * 10);
+    expect(f.byteWrites).toBe(before);
+  });
+
+  it("uncaught exceptions count too, tip into safe mode live, and are capped per run", () => {
+    const f = new FlashFile();
+    const r = new Resilience(f);
+    r.boot(RESET_POWER_ON);
+    const tipped: boolean[] = [];
+    for (let i = 0; i < 10; i++) tipped.push(r.onCrash(100 + i));
+    expect(tipped.indexOf(true)).toBe(CRASH_LIMIT - 1);
+    expect(tipped.filter((x) => x).length).toBe(1);
+    expect(r.safeMode).toBe(true);
+    expect(f.byteWrites).toBe(1 + CRASH_LIMIT); // boot + 3 crash entries, not 10
+    expect(Array.from(f.img!.subarray(6, 10))).toEqual([ENTRY_BOOT, ENTRY_CRASH, ENTRY_CRASH, ENTRY_CRASH]);
+    // the next boot (normal power-on) is still in safe mode
+    expect(bootOnce(f, RESET_POWER_ON).safeMode).toBe(true);
+  });
+
+  it("a crash loop ends in safe mode; safe mode ends after a quiet period and survives reboots until then", () => {
+    const f = new FlashFile();
+    for (let i = 0; i < CRASH_LIMIT; i++) bootOnce(f, RESET_WATCHDOG);
+    let r = new Resilience(f);
+    let b = r.boot(RESET_PIN);
+    expect(b.safeMode).toBe(true);
+    expect(b.crashes).toBe(CRASH_LIMIT);
+    expect(r.tick(STABLE_SECONDS)).toBe(false); // the normal stable period does not end safe mode
+    expect(r.tick(SAFE_EXIT_SECONDS - 1)).toBe(false);
+    expect(r.tick(SAFE_EXIT_SECONDS)).toBe(true);
+    expect(r.safeMode).toBe(false);
+    expect(f.img!.includes(ENTRY_SAFE_EXIT)).toBe(true);
+    r = new Resilience(f);
+    b = r.boot(RESET_POWER_ON);
+    expect(b).toMatchObject({ safeMode: false, crashes: 0 });
+  });
+
+  it("the quiet period restarts at a crash in safe mode", () => {
+    const f = new FlashFile();
+    for (let i = 0; i < CRASH_LIMIT; i++) bootOnce(f, RESET_WATCHDOG);
+    const r = new Resilience(f);
+    r.boot(RESET_WATCHDOG);
+    r.onCrash(1000);
+    expect(r.tick(SAFE_EXIT_SECONDS)).toBe(false);
+    expect(r.tick(SAFE_EXIT_SECONDS + 1000)).toBe(true);
+  });
+
+  it("a deliberate reboot is not counted as a crash", () => {
+    const f = new FlashFile();
+    let r = new Resilience(f);
+    r.boot(RESET_WATCHDOG);
+    r.beforeDeliberateReboot();
+    r = new Resilience(f);
+    expect(r.boot(RESET_SOFTWARE).crashes).toBe(1);
+  });
+});
+
+describe("ERROR record rate limit", () => {
+  it("allows a burst, then one per refill period", () => {
+    const r = new Resilience(new FlashFile());
+    r.boot(RESET_POWER_ON);
+    let allowed = 0;
+    for (let i = 0; i < 100; i++) if (r.allowErrorRecord(10)) allowed++;
+    expect(allowed).toBe(ERROR_BURST);
+    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS - 1)).toBe(false);
+    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS)).toBe(true);
+    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS)).toBe(false);
+    // a long quiet time refills up to the burst only
+    let later = 0;
+    for (let i = 0; i < 100; i++) if (r.allowErrorRecord(1e6)) later++;
+    expect(later).toBe(ERROR_BURST);
+  });
+});
