@@ -7,56 +7,61 @@
  *  rated 235 mAh on 15 kOhm), lowered ~0.05-0.2 V for the cell's internal resistance under the few mA the
  *  CPU draws while NRF.getBattery() samples VDD. On the plateau the estimate is coarse (+-20 %). */
 const SOC_CURVE: number[] = [
-  2.2, 0,
-  2.5, 5,
-  2.7, 15,
-  2.8, 30,
-  2.85, 45,
-  2.9, 70,
-  2.95, 90,
-  3.0, 100,
+  2200, 0,
+  2500, 5,
+  2700, 15,
+  2800, 30,
+  2850, 45,
+  2900, 70,
+  2950, 90,
+  3000, 100,
 ];
 
-/** Percent 0..100 (integer) for a loaded-cell voltage; 0xFF when the voltage is unknown (NaN). */
+/** Percent 0..100 (integer) for a loaded-cell voltage; 0xFF when the voltage is unknown (NaN).
+ *  Works in whole millivolts with integer rounding: Espruino parses decimal literals with its own routine,
+ *  which can differ from IEEE-correct parsing by an ulp, so float maths at .5 boundaries would round
+ *  differently on the device and in Node. */
 export function batteryPercent(volts: number): number {
   if (!(volts === volts)) return 0xff; // NaN: no battery reading (host build)
-  if (volts <= SOC_CURVE[0]) return 0;
+  const mv = Math.round(volts * 1000);
+  if (mv <= SOC_CURVE[0]) return 0;
   const n = SOC_CURVE.length;
-  if (volts >= SOC_CURVE[n - 2]) return 100;
+  if (mv >= SOC_CURVE[n - 2]) return 100;
   for (let i = 2; i < n; i += 2) {
     const v1 = SOC_CURVE[i];
-    if (volts <= v1) {
+    if (mv <= v1) {
       const v0 = SOC_CURVE[i - 2];
       const p0 = SOC_CURVE[i - 1];
-      const p1 = SOC_CURVE[i + 1];
-      return Math.round(p0 + ((volts - v0) * (p1 - p0)) / (v1 - v0));
+      const dv = v1 - v0;
+      // round half up, all integers
+      return p0 + Math.floor(((mv - v0) * (SOC_CURVE[i + 1] - p0) * 2 + dv) / (2 * dv));
     }
   }
   return 100;
 }
 
-/** Battery low is set after LOW_SAMPLES consecutive readings at or below LOW_SET_VOLTS: past the knee of
+/** Battery low is set after LOW_SAMPLES consecutive readings at or below LOW_SET_MV: past the knee of
  *  the curve, ~5 % (~11 mAh, weeks at the cap's ~12 uA) remain. */
-export const LOW_SET_VOLTS = 2.5;
-/** ...and cleared only at or above LOW_CLEAR_VOLTS: 150 mV of hysteresis, more than the recovery of a
+export const LOW_SET_MV = 2500;
+/** ...and cleared only at or above LOW_CLEAR_MV: 150 mV of hysteresis, more than the recovery of a
  *  coin cell after a radio pulse or a cold spell, so the flag does not flap. */
-export const LOW_CLEAR_VOLTS = 2.65;
+export const LOW_CLEAR_MV = 2650;
 export const LOW_SAMPLES = 3;
 /** No page erase is started below this (loaded) voltage: 1.7 V (nRF52832 minimum VDD and brown-out
  *  region) + ~0.35 V sag of an end-of-life CR2032 (~50 Ohm) under ~7 mA for the 85 ms erase
  *  + 0.05 V ADC tolerance + 0.1 V margin. Below it an erase could brown out half-way, and the reboot
  *  would retry it: a reset loop that drains the last of the cell. */
-export const MIN_ERASE_VOLTS = 2.2;
+export const MIN_ERASE_MV = 2200;
 /** Word writes (67.5 us) are carried by the decoupling capacitor; allowed down to here so doses keep
  *  being recorded into already-erased space after erases stop. */
-export const MIN_WRITE_VOLTS = 2.0;
+export const MIN_WRITE_MV = 2000;
 
 /** True when a page erase may start. Unknown voltage (NaN: host build without a battery) allows it. */
 export function eraseAllowed(volts: number): boolean {
-  return !(volts === volts) || volts >= MIN_ERASE_VOLTS;
+  return !(volts === volts) || Math.round(volts * 1000) >= MIN_ERASE_MV;
 }
 export function writeAllowed(volts: number): boolean {
-  return !(volts === volts) || volts >= MIN_WRITE_VOLTS;
+  return !(volts === volts) || Math.round(volts * 1000) >= MIN_WRITE_MV;
 }
 
 /** The status the monitor keeps; one object, updated in place (no allocation per reading). */
@@ -77,12 +82,13 @@ export class BatteryMonitor {
     const s = this.status;
     s.becameLow = false;
     if (!(volts === volts)) { s.eraseAllowed = true; return s; }
-    s.millivolts = Math.round(volts * 1000);
+    const mv = Math.round(volts * 1000);
+    s.millivolts = mv;
     s.percent = batteryPercent(volts);
-    s.eraseAllowed = volts >= MIN_ERASE_VOLTS;
+    s.eraseAllowed = mv >= MIN_ERASE_MV;
     if (s.low) {
-      if (volts >= LOW_CLEAR_VOLTS) { s.low = false; this.below = 0; }
-    } else if (volts <= LOW_SET_VOLTS) {
+      if (mv >= LOW_CLEAR_MV) { s.low = false; this.below = 0; }
+    } else if (mv <= LOW_SET_MV) {
       this.below++;
       if (this.below >= LOW_SAMPLES) { s.low = true; s.becameLow = true; }
     } else {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  BatteryMonitor, LOW_CLEAR_VOLTS, LOW_SET_VOLTS, MIN_ERASE_VOLTS, batteryPercent, eraseAllowed, writeAllowed,
+  BatteryMonitor, LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, eraseAllowed, writeAllowed,
 } from "../../firmware/power/battery.js";
 
 describe("batteryPercent (CR2032 under load)", () => {
@@ -31,7 +31,7 @@ describe("flash voltage floors", () => {
     expect(writeAllowed(v)).toBe(write);
   });
   it("keeps the erase floor below the low-battery warning", () => {
-    expect(MIN_ERASE_VOLTS).toBeLessThan(LOW_SET_VOLTS);
+    expect(MIN_ERASE_MV).toBeLessThan(LOW_SET_MV);
   });
 });
 
@@ -50,7 +50,7 @@ describe("BatteryMonitor low flag with hysteresis", () => {
       [2.4, true, false],    // no second record
       [2.6, true, false],    // recovery after a pulse: still low (hysteresis)
       [2.64, true, false],
-      [LOW_CLEAR_VOLTS, false, false],
+      [LOW_CLEAR_MV / 1000, false, false],
       [2.5, false, false],
     ];
     for (const [v, low, became] of trace) {

@@ -1,0 +1,43 @@
+// The firmware/power modules give the same answers on the real Espruino interpreter (host build 2v29)
+// as in Node. Skipped when the interpreter is not installed at /tmp/espruino/src/bin/espruino.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import vm from "node:vm";
+import * as esbuild from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const ESPRUINO = process.env.ESPRUINO_BIN ?? "/tmp/espruino/src/bin/espruino";
+
+function bundle(dir: string): string {
+  const out = join(dir, "driver.js");
+  esbuild.buildSync({
+    entryPoints: ["test/power/espruino/driver.ts"], outfile: out, bundle: true, format: "iife",
+    platform: "neutral", target: "es2020", external: ["Storage"], logLevel: "error",
+  });
+  return out;
+}
+
+function line(output: string, tag: string): unknown {
+  const l = output.split(/\r?\n/).find((s) => s.startsWith(tag));
+  if (!l) throw new Error(`no ${tag} line in:\n${output}`);
+  return JSON.parse(l.slice(tag.length));
+}
+
+describe.skipIf(!existsSync(ESPRUINO))("firmware/power on the Espruino interpreter", () => {
+  it("matches Node on the pure modules, and the Storage history adapter works", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pwr-"));
+    const js = bundle(dir);
+    const printed: string[] = [];
+    vm.runInNewContext(readFileSync(js, "utf8"), { print: (s: string) => printed.push(s), process: { env: {} } });
+    const node = line(printed.join("\n"), "PURE:");
+    const out = execFileSync("timeout", ["30", ESPRUINO, js], { cwd: dir, input: "", encoding: "utf8" });
+    expect(line(out, "PURE:")).toEqual(node);
+    // three watchdog resets then a power-on: safe mode from the third boot, one byte per boot in place
+    expect(line(out, "STORAGE:")).toEqual({
+      boots: ["1:1:false", "2:2:false", "3:3:true", "4:3:true"],
+      img: [0xc7, 1, 0, 0, 0, 0, 0x12, 0x12, 0x12, 0x10, ...new Array(54).fill(0xff)],
+    });
+  });
+});

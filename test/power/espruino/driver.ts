@@ -1,0 +1,71 @@
+// Runs the firmware/power pure modules on a fixed table and prints the results as one JSON line, so the
+// same bundle can be run on the real Espruino interpreter and in Node and the outputs compared.
+// Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
+import { BatteryMonitor, batteryPercent, eraseAllowed } from "../../../firmware/power/battery";
+import { HealthCheck, fatalErrorFlags } from "../../../firmware/power/health";
+import { Resilience, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
+import { storageHistoryStore } from "../../../firmware/hw/watchdog";
+
+declare const process: { env: { BOARD?: string } };
+declare function print(s: string): void;
+
+function arr(u: Uint8Array): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < u.length; i++) a.push(u[i]);
+  return a;
+}
+
+class MemStore implements HistoryStore {
+  img: Uint8Array | null = null;
+  read(): Uint8Array | null { return this.img ? new Uint8Array(this.img) : null; }
+  writeByte(o: number, v: number): void { if (this.img) this.img[o] &= v; }
+  rewrite(image: Uint8Array): void { this.img = new Uint8Array(image); }
+}
+
+function pure(): unknown {
+  const volts = [3.3, 3.0, 2.975, 2.95, 2.9, 2.875, 2.85, 2.8, 2.75, 2.7, 2.6, 2.5, 2.35, 2.2, 1.9];
+  const percents: number[] = [];
+  const erase: boolean[] = [];
+  for (let i = 0; i < volts.length; i++) { percents.push(batteryPercent(volts[i])); erase.push(eraseAllowed(volts[i])); }
+  const mon = new BatteryMonitor();
+  const lowTrace: string[] = [];
+  const vs = [2.9, 2.5, 2.49, 2.6, 2.5, 2.5, 2.45, 2.4, 2.6, 2.64, 2.65, 2.5];
+  for (let i = 0; i < vs.length; i++) { const s = mon.update(vs[i]); lowTrace.push(s.millivolts + ":" + s.percent + ":" + s.low + ":" + s.becameLow); }
+  const h = new HealthCheck(300, 0);
+  const kicks: boolean[] = [];
+  for (let t = 120; t <= 1200; t += 120) { if (t < 300 || t > 900) h.heartbeat(); kicks.push(h.check(t, false)); }
+  kicks.push(h.check(1300, fatalErrorFlags(["LOW_MEMORY", "CALLBACK"])));
+  const resets: number[] = [];
+  const regs = [0, 1, 2, 4, 8, 0x10000, 3, 0xc];
+  for (let i = 0; i < regs.length; i++) resets.push(resetReasonFromRegister(regs[i]));
+  const store = new MemStore();
+  const boots: string[] = [];
+  const reasons = [0, 2, 2, 1, 2, 0];
+  for (let i = 0; i < reasons.length; i++) {
+    const r = new Resilience(store);
+    const b = r.boot(reasons[i]);
+    boots.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
+    if (i === 4) { r.tick(6 * 3600); }
+  }
+  for (let i = 0; i < 70; i++) new Resilience(store).boot(1);
+  const st = parseHistory(store.img);
+  return {
+    percents: percents, erase: erase, lowTrace: lowTrace, kicks: kicks, resets: resets, boots: boots,
+    img: arr(store.img as Uint8Array), st: st, fresh: arr(historyImage({ bootCount: 300, crashes: 2, safeMode: true, next: 6 })),
+  };
+}
+
+print("PURE:" + JSON.stringify(pure()));
+
+if (process.env.BOARD === "LINUX") {
+  // the Storage adapter on the host build's Storage (kept in a file in the working folder)
+  const hs = storageHistoryStore("pwrtest");
+  const out: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const r = new Resilience(hs);
+    const b = r.boot(i < 3 ? 2 : 0);
+    out.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
+  }
+  const img = hs.read();
+  print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null }));
+}
