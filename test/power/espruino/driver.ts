@@ -5,6 +5,7 @@ import { BatteryMonitor, batteryPercent, eraseAllowed } from "../../../firmware/
 import { HealthCheck, fatalErrorFlags } from "../../../firmware/power/health";
 import { Resilience, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
 import { storageHistoryStore } from "../../../firmware/hw/watchdog";
+import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
 declare function print(s: string): void;
@@ -55,7 +56,31 @@ function pure(): unknown {
   };
 }
 
-print("PURE:" + JSON.stringify(pure()));
+function supervisor(): unknown {
+  const store = new MemStore();
+  const log: string[] = [];
+  let kicks = 0;
+  let volts = 3.0;
+  const hw = {
+    startWatchdog: function (t: number) { log.push("wdt:" + t); },
+    kickWatchdog: function () { kicks++; },
+    takeErrorFlags: function (): string[] { return []; },
+    batteryVolts: function () { return volts; },
+  };
+  const plans: string[] = [];
+  for (let boot = 0; boot < 4; boot++) {
+    const sup = new PowerSupervisor(hw, store, function (t, a, b) { log.push(t + ":" + a + ":" + b); },
+      function (p, safe) { plans.push(safe + ":" + p.slowAdvertisingMs + ":" + p.buzzer); });
+    sup.boot(boot < 3 ? 2 : 0, 0);
+    for (let t = 0; t <= 3000; t += 120) { if (t < 1200) sup.heartbeat(); sup.healthTick(t); }
+    volts = 2.4;
+    for (let i = 0; i < 3; i++) sup.batteryTick();
+    sup.onUncaught(0x21, 3, 50);
+  }
+  return { log: log, kicks: kicks, plans: plans };
+}
+
+print("PURE:" + JSON.stringify({ pure: pure(), supervisor: supervisor() }));
 
 if (process.env.BOARD === "LINUX") {
   // the Storage adapter on the host build's Storage (kept in a file in the working folder)
