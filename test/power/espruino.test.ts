@@ -38,6 +38,9 @@ describe.skipIf(!existsSync(ESPRUINO))("firmware/power on the Espruino interpret
     expect(line(out, "STORAGE:")).toEqual({
       boots: ["1:1:false", "2:2:false", "3:3:true", "4:3:true"],
       img: [0xc7, 1, 0, 0, 0, 0, 0x12, 0x12, 0x12, 0x10, ...new Array(54).fill(0xff)],
+      // boot 59 found the file full: rewritten with 58 boots, 3 crashes, safe mode carried
+      last: "64:3:true",
+      img2: [0xc7, 1, 58, 0, 3, 1, ...new Array(6).fill(0x10), ...new Array(52).fill(0xff)],
     });
   });
 });

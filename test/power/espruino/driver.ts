@@ -92,5 +92,12 @@ if (process.env.BOARD === "LINUX") {
     out.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
   }
   const img = hs.read();
-  print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null }));
+  // 60 more boots: the file fills up (58 entries) and is rewritten once, carrying the state forward
+  let last = "";
+  for (let i = 0; i < 60; i++) {
+    const b = new Resilience(hs).boot(0);
+    last = b.bootCount + ":" + b.crashes + ":" + b.safeMode;
+  }
+  const img2 = hs.read();
+  print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null, last: last, img2: img2 ? arr(img2) : null }));
 }
