@@ -14,7 +14,10 @@ export interface PowerPlan {
   /** Connection interval requested for a sync (ms): fast enough to move ~20 records in well under a
    *  second of connection events, and the cap disconnects when the sync is done. */
   syncConnectionIntervalMs: number;
-  /** Temperature sampling period (s); each sample wakes the CPU for a few ms. */
+  /** Main housekeeping tick (s): heartbeat, battery reading, log maintenance, temperature when due. The
+   *  same in both plans, because the health check expects a heartbeat at least this often. */
+  tickSeconds: number;
+  /** Temperature sampling period (s), a multiple of tickSeconds. */
   temperaturePeriodSeconds: number;
   /** Health check period (s): the only other timer; it kicks the watchdog when the main logic progressed. */
   healthCheckSeconds: number;
@@ -33,6 +36,7 @@ export const NORMAL_PLAN: PowerPlan = {
   fastAdvertisingSeconds: 30,
   txPowerDbm: 0,
   syncConnectionIntervalMs: 30,
+  tickSeconds: 600,
   temperaturePeriodSeconds: 600,
   healthCheckSeconds: 120,
   blinkCodes: true,
@@ -48,6 +52,7 @@ export const SAFE_PLAN: PowerPlan = {
   fastAdvertisingSeconds: 0,
   txPowerDbm: 0,
   syncConnectionIntervalMs: 30,
+  tickSeconds: 600,
   temperaturePeriodSeconds: 3600,
   healthCheckSeconds: 120,
   blinkCodes: false,
@@ -64,5 +69,6 @@ export function planFor(safeMode: boolean): PowerPlan {
  *  resumes recording within minutes. */
 export const WATCHDOG_TIMEOUT_SECONDS = 300;
 /** The health check stops kicking when the main logic's heartbeat has not moved for this long (s). The
- *  main logic bumps it on every event it handles and on its temperature tick, so 2 x the tick plus margin. */
+ *  main logic bumps it on every event it handles and at the end of its housekeeping tick (tickSeconds =
+ *  600 in both plans), so 2.5 ticks. */
 export const HEARTBEAT_MAX_SILENCE_SECONDS = 1500;

@@ -74,7 +74,7 @@ export class PowerSupervisor {
     if (this.res.tick(now - this.bootTime)) this.setPlan(false);
   }
 
-  /** From the periodic (temperature) tick: reads the battery, records BATTERY_LOW once per low episode. */
+  /** From the housekeeping tick (plan.tickSeconds): reads the battery, records BATTERY_LOW once per low episode. */
   batteryTick(): BatteryStatus {
     const s = this.battery.update(this.hw.batteryVolts());
     if (s.becameLow) this.record(REC_BATTERY_LOW, s.millivolts, s.percent === 0xff ? 0 : s.percent);

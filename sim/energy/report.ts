@@ -36,7 +36,7 @@ export function choiceCosts(plan: DayPlan): ChoiceCost[] {
     ["fast advertising 100 ms for 120 s", { fastAdvertisingMs: 100, fastAdvertisingSeconds: 120 }],
     ["sync connection interval 7.5 ms", { syncConnectionIntervalMs: 7.5 }],
     ["health check every 10 s", { healthCheckSeconds: 10 }],
-    ["temperature every 60 s", { temperaturePeriodSeconds: 60 }],
+    ["housekeeping tick and temperature every 60 s", { tickSeconds: 60, temperaturePeriodSeconds: 60 }],
     ["no advertising at all (floor)", { slowAdvertisingMs: 0, fastAdvertisingMs: 0 }],
   ];
   return variants.map(([choice, change]) => {

@@ -10,6 +10,7 @@ export interface DayPlan {
   fastAdvertisingSeconds: number;
   txPowerDbm: number;
   syncConnectionIntervalMs: number;
+  tickSeconds: number;
   temperaturePeriodSeconds: number;
   healthCheckSeconds: number;
   blinkCodes: boolean;
@@ -26,7 +27,8 @@ export interface DayOptions {
 
 /** Estimated CPU seconds per JS callback (Espruino interprets the source; small callbacks take a few ms). */
 export const CPU_SECONDS = {
-  timerTick: 0.003,       // health check or temperature sample
+  timerTick: 0.003,       // health check or housekeeping tick
+  temperature: 0.001,     // E.getTemperature() and the excursion check, on top of a tick
   capEdge: 0.01,          // setWatch callback: state machine step
   doseCommit: 0.03,       // state machine + record encode + log append + advertising update
   syncSetup: 0.15,        // connection, GATT discovery handling, RACP request parsing
@@ -53,8 +55,11 @@ export function typicalDay(plan: DayPlan, opts: DayOptions): Array<[number, Acti
   for (let t = plan.healthCheckSeconds; t < DAY_SECONDS; t += plan.healthCheckSeconds) {
     ev.push([t, { kind: "cpu", seconds: CPU_SECONDS.timerTick }]);
   }
-  for (let t = plan.temperaturePeriodSeconds; t < DAY_SECONDS; t += plan.temperaturePeriodSeconds) {
+  for (let t = plan.tickSeconds; t < DAY_SECONDS; t += plan.tickSeconds) {
     ev.push([t, { kind: "cpu", seconds: CPU_SECONDS.timerTick }]);
+  }
+  for (let t = plan.temperaturePeriodSeconds; t < DAY_SECONDS; t += plan.temperaturePeriodSeconds) {
+    ev.push([t, { kind: "cpu", seconds: CPU_SECONDS.temperature }]);
   }
   let records = 0;
   for (const d of doses) {

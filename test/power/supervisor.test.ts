@@ -51,7 +51,7 @@ describe("PowerSupervisor", () => {
     let firedAt = -1;
     for (let t = 0; t < 20000 && firedAt < 0; t += 10) {
       hw.now = t;
-      if (t < hangAt && t % NORMAL_PLAN.temperaturePeriodSeconds === 0) sup.heartbeat(); // main tick until the hang
+      if (t < hangAt && t % NORMAL_PLAN.tickSeconds === 0) sup.heartbeat(); // main tick until the hang
       if (t % period === 0) sup.healthTick(t);
       if (hw.fired()) firedAt = t;
     }
@@ -60,13 +60,17 @@ describe("PowerSupervisor", () => {
     expect(firedAt).toBeLessThanOrEqual(2400 + HEARTBEAT_MAX_SILENCE_SECONDS + period + WATCHDOG_TIMEOUT_SECONDS + 10);
   });
 
-  it("a healthy cap is never reset", () => {
-    const { hw, sup } = setup();
-    sup.boot(RESET_POWER_ON, 0);
+  it.each([["normal", RESET_POWER_ON, 0], ["safe", RESET_WATCHDOG, 3]])("a healthy cap is never reset (%s plan)", (_n, reason, priorCrashes) => {
+    const store = new MemStore();
+    for (let i = 0; i < priorCrashes; i++) setup(store).sup.boot(RESET_WATCHDOG, 0);
+    const { hw, sup } = setup(store);
+    sup.boot(reason, 0);
+    expect(sup.safeMode).toBe(priorCrashes > 0);
     for (let t = 0; t < 7 * 86400; t += 60) {
       hw.now = t;
-      if (t % NORMAL_PLAN.temperaturePeriodSeconds === 0) sup.heartbeat();
-      if (t % NORMAL_PLAN.healthCheckSeconds === 0) sup.healthTick(t);
+      // the main housekeeping tick of the plan in force bumps the heartbeat (no doses, no BLE: worst case)
+      if (t % sup.plan.tickSeconds === 0) sup.heartbeat();
+      if (t % sup.plan.healthCheckSeconds === 0) sup.healthTick(t);
       expect(hw.fired()).toBe(false);
     }
   });
