@@ -42,5 +42,6 @@ describe.skipIf(!existsSync(ESPRUINO))("firmware/power on the Espruino interpret
       last: "64:3:true",
       img2: [0xc7, 1, 58, 0, 3, 1, ...new Array(6).fill(0x10), ...new Array(52).fill(0xff)],
     });
+    expect(line(out, "ADAPTER:")).toEqual({ reset: 15, flags: [] });
   });
 });

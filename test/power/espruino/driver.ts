@@ -4,7 +4,7 @@
 import { BatteryMonitor, batteryPercent, eraseAllowed } from "../../../firmware/power/battery";
 import { HealthCheck, fatalErrorFlags } from "../../../firmware/power/health";
 import { Resilience, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
-import { storageHistoryStore } from "../../../firmware/hw/watchdog";
+import { kickWatchdog, readResetReason, startWatchdog, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
@@ -100,4 +100,8 @@ if (process.env.BOARD === "LINUX") {
   }
   const img2 = hs.read();
   print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null, last: last, img2: img2 ? arr(img2) : null }));
+  // the rest of the adapter runs on the host build (no watchdog hardware, no RESETREAS there)
+  startWatchdog(300);
+  kickWatchdog();
+  print("ADAPTER:" + JSON.stringify({ reset: readResetReason(), flags: takeErrorFlags() }));
 }
