@@ -130,10 +130,10 @@ export class CapDetector {
   /** Absolute time of the next deadline (s), or -1 for none. */
   nextDeadline(): number {
     var d = this.m.nextDeadline();
-    if (this.pending) {
-      var s = this.rawT + this.settleS;
-      if (d < 0 || s < d) d = s;
-    }
+    // While a transition is being confirmed, machine deadlines after it wait for the confirmation (tick()
+    // holds them back): the settle time for an edge, the next sample for the magnetometer.
+    if (this.pending && !(d >= 0 && d <= this.rawT)) d = this.rawT + this.settleS;
+    if (this.count > 0 && !(d >= 0 && d <= this.candT)) d = -1;
     return d;
   }
 }
