@@ -38,12 +38,12 @@ export class CapDetector {
     }
   }
 
-  /** Boot with the cap state read now (see CapMachine.start). */
-  start(t: number, capOn: boolean, interrupted: boolean): void {
+  /** Boot with the cap state read now; mode START_* (see CapMachine.start). */
+  start(t: number, capOn: boolean, mode: number): void {
     this.rawOn = capOn;
     this.pending = false;
     this.count = 0;
-    this.m.start(t, capOn, interrupted);
+    this.m.start(t, capOn, mode);
   }
 
   get capOn(): boolean {

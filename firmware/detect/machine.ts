@@ -28,6 +28,10 @@ export interface DetectEnv {
   temperature(): number;
 }
 
+export const START_NORMAL = 0;
+export const START_INTERRUPTED = 1;
+export const START_UNTRACKED = 2;
+
 export class CapMachine {
   cfg: DetectConfig;
   sink: DetectSink;
@@ -36,6 +40,7 @@ export class CapMachine {
   capOn = true;
   t0 = 0; // current session start
   interrupted = false; // current session began before a reboot
+  untracked = false; // current session began at a calibration: not recorded
   leftOffFired = false;
   primeCandidate = false; // current session began within the priming window after a DOSE
   lastDoseT = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown
@@ -54,17 +59,20 @@ export class CapMachine {
   }
 
   /**
-   * Boot: the cap state as read now. `interrupted`: the cap is off at boot, so this session began before the
-   * reboot (or before power-on) — it is recorded at recap as UNCERTAIN_DOSE with F_INTERRUPTED, exactly once.
+   * Boot: the cap state as read now. With the cap off, `mode` says what the open session is:
+   * START_INTERRUPTED — it began before the reboot (or power-on): recorded at recap as UNCERTAIN_DOSE with
+   * F_INTERRUPTED, exactly once; START_UNTRACKED — the sensor was just calibrated with the cap off (Puck.js
+   * first boot): no record, no alert for it; START_NORMAL — a session starting now.
    */
-  start(t: number, capOn: boolean, interrupted: boolean): void {
+  start(t: number, capOn: boolean, mode: number): void {
     this.started = true;
     this.capOn = capOn;
     this.sampleTemp(t);
     if (!capOn) {
       this.t0 = t;
-      this.interrupted = interrupted;
-      this.leftOffFired = false;
+      this.interrupted = mode === START_INTERRUPTED;
+      this.untracked = mode === START_UNTRACKED;
+      this.leftOffFired = this.untracked;
       this.primeCandidate = false;
       this.sink.cap(false, t);
     }
@@ -120,6 +128,7 @@ export class CapMachine {
     var cfg = this.cfg;
     this.t0 = t;
     this.interrupted = false;
+    this.untracked = false;
     this.leftOffFired = false;
     this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
     if (this.lastDoseT >= 0) {
@@ -133,6 +142,10 @@ export class CapMachine {
   }
 
   private replaced(t: number): void {
+    if (this.untracked) {
+      this.untracked = false;
+      return;
+    }
     var d = t - this.t0;
     var type: number;
     var flags = 0;

@@ -5,6 +5,7 @@ import { BoardProfile } from "../boards/index";
 import { DetectConfig } from "../detect/config";
 import { DetectSink, DetectEnv } from "../detect/machine";
 import { CapDetector } from "../detect/detector";
+import { START_NORMAL, START_INTERRUPTED, START_UNTRACKED } from "../detect/machine";
 import { bootAction, BOOT_OPEN_INTERRUPTED, BOOT_LOG_INTERRUPTED } from "../detect/reboot";
 import { Indicator, createIndicator } from "./indicator";
 
@@ -92,6 +93,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
 
   var now = G.getTime();
   var capOn: boolean;
+  var calibrated = false;
   if (board.sensor === "switch") {
     capOn = readSwitch(board);
   } else {
@@ -106,10 +108,11 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
       var r3 = G.Puck.mag();
       det.setBaseline((r.x + r2.x + r3.x) / 3, (r.y + r2.y + r3.y) / 3, (r.z + r2.z + r3.z) / 3);
       capOn = false;
+      calibrated = true;
     }
   }
   var action = bootAction(boot.markerSeq, boot.sessionLoggedAfterMarker, capOn);
-  det.start(now, capOn, action === BOOT_OPEN_INTERRUPTED);
+  det.start(now, capOn, calibrated ? START_UNTRACKED : action === BOOT_OPEN_INTERRUPTED ? START_INTERRUPTED : START_NORMAL);
   if (action === BOOT_LOG_INTERRUPTED) det.m.logInterrupted(now);
 
   var onMag: any = undefined;

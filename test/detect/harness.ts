@@ -74,7 +74,7 @@ export interface DigitalOpts {
 export function runDigital(edges: [number, boolean][], o: DigitalOpts = {}): Run {
   const d = new Driver(o.cfg ?? cfgWith(), null, o.temp ?? (() => 20));
   if (o.lastDoseT !== undefined) d.det.m.setLastDose(o.lastDoseT);
-  d.det.start(0, o.capOnAtStart ?? true, o.interrupted ?? false);
+  d.det.start(0, o.capOnAtStart ?? true, o.interrupted ? 1 : 0);
   for (const [t, on] of edges) {
     d.until(t);
     d.det.edge(t, on);
@@ -97,7 +97,7 @@ export interface MagOpts {
 export function runMag(field: (t: number, i: number) => number, o: MagOpts): Run {
   const d = new Driver(o.cfg ?? cfgWith(), MAG, o.temp ?? (() => 20));
   d.det.setBaseline(0, 0, 0);
-  d.det.start(0, o.capOnAtStart ?? true, false);
+  d.det.start(0, o.capOnAtStart ?? true, 0);
   const period = 1 / (o.hz ?? 2.5);
   for (let i = 1; i * period <= o.endAt; i++) {
     const t = i * period;
