@@ -117,6 +117,13 @@ export class CapDetector {
 
   // ---- time ----
 
+  /** The clock was set: shift every stored time by delta = new - old (see CapMachine.timeShift). */
+  timeShift(delta: number): void {
+    this.rawT += delta;
+    this.candT += delta;
+    this.m.timeShift(delta);
+  }
+
   /** Run everything due at time `now`. Call when nextDeadline() is reached (one timeout, no polling). */
   tick(now: number): void {
     this.settle(now);

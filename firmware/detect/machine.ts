@@ -88,6 +88,18 @@ export class CapMachine {
     this.lastDoseT = t;
   }
 
+  /**
+   * The clock was set (setTime): every stored time moves by delta = new - old, so a session open across a
+   * TIME_SET keeps its true duration and no deadline fires early or late.
+   */
+  timeShift(delta: number): void {
+    this.t0 += delta;
+    if (this.lastDoseT >= 0) this.lastDoseT += delta;
+    if (this.prevT1 >= 0) this.prevT1 += delta;
+    if (this.nextTempT >= 0) this.nextTempT += delta;
+    this.excT0 += delta;
+  }
+
   /** A debounced transition at time t (the time of the edge, possibly a little in the past). */
   commit(t: number, on: boolean): void {
     if (on === this.capOn) return;
@@ -126,6 +138,14 @@ export class CapMachine {
 
   private removed(t: number): void {
     var cfg = this.cfg;
+    // An excursion still going on when the pen is about to be used: log the part so far now, so that it
+    // precedes the dose in the log; the rest continues as a new excursion from here. (Not for a part shorter
+    // than one sampling period: repeated removals must not chop an excursion into crumbs.)
+    if (this.exc && t - this.excT0 >= cfg.tempPeriodS) {
+      var kind = this.exc;
+      this.endExcursion(t);
+      this.beginExcursion(kind, t, this.lastTempC);
+    }
     this.t0 = t;
     this.interrupted = false;
     this.untracked = false;

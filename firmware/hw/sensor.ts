@@ -29,6 +29,8 @@ export interface Detection {
   bootAction: number;
   /** The magnetometer baseline in use (Puck.js), to be persisted by the caller. */
   baseline(): number[];
+  /** Call right after setTime(): delta = new clock - old clock. Shifts the machine's times, re-arms the timer. */
+  timeChanged(delta: number): void;
   /** Stop watching (tests, safe-mode changes). */
   stop(): void;
 }
@@ -142,6 +144,11 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
     bootAction: action,
     baseline: function () {
       return [det.bx, det.by, det.bz];
+    },
+    timeChanged: function (delta: number) {
+      det.timeShift(delta);
+      timerAt = -2; // force re-arming
+      reschedule();
     },
     stop: function () {
       if (watch !== undefined) G.clearWatch(watch);

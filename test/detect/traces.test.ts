@@ -138,19 +138,34 @@ describe("digital hall switch traces", () => {
 });
 
 describe("temperature", () => {
-  it("a hot afternoon: one excursion with its duration and peak; a dose during it carries the temperature", () => {
-    // 25 °C, then 33-35 °C from 2 h to 4 h, then 24 °C
+  it("a hot afternoon: excursion with its duration and peak, split at the removal; the dose carries the temperature", () => {
+    // 25 °C, then 33-35 °C from 2 h to 4 h, then 24 °C; a dose at 2.5 h
     const temp = (t: number) => (t >= 7200 && t < 14400 ? (t < 10800 ? 33 : 35) : t >= 14400 ? 24 : 25);
     const r = runDigital(session(9000, 9030), { temp, endAt: 20000 });
-    expect(types(r)).toEqual([T_DOSE, T_TEMP_EXCURSION]);
-    const [dose, exc] = r.recs;
+    expect(types(r)).toEqual([T_TEMP_EXCURSION, T_DOSE, T_TEMP_EXCURSION]);
+    const [before, dose, after] = r.recs;
     expect(tempFromByte(dose.b & 0xff)).toBe(33);
-    expect(exc.b >> 8).toBe(EXC_HOT);
-    expect(tempFromByte(exc.b & 0xff)).toBe(35);
+    for (const e of [before, after]) expect(e.b >> 8).toBe(EXC_HOT);
+    expect(tempFromByte(before.b & 0xff)).toBe(33);
+    expect(tempFromByte(after.b & 0xff)).toBe(35);
     // first sample at or after 7200 s and first back inside: 300 s resolution
-    expect(Math.abs(exc.t0 - 7200)).toBeLessThanOrEqual(300);
-    expect(Math.abs(exc.a - 120)).toBeLessThanOrEqual(5);
-    expect(exc.at - 14400).toBeLessThanOrEqual(300);
+    expect(Math.abs(before.t0 - 7200)).toBeLessThanOrEqual(300);
+    expect(before.t1).toBe(9000);
+    expect(Math.abs(before.a + after.a - 120)).toBeLessThanOrEqual(6);
+    expect(after.at - 14400).toBeLessThanOrEqual(300);
+  });
+
+  it("an excursion in progress at a cap removal is logged up to the removal, before the dose; the rest later", () => {
+    const temp = (t: number) => (t >= 3600 && t < 4 * 3600 ? 36 : 22);
+    const r = runDigital(session(2 * 3600, 2 * 3600 + 30), { temp, endAt: 5 * 3600 });
+    expect(types(r)).toEqual([T_TEMP_EXCURSION, T_DOSE, T_TEMP_EXCURSION]);
+    const [first, dose, rest] = r.recs;
+    expect(first.t1).toBe(dose.t0);
+    expect(first.at).toBeLessThanOrEqual(dose.at);
+    expect(rest.t0).toBe(first.t1);
+    expect(first.a + rest.a).toBeGreaterThanOrEqual(180);
+    expect(first.a + rest.a).toBeLessThanOrEqual(187);
+    expect(tempFromByte(dose.b & 0xff)).toBe(36);
   });
 
   it("cold: frozen pen in a car at -3 °C for an hour, logged once it ends", () => {
@@ -222,6 +237,18 @@ describe("magnetometer traces (Puck.js, 2.5 Hz)", () => {
     expect(r.recs[0].at - 140.01).toBeGreaterThan(1);
     const r2 = runMag((t) => (t >= 100.01 && t < 140.01 ? OFF : ON), { endAt: 300, hz: 2.5 });
     expect(r2.recs[0].at - 140.01).toBeLessThanOrEqual(0.8 + 1e-9);
+  });
+});
+
+describe("clock set while the cap is off", () => {
+  it("timeShift keeps the session's true duration and the left-off deadline", () => {
+    const r = runDigital([[100, false]], { endAt: 200 });
+    const shift = 1_700_000_000;
+    r.det.timeShift(shift);
+    expect(r.det.nextDeadline()).toBeCloseTo(shift + 400, 3); // temperature deadline (sampled at the removal) moved too
+    r.det.edge(shift + 130, true);
+    r.det.tick(shift + 131);
+    expect(r.recs.map((e) => [e.type, e.a, e.t0])).toEqual([[T_DOSE, 30, shift + 100]]);
   });
 });
 

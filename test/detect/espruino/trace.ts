@@ -13,6 +13,8 @@ export var EDGES: number[][] = [
   [47505, 0], [47508, 1],
   // cap clicked twice in a second
   [50000, 0], [50000.35, 1], [50000.7, 0], [50001.05, 1],
+  // 15:00 snack dose in the hot afternoon, 20 s
+  [54000, 0], [54020, 1],
   // 19:00 dinner dose, 25 s
   [68400, 0], [68425, 1],
   // 22:00 cap left off overnight until 07:00
