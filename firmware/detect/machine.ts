@@ -36,7 +36,6 @@ export class CapMachine {
   cfg: DetectConfig;
   sink: DetectSink;
   env: DetectEnv;
-  started = false;
   capOn = true;
   t0 = 0; // current session start
   interrupted = false; // current session began before a reboot
@@ -65,7 +64,6 @@ export class CapMachine {
    * first boot): no record, no alert for it; START_NORMAL — a session starting now.
    */
   start(t: number, capOn: boolean, mode: number): void {
-    this.started = true;
     this.capOn = capOn;
     this.sampleTemp(t);
     if (!capOn) {
