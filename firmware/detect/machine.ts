@@ -175,6 +175,9 @@ export class CapMachine {
     else type = T_CAP_CHECK;
     if (this.primeCandidate && type !== T_CAP_CHECK) flags |= F_PRIMING;
     this.emitSession(type, flags, this.t0, t);
+    // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
+    // window and the blink code count from the removal, not from the morning recap.
+    if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
     this.interrupted = false;
     this.primeCandidate = false;
   }
@@ -192,7 +195,7 @@ export class CapMachine {
 
   /** Take a temperature reading now and run the excursion rule on it. */
   private sampleTemp(t: number): void {
-    this.nextTempT = t + this.cfg.tempPeriodS;
+    this.nextTempT = this.cfg.tempPeriodS > 0 ? t + this.cfg.tempPeriodS : -1;
     var c = this.env.temperature();
     this.lastTempC = c;
     if (c !== c) return;

@@ -71,6 +71,12 @@ describe("digital hall switch traces", () => {
     expect(r.sigs.filter((s) => s.code === SIG_LEFT_OFF).length).toBe(1);
   });
 
+  it("after a cap left off overnight, breakfast is not a double dose: the last dose counts from the removal", () => {
+    const r = runDigital([...session(22 * 3600, 31 * 3600), ...session(31.5 * 3600, 31.5 * 3600 + 30)], { cfg: cfgWith({}, INSULIN_BASAL) });
+    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toEqual([]);
+    expect(r.sigs.filter((s) => s.code === SIG_BLINK).map((s) => s.arg)).toEqual([0, 8]);
+  });
+
   it("a cap back 0.1 s before the limit is a dose, not an alert", () => {
     const r = runDigital(session(1000, 1599.9));
     expect(types(r)).toEqual([T_DOSE]);
