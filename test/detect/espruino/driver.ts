@@ -52,16 +52,22 @@ for (var i = 0; i < EDGES.length; i++) {
 runUntil(115000);
 // a magnetometer stretch on a second detector state: cap off 40 s, a spike, wobble at the threshold
 det.setBaseline(0, 0, 0);
+var memBefore = hasMem ? (process as any).memory().usage : 0;
+var memMax = 0;
 for (var k = 1; k <= 400; k++) {
   var t = 115000 + k * 0.4;
   runUntil(t);
   var v = t >= 115040 && t < 115080 ? 300 : k === 300 ? 0 : k > 320 ? (k % 2 ? 2400 : 2600) : 3500;
   det.sample(t, v, 10, -20);
+  if (hasMem) {
+    var u = (process as any).memory().usage - memBefore;
+    if (u > memMax) memMax = u;
+  }
 }
 runUntil(116000);
 // Espruino only: variables used by the whole program and by the detector object (machine included)
 if (hasMem) {
   var mem = (process as any).memory();
-  out("M usage " + mem.usage + " of " + mem.total + "; constructing the detector took " + stateVars);
+  out("M usage " + mem.usage + " of " + mem.total + "; constructing the detector took " + stateVars + "; most extra variables during 400 samples " + memMax);
 }
 out("END");
