@@ -1,0 +1,111 @@
+// LED and buzzer patterns for detection signals (docs/detection.md, "Signals"). The only hardware here is
+// digitalWrite and setTimeout, reached through `global` so tests and the simulator can provide them.
+import { BoardProfile } from "../boards/index";
+import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF } from "../detect/codes";
+
+var G: any = global;
+
+// Pattern timings (ms): on, off, on, off, ...
+var BLINK_ON = 200;
+var BLINK_OFF = 300;
+var NO_DOSE_ON = 1000;
+var WARN_ON = 100; // double dose: 5 fast red flashes with beeps, unlike anything else
+var WARN_OFF = 100;
+var WARN_N = 5;
+var ALERT_ON = 600; // cap left off: 3 long red flashes with beeps
+var ALERT_OFF = 400;
+var ALERT_N = 3;
+var QUEUE_MAX = 4;
+
+export interface Indicator {
+  /** Show a detection signal (codes.ts SIG_*); signals play one after another. */
+  signal(code: number, arg: number): void;
+  /** True while a pattern is playing or queued. */
+  busy(): boolean;
+}
+
+function pinOf(name: string): any {
+  return name ? G[name] : undefined;
+}
+
+export function createIndicator(board: BoardProfile): Indicator {
+  var red = pinOf(board.ledRed);
+  var green = pinOf(board.ledGreen);
+  var buzz = pinOf(board.buzzer);
+  var on = board.ledOnLevel ? 1 : 0;
+  var off = on ? 0 : 1;
+  var queue: number[] = []; // code, arg pairs; at most QUEUE_MAX signals
+  var playing = false;
+  // current pattern
+  var pA: any;
+  var pB: any;
+  var onMs = 0;
+  var offMs = 0;
+  var left = 0;
+
+  function write(level: number): void {
+    if (pA !== undefined) G.digitalWrite(pA, level);
+    if (pB !== undefined) G.digitalWrite(pB, level);
+  }
+
+  function step(): void {
+    // called with the outputs on: switch them off, then either the next pulse or the next signal
+    write(off);
+    left--;
+    if (left > 0) G.setTimeout(pulse, offMs);
+    else G.setTimeout(next, offMs);
+  }
+
+  function pulse(): void {
+    write(on);
+    G.setTimeout(step, onMs);
+  }
+
+  function next(): void {
+    if (!queue.length) {
+      playing = false;
+      return;
+    }
+    var code = queue.shift() as number;
+    var arg = queue.shift() as number;
+    pA = undefined;
+    pB = undefined;
+    if (code === SIG_BLINK) {
+      pA = green !== undefined ? green : red;
+      onMs = arg > 0 ? BLINK_ON : NO_DOSE_ON;
+      offMs = BLINK_OFF;
+      left = arg > 0 ? arg : 1;
+    } else if (code === SIG_DOUBLE_DOSE) {
+      pA = red;
+      pB = buzz;
+      onMs = WARN_ON;
+      offMs = WARN_OFF;
+      left = WARN_N;
+    } else if (code === SIG_LEFT_OFF) {
+      pA = red;
+      pB = buzz;
+      onMs = ALERT_ON;
+      offMs = ALERT_OFF;
+      left = ALERT_N;
+    } else left = 0;
+    if (left > 0 && (pA !== undefined || pB !== undefined)) pulse();
+    else {
+      if (left > 0) G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
+      next();
+    }
+  }
+
+  return {
+    signal: function (code: number, arg: number): void {
+      if (queue.length >= QUEUE_MAX * 2) return;
+      queue.push(code, arg);
+      if (!playing) {
+        playing = true;
+        next();
+      }
+    },
+    busy: function (): boolean {
+      return playing;
+    },
+  };
+}
