@@ -23,6 +23,9 @@ export interface ConnectOptions {
   intervalMs?: number;
   /** Packets the phone takes from the device per connection event. Default 4. */
   notificationsPerEvent?: number;
+  /** Smallest interval the phone grants when the device asks for a faster one. Default 15 (iOS guideline;
+   *  many Android phones grant 7.5). Set it to intervalMs for a phone that keeps its interval. */
+  minIntervalMs?: number;
 }
 
 export interface ConnectResult {
@@ -128,6 +131,7 @@ export class SimCentral implements CentralSide {
     const mtu = opts.mtu ?? 23;
     const intervalMs = opts.intervalMs ?? 30;
     const perEvent = opts.notificationsPerEvent ?? 4;
+    const phoneMin = opts.minIntervalMs ?? 15;
     return this.op<ConnectResult>((resolve, reject) => {
       if (this.link) return reject({ reason: "BUSY", message: "already connected" });
       const why = this.radio.canConnect();
@@ -140,7 +144,7 @@ export class SimCentral implements CentralSide {
       clock.schedule(t, () => {
         const why2 = this.radio.canConnect();
         if (why2) return reject({ reason: "NOT_CONNECTABLE", message: why2 });
-        const l = this.radio.openLink(this, this.address, mtu, intervalMs, perEvent);
+        const l = this.radio.openLink(this, this.address, mtu, intervalMs, perEvent, phoneMin);
         this.link = l;
         if (opts.bonded === true && !this.radio.hasBond(this.address)) this.radio.pair(l, undefined, true);
         if (this.bondedTo && !this.radio.reEncrypt(l)) this.bondedTo = false; // device lost our bond

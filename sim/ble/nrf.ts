@@ -113,6 +113,8 @@ export interface Link {
   mtu: number;
   intervalMs: number;
   perEvent: number;
+  /** The phone's smallest accepted connection interval (iOS: 15 ms, many Androids: 7.5 ms). */
+  phoneMinMs: number;
   encrypted: boolean;
   mitm: boolean;
   lesc: boolean;
@@ -130,7 +132,13 @@ export interface Link {
   events: number; // events on this link so far
   timer: number | null;
   lost: boolean; // radio link gone, supervision timer running
+  // Espruino's Dynamic Interval Adjustment (targets/nrf5x/bluetooth.c, DYNAMIC_INTERVAL_ADJUSTMENT)
+  high: boolean; // bleHighInterval
+  idleMs: number; // bleIdleCounter
+  dynTimer: number | null;
 }
+
+const DYN = { LOW_MS: 200, HIGH_MS: 7.5, IDLE_MS: 30000, HIGH_TIME_MS: 500, COUNTDOWN_MS: 10000, FIRST_UPDATE_S: 0.1 };
 
 /** Nordic UART Service, as Espruino adds it unless setServices(..., {uart:false}). */
 export const NUS = {
@@ -262,6 +270,7 @@ export class Radio {
   private sleeping = false;
   private txPower = 0;
   private reportedAdv: { intervalMs: number; txPowerDbm: number } = { intervalMs: 0, txPowerDbm: 0 };
+  private advOn = false;
   private preferredInterval: { min: number; max: number } | null = null;
   // link
   link: Link | null = null;
@@ -304,8 +313,12 @@ export class Radio {
   err(message: string): Error {
     return this.o.makeError ? this.o.makeError(message) : new Error(message);
   }
+  /** jsble_check_error: an exception, and the same text as an NRF 'error' event. Espruino appends the C source
+   *  line (" (:1234)") to the exception message; the simulator does not. */
   private nrfErr(e: readonly [number, string]): Error {
-    return this.err(`ERR 0x${e[0].toString(16)} (${e[1]})`);
+    const text = `ERR 0x${e[0].toString(16)} (${e[1]})`;
+    this.emit("error", text);
+    return this.err(text);
   }
   private wrap(e: unknown): Error {
     if (e instanceof NrfError || e instanceof UuidError) return this.err(e.message);
@@ -555,6 +568,7 @@ export class Radio {
     if (e) return e;
     if (data.length > c.maxLen) return ATT_ERR.INVALID_ATTRIBUTE_VALUE_LENGTH;
     c.value = data.slice();
+    this.activity(link); // BLE_GATTS_EVT_WRITE
     if (c.role === "nusRx") {
       // BLE UART writes go to the JavaScript console, not to an onWrite handler (bluetooth.c, m_nus).
       const text = String.fromCharCode(...data);
@@ -589,7 +603,63 @@ export class Radio {
       l.k += n;
       l.events += n;
       this.st.connectionEvents += n;
+      this.countIdle(l, n);
     }
+  }
+
+  /** bleIdleCounter grows by the interval at each radio event until it reaches 30 s. */
+  private countIdle(l: Link, n: number): void {
+    if (l.idleMs >= DYN.IDLE_MS) return;
+    const needed = Math.ceil((DYN.IDLE_MS - l.idleMs) / l.intervalMs);
+    l.idleMs += Math.min(n, needed) * l.intervalMs;
+  }
+
+  /** The phone's answer to a Connection Parameter Update request for [min, max] ms (modelled as immediate). */
+  private requestInterval(l: Link, min: number, max: number): void {
+    let iv = Math.min(Math.max(l.intervalMs, min), max);
+    iv = Math.max(iv, l.phoneMinMs);
+    iv = Math.round(iv / 1.25) * 1.25; // connInterval is a multiple of 1.25 ms (Core Spec Vol 6 Part B 4.5.1)
+    if (iv === l.intervalMs || l.lost) return;
+    this.settle(l);
+    if (l.timer !== null) this.clock.cancel(l.timer);
+    l.timer = null;
+    l.anchor = this.clock.now();
+    l.k = 0;
+    l.intervalMs = iv;
+    this.report({ kind: "connection", intervalMs: iv });
+    this.kick(l);
+    this.armIdle(l);
+  }
+
+  /** In "auto" mode, schedules the switch to the 200 ms idle interval after 30 s without activity. */
+  private armIdle(l: Link): void {
+    if (l.dynTimer !== null) this.clock.cancel(l.dynTimer);
+    l.dynTimer = null;
+    if (this.preferredInterval || !l.high || l.lost || l !== this.link) return;
+    this.settle(l);
+    const needed = l.idleMs >= DYN.IDLE_MS ? 1 : Math.ceil((DYN.IDLE_MS - l.idleMs) / l.intervalMs) + 1;
+    const at = l.anchor + (l.k + needed) * (l.intervalMs / 1000);
+    l.dynTimer = this.clock.schedule(at, () => {
+      l.dynTimer = null;
+      if (l !== this.link || l.lost) return;
+      this.settle(l);
+      if (!this.preferredInterval && l.high && l.idleMs >= DYN.IDLE_MS) {
+        l.high = false;
+        this.requestInterval(l, DYN.LOW_MS, DYN.LOW_MS);
+      } else this.armIdle(l);
+    });
+  }
+
+  /** jsble_peripheral_activity(): updateServices, writes from the central, UART traffic. */
+  activity(l: Link | null): void {
+    if (!l || l.lost || l !== this.link) return;
+    this.settle(l);
+    if (!this.preferredInterval && l.idleMs < DYN.HIGH_TIME_MS && !l.high) {
+      l.high = true;
+      this.requestInterval(l, DYN.HIGH_MS, DYN.HIGH_MS);
+    }
+    l.idleMs = l.idleMs > DYN.COUNTDOWN_MS ? l.idleMs - DYN.COUNTDOWN_MS : 0;
+    this.armIdle(l);
   }
 
   kick(l: Link): void {
@@ -605,6 +675,7 @@ export class Radio {
     l.k++;
     l.events++;
     this.st.connectionEvents++;
+    this.countIdle(l, 1);
     const ev = l.events;
     let budget = l.perEvent;
     // 1. answers due now (responses to last event's request, indication confirmations)
@@ -669,16 +740,16 @@ export class Radio {
     return null;
   }
 
-  openLink(central: CentralSide, addr: string, mtu: number, intervalMs: number, perEvent: number): Link {
+  openLink(central: CentralSide, addr: string, mtu: number, intervalMs: number, perEvent: number, phoneMinMs: number): Link {
     const now = this.clock.now();
-    let iv = intervalMs;
-    if (this.preferredInterval) iv = Math.min(Math.max(iv, this.preferredInterval.min), this.preferredInterval.max);
+    const iv = intervalMs; // the phone picks the first interval; the device asks for its preference afterwards
     const l: Link = {
       central,
       addr,
       mtu: Math.min(Math.max(23, mtu), this.maxMtu), // ATT_MTU = min(client Rx MTU, server Rx MTU), Vol 3 Part F 3.4.2
       intervalMs: iv,
       perEvent,
+      phoneMinMs,
       encrypted: false,
       mitm: false,
       lesc: false,
@@ -696,6 +767,9 @@ export class Radio {
       events: 0,
       timer: null,
       lost: false,
+      high: true,
+      idleMs: 0,
+      dynTimer: null,
     };
     this.link = l;
     this.st.connections++;
@@ -703,6 +777,14 @@ export class Radio {
     this.updateAdvertisingActivity();
     this.emit("connect", addr);
     if (l.mtu > 23) this.emit("mtu", l.mtu);
+    // ble_conn_params: FIRST_CONN_PARAMS_UPDATE_DELAY after connecting, ask for the preferred parameters
+    // (auto mode: 7.5 ms, DEFAULT_PERIPH_MAX_CONN_INTERVAL) if the phone's interval is outside them
+    this.clock.schedule(now + DYN.FIRST_UPDATE_S, () => {
+      if (this.link !== l || l.lost) return;
+      const p = this.preferredInterval ?? (l.high ? { min: DYN.HIGH_MS, max: DYN.HIGH_MS } : { min: DYN.LOW_MS, max: DYN.LOW_MS });
+      this.requestInterval(l, p.min, p.max);
+    });
+    this.armIdle(l);
     return l;
   }
 
@@ -791,6 +873,8 @@ export class Radio {
     l.lost = true;
     if (l.timer !== null) this.clock.cancel(l.timer);
     l.timer = null;
+    if (l.dynTimer !== null) this.clock.cancel(l.dynTimer);
+    l.dynTimer = null;
     this.clock.schedule(this.clock.now() + this.supervisionS, () => {
       if (this.link === l) this.closeLink(l, HCI.CONNECTION_TIMEOUT, true);
     });
@@ -802,6 +886,8 @@ export class Radio {
     if (!l.lost) this.settle(l);
     if (l.timer !== null) this.clock.cancel(l.timer);
     l.timer = null;
+    if (l.dynTimer !== null) this.clock.cancel(l.dynTimer);
+    l.dynTimer = null;
     this.st.notificationsLost += l.tx.length;
     l.tx = [];
     l.queuedNotifications = 0;
@@ -819,6 +905,11 @@ export class Radio {
   }
 
   private updateAdvertisingActivity(): void {
+    const on = this.advertisingNow();
+    if (on !== this.advOn) {
+      this.advOn = on;
+      this.emit("advertising", on); // jsble_advertising_start/stop queue an 'advertising' event
+    }
     const now = this.advertisingNow() ? { intervalMs: this.advIntervalMs, txPowerDbm: this.txPower } : { intervalMs: 0, txPowerDbm: this.txPower };
     if (now.intervalMs !== this.reportedAdv.intervalMs || (now.intervalMs > 0 && now.txPowerDbm !== this.reportedAdv.txPowerDbm)) {
       this.reportedAdv = now;
@@ -828,7 +919,8 @@ export class Radio {
 
   private currentAdvertising(): Uint8Array {
     if (this.advData) return this.advData;
-    return buildAdvertising(undefined, this.advOptions, { deviceName: this.deviceName }, true);
+    // jswrap_ble_getCurrentAdvertisingData: with no stored data the defaults are built without the options
+    return buildAdvertising(undefined, undefined, { deviceName: this.deviceName }, true);
   }
 
   private currentScanResponse(): Uint8Array {
@@ -931,6 +1023,7 @@ export class Radio {
       /** https://www.espruino.com/Reference#l_NRF_updateServices */
       updateServices(data?: unknown) {
         if (self.needsRestart) throw self.err("Can't update services until BLE restart");
+        self.activity(self.link);
         if (data === undefined) return;
         if (typeof data !== "object" || data === null) throw self.err(`Expecting Object or undefined, got ${typeof data}`);
         for (const skey of Object.keys(data)) {
@@ -998,6 +1091,11 @@ export class Radio {
           if (bytes.length > 31) error = self.nrfErr(NRF_ERR.DATA_SIZE);
           else self.advData = bytes;
         }
+        if (self.advOn) {
+          // setAdvertising stops and restarts advertising to load the new data
+          self.emit("advertising", false);
+          self.emit("advertising", true);
+        }
         self.updateAdvertisingActivity();
         if (error) throw error;
       },
@@ -1041,8 +1139,10 @@ export class Radio {
 
       /** https://www.espruino.com/Reference#l_NRF_setConnectionInterval */
       setConnectionInterval(interval?: unknown) {
+        const l = self.link;
         if (interval === undefined || interval === "auto") {
-          self.preferredInterval = null;
+          self.preferredInterval = null; // dynamic adjustment again
+          if (l) self.armIdle(l);
           return;
         }
         let min: number;
@@ -1054,23 +1154,12 @@ export class Radio {
           max = Number(o.maxInterval);
         } else return;
         // BLE_GAP_CP_LIMITS: 7.5 ms .. 4 s in 1.25 ms units
-        const q = (x: number) => Math.round(x / 1.25) * 1.25;
         if (!(min >= 7.5 && max <= 4000 && min <= max)) throw self.nrfErr(NRF_ERR.INVALID_PARAM);
-        self.preferredInterval = { min: q(min), max: q(max) };
-        const l = self.link;
-        if (l && !l.lost) {
-          // the central accepts the peripheral's Connection Parameter Update (modelled as immediate)
-          const iv = Math.min(Math.max(l.intervalMs, self.preferredInterval.min), self.preferredInterval.max);
-          if (iv !== l.intervalMs) {
-            self.settle(l);
-            if (l.timer !== null) self.clock.cancel(l.timer);
-            l.timer = null;
-            l.anchor = self.clock.now();
-            l.k = 0;
-            l.intervalMs = iv;
-            self.report({ kind: "connection", intervalMs: iv });
-            self.kick(l);
-          }
+        self.preferredInterval = { min, max };
+        if (l) {
+          if (l.dynTimer !== null) self.clock.cancel(l.dynTimer);
+          l.dynTimer = null;
+          self.requestInterval(l, min, max);
         }
       },
 

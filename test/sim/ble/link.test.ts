@@ -171,7 +171,7 @@ describe("links", () => {
     nrf.setServices(table);
     const log = events(nrf, ["disconnect"]);
     const phone = radio.central();
-    await drive(clock, phone.connect({ bonded: true, intervalMs: 30, notificationsPerEvent: 4 }));
+    await drive(clock, phone.connect({ bonded: true, intervalMs: 30, minIntervalMs: 30, notificationsPerEvent: 4 }));
     const got: number[] = [];
     await drive(clock, phone.subscribe(SVC, CH.records, (v) => got.push(v[0])));
     for (let i = 0; i < 7; i++) nrf.updateServices({ [SVC]: { [CH.records]: { value: [i], notify: true } } });
@@ -197,7 +197,7 @@ describe("links", () => {
     const { clock, nrf, radio, activities } = setup();
     nrf.setServices(table);
     const phone = radio.central();
-    await drive(clock, phone.connect({ mtu: 23, bonded: true, intervalMs: 30, notificationsPerEvent: 4 }));
+    await drive(clock, phone.connect({ mtu: 23, bonded: true, intervalMs: 30, minIntervalMs: 30, notificationsPerEvent: 4 }));
     const got: number[] = [];
     await drive(clock, phone.subscribe(SVC, CH.records, (v) => got.push(v[0] | (v[1] << 8))));
     const before = radio.stats();
@@ -251,6 +251,30 @@ describe("links", () => {
     expect(radio.gattTable().map((s) => s.uuid)).not.toContain(SVC);
     expect(radio.uart().present).toBe(true); // back to Espruino's default until the firmware says uart:false again
     expect(radio.bonds()).toEqual([phone.address]);
+  });
+
+  it("auto interval (Espruino's dynamic adjustment): 7.5 ms after connecting, 200 ms after 30 s idle, fast again on activity", async () => {
+    const { clock, nrf, radio, activities } = setup();
+    nrf.setServices(table);
+    const phone = radio.central();
+    await drive(clock, phone.connect({ intervalMs: 45, minIntervalMs: 7.5 }));
+    await runFor(clock, 0.2);
+    expect(radio.connectionIntervalMs()).toBe(7.5);
+    await runFor(clock, 29);
+    expect(radio.connectionIntervalMs()).toBe(7.5);
+    await runFor(clock, 1.5);
+    expect(radio.connectionIntervalMs()).toBe(200);
+    // bleIdleCounter drops by 10 s per activity: the 4th activity after a long idle brings the fast rate back
+    for (let i = 0; i < 3; i++) nrf.updateServices({ [SVC]: { [CH.records]: { value: [i] } } });
+    expect(radio.connectionIntervalMs()).toBe(200);
+    nrf.updateServices({ [SVC]: { [CH.records]: { value: [3] } } });
+    expect(radio.connectionIntervalMs()).toBe(7.5);
+    expect(activities.filter((x) => x.a.kind === "connection").map((x) => (x.a as { intervalMs: number }).intervalMs)).toEqual([45, 7.5, 200, 7.5]);
+    // an iOS-like phone grants no less than 15 ms
+    await drive(clock, phone.disconnect());
+    await drive(clock, phone.connect({ intervalMs: 30 }));
+    await runFor(clock, 0.2);
+    expect(radio.connectionIntervalMs()).toBe(15);
   });
 
   it("setConnectionInterval changes the link interval and reports it", async () => {
