@@ -1018,6 +1018,14 @@ export class Radio {
           self.rebuildGatt(); // only adding: no restart needed
           self.servicesWereSet = self.userTable.length > 0;
         }
+        if (!self.link) {
+          // the restart re-creates the scan response (NUS + advertise UUIDs): "you may get a DATA_SIZE exception"
+          try {
+            buildDefaultScanResponse([...(self.uartInited ? [NUS.service] : []), ...self.advertiseUuids]);
+          } catch (e) {
+            throw self.wrap(e);
+          }
+        }
       },
 
       /** https://www.espruino.com/Reference#l_NRF_updateServices */

@@ -198,3 +198,14 @@ describe("ATT MTU", () => {
     expect(events).toEqual([4, 3]);
   });
 });
+
+describe("advertised services in the scan response", () => {
+  it("setServices advertise:[...] goes into the scan response; two 128-bit UUIDs (with the UART's) do not fit", () => {
+    const { nrf, radio } = setup();
+    nrf.setServices(services(), { advertise: ["180F"] });
+    expect(radio.scan()!.serviceUuids).toEqual(expect.arrayContaining([NUS.service, "180f"]));
+    expect(() => nrf.setServices(services(), { advertise: [SVC] })).toThrow("Advertising data too long when adding 128 bit Service");
+    nrf.setServices(services(), { advertise: [SVC], uart: false });
+    expect(radio.scan()!.serviceUuids).toEqual([SVC]);
+  });
+});
