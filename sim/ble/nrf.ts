@@ -776,7 +776,9 @@ export class Radio {
     this.report({ kind: "connection", intervalMs: l.intervalMs });
     this.updateAdvertisingActivity();
     this.emit("connect", addr);
-    if (l.mtu > 23) this.emit("mtu", l.mtu);
+    // No 'mtu' event: 2v29 queues BLEP_MTU_UPDATE only from BLE_GATTC_EVT_EXCHANGE_MTU_RSP (Espruino as a
+    // client); the phone's exchange request (BLE_GATTS_EVT_EXCHANGE_MTU_REQUEST) is answered silently, so the
+    // firmware as a peripheral cannot learn the negotiated MTU from Espruino.
     // ble_conn_params: FIRST_CONN_PARAMS_UPDATE_DELAY after connecting, ask for the preferred parameters
     // (auto mode: 7.5 ms, DEFAULT_PERIPH_MAX_CONN_INTERVAL) if the phone's interval is outside them
     this.clock.schedule(now + DYN.FIRST_UPDATE_S, () => {

@@ -181,6 +181,16 @@ describe("ATT MTU", () => {
     }
   });
 
+  it("the firmware gets no 'mtu' event when the phone negotiates 53 (2v29 only emits it as a client)", async () => {
+    const { clock, nrf, radio } = setup();
+    const seen: unknown[] = [];
+    nrf.on("mtu", (m: unknown) => seen.push(m));
+    const phone = radio.central();
+    expect((await drive(clock, phone.connect({ mtu: 53 }))).mtu).toBe(53);
+    await runFor(clock, 1);
+    expect(seen).toEqual([]);
+  });
+
   it("a value longer than MTU-1 is read with Read Blob requests (more connection events)", async () => {
     const value = Uint8Array.from({ length: 60 }, (_, i) => i);
     const events: number[] = [];
