@@ -219,3 +219,26 @@ describe("advertised services in the scan response", () => {
     expect(radio.scan()!.serviceUuids).toEqual([SVC]);
   });
 });
+
+describe("values as Espruino converts them", () => {
+  it("a number is one byte, a string its 8-bit characters, arrays their elements; non-byte typed arrays are refused", async () => {
+    const { clock, nrf, radio } = setup();
+    nrf.setServices({ "0xBCDE": { "0xABCD": { readable: true, maxLen: 10, value: 0x1234 } } });
+    const phone = radio.central();
+    await drive(clock, phone.connect());
+    expect(Array.from(await drive(clock, phone.read("bcde", "abcd")))).toEqual([0x34]);
+    const cases: [unknown, number[]][] = [
+      ["AB\u00ff", [0x41, 0x42, 0xff]],
+      [[1, 256 + 2, "C"], [1, 2, 0x43]],
+      [new Uint8Array([9, 8]), [9, 8]],
+      [new Uint8Array([0, 1, 2, 3]).subarray(1, 3), [1, 2]],
+      [new DataView(new Uint8Array([7, 6, 5]).buffer, 1), [6, 5]],
+      [new Uint8Array([4, 4]).buffer, [4, 4]],
+    ];
+    for (const [value, bytes] of cases) {
+      nrf.updateServices({ "0xBCDE": { "0xABCD": { value } } });
+      expect(Array.from(await drive(clock, phone.read("bcde", "abcd")))).toEqual(bytes);
+    }
+    expect(() => nrf.updateServices({ "0xBCDE": { "0xABCD": { value: new Uint16Array([1]) } } })).toThrow(/Uint16Array/);
+  });
+});
