@@ -688,7 +688,9 @@ export class Radio {
       if (l !== this.link || l.lost) return;
     }
     // 2. the central's next request (ATT allows one outstanding request) and any commands
-    while (l.requests.length > 0 && l.outstanding === null) {
+    let fromPhone = 0; // the phone also sends at most perEvent packets in one event
+    while (l.requests.length > 0 && l.outstanding === null && fromPhone < l.perEvent) {
+      fromPhone++;
       const req = l.requests.shift()!;
       const answer = req.run();
       if (req.done) {
