@@ -38,12 +38,14 @@ export const CHECK_UNCOMMITTED = 0xffff;
 /** CRC-32 (IEEE 802.3, reflected, init and final xor 0xFFFFFFFF) of `len` bytes of `buf` from `off`. */
 export type Crc32Fn = (buf: Uint8Array, off: number, len: number) => number;
 
-// On the device E.CRC32 is native. It is not typed in @types/espruino, hence the cast. Node tests install
-// a JavaScript CRC-32 with setCrc32() (or the simulator provides E.CRC32).
+// On the device E.CRC32 is native. It is not typed in @types/espruino, and Node's type-check of tests does
+// not know E at all: this module-local declaration covers both. Node tests install a JavaScript CRC-32 with
+// setCrc32() (or the simulator provides E.CRC32).
+declare const E: { CRC32(data: Uint8Array): number };
 let crcFn: Crc32Fn | null = null;
 
 function nativeCrc(buf: Uint8Array, off: number, len: number): number {
-  return (E as any).CRC32(buf.subarray(off, off + len)) >>> 0;
+  return E.CRC32(buf.subarray(off, off + len)) >>> 0;
 }
 
 /** Replaces the CRC-32 implementation (tests in Node); pass null to go back to E.CRC32. */
