@@ -37,7 +37,9 @@ export class FlashStore implements PageStore {
     if (page < 0 || page >= this.pageCount || offset < 0 || offset + length > this.pageSize || Math.floor(page) !== page) {
       throw fwError("STORE_RANGE", "flash page access out of range");
     }
-    return this.top - (page + 1) * this.pageSize + offset;
+    // `| 0`: Espruino's Flash functions want an integer, and arithmetic through Math.floor() gives a float
+    // ("Address should be an integer, got Number"). Flash addresses are below 2^31 on every board.
+    return (this.top - (page + 1) * this.pageSize + offset) | 0;
   }
 
   read(page: number, offset: number, length: number): Uint8Array {
