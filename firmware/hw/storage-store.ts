@@ -9,7 +9,7 @@
 // instead of erasing someone else's data.
 import { fwError } from "../errors";
 import type { PageStore } from "../log/log";
-import type { FlashModule } from "./flash-store";
+import { openFlashStore, type FlashModule } from "./flash-store";
 
 /** The part of require("Storage") this store uses. */
 export interface StorageModule {
@@ -104,4 +104,16 @@ export function openStorageStore(name: string, pageSize: number, pageCount: numb
     if (!storage.write(name, "L", 0, size)) return null;
   }
   return new StorageStore(flash, () => E.getAddressOf(storage.read(name), true), pageSize, pageCount);
+}
+
+/**
+ * The board decision of docs/log-format.md: raw flash pages from Flash.getFree() when there are at least
+ * `minFlashPages` (taking at most `maxFlashPages`), otherwise `storagePages` pages of `flashPageSize` bytes
+ * (4096 on nRF52) in the Storage file `name`. On nRF52: openLogStore(4, 32, "doselog", 3, 4096).
+ * Returns null when neither is possible.
+ */
+export function openLogStore(minFlashPages: number, maxFlashPages: number, name: string, storagePages: number, flashPageSize: number): PageStore | null {
+  const fs = openFlashStore(minFlashPages, maxFlashPages);
+  if (fs) return fs;
+  return openStorageStore(name, flashPageSize, storagePages);
 }
