@@ -41,6 +41,8 @@ export class StorageStore implements PageStore {
   /** First whole flash page inside the file (never the file's byte 0, which Storage would rewrite). */
   private alignedBase(): number {
     const a = this.locate();
+    // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
+    if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
     return (Math.floor(a / this.pageSize) + 1) * this.pageSize;
   }
 
