@@ -54,6 +54,16 @@ describe("StorageStore", () => {
     expect(() => store.erase(0)).toThrow();
   });
 
+  it("refuses a file whose flash address is unknown (Storage not memory-mapped, as on the host build)", () => {
+    const nor = new NorFlash({ pageSize: PS, pageCount: 4, baseAddress: BASE });
+    try {
+      new StorageStore(flashShim(nor), () => 0, PS, 3);
+      throw new Error("no throw");
+    } catch (e) {
+      expect(e).toMatchObject({ code: "STORE_ALIGN" });
+    }
+  });
+
   it("keeps every acknowledged record through a power cut at every word write and erase", () => {
     const N = 120;
     const ref = makeStorageStore(4, 0x64);
