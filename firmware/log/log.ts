@@ -1,0 +1,471 @@
+// The dose log: an append-only ring of records over a PageStore, safe against a power cut at any instant.
+// Format and algorithms: docs/log-format.md. API: docs/architecture.md ("Log API").
+// RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
+import { fwError, isFwError } from "../errors";
+import {
+  CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+} from "./record";
+import {
+  classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
+  hdrEraseCount, hdrFirstSeq, hdrPageSeq, hdrSlots, STATE_OFFSET,
+} from "./page";
+
+export interface PageStore {
+  readonly pageSize: number;
+  readonly pageCount: number;
+  read(page: number, offset: number, length: number): Uint8Array;
+  write(page: number, offset: number, data: Uint8Array): void;
+  erase(page: number): void;
+}
+
+export interface MountReport {
+  /** True when the region held no log of this format and a new one was started. */
+  formatted: boolean;
+  /** Why it formatted: "" (it did not), "blank", "foreign", "version" (pages of another format version). */
+  reason: string;
+  /** Erases done by mount (0 or 1). */
+  erases: number;
+  /** Pages holding the log after mount. */
+  livePages: number;
+  /** Interrupted record writes found in the head page (a power cut; skipped, not an error). */
+  tornSlots: number;
+  /** Slots in the head page that are neither blank, valid nor a torn write: corruption (skipped). */
+  badSlots: number;
+  /** Pages whose header is damaged but whose records are still read by their own checks. */
+  damagedPages: number;
+  /** Page index of the first corruption found (bad slot or damaged header), -1 when none. */
+  corruptPage: number;
+}
+
+export interface LogStats {
+  pageSize: number;
+  pageCount: number;
+  recordsPerPage: number;
+  /** Records the ring is guaranteed to keep: (pageCount - 2) pages' worth (one spare, one being filled). */
+  capacity: number;
+  /** Slots in use from oldestSeq to newestSeq (a torn or corrupt slot inside counts). */
+  used: number;
+  livePages: number;
+  eraseMin: number;
+  eraseMax: number;
+  /** Erase count per page (a copy). */
+  eraseCounts: number[];
+  /** Corrupt slots met by reads since mount (each counted once while reading forwards). */
+  badSlotsSeen: number;
+  /**
+   * Slots met by reads that look like an interrupted write (a power cut). About 1 in 100 single flipped
+   * bits in a record also looks like this: either way the slot is skipped, never returned.
+   */
+  tornSlotsSeen: number;
+}
+
+// Slot classes.
+const S_BLANK = 0;
+const S_VALID = 1;
+const S_TORN = 2;
+const S_BAD = 3;
+
+/** Attempts at one append when a slot does not verify (each failed slot is skipped, its seq unused). */
+const APPEND_ATTEMPTS = 3;
+/** Chunk used to check that a page is blank without holding the whole page in RAM. */
+const SCAN_CHUNK = 256;
+const FIRST_SEQ = 1;
+
+export class DoseLog {
+  private store: PageStore;
+  private P: number;
+  private pageSize: number;
+  private S: number; // record slots per page
+  private first: Uint32Array; // first seq of each live page
+  private erases: Uint32Array; // erase count of each page (from headers; estimated when unknown)
+  private pageSeqs: Uint32Array; // page sequence of each live page
+  private mounted = false;
+  private head = 0;
+  private tail = 0;
+  private live = 0;
+  private nextSlot = 0;
+  private spare = -1; // a page known erased this session, or -1
+  private newest = -1;
+  private oldest = -1;
+  private badSeen = 0;
+  private tornSeen = 0;
+  private badSeenAt = -1; // highest slot seq counted in badSeen or tornSeen
+  private floor = FIRST_SEQ; // lowest seq a new page may start at
+  private rec = new Uint8Array(RECORD_SIZE);
+  private word = new Uint8Array(4);
+  private hdr = new Uint8Array(HEADER_SIZE);
+
+  constructor(store: PageStore) {
+    this.store = store;
+    this.P = store.pageCount;
+    this.pageSize = store.pageSize;
+    this.S = Math.floor((store.pageSize - HEADER_SIZE) / RECORD_SIZE);
+    if (this.P < 3 || this.S < 1 || store.pageSize % 4 !== 0 || store.pageSize > 0xffff) {
+      throw fwError("LOG_GEOMETRY", "log needs at least 3 pages of a multiple of 4 bytes below 64 KiB");
+    }
+    this.first = new Uint32Array(this.P);
+    this.erases = new Uint32Array(this.P);
+    this.pageSeqs = new Uint32Array(this.P);
+  }
+
+  // ---------------------------------------------------------------- mount
+
+  mount(): MountReport {
+    const P = this.P;
+    const st = this.store;
+    const cls = new Uint8Array(P); // freed after mount
+    let seqFloor = FIRST_SEQ;
+    let headPage = -1;
+    let headSeq = 0;
+    let others = 0;
+    let bads = 0;
+    let maxErase = 0;
+    this.mounted = false;
+    this.spare = -1;
+    this.badSeen = 0;
+    this.tornSeen = 0;
+    this.badSeenAt = -1;
+    for (let p = 0; p < P; p++) {
+      const h = st.read(p, 0, HEADER_SIZE);
+      const c = classifyHeader(h, this.pageSize);
+      cls[p] = c;
+      this.erases[p] = 0;
+      if (c === H_LIVE || c === H_RETIRED || c === H_OTHER) {
+        this.erases[p] = hdrEraseCount(h);
+        if (this.erases[p] > maxErase) maxErase = this.erases[p];
+      }
+      if (c === H_RETIRED || c === H_OTHER) {
+        // No seq such a page ever held may be handed out again, whatever its format.
+        const top = hdrFirstSeq(h) + hdrSlots(h, this.pageSize);
+        if (top > seqFloor) seqFloor = top;
+      }
+      if (c === H_OTHER) others++;
+      if (c === H_BAD) bads++;
+      if (c === H_LIVE) {
+        this.pageSeqs[p] = hdrPageSeq(h);
+        this.first[p] = hdrFirstSeq(h);
+        if (headPage < 0 || hdrPageSeq(h) > headSeq) {
+          headPage = p;
+          headSeq = hdrPageSeq(h);
+        }
+      }
+    }
+    // Pages whose erase count was lost (torn erase, blank) are assumed as worn as the most worn page.
+    for (let p = 0; p < P; p++) if (cls[p] === H_BAD || cls[p] === H_BLANK) this.erases[p] = maxErase;
+
+    const rep: MountReport = {
+      formatted: false, reason: "", erases: 0, livePages: 0, tornSlots: 0, badSlots: 0, damagedPages: 0, corruptPage: -1,
+    };
+    if (headPage < 0) {
+      rep.formatted = true;
+      rep.reason = others > 0 ? "version" : bads > 0 ? "foreign" : "blank";
+      rep.erases = this.format(seqFloor);
+      rep.livePages = 1;
+      this.mounted = true;
+      return rep;
+    }
+
+    // The live run: pages physically before the head with page sequences one lower each time. A page with
+    // a damaged header between two good ones keeps its place (its first seq follows from its neighbour).
+    this.head = headPage;
+    this.tail = headPage;
+    this.live = 1;
+    for (let k = 1; k < P; k++) {
+      const p = (headPage - k + P) % P;
+      const nextP = (p + 1) % P;
+      if (cls[p] === H_LIVE && this.pageSeqs[p] === headSeq - k && this.first[p] + this.S <= this.first[nextP]) {
+        // ok
+      } else if (cls[p] === H_BAD && k + 1 < P) {
+        const q = (p - 1 + P) % P;
+        if (!(cls[q] === H_LIVE && this.pageSeqs[q] === headSeq - k - 1)) break;
+        this.pageSeqs[p] = headSeq - k;
+        this.first[p] = this.first[nextP] - this.S;
+        rep.damagedPages++;
+        if (rep.corruptPage < 0) rep.corruptPage = p;
+      } else break;
+      this.tail = p;
+      this.live++;
+    }
+    // A damaged header on the page after the head: adopt it if it holds records of the expected seqs, so
+    // they stay readable and their seqs are never reused.
+    const n = (headPage + 1) % P;
+    if (this.live < P && cls[n] === H_BAD) {
+      const expFirst = this.first[headPage] + this.S;
+      let found = false;
+      for (let s = 0; s < this.S && !found; s++) {
+        const b = st.read(n, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
+        if (recordValid(b, 0) && get32(b, 0) === expFirst + s) found = true;
+      }
+      if (found) {
+        this.pageSeqs[n] = headSeq + 1;
+        this.first[n] = expFirst;
+        this.head = n;
+        this.live++;
+        rep.damagedPages++;
+        if (rep.corruptPage < 0) rep.corruptPage = n;
+      }
+    }
+
+    // The head page: the only page whose records mount reads.
+    const hp = this.head;
+    let lastNonBlank = -1;
+    let lastValid = -1;
+    for (let s = 0; s < this.S; s++) {
+      const b = st.read(hp, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
+      const c = classifySlot(b, 0, this.first[hp] + s);
+      if (c === S_BLANK) continue;
+      lastNonBlank = s;
+      if (c === S_VALID) lastValid = s;
+      else if (c === S_TORN) rep.tornSlots++;
+      else {
+        rep.badSlots++;
+        if (rep.corruptPage < 0) rep.corruptPage = hp;
+      }
+    }
+    this.nextSlot = lastNonBlank + 1;
+    // Pages of another format version may hold higher seqs (a downgrade): never hand those out again.
+    this.floor = seqFloor;
+    if (this.first[hp] + this.nextSlot < seqFloor) this.nextSlot = this.S;
+    this.mounted = true;
+    this.newest = lastValid >= 0 ? this.first[hp] + lastValid : this.scanBack();
+    this.oldest = this.newest < 0 ? -1 : this.firstValidFrom(this.first[this.tail]);
+    rep.livePages = this.live;
+    return rep;
+  }
+
+  /** Starts a new log in page 0 (one erase at most), its first seq at the floor. */
+  private format(seqFloor: number): number {
+    let erased = 0;
+    if (!this.pageBlank(0)) {
+      this.store.erase(0);
+      this.erases[0]++;
+      erased = 1;
+    }
+    this.head = 0;
+    this.tail = 0;
+    this.live = 0;
+    this.floor = seqFloor;
+    this.openPage(0, 1, seqFloor);
+    this.newest = -1;
+    this.oldest = -1;
+    return erased;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  append(type: number, flags: number, time: number, a: number, b: number): number {
+    if (!this.mounted) throw fwError("LOG_NOT_MOUNTED", "append before mount");
+    if (!fieldsValid(0, type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
+    let failures = 0;
+    for (;;) {
+      if (this.nextSlot >= this.S) this.advance();
+      const p = this.head;
+      const slot = this.nextSlot;
+      const seq = this.first[p] + slot;
+      // The slot's seq is used up before any write: a write cut or failing half-way never gets it reused.
+      this.nextSlot = slot + 1;
+      const off = HEADER_SIZE + slot * RECORD_SIZE;
+      // A slot that is not blank (garbage, bit flips) is skipped rather than written over.
+      if (!slotBlank(this.store.read(p, off, RECORD_SIZE), 0)) continue;
+      const r = this.rec;
+      encodeRecord(r, 0, seq, type, flags, time, a, b);
+      const w = this.word;
+      w[0] = r[12];
+      w[1] = r[13];
+      w[2] = 0xff;
+      w[3] = 0xff;
+      try {
+        this.store.write(p, off, r.subarray(0, 12)); // words 0-2
+        this.store.write(p, off + 12, w); // word 3, check left at 0xFFFF
+        this.store.write(p, off + 12, r.subarray(12, 16)); // word 3 with the check: the commit
+      } catch (e) {
+        // A write that did not read back: skip the slot (its seq is never used) and try the next one.
+        if (!isFwError(e, "LOG_VERIFY") || ++failures >= APPEND_ATTEMPTS) throw e;
+        continue;
+      }
+      this.newest = seq;
+      if (this.oldest < 0) this.oldest = seq;
+      return seq;
+    }
+  }
+
+  /** Moves the head to the next page: it must be erased (the spare); if it is not, erases it now. */
+  private advance(): void {
+    const n = (this.head + 1) % this.P;
+    if (this.spare !== n) this.makeSpare(n);
+    const hp = this.head;
+    const f = this.first[hp] + this.S;
+    this.openPage(n, this.pageSeqs[hp] + 1, f > this.floor ? f : this.floor);
+  }
+
+  /** Writes the header of erased page `p` and makes it the head. */
+  private openPage(p: number, pageSeq: number, firstSeq: number): void {
+    const h = this.hdr;
+    encodeHeader(h, pageSeq, firstSeq, this.erases[p], this.pageSize);
+    this.spare = -1;
+    this.rewrite(p, 0, h.subarray(0, HEADER_WRITTEN));
+    this.head = p;
+    this.pageSeqs[p] = pageSeq;
+    this.first[p] = firstSeq;
+    this.live++;
+    this.nextSlot = 0;
+  }
+
+  /** Erases page `n` (the page after the head) unless it is already blank: one erase at most. */
+  private makeSpare(n: number): void {
+    if (this.live > 0 && n === this.tail && this.live === this.P) {
+      // The ring is full: drop the oldest page. Invalidate its header first so that a torn erase is seen
+      // as a page being erased, not as records.
+      const w = this.word;
+      w[0] = 0;
+      w[1] = 0;
+      w[2] = 0;
+      w[3] = 0;
+      this.rewrite(n, STATE_OFFSET, w);
+      this.live--;
+      this.tail = (n + 1) % this.P;
+      this.oldest = this.newest < 0 ? -1 : this.firstValidFrom(this.first[this.tail]);
+      this.store.erase(n);
+      this.erases[n]++;
+    } else if (!this.pageBlank(n)) {
+      this.store.erase(n);
+      this.erases[n]++;
+    }
+    this.spare = n;
+  }
+
+  /**
+   * Writes and, if it does not read back, writes the same bytes again (a write only clears bits, so a write
+   * that silently did nothing or only part of its job can be completed). Used for headers and the retire
+   * mark; records are not rewritten but moved to the next slot.
+   */
+  private rewrite(p: number, off: number, data: Uint8Array): void {
+    for (let i = 0; ; i++) {
+      try {
+        this.store.write(p, off, data);
+        return;
+      } catch (e) {
+        if (!isFwError(e, "LOG_VERIFY") || i >= 2) throw e;
+      }
+    }
+  }
+
+  /** At most one erase: gets the page after the head erased so the next page change needs none. */
+  maintain(): void {
+    if (!this.mounted) return;
+    const n = (this.head + 1) % this.P;
+    if (this.spare === n) return;
+    this.makeSpare(n);
+  }
+
+  private pageBlank(p: number): boolean {
+    for (let o = 0; o < this.pageSize; o += SCAN_CHUNK) {
+      const len = Math.min(SCAN_CHUNK, this.pageSize - o);
+      const b = this.store.read(p, o, len);
+      for (let i = 0; i < len; i++) if (b[i] !== 0xff) return false;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** Copies the first valid record with seq >= `seq` into `out` (16 bytes) and returns its seq, or -1. */
+  readFrom(seq: number, out: Uint8Array): number {
+    if (!this.mounted || this.live === 0) return -1;
+    for (let k = 0; k < this.live; k++) {
+      const p = (this.tail + k) % this.P;
+      const end = p === this.head ? this.nextSlot : this.S;
+      const f = this.first[p];
+      if (seq >= f + end) continue;
+      for (let s = seq > f ? seq - f : 0; s < end; s++) {
+        const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
+        const c = classifySlot(b, 0, f + s);
+        if (c === S_VALID) {
+          for (let i = 0; i < RECORD_SIZE; i++) out[i] = b[i];
+          return f + s;
+        }
+        if (c !== S_BLANK && f + s > this.badSeenAt) {
+          if (c === S_BAD) this.badSeen++;
+          else this.tornSeen++;
+          this.badSeenAt = f + s;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private firstValidFrom(seq: number): number {
+    return this.readFrom(seq, this.rec);
+  }
+
+  /** The newest valid record before the head page's slots (used when the head page has none). */
+  private scanBack(): number {
+    for (let k = 1; k < this.live; k++) {
+      const p = (this.head - k + this.P) % this.P;
+      for (let s = this.S - 1; s >= 0; s--) {
+        const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
+        if (classifySlot(b, 0, this.first[p] + s) === S_VALID) return this.first[p] + s;
+      }
+    }
+    return -1;
+  }
+
+  count(): number {
+    return this.newest < 0 || this.oldest < 0 ? 0 : this.newest - this.oldest + 1;
+  }
+  oldestSeq(): number {
+    return this.oldest;
+  }
+  newestSeq(): number {
+    return this.newest;
+  }
+  /** The seq the next append will get (for tests and diagnostics). */
+  nextSeq(): number {
+    return this.nextSlot >= this.S ? this.first[this.head] + this.S : this.first[this.head] + this.nextSlot;
+  }
+
+  stats(): LogStats {
+    let mn = -1;
+    let mx = 0;
+    const per: number[] = [];
+    for (let p = 0; p < this.P; p++) {
+      const e = this.erases[p];
+      per.push(e);
+      if (mn < 0 || e < mn) mn = e;
+      if (e > mx) mx = e;
+    }
+    return {
+      pageSize: this.pageSize,
+      pageCount: this.P,
+      recordsPerPage: this.S,
+      capacity: (this.P - 2) * this.S,
+      used: this.count(),
+      livePages: this.live,
+      eraseMin: mn,
+      eraseMax: mx,
+      eraseCounts: per,
+      badSlotsSeen: this.badSeen,
+      tornSlotsSeen: this.tornSeen,
+    };
+  }
+}
+
+/**
+ * Classifies the 16 bytes at `o` of a slot whose seq must be `exp`: blank, a valid record, a torn write
+ * (what a power cut during the 5-write commit leaves), or anything else (corruption).
+ */
+function classifySlot(b: Uint8Array, o: number, exp: number): number {
+  if (slotBlank(b, o)) return S_BLANK;
+  const w0 = get32(b, o);
+  if (recordValid(b, o)) return w0 === exp ? S_VALID : S_BAD;
+  let j = 3;
+  while (j > 0 && get32(b, o + j * 4) === 0xffffffff) j--;
+  if (j === 0) return ((w0 & exp) >>> 0) === exp ? S_TORN : S_BAD; // cut while writing word 0
+  if (w0 !== exp) return S_BAD;
+  if (j < 3) return S_TORN; // cut while writing word 1 or 2
+  const stored = get16(b, o + 14);
+  if (stored === CHECK_UNCOMMITTED) return S_TORN; // cut before or during the first write of word 3
+  const truth = recordCheck(b, o);
+  // Cut during the commit write: the check can only have more 1-bits than the true one.
+  return (stored & truth) === truth ? S_TORN : S_BAD;
+}
