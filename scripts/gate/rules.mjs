@@ -1,0 +1,52 @@
+// What Espruino 2v29 lacks, as measured on the real interpreter (../../../shared/espruino-language.md and
+// docs/espruino-gate.md). Shared by the source check (TypeScript checker) and the bundle check (acorn).
+
+/** Global names that do not exist on Espruino: any value reference to them is refused. */
+export const MISSING_GLOBALS = new Set([
+  "Map", "Set", "WeakMap", "WeakSet", "Symbol", "Reflect", "Proxy", "WeakRef", "FinalizationRegistry",
+  "BigInt", "BigInt64Array", "BigUint64Array", "Intl", "SharedArrayBuffer", "Atomics",
+]);
+
+const TYPED_ARRAYS = [
+  "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
+  "Int32Array", "Uint32Array", "Float32Array", "Float64Array",
+];
+
+/** Static members missing on built-in constructors/namespaces: global name -> member names. */
+export const MISSING_STATICS = new Map([
+  ["Array", new Set(["from", "of"])],
+  ["Object", new Set(["freeze", "is", "isFrozen", "getOwnPropertySymbols", "seal", "isSealed", "preventExtensions", "groupBy"])],
+  ["Number", new Set(["isInteger", "isFinite", "isNaN", "isSafeInteger", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER", "EPSILON", "parseInt", "parseFloat"])],
+  ["String", new Set(["raw", "fromCodePoint"])],
+  ["Math", new Set(["trunc", "imul", "log2", "log10", "clz32", "hypot", "cbrt", "expm1", "log1p", "fround", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh"])],
+  ["Date", new Set(["UTC"])],
+  ["Promise", new Set(["race", "allSettled", "any"])],
+  ...TYPED_ARRAYS.map((t) => [t, new Set(["from", "of"])]),
+]);
+
+/** TypeScript's name for the type of each constructor value above (e.g. `Array` has type ArrayConstructor). */
+export const CONSTRUCTOR_TYPE_NAMES = new Map([
+  ["ArrayConstructor", "Array"], ["ObjectConstructor", "Object"], ["NumberConstructor", "Number"],
+  ["StringConstructor", "String"], ["Math", "Math"], ["DateConstructor", "Date"], ["PromiseConstructor", "Promise"],
+  ...TYPED_ARRAYS.map((t) => [t + "Constructor", t]),
+]);
+
+/** Instance methods missing, by receiver kind. */
+export const MISSING_METHODS = {
+  array: new Set(["keys", "entries", "values", "flat", "flatMap", "findLast", "findLastIndex", "at", "copyWithin", "toSorted", "toReversed", "toSpliced", "with", "lastIndexOf"]),
+  string: new Set(["codePointAt", "trimStart", "trimEnd", "trimLeft", "trimRight", "normalize", "at", "matchAll", "localeCompare"]),
+  typedArray: new Set(["keys", "entries", "values", "at", "findLast", "findLastIndex", "copyWithin"]),
+  arrayBuffer: new Set(["slice", "resize", "transfer"]),
+};
+
+/** Names specific enough to refuse even when the receiver's type is unknown (any). */
+export const MISSING_METHODS_ANY_RECEIVER = new Set([
+  "codePointAt", "trimStart", "trimEnd", "findLast", "findLastIndex", "flatMap", "matchAll",
+]);
+
+/** Built-in error constructors: `class X extends <one of these>` fails on Espruino. */
+export const ERROR_CONSTRUCTORS = new Set([
+  "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError", "InternalError",
+]);
+
+export const TYPED_ARRAY_NAMES = new Set(TYPED_ARRAYS);
