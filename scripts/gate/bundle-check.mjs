@@ -4,7 +4,7 @@
 // esbuild's source map.
 import * as acorn from "acorn";
 import path from "node:path";
-import { MISSING_GLOBALS, MISSING_STATICS, ERROR_CONSTRUCTORS } from "./rules.mjs";
+import { MISSING_GLOBALS, MISSING_STATICS, ERROR_CONSTRUCTORS, PROTOTYPE_UNREACHABLE } from "./rules.mjs";
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -142,6 +142,12 @@ export function checkBundle(code, opts = {}) {
         const name = !n.computed ? n.property.name : (n.property.type === "Literal" ? String(n.property.value) : undefined);
         if (name !== undefined && freeGlobal(n.object) && MISSING_STATICS.get(n.object.name)?.has(name)) {
           report(n, "missing-builtin", `${n.object.name}.${name} does not exist on Espruino 2v29`);
+        }
+        const o = n.object;
+        if (name !== undefined && o.type === "MemberExpression" && !o.computed && o.property.name === "prototype" &&
+          freeGlobal(o.object) && PROTOTYPE_UNREACHABLE.has(o.object.name) &&
+          !(parent?.type === "AssignmentExpression" && parent.left === n)) {
+          report(n, "prototype-method", `${o.object.name}.prototype.${name} is undefined on Espruino 2v29`);
         }
         return;
       }

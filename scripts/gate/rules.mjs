@@ -15,7 +15,7 @@ const TYPED_ARRAYS = [
 /** Static members missing on built-in constructors/namespaces: global name -> member names. */
 export const MISSING_STATICS = new Map([
   ["Array", new Set(["from", "of"])],
-  ["Object", new Set(["freeze", "is", "isFrozen", "getOwnPropertySymbols", "seal", "isSealed", "preventExtensions", "groupBy"])],
+  ["Object", new Set(["freeze", "is", "isFrozen", "seal", "isSealed", "preventExtensions", "groupBy"])],
   ["Number", new Set(["isInteger", "isFinite", "isNaN", "isSafeInteger", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER", "EPSILON", "parseInt", "parseFloat"])],
   ["String", new Set(["raw", "fromCodePoint"])],
   ["Math", new Set(["trunc", "imul", "log2", "log10", "clz32", "hypot", "cbrt", "expm1", "log1p", "fround", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh"])],
@@ -47,6 +47,15 @@ export const MISSING_METHODS_ANY_RECEIVER = new Set([
 /** Built-in error constructors: `class X extends <one of these>` fails on Espruino. */
 export const ERROR_CONSTRUCTORS = new Set([
   "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError", "InternalError",
+]);
+
+/**
+ * Built-ins whose methods live in the interpreter, not on `X.prototype`: reading `Array.prototype.slice`,
+ * `String.prototype.charCodeAt`, `Function.prototype.call`, `Number.prototype.toFixed`, ... gives undefined
+ * on Espruino 2v29 (measured), so `Array.prototype.slice.call(x)` throws. Object.prototype works.
+ */
+export const PROTOTYPE_UNREACHABLE = new Set([
+  "Array", "String", "Number", "Boolean", "Function", "Date", "RegExp", "Promise", "ArrayBuffer", "DataView", ...TYPED_ARRAYS,
 ]);
 
 export const TYPED_ARRAY_NAMES = new Set(TYPED_ARRAYS);

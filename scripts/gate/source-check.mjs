@@ -7,7 +7,7 @@ import path from "node:path";
 import fs from "node:fs";
 import {
   MISSING_GLOBALS, MISSING_STATICS, CONSTRUCTOR_TYPE_NAMES, MISSING_METHODS, MISSING_METHODS_ANY_RECEIVER,
-  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES,
+  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE,
 } from "./rules.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -120,6 +120,19 @@ function checkFile(sf, checker, problems, program) {
       case ts.SyntaxKind.ClassStaticBlockDeclaration:
         // esbuild lowers static blocks; allowed.
         break;
+      case ts.SyntaxKind.ClassDeclaration:
+      case ts.SyntaxKind.ClassExpression: {
+        // esbuild gives a derived class with instance fields and no constructor a synthesized
+        // `constructor() { super(...arguments); ... }`: a spread Espruino cannot run.
+        const derived = (node.heritageClauses ?? []).some((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
+        const hasCtor = node.members.some((m) => ts.isConstructorDeclaration(m) && m.body);
+        const instanceField = node.members.find((m) => ts.isPropertyDeclaration(m) &&
+          !(ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.StaticKeyword || x.kind === ts.SyntaxKind.DeclareKeyword));
+        if (derived && !hasCtor && instanceField) {
+          report(instanceField, "derived-class-fields", "instance field in a derived class without a constructor: esbuild would emit super(...arguments), a spread Espruino cannot run; write an explicit constructor");
+        }
+        break;
+      }
       case ts.SyntaxKind.HeritageClause:
         if (node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent)) {
           for (const t of node.types) checkExtends(t.expression);
@@ -236,6 +249,16 @@ function checkFile(sf, checker, problems, program) {
   }
 
   function checkMember(node, receiver, member, nameNode) {
+    // Array.prototype.slice and friends read as undefined on Espruino (methods are not on the prototype).
+    if (ts.isPropertyAccessExpression(receiver) && receiver.name.text === "prototype" && ts.isIdentifier(receiver.expression) &&
+      PROTOTYPE_UNREACHABLE.has(receiver.expression.text)) {
+      const sym = checker.getSymbolAtLocation(receiver.expression);
+      const assigned = ts.isBinaryExpression(node.parent) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      if ((!sym || isFromDeclarationFile(sym)) && !assigned) {
+        report(node, "prototype-method", `${receiver.expression.text}.prototype.${member} is undefined on Espruino 2v29 (built-in methods are not on the prototype); call the method on an instance, e.g. [].slice.call(x)`);
+        return;
+      }
+    }
     // Static members on built-in constructors: by the checker's type of the receiver (also catches aliases).
     const recvType = checker.getTypeAtLocation(receiver);
     const ctorName = CONSTRUCTOR_TYPE_NAMES.get(recvType.symbol?.name ?? "") ??
