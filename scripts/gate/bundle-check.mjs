@@ -153,7 +153,7 @@ export function checkBundle(code, opts = {}) {
       }
       case "Identifier":
         if (MISSING_GLOBALS.has(n.name) && !declared.has(n.name) && isReference(n, parent)) {
-          report(n, "missing-builtin", `free reference to ${n.name}, which does not exist on Espruino 2v29`);
+          report(n, "missing-builtin", `free reference to ${n.name}, which is not a global on Espruino 2v29`);
         }
         return;
     }

@@ -5,7 +5,16 @@
 export const MISSING_GLOBALS = new Set([
   "Map", "Set", "WeakMap", "WeakSet", "Symbol", "Reflect", "Proxy", "WeakRef", "FinalizationRegistry",
   "BigInt", "BigInt64Array", "BigUint64Array", "Intl", "SharedArrayBuffer", "Atomics",
+  // Modules, not globals: @types/espruino declares them as global namespaces, but on the device
+  // `typeof Flash === "undefined"` (measured); they come from require("Flash") / require("Storage").
+  "Flash", "Storage",
 ]);
+
+/** Advice for a missing global. */
+export function missingGlobalAdvice(name) {
+  if (name === "Flash" || name === "Storage") return `use require("${name}")`;
+  return "use arrays, plain objects or typed arrays";
+}
 
 const TYPED_ARRAYS = [
   "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",

@@ -7,7 +7,7 @@ import path from "node:path";
 import fs from "node:fs";
 import {
   MISSING_GLOBALS, MISSING_STATICS, CONSTRUCTOR_TYPE_NAMES, MISSING_METHODS, MISSING_METHODS_ANY_RECEIVER,
-  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE,
+  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE, missingGlobalAdvice,
 } from "./rules.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -228,7 +228,7 @@ function checkFile(sf, checker, problems, program) {
     if (!MISSING_GLOBALS.has(id.text) || !isValueReference(id)) return;
     const symbol = checker.getSymbolAtLocation(id);
     if (!symbol || isFromDeclarationFile(symbol)) {
-      report(id, "missing-builtin", `${id.text} does not exist on Espruino 2v29 (ReferenceError); use arrays, plain objects or typed arrays`);
+      report(id, "missing-builtin", `${id.text} is not a global on Espruino 2v29 (ReferenceError); ${missingGlobalAdvice(id.text)}`);
     }
   }
 
