@@ -110,10 +110,12 @@ export function checkBundle(code, opts = {}) {
       case "AwaitExpression": return report(n, "async", "await");
       case "YieldExpression": return report(n, "generator", "yield");
       case "ImportExpression": return report(n, "import", "dynamic import()");
-      case "MetaProperty": return report(n, "import", `${n.meta.name}.${n.property.name}`);
+      case "MetaProperty": return report(n, n.meta.name === "new" ? "new-target" : "import", `${n.meta.name}.${n.property.name}`);
       case "Literal":
         if (n.bigint !== undefined) report(n, "bigint", "BigInt literal");
+        if (n.regex && /[^gim]/.test(n.regex.flags)) report(n, "regexp-flag", `regular expression flags '${n.regex.flags}'`);
         return;
+      case "TaggedTemplateExpression": return report(n, "tagged-template", "tagged template literal");
       case "BinaryExpression":
         if (n.operator === "**") report(n, "exponent", "'**' operator (should have been lowered to Math.pow)");
         return;

@@ -1,9 +1,10 @@
-// Source lint of the Espruino gate without bundling: `node scripts/gate/check.mjs [entry.ts]`
-// (default firmware/main.ts). Prints file:line:col for each refused construct; exit 1 if any.
-import { checkSources, formatProblem } from "./source-check.mjs";
+// Source lint of the Espruino gate without bundling. Prints file:line:col for each refused construct; exit 1 if any.
+//   node scripts/gate/check.mjs            firmware/main.ts and every other firmware/**/*.ts (npm run check)
+//   node scripts/gate/check.mjs FILE.ts    FILE.ts and what it imports
+import { checkSources, firmwareSources, formatProblem } from "./source-check.mjs";
 
-const entry = process.argv[2] ?? "firmware/main.ts";
-const { files, problems } = checkSources(entry);
+const entries = process.argv.length > 2 ? process.argv.slice(2) : ["firmware/main.ts", ...firmwareSources()];
+const { files, problems } = checkSources([...new Set(entries)]);
 for (const p of problems) console.error(formatProblem(p));
 if (problems.length) {
   console.error(`espruino gate: ${problems.length} construct(s) Espruino 2v29 cannot run`);

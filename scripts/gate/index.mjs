@@ -3,10 +3,10 @@
 import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
-import { checkSources, formatProblem, FIRMWARE_TSCONFIG } from "./source-check.mjs";
+import { checkSources, firmwareSources, formatProblem, FIRMWARE_TSCONFIG } from "./source-check.mjs";
 import { checkBundle, decodeMappings } from "./bundle-check.mjs";
 
-export { checkSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG };
+export { checkSources, firmwareSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG };
 
 /**
  * esbuild `supported` overrides: features Espruino 2v29 lacks and esbuild can lower (measured: the lowered
@@ -22,6 +22,9 @@ export const ESBUILD_SUPPORTED = Object.freeze({
   "class-static-blocks": false, // static { } -> statements after the class
   "class-private-field": false, "class-private-method": false, "class-private-accessor": false, // refused at source
   "async-await": false, "async-generator": false, "for-await": false, // refused at source
+  "unicode-escapes": false, // "\u{1F600}" -> "\uD83D\uDE00" (Espruino: Error: Invalid escape sequence)
+  "regexp-dot-all-flag": false, "regexp-sticky-and-unicode-flags": false, // refused at source
+  "new-target": false, // refused at source
   bigint: false,
   "import-meta": false,
 });
@@ -55,7 +58,6 @@ export async function buildFirmware(opts = {}) {
       write: false,
       logLevel: "silent",
       legalComments: "none",
-      charset: "utf8",
     });
   } catch (e) {
     const errs = e.errors ?? [];

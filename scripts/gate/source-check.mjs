@@ -34,15 +34,15 @@ function loadConfig(tsconfigPath) {
 
 /**
  * Checks `entry` and every file it imports (transitively). Returns the problems found, sorted by place.
- * @param {string} entry path of the entry .ts file (e.g. "firmware/main.ts" or a test fixture)
+ * @param {string | string[]} entry path(s) of entry .ts files (e.g. "firmware/main.ts" or a test fixture)
  * @param {{ tsconfig?: string }} [opts]
  * @returns {{ files: string[], problems: Problem[] }}
  */
 export function checkSources(entry, opts = {}) {
   const { options, declarations } = loadConfig(opts.tsconfig ?? FIRMWARE_TSCONFIG);
-  const entryAbs = path.resolve(entry);
-  if (!fs.existsSync(entryAbs)) throw new Error(`entry file not found: ${entry}`);
-  const program = ts.createProgram({ rootNames: [entryAbs, ...declarations], options });
+  const entries = (Array.isArray(entry) ? entry : [entry]).map((e) => path.resolve(e));
+  for (const e of entries) if (!fs.existsSync(e)) throw new Error(`entry file not found: ${path.relative(process.cwd(), e)}`);
+  const program = ts.createProgram({ rootNames: [...entries, ...declarations], options });
   const checker = program.getTypeChecker();
   /** @type {Problem[]} */
   const problems = [];
@@ -56,6 +56,12 @@ export function checkSources(entry, opts = {}) {
   }
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { files, problems };
+}
+
+/** Every firmware source file (firmware/**\/*.ts, declarations excluded), for linting modules not yet wired into main.ts. */
+export function firmwareSources() {
+  const { fileNames } = ts.getParsedCommandLineOfConfigFile(FIRMWARE_TSCONFIG, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  return fileNames.filter((f) => !f.endsWith(".d.ts")).map((f) => path.relative(process.cwd(), f));
 }
 
 /** `file:line:col: message` — the one format the gate prints. */
@@ -154,7 +160,16 @@ function checkFile(sf, checker, problems, program) {
         }
         break;
       case ts.SyntaxKind.TaggedTemplateExpression:
+        report(node, "tagged-template", "tagged template literal (Espruino: SyntaxError: Tagged template literals not supported; esbuild's lowering needs Object.freeze); call a function with a plain string");
         break;
+      case ts.SyntaxKind.MetaProperty:
+        if (node.keywordToken === ts.SyntaxKind.NewKeyword) report(node, "new-target", "new.target (Espruino: SyntaxError; esbuild cannot lower it)");
+        break;
+      case ts.SyntaxKind.RegularExpressionLiteral: {
+        const flags = node.text.slice(node.text.lastIndexOf("/") + 1);
+        if (/[^gim]/.test(flags)) report(node, "regexp-flag", `regular expression flag(s) '${flags.replace(/[gim]/g, "")}' (Espruino 2v29 knows only g, i and m: SyntaxError)`);
+        break;
+      }
       case ts.SyntaxKind.Identifier:
         checkIdentifier(node);
         break;

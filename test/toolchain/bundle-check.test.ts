@@ -39,6 +39,9 @@ describe("checkBundle refuses what Espruino cannot run", () => {
     ["var v = Number['isInteger'](1);", "missing-builtin"],
     ["var f = Array.prototype.slice;", "prototype-method"],
     ["var v = 10n;", "bigint"],
+    ["function t(s) { return s; } var v = t`a`;", "tagged-template"],
+    ["var r = /a.b/s;", "regexp-flag"],
+    ["function F() { return new.target; }", "new-target"],
   ];
   it.each(cases)("%s -> %s", (code, rule) => {
     const problems = checkBundle(code, { file: "bundle.js" });
