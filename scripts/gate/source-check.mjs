@@ -133,7 +133,7 @@ function checkFile(sf, checker, problems, program) {
         const derived = (node.heritageClauses ?? []).some((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
         const hasCtor = node.members.some((m) => ts.isConstructorDeclaration(m) && m.body);
         const instanceField = node.members.find((m) => ts.isPropertyDeclaration(m) &&
-          !(ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.StaticKeyword || x.kind === ts.SyntaxKind.DeclareKeyword));
+          !(ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.StaticKeyword || x.kind === ts.SyntaxKind.DeclareKeyword || x.kind === ts.SyntaxKind.AbstractKeyword));
         if (derived && !hasCtor && instanceField) {
           report(instanceField, "derived-class-fields", "instance field in a derived class without a constructor: esbuild would emit super(...arguments), a spread Espruino cannot run; write an explicit constructor");
         }
