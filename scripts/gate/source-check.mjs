@@ -5,12 +5,13 @@ import ts from "typescript";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import {
   MISSING_GLOBALS, MISSING_STATICS, CONSTRUCTOR_TYPE_NAMES, MISSING_METHODS, MISSING_METHODS_ANY_RECEIVER,
   ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE, missingGlobalAdvice,
 } from "./rules.mjs";
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIRMWARE_TSCONFIG = path.join(ROOT, "firmware/tsconfig.json");
 const NODE_BUILTINS = new Set(builtinModules);
 
@@ -92,6 +93,8 @@ function checkFile(sf, checker, problems, program) {
         report(node, "private-field", `#private member '${node.text}' (Espruino: SyntaxError; esbuild would need WeakMap); use a plain or TypeScript 'private' member`);
         break;
       case ts.SyntaxKind.Parameter:
+        // Signatures without a body (function types, overloads, declare) emit nothing.
+        if (!node.parent.body) break;
         if (node.initializer) report(node, "default-parameter", "default parameter value (Espruino: SyntaxError; esbuild cannot lower it); test for undefined in the body");
         if (node.dotDotDotToken) report(node, "rest-parameter", "rest parameter (Espruino: SyntaxError; esbuild cannot lower it); pass an array or use arguments");
         if (ts.isObjectBindingPattern(node.name) || ts.isArrayBindingPattern(node.name)) {
