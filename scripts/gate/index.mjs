@@ -52,6 +52,9 @@ export async function buildFirmware(opts = {}) {
       platform: "neutral",
       target: "es2020",
       supported: ESBUILD_SUPPORTED,
+      // Same TypeScript settings for every entry (fixtures too) as for firmware/: class fields follow
+      // useDefineForClassFields of its ES5 target (plain this.x = ... assignments).
+      tsconfig: FIRMWARE_TSCONFIG,
       minify: !opts.readable,
       sourcemap: "external",
       metafile: true,

@@ -135,7 +135,8 @@ function checkFile(sf, checker, problems, program) {
         // `constructor() { super(...arguments); ... }`: a spread Espruino cannot run.
         const derived = (node.heritageClauses ?? []).some((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
         const hasCtor = node.members.some((m) => ts.isConstructorDeclaration(m) && m.body);
-        const instanceField = node.members.find((m) => ts.isPropertyDeclaration(m) &&
+        // (With the firmware tsconfig's useDefineForClassFields=false, only initialized fields emit code.)
+        const instanceField = node.members.find((m) => ts.isPropertyDeclaration(m) && m.initializer &&
           !(ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.StaticKeyword || x.kind === ts.SyntaxKind.DeclareKeyword || x.kind === ts.SyntaxKind.AbstractKeyword));
         if (derived && !hasCtor && instanceField) {
           report(instanceField, "derived-class-fields", "instance field in a derived class without a constructor: esbuild would emit super(...arguments), a spread Espruino cannot run; write an explicit constructor");
