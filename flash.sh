@@ -6,18 +6,22 @@
 #   ./flash.sh --port aa:bb:cc:dd:ee:ff     Bluetooth LE, by MAC address
 #   ./flash.sh --port /dev/ttyACM0          serial / USB
 #   ./flash.sh --device PENCAP              Bluetooth LE, first device whose name contains PENCAP
-#   ./flash.sh --dry-run out.js             write exactly what would be sent to out.js; no device
-#   options: --bundle FILE (default dist/firmware.js)
+#   ./flash.sh --dry-run out.js             write the upload that would be sent to out.js; no device
+#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120)
 #
 # Exit codes: 0 flashed (or dry run written), 2 usage (no port/device), 3 no bundle built,
 # 4 connection or upload failed.
 set -euo pipefail
+CALLER_DIR=$(pwd)
 cd "$(dirname "$0")"
+# Paths given by the caller are relative to where flash.sh was called from.
+from_caller() { case "$1" in /*) echo "$1" ;; *) echo "$CALLER_DIR/$1" ;; esac; }
 
 BUNDLE="dist/firmware.js"
 PORT=""
 DEVICE=""
 DRY_RUN=""
+TIME_LIMIT=120
 # Board description used only for --dry-run: it tells the CLI what a connected device would report
 # (Espruino 2v29 with Storage, Flash and Storage built in), so that it packages the upload exactly as for
 # a real cap instead of the pre-1v96 fallback.
@@ -31,8 +35,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --port) [ $# -ge 2 ] || die 2 "--port needs a value (a BLE MAC like aa:bb:cc:dd:ee:ff or a serial device like /dev/ttyACM0)"; PORT="$2"; shift 2 ;;
     --device) [ $# -ge 2 ] || die 2 "--device needs a BLE name (prefix)"; DEVICE="$2"; shift 2 ;;
-    --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN="$2"; shift 2 ;;
-    --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE="$2"; shift 2 ;;
+    --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN=$(from_caller "$2"); shift 2 ;;
+    --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE=$(from_caller "$2"); shift 2 ;;
+    --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die 2 "--timeout needs a number of seconds"; TIME_LIMIT="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die 2 "unknown option '$1'" ;;
   esac
@@ -74,9 +79,14 @@ LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 echo "flash.sh: uploading $BUNDLE ($(wc -c <"$BUNDLE") bytes) to ${PORT:-device named $DEVICE} as boot code"
 set +e
-"$CLI" "${TARGET[@]}" "${COMMON[@]}" "$BUNDLE" </dev/null 2>&1 | tee "$LOG"
+# The CLI waits for the device's prompt after the upload; a time limit keeps a silent device from
+# hanging the script forever.
+timeout "$TIME_LIMIT" "$CLI" "${TARGET[@]}" "${COMMON[@]}" "$BUNDLE" </dev/null 2>&1 | tee "$LOG"
 STATUS=${PIPESTATUS[0]}
 set -e
+if [ "$STATUS" -eq 124 ]; then
+  die 4 "no answer within ${TIME_LIMIT} s; the upload may be incomplete. Reconnect and check with require(\"Storage\").read(\".bootcde\"), or flash again"
+fi
 # The CLI exits 0 even when it cannot connect, so its own messages are checked too.
 if [ "$STATUS" -ne 0 ] || grep -qE 'Unable to connect|not found|No Ports Found|Error:' "$LOG" || ! grep -q 'Upload Complete' "$LOG"; then
   die 4 "connection or upload failed (see the Espruino CLI output above); check the port/name, that the device is powered and not connected to another app (e.g. the Web IDE or a phone)"
