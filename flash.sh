@@ -13,6 +13,8 @@
 # 4 connection or upload failed.
 set -euo pipefail
 CALLER_DIR=$(pwd)
+# Through `npm run flash -- ...`, npm has moved to the project folder; INIT_CWD is where it was called.
+if [ -n "${npm_lifecycle_event:-}" ] && [ -n "${INIT_CWD:-}" ]; then CALLER_DIR=$INIT_CWD; fi
 cd "$(dirname "$0")"
 # Paths given by the caller are relative to where flash.sh was called from.
 from_caller() { case "$1" in /*) echo "$1" ;; *) echo "$CALLER_DIR/$1" ;; esac; }
