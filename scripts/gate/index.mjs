@@ -52,6 +52,10 @@ export async function buildFirmware(opts = {}) {
       platform: "neutral",
       target: "es2020",
       supported: ESBUILD_SUPPORTED,
+      // require("Flash"), require("Storage"), require(name): Espruino's own modules, resolved by the
+      // interpreter at run time. Rewriting the identifier stops esbuild from trying to bundle them (it would
+      // fail: "Could not resolve") or from adding its __require shim (which refers to Proxy).
+      define: { require: "global.require" },
       // Same TypeScript settings for every entry (fixtures too) as for firmware/: class fields follow
       // useDefineForClassFields of its ES5 target (plain this.x = ... assignments).
       tsconfig: FIRMWARE_TSCONFIG,

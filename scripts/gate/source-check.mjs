@@ -160,6 +160,8 @@ function checkFile(sf, checker, problems, program) {
           const name = node.arguments[0].text;
           if (name.startsWith("node:") || (NODE_BUILTINS.has(name) && name !== "crypto")) {
             report(node.arguments[0], "node-import", `require("${name}"): firmware must not use Node modules`);
+          } else if (name.startsWith(".") || name.startsWith("/")) {
+            report(node.arguments[0], "require-file", `require("${name}") is left to the interpreter at run time (only Espruino's own modules such as "Flash" and "Storage"); import firmware files with import`);
           }
         }
         break;

@@ -30,7 +30,8 @@ describe("refused constructs: one fixture each, refused with its file:line", () 
     const rules = new Set(refused.flatMap((f) => expectations(path.join(refuseDir, f)).map((e) => e.rule)));
     for (const rule of ["labelled-statement", "generator", "async", "private-field", "extends-error", "loop-closure",
       "default-parameter", "rest-parameter", "spread", "destructuring", "computed-key", "missing-builtin", "node-import",
-      "sim-import", "prototype-method", "derived-class-fields"]) {
+      "sim-import", "prototype-method", "derived-class-fields", "tagged-template", "new-target", "regexp-flag",
+      "require-file"]) {
       expect(rules, rule).toContain(rule);
     }
   });
@@ -106,6 +107,19 @@ describe("allowed constructs", () => {
       const run = await runOnEspruino(outfile, { timeoutMs: 10_000 });
       expect(run.errors).toEqual([]);
       expect(run.lines.filter((l) => l.startsWith("YES "))).toEqual(nodeLines);
+    }
+  });
+
+  it("leaves require() of Espruino's modules to the interpreter: no bundling, no shim", async () => {
+    const outfile = path.join(os.tmpdir(), "gate-modules.js");
+    const result = await buildFirmware({ entry: rel(path.join(FIXTURES, "modules/main.ts")), outfile, readable: true });
+    expect(result.problems.map(formatProblem)).toEqual([]);
+    expect(result.code).toContain('(0, global.require)("Flash")');
+    expect(result.code).not.toContain("__require");
+    if (ESPRUINO_BIN) {
+      const run = await runOnEspruino(outfile, { timeoutMs: 10_000 });
+      expect(run.errors).toEqual([]);
+      expect(run.lines).toContain("MODULES true function");
     }
   });
 
