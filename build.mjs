@@ -12,10 +12,17 @@ const value = (name, dflt) => {
 const entry = value("--entry", "firmware/main.ts");
 const outfile = value("--outfile", "dist/firmware.js");
 
-const result = await buildFirmware({ entry, outfile, readable: flag("--readable") });
+let result;
+try {
+  result = await buildFirmware({ entry, outfile, readable: flag("--readable") });
+} catch (e) {
+  console.error(`build.mjs: ${e instanceof Error ? e.message : e}`);
+  process.exit(2);
+}
 if (!result.ok) {
   for (const p of result.problems) console.error(formatProblem(p));
-  console.error(`build refused: ${result.problems.length} construct(s) Espruino 2v29 cannot run; nothing written to ${outfile}`);
+  const gate = result.problems.filter((p) => p.rule !== "esbuild").length;
+  console.error(`build refused: ${gate ? `${gate} construct(s) Espruino 2v29 cannot run` : `${result.problems.length} esbuild error(s)`}; nothing written to ${outfile}`);
   process.exit(1);
 }
 if (!flag("--quiet")) console.log(sizeReport(outfile, result.bytes, result.modules));
