@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Flashes dist/firmware.js onto a pen cap (MDBT42Q) or a Puck.js through the project's own Espruino CLI
+# (node_modules/.bin/espruino, no global install). The bundle is written into the device's Storage as its
+# boot code (.bootcde), so it runs on every boot and survives a reset; the device clock is set on upload.
+#
+#   ./flash.sh --port aa:bb:cc:dd:ee:ff     Bluetooth LE, by MAC address
+#   ./flash.sh --port /dev/ttyACM0          serial / USB
+#   ./flash.sh --device PENCAP              Bluetooth LE, first device whose name contains PENCAP
+#   ./flash.sh --dry-run out.js             write the upload that would be sent to out.js; no device
+#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120)
+#
+# Exit codes: 0 flashed (or dry run written), 2 usage (no port/device), 3 no bundle built,
+# 4 connection or upload failed.
+set -euo pipefail
+CALLER_DIR=$(pwd)
+# Through `npm run flash -- ...`, npm has moved to the project folder; INIT_CWD is where it was called.
+if [ -n "${npm_lifecycle_event:-}" ] && [ -n "${INIT_CWD:-}" ]; then CALLER_DIR=$INIT_CWD; fi
+cd "$(dirname "$0")"
+# Paths given by the caller are relative to where flash.sh was called from.
+from_caller() { case "$1" in /*) echo "$1" ;; *) echo "$CALLER_DIR/$1" ;; esac; }
+
+BUNDLE="dist/firmware.js"
+PORT=""
+DEVICE=""
+DRY_RUN=""
+TIME_LIMIT=120
+# Board description used only for --dry-run: it tells the CLI what a connected device would report
+# (Espruino 2v29 with Storage, Flash and Storage built in), so that it packages the upload exactly as for
+# a real cap instead of the pre-1v96 fallback.
+DRY_RUN_BOARD="scripts/flash/board-2v29.json"
+CLI="node_modules/.bin/espruino"
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { local code=$1; shift; echo "flash.sh: $*" >&2; exit "$code"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) [ $# -ge 2 ] || die 2 "--port needs a value (a BLE MAC like aa:bb:cc:dd:ee:ff or a serial device like /dev/ttyACM0)"; PORT="$2"; shift 2 ;;
+    --device) [ $# -ge 2 ] || die 2 "--device needs a BLE name (prefix)"; DEVICE="$2"; shift 2 ;;
+    --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN=$(from_caller "$2"); shift 2 ;;
+    --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE=$(from_caller "$2"); shift 2 ;;
+    --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die 2 "--timeout needs a number of seconds"; TIME_LIMIT="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die 2 "unknown option '$1'" ;;
+  esac
+done
+
+[ -s "$BUNDLE" ] || die 3 "no bundle at $BUNDLE: build it first with 'npm run build'"
+[ -x "$CLI" ] || die 3 "the Espruino CLI is missing ($CLI): run 'npm ci'"
+
+# -t: set the device clock on upload; --storage .bootcde:- : store the code as the boot code in Storage
+# (chunked require("Storage").write calls, then load(".bootcde") to start it now).
+COMMON=(-t --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
+
+if [ -n "$DRY_RUN" ]; then
+  LOG=$(mktemp)
+  trap 'rm -f "$LOG"' EXIT
+  if ! "$CLI" -n --no-ble --board "$DRY_RUN_BOARD" "${COMMON[@]}" -o "$DRY_RUN" "$BUNDLE" >"$LOG" 2>&1 </dev/null \
+     || [ ! -s "$DRY_RUN" ] || ! grep -q '\.bootcde' "$DRY_RUN"; then
+    cat "$LOG" >&2
+    die 4 "the Espruino CLI did not produce the upload text"
+  fi
+  echo "flash.sh: dry run: $(wc -c <"$DRY_RUN") bytes that would be sent for $BUNDLE ($(wc -c <"$BUNDLE") bytes) written to $DRY_RUN"
+  exit 0
+fi
+
+if [ -z "$PORT" ] && [ -z "$DEVICE" ]; then
+  usage >&2
+  die 2 "no device given: use --port <BLE MAC or serial device> or --device <BLE name>"
+fi
+
+TARGET=()
+if [ -n "$PORT" ]; then
+  TARGET=(-p "$PORT")
+  case "$PORT" in /dev/*|COM*|tcp://*) TARGET+=(--no-ble) ;; esac
+else
+  TARGET=(-d "$DEVICE")
+fi
+
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+echo "flash.sh: uploading $BUNDLE ($(wc -c <"$BUNDLE") bytes) to ${PORT:-device named $DEVICE} as boot code"
+set +e
+# The CLI waits for the device's prompt after the upload; a time limit keeps a silent device from
+# hanging the script forever.
+timeout "$TIME_LIMIT" "$CLI" "${TARGET[@]}" "${COMMON[@]}" "$BUNDLE" </dev/null 2>&1 | tee "$LOG"
+STATUS=${PIPESTATUS[0]}
+set -e
+if [ "$STATUS" -eq 124 ]; then
+  die 4 "no answer within ${TIME_LIMIT} s; the upload may be incomplete. Reconnect and check with require(\"Storage\").read(\".bootcde\"), or flash again"
+fi
+# The CLI exits 0 even when it cannot connect, so its own messages are checked too.
+if [ "$STATUS" -ne 0 ] || grep -qE 'Unable to connect|not found|No Ports Found|Error:' "$LOG" || ! grep -q 'Upload Complete' "$LOG"; then
+  die 4 "connection or upload failed (see the Espruino CLI output above); check the port/name, that the device is powered and not connected to another app (e.g. the Web IDE or a phone)"
+fi
+echo "flash.sh: done; the firmware is the device's boot code and starts on every boot"

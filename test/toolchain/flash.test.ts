@@ -1,0 +1,97 @@
+// flash.sh, through --dry-run (no device): the upload stores the bundle as the boot code in Storage and
+// sets the clock; missing bundle, missing port and a failed connection give clear errors and non-zero exits.
+import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import vm from "node:vm";
+import { spawnSync } from "node:child_process";
+import { runOnEspruino } from "../../scripts/espruino-run.mjs";
+import { ROOT, ESPRUINO_BIN, explainSkip } from "./helpers";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flash-test-"));
+const bundle = path.join(tmp, "firmware.js");
+// A bundle with quotes, backslashes, a newline in a string and more than one 1 KiB upload chunk.
+const code = `(()=>{var s="q\\"uote\\\\ and \\n";console.log("FLASHED", s.length, "${"x".repeat(2500)}".length)})();\n`;
+fs.writeFileSync(bundle, code);
+
+function flash(...args: string[]) {
+  const r = spawnSync(path.join(ROOT, "flash.sh"), args, { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** Executes the upload text against a recording fake of the device's Storage. */
+function replay(upload: string) {
+  const files: Record<string, string> = {};
+  const calls: string[] = [];
+  const storage = {
+    write(name: string, data: string, offset?: number, size?: number) {
+      calls.push(`write ${name} ${offset ?? 0} ${size ?? ""}`);
+      if (!offset) files[name] = "\xff".repeat(size ?? data.length);
+      const cur = files[name];
+      files[name] = cur.slice(0, offset ?? 0) + data + cur.slice((offset ?? 0) + data.length);
+      return true;
+    },
+  };
+  let time: number | undefined;
+  vm.runInNewContext(upload, {
+    require: (m: string) => { if (m !== "Storage") throw new Error(m); return storage; },
+    setTime: (t: number) => { time = t; },
+    E: { setTimeZone: () => {} },
+    load: (f?: string) => calls.push(`load ${f ?? ""}`),
+  });
+  return { files, calls, time };
+}
+
+describe("flash.sh", () => {
+  explainSkip();
+  const out = path.join(tmp, "upload.js");
+
+  it("--dry-run writes the upload: clock set, bundle stored as .bootcde in Storage, then started", () => {
+    const before = Date.now() / 1000;
+    const r = flash("--bundle", bundle, "--dry-run", out);
+    expect(r.out).toContain("dry run");
+    expect(r.status).toBe(0);
+    const upload = fs.readFileSync(out, "latin1");
+    expect(upload).toMatch(/^setTime\(\d+(\.\d+)?\);/);
+    expect(upload).toContain('require("Storage").write(".bootcde",');
+    const { files, calls, time } = replay(upload);
+    expect(files[".bootcde"]).toBe(code); // byte for byte
+    expect(calls[0]).toBe(`write .bootcde 0 ${code.length}`);
+    expect(calls.filter((c) => c.startsWith("write")).length).toBe(Math.ceil(code.length / 1024));
+    expect(calls[calls.length - 1]).toBe("load .bootcde");
+    expect(time!).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+    expect(time!).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+  });
+
+  it.skipIf(!ESPRUINO_BIN)("the dry-run upload, replayed on the real interpreter, stores and runs the bundle", async () => {
+    flash("--bundle", bundle, "--dry-run", out);
+    const run = await runOnEspruino(out, { timeoutMs: 10_000 });
+    expect(run.errors).toEqual([]);
+    expect(run.lines.join("\n")).toContain("FLASHED 13 2500");
+  });
+
+  it("refuses when no bundle was built, and says how to build it", () => {
+    const r = flash("--bundle", path.join(tmp, "missing.js"), "--port", "/dev/ttyACM0");
+    expect(r.status).toBe(3);
+    expect(r.out).toContain("npm run build");
+  });
+
+  it("refuses without a port or device name", () => {
+    const r = flash("--bundle", bundle);
+    expect(r.status).toBe(2);
+    expect(r.out).toContain("--port");
+    expect(r.out).toContain("--device");
+  });
+
+  it("reports a connection that failed (the CLI itself exits 0 then)", () => {
+    const r = flash("--bundle", bundle, "--port", "/dev/ttyPENCAP-NOT-THERE");
+    expect(r.status).toBe(4);
+    expect(r.out).toContain("connection or upload failed");
+  });
+
+  it("rejects unknown options", () => {
+    const r = flash("--frobnicate");
+    expect(r.status).toBe(2);
+  });
+});
