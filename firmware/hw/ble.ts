@@ -65,7 +65,9 @@ export interface BleHandle {
 
 /** Config persistence in Storage, read back after writing. */
 export function storageConfigStore(): ConfigStore {
-  const storage = require("Storage");
+  // A module name in a variable: esbuild leaves the call to Espruino's own require() at run time.
+  const mod = "Storage";
+  const storage = require(mod);
   return {
     load: function (): Uint8Array | undefined {
       const buf = storage.readArrayBuffer(CONFIG_FILE);

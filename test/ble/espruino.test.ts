@@ -30,8 +30,24 @@ describe("firmware/ble on the interpreter", () => {
     expect(p[p.length - 1]).toBe("count 9");
   });
   it.skipIf(!existsSync(ESPRUINO))("prints the same packets on Espruino 2v29", () => {
-    const out = execFileSync(ESPRUINO, [file], { cwd: tmpdir(), input: "", timeout: 60_000 }).toString();
+    const out = execFileSync(ESPRUINO, [file], { cwd: mkdtempSync(join(tmpdir(), "ble-esp-")), input: "", timeout: 60_000 }).toString();
     expect(packets(out)).toEqual(packets(lines.join("\n")));
     expect(out).not.toMatch(/Uncaught|Error/);
+  });
+});
+
+describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
+  it.skipIf(!existsSync(ESPRUINO))("startBle wires services, security, advertising and a RACP write", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ble-hw-"));
+    const outfile = join(dir, "hw.js");
+    esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
+    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 60_000 }).toString().split(/\r?\n/);
+    expect(out).toContain("setServices uart=false");
+    expect(out).toContain("security pair=true mitm=true bond=true");
+    expect(out).toContain("chars 5 racp desc=Record Access Control Point");
+    expect(out).toContain("after write: N 7 1,N 0001 48,N 0001 48"); // battery, then 2 of 3 packets (budget 3)
+    expect(out).toContain("adv 30 bytes @100ms"); // fast after a new record
+    expect(out).toContain("done 120");
+    expect(out.join("\n")).not.toMatch(/Uncaught/);
   });
 });
