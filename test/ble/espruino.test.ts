@@ -41,7 +41,7 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     const dir = mkdtempSync(join(tmpdir(), "ble-hw-"));
     const outfile = join(dir, "hw.js");
     esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
-    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 60_000 }).toString().split(/\r?\n/);
+    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 20_000 }).toString().split(/\r?\n/);
     expect(out).toContain("setServices uart=false");
     expect(out).toContain("security pair=true mitm=true bond=true");
     expect(out).toContain("chars 5 racp desc=Record Access Control Point");

@@ -56,3 +56,5 @@ console.log("pump without tick: " + sent.length);
 handlers["disconnect"]("x");
 h.recordAdded();
 console.log("done " + h.config().capLeftOffS);
+// Espruino: clearInterval() without an argument stops every timer, so the interpreter can exit.
+(globalThis as any).clearInterval();
