@@ -47,7 +47,12 @@ export interface BleStartOptions {
   powerOnReset: boolean;
   /** New config after a valid write (detection thresholds, alert switches...). */
   onConfig?: (c: Config) => void;
-  /** Pacing: at most perTick notifications every tickMs while a transfer runs (defaults 3 per 30 ms). */
+  /**
+   * Pacing: at most perTick packets every tickMs while connected (default 1 per 20 ms). Espruino builds the
+   * SoftDevice with the default notification queue (BLE_GATTS_HVN_TX_QUEUE_SIZE_DEFAULT, 1) and ignores
+   * NRF_ERROR_RESOURCES in NRF.updateServices, so a packet offered to a full queue is lost without notice;
+   * the client re-requests such holes (docs/protocol.md section 5), pacing keeps them rare.
+   */
   perTick?: number;
   tickMs?: number;
 }
@@ -93,8 +98,8 @@ function uuidOf(ch: number): string {
 
 export function startBle(o: BleStartOptions): BleHandle {
   const nrf = NRF as NrfApi;
-  const perTick = o.perTick || 3;
-  const tickMs = o.tickMs || 30;
+  const perTick = o.perTick || 1;
+  const tickMs = o.tickMs || 20;
   let budget = perTick;
   let timer = -1;
   const pairing = new PairingWindow();
