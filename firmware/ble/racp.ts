@@ -67,7 +67,7 @@ export class Racp {
   private last = 0; // last seq included
   private sent = 0; // records sent in this procedure
   private pkt = new Uint8Array(MAX_PER_PACKET * RECORD_SIZE);
-  private views: Uint8Array[] = []; // views[k] = pkt[0 .. 16k), made once
+  private views: Uint8Array[] = []; // views[k] = pkt[0 .. 16k), each made once, when first needed
   private pktLen = 0; // bytes of a built packet not yet accepted by the radio
   private pktLast = 0; // seq of the last record in that packet
   private rec = new Uint8Array(RECORD_SIZE);
@@ -82,7 +82,6 @@ export class Racp {
     this.out = out;
     this.now = now;
     this.onAppend = undefined;
-    for (let k = 0; k <= MAX_PER_PACKET; k++) this.views.push(this.pkt.subarray(0, k * RECORD_SIZE));
     for (let i = 0; i < RESP_SLOTS; i++) this.respViews.push(this.resp.subarray(i * RESP_SIZE, i * RESP_SIZE + RESP_SIZE));
   }
 
@@ -346,7 +345,9 @@ export class Racp {
         }
         this.pktLen = n;
       }
-      if (!this.out.notify(CH_RECORDS, this.views[this.pktLen])) return;
+      let view = this.views[this.pktLen];
+      if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RECORD_SIZE);
+      if (!this.out.notify(CH_RECORDS, view)) return;
       this.sent += this.pktLen;
       this.pktLen = 0;
       if (this.pktLast >= this.last) {

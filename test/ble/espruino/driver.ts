@@ -43,6 +43,10 @@ class ArrayLog implements LogPort {
   newestSeq(): number { return this.n - 1; }
 }
 
+function memUsage(): number {
+  const p = (globalThis as unknown as { process?: { memory?: () => { usage: number } } }).process;
+  return p && p.memory ? p.memory().usage : 0;
+}
 function hex(d: Uint8Array): string {
   let s = "";
   for (let i = 0; i < d.length; i++) s += (d[i] < 16 ? "0" : "") + d[i].toString(16) + (i + 1 < d.length ? " " : "");
@@ -70,6 +74,7 @@ function out(kind: string, ch: number, d: Uint8Array): boolean {
   console.log(kind + " " + ch + " " + hex(d));
   return true;
 }
+const memBefore = memUsage();
 const engine = new BleEngine({
   log: log,
   sender: { notify: function (ch: number, d: Uint8Array) { return out("N", ch, d); }, indicate: function (ch: number, d: Uint8Array) { return out("I", ch, d); } },
@@ -77,6 +82,7 @@ const engine = new BleEngine({
   store: { load: function () { return stored; }, save: function (b: Uint8Array) { stored = new Uint8Array(b); } },
 });
 engine.init();
+const engineVars = memUsage() - memBefore;
 engine.setBattery(87);
 engine.connect(53);
 engine.setSecurity(true, true);
@@ -113,3 +119,4 @@ console.log("count " + log.count());
 // Only the interpreter has process.memory(): a figure for the report, left out of the comparison.
 const pm = (globalThis as unknown as { process?: { memory?: () => { usage: number; total: number } } }).process;
 if (pm && pm.memory) console.log("mem " + JSON.stringify(pm.memory()));
+if (engineVars > 0) console.log("mem engine " + engineVars + " vars (BleEngine + Racp after init)");
