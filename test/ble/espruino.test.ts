@@ -45,7 +45,7 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out).toContain("setServices uart=false");
     expect(out).toContain("security pair=true mitm=true bond=true");
     expect(out).toContain("chars 5 racp desc=Record Access Control Point");
-    expect(out).toContain("after write: N 7 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
+    expect(out).toContain("after write: N 19 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
     expect(out).toContain("adv 30 bytes @100ms"); // fast after a new record
     expect(out).toContain("done 120");
     expect(out.join("\n")).not.toMatch(/Uncaught/);
