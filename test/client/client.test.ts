@@ -210,4 +210,55 @@ describe("wall time and exports", () => {
     expect(j.records.length).toBe(5);
     expect(j.gaps).toEqual([]);
   });
+
+  it("exports do not depend on the phone's time zone", async () => {
+    const { store } = await synced();
+    const tz = process.env.TZ;
+    try {
+      process.env.TZ = "UTC";
+      const a = JSON.stringify(toNightscout(store)) + toCSV(store);
+      process.env.TZ = "America/New_York";
+      const b = JSON.stringify(toNightscout(store)) + toCSV(store);
+      process.env.TZ = "Australia/Lord_Howe"; // half-hour DST shift
+      const c = JSON.stringify(toNightscout(store)) + toCSV(store);
+      expect(b).toBe(a);
+      expect(c).toBe(a);
+    } finally {
+      process.env.TZ = tz;
+    }
+  });
+
+  it("a dose whose wall time cannot be known is kept in JSON/CSV but not sent to Nightscout", async () => {
+    const log = new MemLog();
+    log.append(7, 0, 0, 1, 1);
+    log.append(1, 0x10, 50, 6, 0x0816); // clock never set in this power-on
+    const { store } = await synced(log);
+    const { treatments, skipped } = toNightscout(store);
+    expect(treatments).toEqual([]);
+    expect(skipped.map((r) => r.id)).toEqual(["PC-0001-1"]);
+    expect(toCSV(store)).toContain("PC-0001-1,1,DOSE,50,,unknown,4,cap");
+  });
 });
+
+describe("abort", () => {
+  it("the app aborts a running transfer; the cap stops and confirms", async () => {
+    const { client, central } = setup(bigLog(300), { perEvent: 2 });
+    await client.open();
+    let n = 0;
+    const running = client.reportAll(() => {
+      n++;
+    });
+    const caught = running.catch((e) => e);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(await client.abort()).toBe(RC.success);
+    expect(await caught).toMatchObject({ message: "aborted" });
+    const got = n;
+    expect(got).toBeGreaterThan(0);
+    expect(got).toBeLessThan(300);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // 20 more connection events
+    expect(n).toBe(got); // nothing after the abort
+    expect(central.cap.engine.racp.busy()).toBe(false);
+  });
+});
+
