@@ -1,0 +1,189 @@
+// The companion-app side of docs/protocol.md over any Transport.
+import type { Transport } from "./transport";
+import { CONFIG, DIS, DIS_SERIAL, OP, OPERATOR, FILTER_SEQ, ProtocolError, RACP, RC, RECORDS, SERVICE, STATUS, TIME, WRITE_RESULT } from "./protocol";
+import { decodeRecord, DoseRecord } from "./record";
+
+export interface Status {
+  batteryPercent: number | undefined;
+  alerts: { capLeftOff: boolean; temperature: boolean; batteryLow: boolean; logCorruption: boolean };
+  alertBits: number;
+  count: number;
+  newestSeq: number; // -1 when empty
+  lastDoseTime: number; // raw device time, 0 none
+  oldestSeq: number; // -1 when empty
+  deletedThrough: number; // -1 none
+}
+
+const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset).getUint32(o, true);
+const seqOrNone = (v: number) => (v === 0xffffffff ? -1 : v);
+
+export function decodeStatus(b: Uint8Array): Status {
+  if (b.length !== 20) throw new ProtocolError(`status is ${b.length} bytes, expected 20`);
+  const f = b[1];
+  return {
+    batteryPercent: b[0] === 0xff ? undefined : b[0],
+    alerts: { capLeftOff: !!(f & 1), temperature: !!(f & 2), batteryLow: !!(f & 4), logCorruption: !!(f & 8) },
+    alertBits: f,
+    count: b[2] | (b[3] << 8),
+    newestSeq: seqOrNone(u32(b, 4)),
+    lastDoseTime: u32(b, 8),
+    oldestSeq: seqOrNone(u32(b, 12)),
+    deletedThrough: seqOrNone(u32(b, 16)),
+  };
+}
+
+export interface ReportResult {
+  responseCode: number; // RC.success, RC.noRecords, ...
+  received: number;
+  badChecks: number;
+}
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+export class PenCapClient {
+  private onRecordPacket: ((d: Uint8Array) => void) | undefined;
+  private pending: { resolve: (d: Uint8Array) => void; reject: (e: unknown) => void; op: number } | undefined;
+  private connected = false;
+  serial = "";
+
+  constructor(readonly transport: Transport) {
+    transport.onDisconnect(() => {
+      this.connected = false;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(new ProtocolError("link lost"));
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async open(): Promise<void> {
+    await this.transport.connect();
+    this.connected = true;
+    this.serial = new TextDecoder().decode(await this.transport.read(DIS, DIS_SERIAL));
+    await this.transport.subscribe(SERVICE, RECORDS, (d) => this.onRecordPacket?.(d));
+    await this.transport.subscribe(SERVICE, RACP, (d) => this.onRacp(d));
+  }
+
+  async close(): Promise<void> {
+    this.connected = false;
+    await this.transport.disconnect();
+  }
+
+  private onRacp(d: Uint8Array): void {
+    const p = this.pending;
+    if (!p) return;
+    // A response code names the request op code; a number response answers 0x04.
+    if (d[0] === OP.response && d.length === 4 && d[2] !== p.op) return; // e.g. "busy" for another request
+    this.pending = undefined;
+    p.resolve(d);
+  }
+
+  /** Sends one RACP request and waits for its indication. */
+  async racp(req: number[]): Promise<Uint8Array> {
+    if (this.pending) throw new ProtocolError("a RACP request is already running");
+    const done = new Promise<Uint8Array>((resolve, reject) => (this.pending = { resolve, reject, op: req[0] }));
+    try {
+      await this.transport.write(SERVICE, RACP, new Uint8Array(req), true);
+    } catch (e) {
+      this.pending = undefined;
+      throw e;
+    }
+    return done;
+  }
+
+  private static rcOf(d: Uint8Array): number {
+    if (d[0] !== OP.response || d.length !== 4) throw new ProtocolError("unexpected RACP answer " + [...d].map((x) => x.toString(16).padStart(2, "0")).join(" "));
+    return d[3];
+  }
+
+  /**
+   * Report stored records (operator + operand as in the RACP), handing each verified record to onRecord as
+   * it arrives so nothing received is lost if the link drops.
+   */
+  async report(operator: number, operand: number[], onRecord: (r: DoseRecord) => void): Promise<ReportResult> {
+    let received = 0;
+    let badChecks = 0;
+    this.onRecordPacket = (d) => {
+      for (let off = 0; off + 16 <= d.length; off += 16) {
+        const r = decodeRecord(d, off);
+        if (r) {
+          received++;
+          onRecord(r);
+        } else badChecks++;
+      }
+    };
+    try {
+      const ans = await this.racp([OP.report, operator, ...operand]);
+      return { responseCode: PenCapClient.rcOf(ans), received, badChecks };
+    } finally {
+      this.onRecordPacket = undefined;
+    }
+  }
+  reportAll(on: (r: DoseRecord) => void) {
+    return this.report(OPERATOR.all, [], on);
+  }
+  reportFrom(seq: number, on: (r: DoseRecord) => void) {
+    return this.report(OPERATOR.ge, [FILTER_SEQ, ...le32(seq)], on);
+  }
+  reportRange(lo: number, hi: number, on: (r: DoseRecord) => void) {
+    return this.report(OPERATOR.range, [FILTER_SEQ, ...le32(lo), ...le32(hi)], on);
+  }
+
+  async count(): Promise<number> {
+    const d = await this.racp([OP.reportNumber, OPERATOR.all]);
+    if (d[0] !== OP.numberResponse || d.length !== 6) throw new ProtocolError("expected a number response", PenCapClient.rcOf(d));
+    return u32(d, 2);
+  }
+
+  /** Deletes every stored record with seq <= `through` (or all); returns the RACP response code. */
+  async deleteThrough(through: number | "all"): Promise<number> {
+    const d = await this.racp(through === "all" ? [OP.delete, OPERATOR.all] : [OP.delete, OPERATOR.le, FILTER_SEQ, ...le32(through)]);
+    return PenCapClient.rcOf(d);
+  }
+
+  async annotate(seq: number, units: number): Promise<number> {
+    const u2 = Math.round(units * 2);
+    if (u2 < 1 || u2 > 0xfe) throw new RangeError("units must be 0.5 .. 127");
+    return PenCapClient.rcOf(await this.racp([OP.annotate, OPERATOR.null, ...le32(seq), u2]));
+  }
+
+  async abort(): Promise<number> {
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(new ProtocolError("aborted"));
+    return PenCapClient.rcOf(await this.racp([OP.abort, OPERATOR.null]));
+  }
+
+  async readStatus(): Promise<Status> {
+    return decodeStatus(await this.transport.read(SERVICE, STATUS));
+  }
+
+  async readTime(): Promise<{ time: number; isSet: boolean; lastResult: number }> {
+    const b = await this.transport.read(SERVICE, TIME);
+    return { time: u32(b, 0), isSet: !!(b[4] & 1), lastResult: b[5] };
+  }
+
+  /** Sets the cap's clock (Unix seconds, UTC); resolves with the write result read back. */
+  async setTime(unixSeconds: number): Promise<number> {
+    await this.transport.write(SERVICE, TIME, new Uint8Array(le32(Math.floor(unixSeconds))), true);
+    return (await this.readTime()).lastResult;
+  }
+
+  async readConfig(): Promise<{ lastResult: number; badOffset: number; bytes: Uint8Array }> {
+    const b = await this.transport.read(SERVICE, CONFIG);
+    return { lastResult: b[0], badOffset: b[1], bytes: b.slice(2) };
+  }
+
+  async writeConfig(bytes: Uint8Array): Promise<{ result: number; badOffset: number }> {
+    await this.transport.write(SERVICE, CONFIG, bytes, true);
+    const c = await this.readConfig();
+    return { result: c.lastResult, badOffset: c.badOffset };
+  }
+}
+
+export { RC, WRITE_RESULT };

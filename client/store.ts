@@ -1,0 +1,74 @@
+// What the app holds of one cap's log: records by seq, deduplicated, with gaps explained where the
+// protocol allows (deleted by the app, overwritten by the cap's ring before this app synced, or missing).
+import type { Status } from "./client";
+import { DoseRecord } from "./record";
+import { T } from "./protocol";
+
+export type GapKind = "deleted" | "overwritten" | "missing" | "unconfirmed";
+export interface Gap {
+  from: number;
+  to: number;
+  kind: GapKind;
+}
+
+export class RecordStore {
+  readonly records = new Map<number, DoseRecord>();
+  /** seq ranges the cap was asked for again and still did not have. */
+  readonly confirmedMissing = new Set<number>();
+  /** Same seq seen with different content (should never happen; kept for the report). */
+  readonly conflicts: DoseRecord[] = [];
+  lastStatus: Status | undefined;
+
+  constructor(readonly serial: string) {}
+
+  /** True when the record was new. */
+  add(r: DoseRecord): boolean {
+    const old = this.records.get(r.seq);
+    if (!old) {
+      this.records.set(r.seq, r);
+      this.confirmedMissing.delete(r.seq);
+      return true;
+    }
+    if (old.time !== r.time || old.type !== r.type || old.flags !== r.flags || old.a !== r.a || old.b !== r.b) this.conflicts.push(r);
+    return false;
+  }
+
+  newestHeld(): number {
+    let n = -1;
+    for (const s of this.records.keys()) if (s > n) n = s;
+    return n;
+  }
+
+  sorted(): DoseRecord[] {
+    return [...this.records.values()].sort((x, y) => x.seq - y.seq);
+  }
+
+  /** Highest "deleted through" known: from the cap's status or DELETE records held. */
+  deletedThrough(): number {
+    let d = this.lastStatus?.deletedThrough ?? -1;
+    for (const r of this.records.values()) if (r.type === T.DELETE) d = Math.max(d, r.a | (r.b << 16));
+    return d;
+  }
+
+  /** Every seq from 0 to the newest known that is not held, as ranges with an explanation. */
+  gaps(): Gap[] {
+    const newest = Math.max(this.newestHeld(), this.lastStatus?.newestSeq ?? -1);
+    const oldest = this.lastStatus?.oldestSeq ?? 0;
+    const del = this.deletedThrough();
+    const out: Gap[] = [];
+    const kindOf = (s: number): GapKind =>
+      s <= del ? "deleted" : oldest >= 0 && s < oldest ? "overwritten" : this.confirmedMissing.has(s) ? "missing" : "unconfirmed";
+    for (let s = 0; s <= newest; s++) {
+      if (this.records.has(s)) continue;
+      const k = kindOf(s);
+      const last = out[out.length - 1];
+      if (last && last.to === s - 1 && last.kind === k) last.to = s;
+      else out.push({ from: s, to: s, kind: k });
+    }
+    return out;
+  }
+
+  toJSON(): object {
+    return { serial: this.serial, records: this.sorted(), confirmedMissing: [...this.confirmedMissing], lastStatus: this.lastStatus };
+  }
+}

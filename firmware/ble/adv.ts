@@ -1,0 +1,46 @@
+// Advertising payloads (docs/protocol.md "Advertising"): legacy advertising, 31 bytes at most each.
+import { wr32 } from "./bytes";
+
+// Service UUID bd635a9b-a865-4781-94c2-0cef8c1bf40b in the little-endian byte order of the AD structure.
+const SERVICE_LE = [0x0b, 0xf4, 0x1b, 0x8c, 0xef, 0x0c, 0xc2, 0x94, 0x81, 0x47, 0x65, 0xa8, 0x9b, 0x5a, 0x63, 0xbd];
+
+/** Bluetooth SIG company identifier 0xFFFF: reserved "for testing/internal use", not a registered company. */
+export const COMPANY_ID = 0xffff;
+export const ADV_LEN = 30;
+export const FAST_INTERVAL_MS = 100;
+export const SLOW_INTERVAL_MS = 1000;
+export const FAST_AFTER_EVENT_S = 120;
+
+/** Advertising data: flags (3) + 128-bit service UUID (18) + manufacturer data (9) = 30 bytes. */
+export function advData(newestSeq: number, alerts: number, out: Uint8Array): Uint8Array {
+  let o = 0;
+  out[o++] = 2;
+  out[o++] = 0x01; // Flags
+  out[o++] = 0x06; // LE General Discoverable, BR/EDR not supported
+  out[o++] = 17;
+  out[o++] = 0x07; // Complete List of 128-bit Service UUIDs
+  for (let i = 0; i < 16; i++) out[o++] = SERVICE_LE[i];
+  out[o++] = 8;
+  out[o++] = 0xff; // Manufacturer Specific Data
+  out[o++] = COMPANY_ID & 0xff;
+  out[o++] = COMPANY_ID >> 8;
+  wr32(out, o, newestSeq < 0 ? 0xffffffff : newestSeq);
+  o += 4;
+  out[o++] = alerts & 0xff;
+  return out;
+}
+
+/** Scan response: the Complete Local Name (2 + name length bytes, name at most 29 ASCII characters). */
+export function scanResponse(name: string): Uint8Array {
+  const n = name.length > 29 ? 29 : name.length;
+  const out = new Uint8Array(n + 2);
+  out[0] = n + 1;
+  out[1] = 0x09;
+  for (let i = 0; i < n; i++) out[2 + i] = name.charCodeAt(i) & 0x7f;
+  return out;
+}
+
+/** Fast advertising for FAST_AFTER_EVENT_S after a dose (or any new record), slow otherwise. */
+export function advInterval(now: number, lastEvent: number): number {
+  return lastEvent >= 0 && now - lastEvent < FAST_AFTER_EVENT_S ? FAST_INTERVAL_MS : SLOW_INTERVAL_MS;
+}

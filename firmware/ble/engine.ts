@@ -1,0 +1,317 @@
+// The pen cap's GATT service logic without the radio: characteristic values, writes, security checks,
+// the RACP engine, status and advertising contents. firmware/hw/ble.ts wires it to NRF; tests and the
+// client's fake transport drive it directly.
+import { rd32, wr16, wr32 } from "./bytes";
+import { ConfigStore, Clock, LogPort, Sender } from "./ports";
+import { Racp, RECORD_SIZE, T_DELETE, T_DOSE, T_UNCERTAIN } from "./racp";
+import { access, ATT_OK, OP_READ, OP_WRITE } from "./security";
+import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_STATUS, CH_TIME } from "./uuids";
+import { advData, advInterval } from "./adv";
+import {
+  Config, CONFIG_SIZE, crc16, decodeConfig, defaultConfig, validateCode, validateConfig,
+  WR_BAD_LENGTH, WR_LOG_FAILED, WR_NONE, WR_NOT_STORED, WR_OK, WR_OUT_OF_RANGE,
+} from "../config/config";
+
+export const T_TIME_SET = 0x06;
+export const T_CONFIG_CHANGED = 0x0e;
+
+/** Wall clock accepted by a Device Time write: 2000-01-01T00:00:00Z .. 2099-12-31T23:59:59Z. */
+export const TIME_MIN = 946684800;
+export const TIME_MAX = 4102444799;
+
+// Status alert flag bits (docs/protocol.md "Status").
+export const ALERT_CAP_LEFT_OFF = 1;
+export const ALERT_TEMPERATURE = 2;
+export const ALERT_BATTERY_LOW = 4;
+export const ALERT_LOG_CORRUPTION = 8;
+
+export const STATUS_SIZE = 20;
+export const TIME_SIZE = 6;
+export const CONFIG_VALUE_SIZE = CONFIG_SIZE + 2;
+
+export interface EngineOptions {
+  log: LogPort;
+  sender: Sender;
+  clock: Clock;
+  store: ConfigStore;
+  /** Called with the new config after a valid, stored, logged config write. */
+  onConfig?: (c: Config) => void;
+}
+
+export class BleEngine {
+  readonly racp: Racp;
+  private log: LogPort;
+  private out: Sender;
+  private clock: Clock;
+  private store: ConfigStore;
+  private onConfig: ((c: Config) => void) | undefined;
+
+  private cfg = new Uint8Array(CONFIG_SIZE);
+  private cfgOld = new Uint8Array(CONFIG_SIZE);
+  private cfgResult = WR_NONE;
+  private cfgDetail = 0xff;
+  private timeResult = WR_NONE;
+  private statusBuf = new Uint8Array(STATUS_SIZE);
+  private timeBuf = new Uint8Array(TIME_SIZE);
+  private cfgBuf = new Uint8Array(CONFIG_VALUE_SIZE);
+  private batBuf = new Uint8Array(1);
+  private advBuf = new Uint8Array(31);
+  private rec = new Uint8Array(RECORD_SIZE);
+
+  battery = 0xff; // percent, 0xFF unknown
+  alerts = 0;
+  lastDoseTime = 0;
+  lastEvent = -1; // clock time of the newest record (fast advertising)
+  connected = false;
+  encrypted = false;
+  bonded = false;
+  /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values. */
+  changed = 0;
+
+  constructor(o: EngineOptions) {
+    this.log = o.log;
+    this.out = o.sender;
+    this.clock = o.clock;
+    this.store = o.store;
+    this.onConfig = o.onConfig;
+    const clock = o.clock;
+    this.racp = new Racp(o.log, o.sender, () => clock.now());
+    const self = this;
+    this.racp.onAppend = () => self.recordAdded();
+  }
+
+  /** Start-up: one pass over the log (newest DELETE, time of the last dose) and the stored config. */
+  init(): void {
+    this.racp.deletedThrough = -1;
+    let s = this.log.oldestSeq();
+    if (s >= 0) {
+      for (;;) {
+        const got = this.log.readFrom(s, this.rec);
+        if (got < 0) break;
+        const t = this.rec[8];
+        if (t === T_DELETE) this.racp.deletedThrough = (this.rec[10] | (this.rec[11] << 8) | (this.rec[12] << 16) | (this.rec[13] << 24)) >>> 0;
+        if (t === T_DOSE || t === T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
+        s = got + 1;
+      }
+    }
+    let stored: Uint8Array | undefined;
+    try {
+      stored = this.store.load();
+    } catch (e) {
+      stored = undefined;
+    }
+    if (stored && validateConfig(stored) < 0) this.cfg.set(stored);
+    else defaultConfig(this.cfg);
+    this.changed = 0xff;
+  }
+
+  config(): Config {
+    return decodeConfig(this.cfg);
+  }
+
+  configBytes(): Uint8Array {
+    return this.cfg;
+  }
+
+  // ---- link events (from the adapter) ----
+  connect(mtu: number): void {
+    this.racp.linkDown();
+    this.connected = true;
+    this.racp.mtu = mtu;
+    this.encrypted = false;
+    this.bonded = false;
+    this.cfgResult = WR_NONE;
+    this.cfgDetail = 0xff;
+    this.timeResult = WR_NONE;
+    this.changed |= (1 << CH_TIME) | (1 << CH_CONFIG);
+  }
+  setMtu(mtu: number): void {
+    this.racp.mtu = mtu;
+  }
+  setSecurity(encrypted: boolean, bonded: boolean): void {
+    this.encrypted = encrypted;
+    this.bonded = bonded;
+  }
+  disconnect(): void {
+    this.racp.linkDown();
+    this.connected = false;
+    this.encrypted = false;
+    this.bonded = false;
+  }
+
+  // ---- inputs from the rest of the firmware ----
+  /** main.ts calls this after every log append (and the engine after its own). */
+  recordAdded(): void {
+    const n = this.log.newestSeq();
+    if (n >= 0 && this.log.readFrom(n, this.rec) === n) {
+      const t = this.rec[8];
+      if (t === T_DOSE || t === T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
+    }
+    this.lastEvent = this.clock.now();
+    this.statusChanged();
+  }
+  setBattery(percent: number): void {
+    if (percent === this.battery) return;
+    this.battery = percent;
+    this.changed |= 1 << CH_BATTERY;
+    this.statusChanged();
+  }
+  setAlerts(flags: number): void {
+    if (flags === this.alerts) return;
+    this.alerts = flags & 0xff;
+    this.statusChanged();
+  }
+  private statusChanged(): void {
+    this.changed |= 1 << CH_STATUS;
+    // Best effort: the value is readable anyway, so a full radio queue just skips this notification.
+    if (this.connected && !this.racp.busy()) this.out.notify(CH_STATUS, this.value(CH_STATUS));
+  }
+
+  /** Lets queued RACP responses and record notifications go out while the radio accepts them. */
+  pump(): void {
+    this.racp.pump();
+  }
+
+  /** The bits of `changed`, cleared. */
+  takeChanged(): number {
+    const c = this.changed;
+    this.changed = 0;
+    return c;
+  }
+
+  // ---- GATT ----
+  /** A read as the client sees it: the value, or an ATT error number. */
+  read(ch: number): Uint8Array | number {
+    const e = access(ch, OP_READ, this.encrypted, this.bonded);
+    if (e !== ATT_OK) return e;
+    return this.value(ch);
+  }
+
+  /** Current value of a readable characteristic (a reusable buffer: copy it if you keep it). */
+  value(ch: number): Uint8Array {
+    switch (ch) {
+      case CH_STATUS: {
+        const b = this.statusBuf;
+        const c = this.log.count();
+        b[0] = this.battery;
+        b[1] = this.alerts;
+        wr16(b, 2, c > 0xffff ? 0xffff : c);
+        wr32(b, 4, this.log.newestSeq() >>> 0);
+        wr32(b, 8, this.lastDoseTime);
+        wr32(b, 12, this.log.oldestSeq() >>> 0);
+        wr32(b, 16, this.racp.deletedThrough >>> 0);
+        return b;
+      }
+      case CH_TIME: {
+        const b = this.timeBuf;
+        const t = Math.floor(this.clock.now());
+        wr32(b, 0, t);
+        b[4] = t >= TIME_MIN ? 1 : 0;
+        b[5] = this.timeResult;
+        return b;
+      }
+      case CH_CONFIG: {
+        const b = this.cfgBuf;
+        b[0] = this.cfgResult;
+        b[1] = this.cfgDetail;
+        b.set(this.cfg, 2);
+        return b;
+      }
+      case CH_BATTERY:
+        this.batBuf[0] = this.battery > 100 ? 0 : this.battery;
+        return this.batBuf;
+    }
+    return this.batBuf.subarray(0, 0);
+  }
+
+  /**
+   * A write from the client. Returns 0 (accepted at the ATT level; the outcome is a RACP indication or a
+   * result byte in the characteristic's value) or an ATT error, in which case nothing changed. Never throws.
+   */
+  write(ch: number, d: Uint8Array): number {
+    const e = access(ch, OP_WRITE, this.encrypted, this.bonded);
+    if (e !== ATT_OK) return e;
+    try {
+      if (ch === CH_RACP) this.racp.write(d);
+      else if (ch === CH_TIME) this.writeTime(d);
+      else if (ch === CH_CONFIG) this.writeConfig(d);
+    } catch (x) {
+      // Nothing above should throw; if it does, the state was not changed past the failing step.
+    }
+    return ATT_OK;
+  }
+
+  private writeTime(d: Uint8Array): void {
+    this.changed |= 1 << CH_TIME;
+    if (d.length !== 4) {
+      this.timeResult = WR_BAD_LENGTH;
+      return;
+    }
+    const t = rd32(d, 0);
+    if (t < TIME_MIN || t > TIME_MAX) {
+      this.timeResult = WR_OUT_OF_RANGE;
+      return;
+    }
+    const prev = Math.floor(this.clock.now()) >>> 0;
+    if (t === prev) {
+      this.timeResult = WR_OK;
+      return;
+    }
+    try {
+      this.log.append(T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
+    } catch (x) {
+      this.timeResult = WR_LOG_FAILED;
+      return;
+    }
+    this.clock.set(t);
+    this.timeResult = WR_OK;
+    this.recordAdded();
+  }
+
+  private writeConfig(d: Uint8Array): void {
+    this.changed |= 1 << CH_CONFIG;
+    const bad = validateConfig(d);
+    if (bad >= 0) {
+      this.cfgResult = validateCode;
+      this.cfgDetail = bad;
+      return;
+    }
+    this.cfgDetail = 0xff;
+    let same = true;
+    for (let i = 0; i < CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
+    if (same) {
+      this.cfgResult = WR_OK;
+      return;
+    }
+    this.cfgOld.set(this.cfg);
+    try {
+      this.store.save(d);
+    } catch (x) {
+      this.cfgResult = WR_NOT_STORED;
+      return;
+    }
+    try {
+      this.log.append(T_CONFIG_CHANGED, 0, Math.floor(this.clock.now()) >>> 0, crc16(d, 0, CONFIG_SIZE), 0);
+    } catch (x) {
+      try {
+        this.store.save(this.cfgOld); // put the stored copy back: no change without its record
+      } catch (y) {
+        // The next boot loads the new block; the cap still runs the old one until then.
+      }
+      this.cfgResult = WR_LOG_FAILED;
+      return;
+    }
+    this.cfg.set(d);
+    this.cfgResult = WR_OK;
+    this.recordAdded();
+    if (this.onConfig) this.onConfig(decodeConfig(this.cfg));
+  }
+
+  // ---- advertising ----
+  advertising(): Uint8Array {
+    return advData(this.log.newestSeq(), this.alerts, this.advBuf).subarray(0, 30);
+  }
+  advIntervalMs(now: number): number {
+    return advInterval(now, this.lastEvent);
+  }
+}

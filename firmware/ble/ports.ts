@@ -1,0 +1,42 @@
+// The seams of the pure BLE engine. The real implementations are DoseLog (firmware/log), the NRF adapter
+// (firmware/hw/ble.ts) and the Storage adapter; tests use in-memory fakes.
+
+/** The subset of the DoseLog API (docs/architecture.md) the BLE engine uses. */
+export interface LogPort {
+  append(type: number, flags: number, time: number, a: number, b: number): number;
+  readFrom(seq: number, out: Uint8Array): number;
+  count(): number;
+  oldestSeq(): number;
+  newestSeq(): number;
+}
+
+/**
+ * Outgoing packets. Each call returns true when the radio accepted the packet (it is then the radio's
+ * job), false when its queue is full: the engine keeps the packet and offers it again on the next pump().
+ * `data` is a view of a reusable buffer: copy it (NRF.updateServices does) before returning.
+ */
+export interface Sender {
+  notify(ch: number, data: Uint8Array): boolean;
+  indicate(ch: number, data: Uint8Array): boolean;
+}
+
+/** The device clock: getTime() and setTime() on Espruino. */
+export interface Clock {
+  now(): number;
+  set(unixSeconds: number): void;
+}
+
+/** Persistence of the 28-byte config (require("Storage") on the cap). */
+export interface ConfigStore {
+  load(): Uint8Array | undefined;
+  save(bytes: Uint8Array): void; // throws {code, message} on failure
+}
+
+export interface FwError {
+  code: string;
+  message: string;
+}
+
+export function fwError(code: string, message: string): FwError {
+  return { code: code, message: message };
+}

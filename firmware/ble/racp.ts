@@ -1,0 +1,365 @@
+// Record Access Control Point engine, modelled on the RACP of the Bluetooth Glucose Profile
+// (GLP v1.0 and the Glucose Service GLS v1.0, section 3.6 "Record Access Control Point"; op code, operator
+// and response code values as in the GATT Specification Supplement). Differences (docs/protocol.md):
+// the filter type 0x01 operand is the cap's u32 sequence number (GLS: u16), the number-of-records response
+// is a u32, and vendor op code 0xA1 annotates a dose.
+// Pure: works over LogPort and Sender; one reusable packet buffer, no allocation per record.
+import { rd32, wr32 } from "./bytes";
+import { CH_RACP, CH_RECORDS } from "./uuids";
+import { LogPort, Sender } from "./ports";
+
+export const OP_REPORT = 0x01;
+export const OP_DELETE = 0x02;
+export const OP_ABORT = 0x03;
+export const OP_REPORT_NUMBER = 0x04;
+export const OP_NUMBER_RESPONSE = 0x05;
+export const OP_RESPONSE = 0x06;
+export const OP_ANNOTATE = 0xa1; // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
+
+export const OPR_NULL = 0x00;
+export const OPR_ALL = 0x01;
+export const OPR_LE = 0x02;
+export const OPR_GE = 0x03;
+export const OPR_RANGE = 0x04;
+export const OPR_FIRST = 0x05;
+export const OPR_LAST = 0x06;
+
+export const FILTER_SEQ = 0x01;
+
+export const RC_SUCCESS = 0x01;
+export const RC_OP_NOT_SUPPORTED = 0x02;
+export const RC_INVALID_OPERATOR = 0x03;
+export const RC_OPERATOR_NOT_SUPPORTED = 0x04;
+export const RC_INVALID_OPERAND = 0x05;
+export const RC_NO_RECORDS = 0x06;
+export const RC_ABORT_UNSUCCESSFUL = 0x07;
+export const RC_NOT_COMPLETED = 0x08;
+export const RC_OPERAND_NOT_SUPPORTED = 0x09;
+
+// Record types the RACP needs to know (architecture.md).
+export const T_DOSE = 0x01;
+export const T_CAP_CHECK = 0x02;
+export const T_UNCERTAIN = 0x03;
+export const T_ANNOTATION = 0x09;
+export const T_DELETE = 0x0c;
+
+export const RECORD_SIZE = 16;
+export const MAX_MTU = 247; // largest ATT MTU the packet buffer is sized for
+const MAX_PER_PACKET = 15; // floor((247 - 3) / 16)
+const RESP_SLOTS = 4;
+const RESP_SIZE = 8;
+const NONE = 0xffffffff;
+
+export class Racp {
+  log: LogPort;
+  out: Sender;
+  /** Records with seq <= deletedThrough were deleted by the app (DELETE record); -1 when none. */
+  deletedThrough = -1;
+  /** Current ATT MTU of the link. */
+  mtu = 23;
+  /** Time source for records this engine appends (ANNOTATION, DELETE). */
+  now: () => number;
+  /** Called after the engine appended a record (main refreshes status/advertising). */
+  onAppend: (() => void) | undefined;
+
+  private reporting = false;
+  private cursor = 0; // next seq to read
+  private last = 0; // last seq included
+  private sent = 0; // records sent in this procedure
+  private pkt = new Uint8Array(MAX_PER_PACKET * RECORD_SIZE);
+  private views: Uint8Array[] = []; // views[k] = pkt[0 .. 16k), each made once, when first needed
+  private pktLen = 0; // bytes of a built packet not yet accepted by the radio
+  private pktLast = 0; // seq of the last record in that packet
+  private rec = new Uint8Array(RECORD_SIZE);
+  private resp = new Uint8Array(RESP_SLOTS * RESP_SIZE);
+  private respViews: Uint8Array[] = [];
+  private respLen = [0, 0, 0, 0];
+  private respHead = 0;
+  private respCount = 0;
+
+  constructor(log: LogPort, out: Sender, now: () => number) {
+    this.log = log;
+    this.out = out;
+    this.now = now;
+    this.onAppend = undefined;
+    for (let i = 0; i < RESP_SLOTS; i++) this.respViews.push(this.resp.subarray(i * RESP_SIZE, i * RESP_SIZE + RESP_SIZE));
+  }
+
+  busy(): boolean {
+    return this.reporting;
+  }
+
+  /** Link lost: stop at once and forget queued responses (the next sync starts over from the app's seq). */
+  linkDown(): void {
+    this.reporting = false;
+    this.pktLen = 0;
+    this.respCount = 0;
+  }
+
+  /** A write to the RACP (already authorised). Never throws; any answer goes out as an indication. */
+  write(d: Uint8Array): void {
+    const op = d.length > 0 ? d[0] : 0;
+    if (this.reporting) {
+      if (op === OP_ABORT && d.length === 2 && d[1] === OPR_NULL) {
+        this.linkDown(); // drops the packet being built and any queued responses
+        this.respond(OP_ABORT, RC_SUCCESS);
+      } else {
+        this.respond(op, RC_NOT_COMPLETED); // busy: the running procedure continues
+      }
+      return;
+    }
+    if (d.length < 2) {
+      this.respond(op, d.length === 0 || !isKnownOp(op) ? RC_OP_NOT_SUPPORTED : RC_INVALID_OPERATOR);
+      return;
+    }
+    const opr = d[1];
+    switch (op) {
+      case OP_REPORT:
+      case OP_REPORT_NUMBER:
+        this.report(op, opr, d);
+        return;
+      case OP_DELETE:
+        this.del(opr, d);
+        return;
+      case OP_ABORT:
+        if (opr !== OPR_NULL) this.respond(op, RC_INVALID_OPERATOR);
+        else if (d.length !== 2) this.respond(op, RC_INVALID_OPERAND);
+        else this.respond(op, RC_ABORT_UNSUCCESSFUL); // nothing running to abort
+        return;
+      case OP_ANNOTATE:
+        this.annotate(opr, d);
+        return;
+      default:
+        this.respond(op, RC_OP_NOT_SUPPORTED);
+    }
+  }
+
+  /**
+   * Parses operator + operand into [cursor, last] (inclusive seq bounds before the delete filter).
+   * Returns 0 when fine, else a response code.
+   */
+  private bounds(opr: number, d: Uint8Array): number {
+    const n = d.length;
+    if (opr === OPR_NULL) return RC_INVALID_OPERATOR;
+    if (opr > OPR_LAST) return RC_OPERATOR_NOT_SUPPORTED;
+    if (opr === OPR_ALL || opr === OPR_FIRST || opr === OPR_LAST) {
+      if (n !== 2) return RC_INVALID_OPERAND;
+      this.cursor = 0;
+      this.last = NONE;
+      return 0;
+    }
+    if (n < 3) return RC_INVALID_OPERAND;
+    if (d[2] !== FILTER_SEQ) return RC_OPERAND_NOT_SUPPORTED;
+    if (opr === OPR_RANGE) {
+      if (n !== 11) return RC_INVALID_OPERAND;
+      this.cursor = rd32(d, 3);
+      this.last = rd32(d, 7);
+      if (this.cursor > this.last) return RC_INVALID_OPERAND;
+      return 0;
+    }
+    if (n !== 7) return RC_INVALID_OPERAND;
+    const v = rd32(d, 3);
+    if (opr === OPR_LE) {
+      this.cursor = 0;
+      this.last = v;
+    } else {
+      this.cursor = v;
+      this.last = NONE;
+    }
+    return 0;
+  }
+
+  /** First visible seq >= s and <= last, or -1. */
+  private nextVisible(s: number): number {
+    if (this.deletedThrough >= 0 && s <= this.deletedThrough) s = this.deletedThrough + 1;
+    if (s > this.last) return -1;
+    const got = this.log.readFrom(s, this.rec);
+    if (got < 0 || got > this.last) return -1;
+    return got;
+  }
+
+  private report(op: number, opr: number, d: Uint8Array): void {
+    const rc = this.bounds(opr, d);
+    if (rc !== 0) {
+      this.respond(op, rc);
+      return;
+    }
+    try {
+      const first = this.nextVisible(this.cursor);
+      if (first < 0) {
+        if (op === OP_REPORT_NUMBER) this.numberResponse(0);
+        else this.respond(op, RC_NO_RECORDS);
+        return;
+      }
+      if (opr === OPR_FIRST) this.last = first;
+      if (opr === OPR_LAST) {
+        const newest = this.log.newestSeq();
+        this.cursor = newest;
+        this.last = newest;
+        if (this.nextVisible(newest) < 0) {
+          if (op === OP_REPORT_NUMBER) this.numberResponse(0);
+          else this.respond(op, RC_NO_RECORDS);
+          return;
+        }
+      } else {
+        this.cursor = first;
+      }
+      if (op === OP_REPORT_NUMBER) {
+        let n = 0;
+        let s = this.nextVisible(this.cursor);
+        while (s >= 0) {
+          n++;
+          s = s >= this.last ? -1 : this.nextVisible(s + 1);
+        }
+        this.numberResponse(n);
+        return;
+      }
+    } catch (e) {
+      this.respond(op, RC_NOT_COMPLETED);
+      return;
+    }
+    this.reporting = true;
+    this.sent = 0;
+    this.pktLen = 0;
+    this.pump();
+  }
+
+  private del(opr: number, d: Uint8Array): void {
+    if (opr === OPR_NULL) return this.respond(OP_DELETE, RC_INVALID_OPERATOR);
+    if (opr !== OPR_ALL && opr !== OPR_LE) {
+      return this.respond(OP_DELETE, RC_OPERATOR_NOT_SUPPORTED); // GLS allows delete by range/first/last; this cap does not
+    }
+    const rc = this.bounds(opr, d);
+    if (rc !== 0) return this.respond(OP_DELETE, rc);
+    try {
+      const newest = this.log.newestSeq();
+      let upTo = this.last === NONE ? newest : this.last;
+      if (upTo > newest) upTo = newest;
+      this.last = upTo;
+      if (newest < 0 || this.nextVisible(0) < 0) return this.respond(OP_DELETE, RC_NO_RECORDS);
+      this.log.append(T_DELETE, 0, this.time(), upTo & 0xffff, (upTo >>> 16) & 0xffff);
+      this.deletedThrough = upTo;
+    } catch (e) {
+      return this.respond(OP_DELETE, RC_NOT_COMPLETED);
+    }
+    if (this.onAppend) this.onAppend();
+    this.respond(OP_DELETE, RC_SUCCESS);
+  }
+
+  private annotate(opr: number, d: Uint8Array): void {
+    if (opr !== OPR_NULL) return this.respond(OP_ANNOTATE, RC_INVALID_OPERATOR);
+    if (d.length !== 7) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
+    const seq = rd32(d, 2);
+    const units2 = d[6];
+    if (units2 === 0 || units2 === 0xff || seq > 0xffffff) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
+    try {
+      this.last = seq;
+      if (this.nextVisible(seq) !== seq) return this.respond(OP_ANNOTATE, RC_NO_RECORDS);
+      const t = this.rec[8];
+      if (t !== T_DOSE && t !== T_UNCERTAIN && t !== T_CAP_CHECK) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
+      this.log.append(T_ANNOTATION, 0, this.time(), seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
+    } catch (e) {
+      return this.respond(OP_ANNOTATE, RC_NOT_COMPLETED);
+    }
+    if (this.onAppend) this.onAppend();
+    this.respond(OP_ANNOTATE, RC_SUCCESS);
+  }
+
+  private time(): number {
+    return Math.floor(this.now()) >>> 0;
+  }
+
+  private respond(op: number, rc: number): void {
+    const b = this.slot();
+    if (!b) return;
+    b[0] = OP_RESPONSE;
+    b[1] = OPR_NULL;
+    b[2] = op;
+    b[3] = rc;
+    this.push(4);
+  }
+
+  private numberResponse(n: number): void {
+    const b = this.slot();
+    if (!b) return;
+    b[0] = OP_NUMBER_RESPONSE;
+    b[1] = OPR_NULL;
+    wr32(b, 2, n);
+    this.push(6);
+  }
+
+  private slot(): Uint8Array | undefined {
+    if (this.respCount >= RESP_SLOTS) return undefined; // full: drop (a client waits for one answer at a time)
+    return this.respViews[(this.respHead + this.respCount) % RESP_SLOTS];
+  }
+
+  private push(len: number): void {
+    this.respLen[(this.respHead + this.respCount) % RESP_SLOTS] = len;
+    this.respCount++;
+    this.pump();
+  }
+
+  /**
+   * Sends what can be sent now: queued responses first, then record notifications, as long as the radio
+   * accepts them. Call again when the radio has room (the adapter does so on its pacing timer).
+   */
+  pump(): void {
+    try {
+      this.pumpInner();
+    } catch (e) {
+      // A log failure mid-transfer: end the procedure with "procedure not completed".
+      this.reporting = false;
+      this.pktLen = 0;
+      this.respond(OP_REPORT, RC_NOT_COMPLETED);
+    }
+  }
+
+  private pumpInner(): void {
+    while (this.respCount > 0) {
+      const i = this.respHead;
+      const v = this.respViews[i].subarray(0, this.respLen[i]);
+      if (!this.out.indicate(CH_RACP, v)) return;
+      this.respHead = (i + 1) % RESP_SLOTS;
+      this.respCount--;
+    }
+    while (this.reporting) {
+      if (this.pktLen === 0) {
+        let k = Math.floor((this.mtu - 3) / RECORD_SIZE);
+        if (k < 1) k = 1;
+        if (k > MAX_PER_PACKET) k = MAX_PER_PACKET;
+        let n = 0;
+        let s = this.cursor;
+        while (n < k) {
+          const got = this.nextVisible(s);
+          if (got < 0) break;
+          this.pkt.set(this.rec, n * RECORD_SIZE);
+          this.pktLast = got;
+          n++;
+          s = got + 1;
+          if (got >= this.last) break;
+        }
+        if (n === 0) {
+          this.reporting = false;
+          this.respond(OP_REPORT, this.sent > 0 ? RC_SUCCESS : RC_NO_RECORDS);
+          return;
+        }
+        this.pktLen = n;
+      }
+      let view = this.views[this.pktLen];
+      if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RECORD_SIZE);
+      if (!this.out.notify(CH_RECORDS, view)) return;
+      this.sent += this.pktLen;
+      this.pktLen = 0;
+      if (this.pktLast >= this.last) {
+        this.reporting = false;
+        this.respond(OP_REPORT, RC_SUCCESS);
+        return;
+      }
+      this.cursor = this.pktLast + 1;
+    }
+  }
+}
+
+function isKnownOp(op: number): boolean {
+  return op === OP_REPORT || op === OP_DELETE || op === OP_ABORT || op === OP_REPORT_NUMBER || op === OP_ANNOTATE;
+}

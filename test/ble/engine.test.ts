@@ -1,0 +1,91 @@
+// Device Time, Status and advertising of the pure engine.
+import { describe, expect, it } from "vitest";
+import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
+import { advInterval, scanResponse, FAST_INTERVAL_MS, SLOW_INTERVAL_MS } from "../../firmware/ble/adv";
+import { exampleEngine } from "./fixture";
+import { hex, MemLog, unhex } from "./fake-log";
+import { decodeStatus } from "../../client/client";
+
+const link = () => {
+  const x = exampleEngine();
+  x.engine.connect(23);
+  x.engine.setSecurity(true, true);
+  return x;
+};
+
+describe("Device Time", () => {
+  // [name, write, result, clock after, records appended]
+  const table: [string, string, number, number, number][] = [
+    ["valid", "3c 90 24 69", 0, 1764003900, 1],
+    ["same second", "d8 8f 24 69", 0, 1764003800, 0],
+    ["min 2000-01-01", "80 43 6d 38", 0, 946684800, 1],
+    ["below min", "7f 43 6d 38", 3, 1764003800, 0],
+    ["max 2099-12-31T23:59:59", "ff 56 86 f4", 0, 4102444799, 1],
+    ["above max", "00 57 86 f4", 3, 1764003800, 0],
+    ["3 bytes", "3c 90 24", 1, 1764003800, 0],
+    ["5 bytes", "3c 90 24 69 00", 1, 1764003800, 0],
+    ["empty", "", 1, 1764003800, 0],
+  ];
+  it.each(table)("%s", (_n, w, result, after, appended) => {
+    const { engine, clock, log } = link();
+    engine.write(CH_TIME, unhex(w));
+    expect(clock.t).toBe(after);
+    expect(log.count()).toBe(5 + appended);
+    expect((engine.read(CH_TIME) as Uint8Array)[5]).toBe(result);
+  });
+  it("TIME_SET carries the new time and the previous clock value (relative before the first set)", () => {
+    const { engine, clock, log } = link();
+    clock.t = 120.7; // clock not set: seconds since power-on
+    expect(hex(engine.read(CH_TIME) as Uint8Array)).toBe("78 00 00 00 00 ff");
+    engine.write(CH_TIME, unhex("00 81 24 69"));
+    const r = new Uint8Array(16);
+    log.readFrom(5, r);
+    expect([r[8], r[4] | (r[5] << 8) | (r[6] << 16) | (r[7] << 24), r[10] | (r[11] << 8), r[12] | (r[13] << 8)]).toEqual([6, 1764000000, 120, 0]);
+  });
+  it("a log failure leaves the clock alone (result 5)", () => {
+    const { engine, clock, log } = link();
+    log.failAppend = true;
+    engine.write(CH_TIME, unhex("3c 90 24 69"));
+    expect(clock.t).toBe(1764003800);
+    expect((engine.read(CH_TIME) as Uint8Array)[5]).toBe(5);
+  });
+});
+
+describe("Status and Battery", () => {
+  it("follows battery, alerts, new doses and empties", () => {
+    const { engine, log, sender } = link();
+    engine.setAlerts(0b1010);
+    engine.setBattery(12);
+    log.append(1, 0x10, 1764003810, 7, 0x0a15);
+    engine.recordAdded();
+    const s = decodeStatus(engine.read(CH_STATUS) as Uint8Array);
+    expect(s).toMatchObject({ batteryPercent: 12, count: 6, newestSeq: 5, lastDoseTime: 1764003810 });
+    expect(s.alerts).toEqual({ capLeftOff: false, temperature: true, batteryLow: false, logCorruption: true });
+    expect(sender.take().filter((p) => p.ch === CH_STATUS).length).toBe(3);
+    expect(hex(engine.read(CH_BATTERY) as Uint8Array)).toBe("0c");
+  });
+  it("an empty log reads as 0xFFFFFFFF seqs", () => {
+    const { engine } = exampleEngine(new MemLog());
+    expect(hex(engine.value(CH_STATUS))).toBe("57 00 00 00 ff ff ff ff 00 00 00 00 ff ff ff ff ff ff ff ff");
+    expect(hex(engine.advertising()).endsWith("08 ff ff ff ff ff ff ff 00")).toBe(true);
+  });
+});
+
+describe("advertising", () => {
+  it("fast for 120 s after a record, slow otherwise", () => {
+    expect(advInterval(1000, -1)).toBe(SLOW_INTERVAL_MS);
+    expect(advInterval(1000, 1000)).toBe(FAST_INTERVAL_MS);
+    expect(advInterval(1119, 1000)).toBe(FAST_INTERVAL_MS);
+    expect(advInterval(1120, 1000)).toBe(SLOW_INTERVAL_MS);
+    const { engine, log, clock } = link();
+    log.append(1, 0, 1764003800, 5, 0xff16);
+    engine.recordAdded();
+    expect(engine.advIntervalMs(clock.t + 10)).toBe(FAST_INTERVAL_MS);
+    expect(engine.advIntervalMs(clock.t + 200)).toBe(SLOW_INTERVAL_MS);
+    expect(hex(engine.advertising()).slice(-15)).toBe("05 00 00 00 00".padStart(15));
+  });
+  it("scan response carries the name within 31 bytes", () => {
+    expect(hex(scanResponse("PenCap-0001"))).toBe("0c 09 50 65 6e 43 61 70 2d 30 30 30 31");
+    expect(scanResponse("x".repeat(40)).length).toBe(31);
+  });
+});

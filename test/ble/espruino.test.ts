@@ -1,0 +1,53 @@
+// The pure BLE modules run on the Espruino interpreter: the bundled driver prints the same packets there
+// as in Node. The interpreter run is skipped where its host build is not present.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runInNewContext } from "node:vm";
+import * as esbuild from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const ESPRUINO = "/tmp/espruino/src/bin/espruino";
+
+function bundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ble-driver-"));
+  const outfile = join(dir, "driver.js");
+  esbuild.buildSync({ entryPoints: ["test/ble/espruino/driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
+  return outfile;
+}
+const packets = (text: string) => text.split(/\r?\n/).filter((l) => /^(N|I|>|att|status|time|config|adv|count) /.test(l));
+
+describe("firmware/ble on the interpreter", () => {
+  const file = bundle();
+  const lines: string[] = [];
+  runInNewContext(readFileSync(file, "utf8"), { console: { log: (s: string) => lines.push(s) }, Uint8Array, parseInt, JSON, Math });
+  it("the driver's exchange in Node", () => {
+    const p = packets(lines.join("\n"));
+    expect(p).toContain("I 2 06 00 01 01");
+    expect(p).toContain("I 2 05 00 05 00 00 00");
+    expect(p).toContain("att 5");
+    expect(p[p.length - 1]).toBe("count 9");
+  });
+  it.skipIf(!existsSync(ESPRUINO))("prints the same packets on Espruino 2v29", () => {
+    const out = execFileSync(ESPRUINO, [file], { cwd: mkdtempSync(join(tmpdir(), "ble-esp-")), input: "", timeout: 60_000 }).toString();
+    expect(packets(out)).toEqual(packets(lines.join("\n")));
+    expect(out).not.toMatch(/Uncaught|Error/);
+  });
+});
+
+describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
+  it.skipIf(!existsSync(ESPRUINO))("startBle wires services, security, advertising and a RACP write", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ble-hw-"));
+    const outfile = join(dir, "hw.js");
+    esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
+    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 20_000 }).toString().split(/\r?\n/);
+    expect(out).toContain("setServices uart=false");
+    expect(out).toContain("security pair=true mitm=true bond=true");
+    expect(out).toContain("chars 5 racp desc=Record Access Control Point");
+    expect(out).toContain("after write: N 19 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
+    expect(out).toContain("adv 30 bytes @100ms"); // fast after a new record
+    expect(out).toContain("done 120");
+    expect(out.join("\n")).not.toMatch(/Uncaught/);
+  });
+});

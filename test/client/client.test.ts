@@ -1,0 +1,264 @@
+// The companion-app client end to end against the pure firmware engine (no NRF): sync, resume after a
+// dropped link, dedupe, gaps, wall time, exports.
+import { describe, expect, it } from "vitest";
+import { FakeCap, FakeCentral } from "./fake-central";
+import { SimTransport } from "../../client/sim-transport";
+import { PenCapClient } from "../../client/client";
+import { RecordStore } from "../../client/store";
+import { sync } from "../../client/sync";
+import { reconstruct } from "../../client/timeline";
+import { toCSV, toJSON, toNightscout } from "../../client/export";
+import { RC } from "../../client/protocol";
+import { exampleLog } from "../ble/fixture";
+import { MemLog } from "../ble/fake-log";
+
+function setup(log = exampleLog(), o: Partial<{ mtu: number; bonded: boolean; perEvent: number }> = {}) {
+  const cap = new FakeCap("PC-0001", log);
+  const central = new FakeCentral(cap);
+  const transport = new SimTransport(central, { mtu: o.mtu ?? 23, bonded: o.bonded ?? true, intervalMs: 30, notificationsPerEvent: o.perEvent ?? 4 });
+  const client = new PenCapClient(transport);
+  return { cap, central, client };
+}
+function bigLog(n: number): MemLog {
+  const log = new MemLog();
+  log.append(7, 0, 0, 1, 1);
+  log.append(6, 0, 1764000000, 10, 0);
+  for (let i = 2; i < n; i++) log.append(1, 0x10, 1764000000 + i * 600, 6, 0x0816);
+  return log;
+}
+
+describe("sync", () => {
+  it("first sync of the example cap: every record once, no gaps", async () => {
+    const { client } = setup();
+    await client.open();
+    expect(client.serial).toBe("PC-0001");
+    const store = new RecordStore(client.serial);
+    const r = await sync(client, store);
+    expect(r).toMatchObject({ received: 5, added: 5, duplicates: 0, complete: true });
+    expect([...store.records.keys()]).toEqual([0, 1, 2, 3, 4]);
+    expect(store.gaps()).toEqual([]);
+    // An incremental sync right after finds nothing new.
+    expect(await sync(client, store)).toMatchObject({ received: 0, complete: true });
+  });
+
+  it("resumes after a dropped link: 1,000 records, each exactly once", async () => {
+    for (const mtu of [23, 53]) {
+      const { client, central } = setup(bigLog(1000), { mtu });
+      await client.open();
+      const store = new RecordStore(client.serial);
+      central.dropAfterRecordPackets = 150;
+      const first = await sync(client, store);
+      expect(first.complete).toBe(false);
+      expect(store.records.size).toBe(150 * Math.floor((mtu - 3) / 16));
+      central.dropAfterRecordPackets = Infinity;
+      await client.open();
+      const second = await sync(client, store);
+      expect(second).toMatchObject({ complete: true, duplicates: 0 });
+      expect(store.records.size).toBe(1000);
+      expect(store.gaps()).toEqual([]);
+    }
+  });
+
+  it("re-requests records lost in the air, so nothing is missing", async () => {
+    const { client, central } = setup(bigLog(50));
+    central.losePackets = new Set([3, 17, 18]);
+    await client.open();
+    const store = new RecordStore(client.serial);
+    const r = await sync(client, store);
+    expect(r.complete).toBe(true);
+    expect(store.records.size).toBe(50);
+    expect(store.gaps()).toEqual([]);
+  });
+
+  it("re-syncing everything adds nothing (dedupe by seq)", async () => {
+    const { client } = setup();
+    await client.open();
+    const store = new RecordStore(client.serial);
+    await sync(client, store);
+    let added = 0;
+    const rr = await client.reportAll((rec) => (added += store.add(rec) ? 1 : 0));
+    expect(rr).toMatchObject({ responseCode: RC.success, received: 5 });
+    expect(added).toBe(0);
+    expect(store.conflicts).toEqual([]);
+  });
+
+  it("reports gaps: overwritten by the ring, deleted, and missing on the cap", async () => {
+    const log = new MemLog(8);
+    for (let i = 0; i < 14; i++) {
+      if (i === 11) log.hole(); // a corrupt slot the log skipped
+      else log.append(1, 0, 1764000000 + i * 60, 5, 0x0816);
+    }
+    // holds seqs 5..10, 12, 13 (8 records), seq 11 absent
+    const { client } = setup(log);
+    await client.open();
+    expect(await client.deleteThrough(6)).toBe(RC.success); // DELETE record seq 14
+    const store = new RecordStore(client.serial);
+    const r = await sync(client, store);
+    expect(r.complete).toBe(true);
+    expect([...store.records.keys()].sort((a, b) => a - b)).toEqual([7, 8, 9, 10, 12, 13, 14]);
+    expect(store.gaps()).toEqual([
+      { from: 0, to: 6, kind: "deleted" },
+      { from: 11, to: 11, kind: "missing" },
+    ]);
+    // without the delete the low part is "overwritten"
+    const s2 = new RecordStore("x");
+    s2.lastStatus = { ...store.lastStatus!, deletedThrough: -1 };
+    for (const rec of store.records.values()) if (rec.type !== 12) s2.add(rec);
+    s2.confirmedMissing.add(11);
+    expect(s2.gaps()).toEqual([
+      { from: 0, to: 5, kind: "overwritten" },
+      { from: 6, to: 6, kind: "unconfirmed" },
+      { from: 11, to: 11, kind: "missing" },
+      { from: 14, to: 14, kind: "unconfirmed" },
+    ]);
+  });
+
+  it("an unbonded central reads no record, sets no time, changes no config, deletes nothing", async () => {
+    const { client, central, cap } = setup(exampleLog(), { bonded: false });
+    const before = cap.log.snapshot();
+    await expect(client.open()).rejects.toMatchObject({ attError: 0x05 });
+    const S = "bd635a9b-a865-4781-94c2-0cef8c1bf40b";
+    const w = (c: string, d: number[]) => central.write(S, c, new Uint8Array(d), { withResponse: true });
+    await expect(w("bd630002-a865-4781-94c2-0cef8c1bf40b", [1, 1])).rejects.toMatchObject({ attError: 5 });
+    await expect(w("bd630002-a865-4781-94c2-0cef8c1bf40b", [2, 1])).rejects.toMatchObject({ attError: 5 });
+    await expect(w("bd630003-a865-4781-94c2-0cef8c1bf40b", [0x3c, 0x90, 0x24, 0x69])).rejects.toMatchObject({ attError: 5 });
+    await expect(central.read(S, "bd630005-a865-4781-94c2-0cef8c1bf40b")).rejects.toMatchObject({ attError: 5 });
+    expect(cap.log.snapshot()).toBe(before);
+    expect(cap.clock.t).toBe(1764003800);
+    // pairing is refused outside the window, accepted inside
+    await expect(central.pair({})).rejects.toBeTruthy();
+    cap.pairingOpen = true;
+    await central.pair({ passkey: "123456" });
+    await client.transport.subscribe(S, "bd630001-a865-4781-94c2-0cef8c1bf40b", () => {});
+  });
+
+  it("sets the time, annotates a dose, counts and aborts", async () => {
+    const { client, cap } = setup();
+    await client.open();
+    expect(await client.setTime(1764003900)).toBe(0);
+    expect(cap.clock.t).toBe(1764003900);
+    expect(await client.setTime(100)).toBe(3);
+    expect(await client.annotate(1, 4)).toBe(RC.success);
+    expect(await client.annotate(2, 4)).toBe(RC.invalidOperand);
+    expect(await client.count()).toBe(7);
+    expect(await client.abort()).toBe(RC.abortUnsuccessful);
+    const cfg = await client.readConfig();
+    cfg.bytes[1] = 2;
+    expect(await client.writeConfig(cfg.bytes)).toEqual({ result: 0, badOffset: 0xff });
+    cfg.bytes[3] = 0;
+    expect(await client.writeConfig(cfg.bytes)).toEqual({ result: 3, badOffset: 3 });
+  });
+});
+
+describe("wall time and exports", () => {
+  async function synced(log = exampleLog()) {
+    const { client } = setup(log);
+    await client.open();
+    const store = new RecordStore(client.serial);
+    await sync(client, store);
+    return { client, store };
+  }
+
+  it("maps relative times through the TIME_SET of the same power-on", async () => {
+    const { store } = await synced();
+    const t = reconstruct(store.sorted());
+    expect(t.get(1)).toEqual({ wall: 1763999915, source: "reconstructed" }); // 15:58:35Z
+    expect(t.get(3)).toEqual({ wall: 1764003600, source: "device" });
+    // a later power-on without a TIME_SET has unknown wall times
+    const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
+    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "unknown" });
+  });
+
+  it("Nightscout: stable identifiers, unknown units as a note, never 0 units", async () => {
+    const { store, client } = await synced();
+    const ns = toNightscout(store).treatments;
+    expect(ns).toEqual([
+      {
+        identifier: "PC-0001-1", eventType: "Correction Bolus", created_at: "2025-11-24T15:58:35.000Z", date: 1763999915000,
+        notes: "Insulin dose detected by the pen cap; units unknown. Time reconstructed from a later clock setting.",
+        enteredBy: "pencap", device: "pencap://PC-0001",
+      },
+      { identifier: "PC-0001-3", eventType: "Correction Bolus", created_at: "2025-11-24T17:00:00.000Z", date: 1764003600000, insulin: 6, enteredBy: "pencap", device: "pencap://PC-0001" },
+    ]);
+    expect(ns.some((t) => t.insulin === 0)).toBe(false);
+    // An annotation gives seq 1 its units; identifiers do not change; a second phone produces the same ones.
+    await client.annotate(1, 4);
+    await sync(client, store);
+    const ns2 = toNightscout(store).treatments;
+    expect(ns2.map((t) => [t.identifier, t.insulin])).toEqual([["PC-0001-1", 4], ["PC-0001-3", 6]]);
+    const other = await synced(exampleLog());
+    expect(toNightscout(other.store).treatments.map((t) => t.identifier)).toEqual(["PC-0001-1", "PC-0001-3"]);
+  });
+
+  it("two doses in the same minute stay two", async () => {
+    const log = new MemLog();
+    log.append(1, 0x10, 1764003600, 6, 0x0816);
+    log.append(1, 0x10, 1764003630, 6, 0x0816);
+    const { store } = await synced(log);
+    const ns = toNightscout(store).treatments;
+    expect(ns.map((t) => t.identifier)).toEqual(["PC-0001-0", "PC-0001-1"]);
+    expect(ns.map((t) => t.insulin)).toEqual([4, 4]);
+  });
+
+  it("CSV and JSON carry every record with its identity and wall time", async () => {
+    const { store } = await synced();
+    const csv = toCSV(store).trim().split("\n");
+    expect(csv[0]).toBe("id,seq,type,deviceTime,wallTime,timeSource,units,unitsSource,capOffSeconds,temperatureC,insulin,possiblePriming,interruptedByReboot,a,b");
+    expect(csv[2]).toBe("PC-0001-1,1,DOSE,35,2025-11-24T15:58:35.000Z,reconstructed,,,6,21,rapid,false,false,6,65301");
+    expect(csv[4]).toBe("PC-0001-3,3,DOSE,1764003600,2025-11-24T17:00:00.000Z,device,6,cap,8,22,rapid,false,false,8,3094");
+    const j = JSON.parse(toJSON(store));
+    expect(j.records.length).toBe(5);
+    expect(j.gaps).toEqual([]);
+  });
+
+  it("exports do not depend on the phone's time zone", async () => {
+    const { store } = await synced();
+    const tz = process.env.TZ;
+    try {
+      process.env.TZ = "UTC";
+      const a = JSON.stringify(toNightscout(store)) + toCSV(store);
+      process.env.TZ = "America/New_York";
+      const b = JSON.stringify(toNightscout(store)) + toCSV(store);
+      process.env.TZ = "Australia/Lord_Howe"; // half-hour DST shift
+      const c = JSON.stringify(toNightscout(store)) + toCSV(store);
+      expect(b).toBe(a);
+      expect(c).toBe(a);
+    } finally {
+      process.env.TZ = tz;
+    }
+  });
+
+  it("a dose whose wall time cannot be known is kept in JSON/CSV but not sent to Nightscout", async () => {
+    const log = new MemLog();
+    log.append(7, 0, 0, 1, 1);
+    log.append(1, 0x10, 50, 6, 0x0816); // clock never set in this power-on
+    const { store } = await synced(log);
+    const { treatments, skipped } = toNightscout(store);
+    expect(treatments).toEqual([]);
+    expect(skipped.map((r) => r.id)).toEqual(["PC-0001-1"]);
+    expect(toCSV(store)).toContain("PC-0001-1,1,DOSE,50,,unknown,4,cap");
+  });
+});
+
+describe("abort", () => {
+  it("the app aborts a running transfer; the cap stops and confirms", async () => {
+    const { client, central } = setup(bigLog(300), { perEvent: 2 });
+    await client.open();
+    let n = 0;
+    const running = client.reportAll(() => {
+      n++;
+    });
+    const caught = running.catch((e) => e);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(await client.abort()).toBe(RC.success);
+    expect(await caught).toMatchObject({ message: "aborted" });
+    const got = n;
+    expect(got).toBeGreaterThan(0);
+    expect(got).toBeLessThan(300);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // 20 more connection events
+    expect(n).toBe(got); // nothing after the abort
+    expect(central.cap.engine.racp.busy()).toBe(false);
+  });
+});
+
