@@ -1,0 +1,56 @@
+// The "a cap session is open" marker (firmware/detect/reboot.ts) as a tiny Storage file written in place.
+// A removal and a recap cost one 4-byte write each: slots are appended by offset into a file created at
+// full size (Storage writes by offset only clear bits), and the file is re-created only when its slots are
+// used up, every SLOTS removals. Slot: u32 seq+2 (0xFFFFFFFF unwritten), u32 0 once cleared.
+import { SessionMarker } from "../detect/reboot";
+
+const SLOTS = 16;
+const SIZE = SLOTS * 8;
+
+export function storageSessionMarker(name: string): SessionMarker {
+  const storage = require("Storage");
+  const word = new Uint8Array(4);
+  // Index of the newest written slot, -1 none; found once, then tracked.
+  let last = -1;
+  let cleared = true;
+  const img = storage.readArrayBuffer(name);
+  if (img && img.byteLength === SIZE) {
+    const dv = new DataView(img);
+    for (let i = 0; i < SLOTS; i++) {
+      if (dv.getUint32(i * 8, true) === 0xffffffff) break;
+      last = i;
+      cleared = dv.getUint32(i * 8 + 4, true) !== 0xffffffff;
+    }
+  } else {
+    storage.write(name, "\xff", 0, SIZE);
+  }
+  function put(offset: number, v: number): void {
+    word[0] = v & 0xff;
+    word[1] = (v >>> 8) & 0xff;
+    word[2] = (v >>> 16) & 0xff;
+    word[3] = (v >>> 24) & 0xff;
+    storage.write(name, word, offset);
+  }
+  return {
+    read: function (): number {
+      if (last < 0 || cleared) return -2;
+      const dv = new DataView(storage.readArrayBuffer(name));
+      return dv.getUint32(last * 8, true) - 2;
+    },
+    write: function (seqAtRemoval: number): void {
+      if (last + 1 >= SLOTS) {
+        storage.erase(name);
+        storage.write(name, "\xff", 0, SIZE);
+        last = -1;
+      }
+      last++;
+      cleared = false;
+      put(last * 8, seqAtRemoval + 2);
+    },
+    clear: function (): void {
+      if (last < 0 || cleared) return;
+      cleared = true;
+      put(last * 8 + 4, 0);
+    },
+  };
+}
