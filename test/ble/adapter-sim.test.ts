@@ -1,0 +1,182 @@
+// startBle() (firmware/hw/ble.ts) against the simulated NRF and a simulated phone, in virtual time: pairing
+// window, a RACP sync, idle disconnect, advertising from the power plan, and no CPU wake-ups while idle.
+import { afterEach, describe, expect, it } from "vitest";
+import { startBle, BleHandle } from "../../firmware/hw/ble";
+import { NORMAL_PLAN, SAFE_PLAN } from "../../firmware/power/plan";
+import { RACP_UUID, RECORDS_UUID, SERVICE_UUID, STATUS_UUID, TIME_UUID } from "../../firmware/ble/uuids";
+import { drive, runFor } from "../sim/ble/helpers";
+import { MemLog } from "./fake-log";
+import { Harness, installHarness, WALL0 } from "./nrf-harness";
+
+const PASSKEY = "123456";
+let h: Harness | undefined;
+afterEach(() => {
+  h?.uninstall();
+  h = undefined;
+});
+
+function start(opts: { records?: number; powerOnReset?: boolean; plan?: typeof NORMAL_PLAN; onTimeChanged?: (d: number) => void } = {}) {
+  h = installHarness();
+  const log = new MemLog();
+  for (let i = 0; i < (opts.records ?? 0); i++) log.append(1, 0x10, WALL0 - 1000 + i, 5, 0xff16);
+  const ble: BleHandle = startBle({
+    log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: PASSKEY,
+    powerOnReset: opts.powerOnReset ?? true, plan: opts.plan ?? NORMAL_PLAN, onTimeChanged: opts.onTimeChanged,
+  });
+  const phone = h.radio.central();
+  return { h, log, ble, phone };
+}
+
+/** Connects, pairs (inside the window) and subscribes to Records and RACP. */
+async function bondedPhone(s: ReturnType<typeof start>, mtu = 23) {
+  const { h, phone } = s;
+  const got = { records: [] as Uint8Array[], racp: [] as Uint8Array[] };
+  await drive(h.clock, phone.connect({ mtu, intervalMs: 50 }));
+  await drive(h.clock, phone.pair({ passkey: PASSKEY }));
+  await drive(h.clock, phone.subscribe(SERVICE_UUID, RECORDS_UUID, (v) => got.records.push(v)));
+  await drive(h.clock, phone.subscribe(SERVICE_UUID, RACP_UUID, (v) => got.racp.push(v), { indicate: true }));
+  return got;
+}
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
+
+async function untilResponse(h: Harness, got: { racp: Uint8Array[] }, n: number) {
+  for (let i = 0; i < 100000 && got.racp.length < n; i++) {
+    await runFor(h.clock, 0.02);
+  }
+}
+
+describe("startBle over the simulated NRF", () => {
+  it("advertises from the plan at 0 dBm, without the Nordic UART", () => {
+    const { h } = start();
+    expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
+    expect(h.radio.txPowerDbm()).toBe(0);
+    expect(h.radio.uart().present).toBe(false);
+    expect(h.errors).toEqual([]);
+  });
+
+  it("a phone paired in the window syncs every record, then the idle link is dropped after the plan's 30 s", async () => {
+    const s = start({ records: 25 });
+    const { h, phone } = s;
+    const got = await bondedPhone(s);
+    expect(h.radio.connectionIntervalMs()).toBe(NORMAL_PLAN.syncConnectionIntervalMs); // asked for on connect
+    let droppedAt = -1;
+    phone.onDisconnect(() => (droppedAt = h.clock.now()));
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    await untilResponse(h, got, 1);
+    const done = h.clock.now();
+    expect(hex(got.racp[0])).toBe("06 00 01 01");
+    expect(got.records.length).toBe(25); // 23-byte ATT MTU: one 16-byte record per notification
+    expect(got.records.map((r) => r[0])).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    // the pacing interval stopped with the transfer: over the idle link only the idle deadline is armed
+    expect(h.liveTimers()).toBe(1); // the idle deadline (the bond closed the pairing window)
+    const w = h.wakes.interval;
+    await runFor(h.clock, NORMAL_PLAN.idleDisconnectSeconds - 0.5);
+    expect(h.wakes.interval).toBe(w);
+    expect(h.radio.isConnected()).toBe(true);
+    await runFor(h.clock, 1);
+    expect(h.radio.isConnected()).toBe(false);
+    expect(h.wakes).toEqual({ timeout: 1, interval: 25 }); // 25 pacing ticks, then the one idle deadline
+    expect(droppedAt - done).toBeGreaterThan(NORMAL_PLAN.idleDisconnectSeconds - 0.1);
+    expect(droppedAt - done).toBeLessThan(NORMAL_PLAN.idleDisconnectSeconds + 0.1);
+    expect(h.radio.advertisingIntervalMs()).toBe(1022.5); // back to advertising
+    expect(h.errors).toEqual([]);
+  });
+
+  it("a transfer longer than the idle limit is not cut", async () => {
+    const s = start({ records: 2500 }); // ~2500 x 20 ms = 50 s of paced notifications
+    const { h, phone } = s;
+    const got = await bondedPhone(s);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    const t0 = h.clock.now();
+    await untilResponse(h, got, 1);
+    expect(h.clock.now() - t0).toBeGreaterThan(NORMAL_PLAN.idleDisconnectSeconds);
+    expect(hex(got.racp[0])).toBe("06 00 01 01");
+    expect(got.records.length).toBe(2500); // 1 per 20 ms tick: the 30 ms link (4 per event) never overflows
+    expect(h.wakes).toEqual({ timeout: 0, interval: 2500 }); // one tick per packet, no idle deadline during it
+    expect(h.radio.isConnected()).toBe(true);
+  });
+
+  it("fast advertising for exactly the plan's 30 s after a new record, then slow", async () => {
+    const { h, log, ble } = start({ powerOnReset: false });
+    await runFor(h.clock, 5);
+    log.append(1, 0x10, WALL0 + 5, 6, 0xff16);
+    ble.recordAdded();
+    const t = h.clock.now();
+    expect(h.radio.advertisingIntervalMs()).toBe(211.25);
+    await runFor(h.clock, 29.99);
+    expect(h.radio.advertisingIntervalMs()).toBe(211.25);
+    await runFor(h.clock, 0.012);
+    expect(h.clock.now() - t).toBeCloseTo(30.002, 6);
+    expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
+    expect(h.wakes.timeout).toBeLessThanOrEqual(2); // the one switch (a 1 ms re-arm if the timer fired a hair early)
+  });
+
+  it("no CPU wake-ups from BLE over an idle hour (slow advertising, no link)", async () => {
+    const { h } = start({ powerOnReset: false });
+    await runFor(h.clock, 3600);
+    expect(h.wakes).toEqual({ timeout: 0, interval: 0 });
+    expect(h.liveTimers()).toBe(0);
+  });
+
+  it("after a power-on reset: one wake-up closes the pairing window at 180 s, then none", async () => {
+    const { h, phone } = start({ powerOnReset: true });
+    await runFor(h.clock, 3600);
+    expect(h.wakes).toEqual({ timeout: 1, interval: 0 });
+    // the window is closed: a new phone cannot pair
+    await drive(h.clock, phone.connect());
+    await expect(drive(h.clock, phone.pair({ passkey: PASSKEY }))).rejects.toMatchObject({ reason: "PAIRING_FAILED" });
+  });
+
+  it("an unbonded phone gets no dose record, even with the Records CCCD enabled (Espruino leaves it open)", async () => {
+    const s = start({ records: 5, powerOnReset: false });
+    const { h, phone } = s;
+    const got: Uint8Array[] = [];
+    await drive(h.clock, phone.connect());
+    await drive(h.clock, phone.subscribe(SERVICE_UUID, RECORDS_UUID, (v) => got.push(v))); // accepted
+    await expect(drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]))).rejects.toMatchObject({ attError: 0x05 });
+    await expect(drive(h.clock, phone.read(SERVICE_UUID, TIME_UUID))).rejects.toMatchObject({ attError: 0x05 });
+    // the public status is readable
+    expect((await drive(h.clock, phone.read(SERVICE_UUID, STATUS_UUID))).length).toBe(20);
+    await runFor(h.clock, 60);
+    expect(got).toEqual([]);
+    expect(h.radio.isConnected()).toBe(false); // dropped: it made no (accepted) request for 30 s
+  });
+
+  it("a Device Time write reports the clock change (new - old) to onTimeChanged", async () => {
+    const deltas: number[] = [];
+    const s = start({ onTimeChanged: (d) => deltas.push(d) });
+    const { h, phone } = s;
+    await bondedPhone(s);
+    const before = (globalThis as any).getTime() as number;
+    const t = Math.floor(before) + 3600;
+    await drive(h.clock, phone.write(SERVICE_UUID, TIME_UUID, [t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24]));
+    expect(deltas.length).toBe(1);
+    expect(deltas[0]).toBeGreaterThan(3599);
+    expect(deltas[0]).toBeLessThanOrEqual(3600);
+    expect(Math.floor((globalThis as any).getTime())).toBe(t);
+    // the pairing window keeps its remaining time across the clock change: it still closes at 180 s
+    await drive(h.clock, phone.disconnect());
+    const w = h.wakes.timeout;
+    await runFor(h.clock, 180 - h.clock.now() + 1);
+    expect(h.wakes.timeout).toBeGreaterThan(w);
+    expect(h.liveTimers()).toBe(0);
+  });
+
+  it("setPlan switches TX power and advertising at run time; safe mode has no fast advertising", async () => {
+    const { h, log, ble } = start({ powerOnReset: false });
+    ble.setPlan({ ...NORMAL_PLAN, txPowerDbm: -4 });
+    expect(h.radio.txPowerDbm()).toBe(-4);
+    ble.setPlan(SAFE_PLAN);
+    expect(h.radio.txPowerDbm()).toBe(0);
+    log.append(1, 0x10, WALL0, 6, 0xff16);
+    ble.recordAdded();
+    expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
+    expect(h.liveTimers()).toBe(0);
+    // back to normal inside the 30 s: fast now, slow at the end of the 30 s
+    await runFor(h.clock, 10);
+    ble.setPlan(NORMAL_PLAN);
+    expect(h.radio.advertisingIntervalMs()).toBe(211.25);
+    await runFor(h.clock, 20.01);
+    expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
+  });
+});
