@@ -67,6 +67,22 @@ export class PenCapClient {
     this.serial = new TextDecoder().decode(await this.transport.read(DIS, DIS_SERIAL));
     await this.transport.subscribe(SERVICE, RECORDS, (d) => this.onRecordPacket?.(d));
     await this.transport.subscribe(SERVICE, RACP, (d) => this.onRacp(d));
+    if (this.transport.mtu > 23) await this.setNotifySize(this.transport.mtu - 3);
+  }
+
+  /**
+   * Tells the cap how many bytes a notification may carry on this link (ATT_MTU - 3; the cap cannot learn
+   * the MTU on Espruino): it then packs floor(size / 16) records (at most 15) per notification. Returns the
+   * response code; a cap without the op answers "op code not supported" and keeps one record each, and a
+   * refused write (not bonded yet) leaves it at that too.
+   */
+  async setNotifySize(size: number): Promise<number | undefined> {
+    try {
+      return PenCapClient.rcOf(await this.racp([OP.notifySize, OPERATOR.null, Math.min(255, size)]));
+    } catch (e) {
+      if (!this.connected) throw e;
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ export const DIS_FIRMWARE = "00002a26-0000-1000-8000-00805f9b34fb";
 export const BAS = "0000180f-0000-1000-8000-00805f9b34fb";
 export const BAS_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb";
 
-export const OP = { report: 0x01, delete: 0x02, abort: 0x03, reportNumber: 0x04, numberResponse: 0x05, response: 0x06, annotate: 0xa1 } as const;
+export const OP = { report: 0x01, delete: 0x02, abort: 0x03, reportNumber: 0x04, numberResponse: 0x05, response: 0x06, annotate: 0xa1, notifySize: 0xa2 } as const;
 export const OPERATOR = { null: 0x00, all: 0x01, le: 0x02, ge: 0x03, range: 0x04, first: 0x05, last: 0x06 } as const;
 export const FILTER_SEQ = 0x01;
 export const RC = {

@@ -15,6 +15,11 @@ export const OP_REPORT_NUMBER = 0x04;
 export const OP_NUMBER_RESPONSE = 0x05;
 export const OP_RESPONSE = 0x06;
 export const OP_ANNOTATE = 0xa1; // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
+// Vendor op: the app tells the cap its notification payload size (ATT_MTU - 3). Espruino 2v29 emits no `mtu`
+// event in peripheral mode, so the firmware cannot learn the MTU itself (docs/sim-ble.md).
+export const OP_NOTIFY_SIZE = 0xa2;
+/** Smallest notification payload: the minimum ATT_MTU 23 (Core spec v5.3 Vol 3 Part F 3.2.8) minus 3. */
+export const MIN_NOTIFY_SIZE = 20;
 
 export const OPR_NULL = 0x00;
 export const OPR_ALL = 0x01;
@@ -94,6 +99,18 @@ export class Racp {
     return this.reporting || this.respCount > 0;
   }
 
+  /**
+   * The radio refused a record notification outright (on Espruino a full queue is silent, so this is
+   * DATA_SIZE: the app announced a larger notification size than its link has). Fall back to one record per
+   * notification and rebuild the packet from its first record.
+   */
+  notifyRefused(): void {
+    if (this.mtu > MIN_NOTIFY_SIZE + 3) {
+      this.mtu = MIN_NOTIFY_SIZE + 3;
+      this.pktLen = 0;
+    }
+  }
+
   /** Link lost: stop at once and forget queued responses (the next sync starts over from the app's seq). */
   linkDown(): void {
     this.reporting = false;
@@ -133,6 +150,14 @@ export class Racp {
         return;
       case OP_ANNOTATE:
         this.annotate(opr, d);
+        return;
+      case OP_NOTIFY_SIZE:
+        if (opr !== OPR_NULL) this.respond(op, RC_INVALID_OPERATOR);
+        else if (d.length !== 3 || d[2] < MIN_NOTIFY_SIZE) this.respond(op, RC_INVALID_OPERAND);
+        else {
+          this.mtu = d[2] + 3;
+          this.respond(op, RC_SUCCESS);
+        }
         return;
       default:
         this.respond(op, RC_OP_NOT_SUPPORTED);
@@ -366,5 +391,5 @@ export class Racp {
 }
 
 function isKnownOp(op: number): boolean {
-  return op === OP_REPORT || op === OP_DELETE || op === OP_ABORT || op === OP_REPORT_NUMBER || op === OP_ANNOTATE;
+  return op === OP_REPORT || op === OP_DELETE || op === OP_ABORT || op === OP_REPORT_NUMBER || op === OP_ANNOTATE || op === OP_NOTIFY_SIZE;
 }

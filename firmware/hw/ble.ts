@@ -159,7 +159,12 @@ export function startBle(o: BleStartOptions): BleHandle {
   const sender: Sender = {
     notify: function (ch: number, data: Uint8Array): boolean {
       if (budget <= 0) return false;
-      if (!push(ch, data, true, false)) return false;
+      if (!push(ch, data, true, false)) {
+        // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
+        // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
+        if (ch === CH_RECORDS) engine.racp.notifyRefused();
+        return false;
+      }
       budget--;
       return true;
     },
@@ -329,13 +334,14 @@ export function startBle(o: BleStartOptions): BleHandle {
   nrf.on("connect", function () {
     connected = true;
     lastActive = getTime();
-    engine.connect(23);
+    engine.connect(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
     syncSecurity();
     // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
     try { nrf.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
     flush();
     arm();
   });
+  // Only emitted when Espruino is the central (2v29); the app announces its size with RACP op 0xA2 instead.
   nrf.on("mtu", function (m: number) { engine.setMtu(m); });
   nrf.on("security", function () { syncSecurity(); });
   nrf.on("bond", function (st: string) {

@@ -179,4 +179,62 @@ describe("startBle over the simulated NRF", () => {
     await runFor(h.clock, 20.01);
     expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
   });
+  it("RACP 0xA2: a phone at ATT_MTU 53 gets three records per notification", async () => {
+    const s = start({ records: 25 });
+    const { h, phone } = s;
+    const got = await bondedPhone(s, 53);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0xa2, 0x00, 50]));
+    await untilResponse(h, got, 1);
+    expect(hex(got.racp[0])).toBe("06 00 a2 01");
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    await untilResponse(h, got, 2);
+    expect(hex(got.racp[1])).toBe("06 00 01 01");
+    expect(got.records.map((r) => r.length)).toEqual([...Array(8).fill(48), 16]);
+    expect(got.records.flatMap((r) => Array.from({ length: r.length / 16 }, (_, i) => r[i * 16]))).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(h.errors).toEqual([]);
+  });
+
+  it("RACP 0xA2 larger than the link: the refused notification falls back to one record each, nothing skipped", async () => {
+    const s = start({ records: 25 });
+    const { h, phone } = s;
+    const got = await bondedPhone(s, 23);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0xa2, 0x00, 50])); // a wrong claim
+    await untilResponse(h, got, 1);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    await untilResponse(h, got, 2);
+    expect(hex(got.racp[1])).toBe("06 00 01 01");
+    expect(got.records.map((r) => r[0])).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(got.records.every((r) => r.length === 16)).toBe(true);
+  });
+
+  it("a new link starts at one record per notification again", async () => {
+    const s = start({ records: 6 });
+    const { h, phone } = s;
+    let got = await bondedPhone(s, 53);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0xa2, 0x00, 50]));
+    await untilResponse(h, got, 1);
+    await drive(h.clock, phone.disconnect());
+    await drive(h.clock, phone.connect({ mtu: 53 }));
+    got = { records: [], racp: [] };
+    await drive(h.clock, phone.subscribe(SERVICE_UUID, RECORDS_UUID, (v) => got.records.push(v)));
+    await drive(h.clock, phone.subscribe(SERVICE_UUID, RACP_UUID, (v) => got.racp.push(v), { indicate: true }));
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    await untilResponse(h, got, 1);
+    expect(got.records.map((r) => r.length)).toEqual(Array(6).fill(16));
+  });
+
+  it("a bonded phone whose bond the cap lost gets an unencrypted link and no records", async () => {
+    const s = start({ records: 3 });
+    const { h, phone } = s;
+    await bondedPhone(s);
+    await drive(h.clock, phone.disconnect());
+    h.radio.eraseBonds();
+    const got: Uint8Array[] = [];
+    await drive(h.clock, phone.connect());
+    expect(phone.linkSecurity()).toMatchObject({ encrypted: false });
+    await drive(h.clock, phone.subscribe(SERVICE_UUID, RECORDS_UUID, (v) => got.push(v)));
+    await expect(drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]))).rejects.toHaveProperty("attError");
+    await runFor(h.clock, 5);
+    expect(got).toEqual([]);
+  });
 });

@@ -57,7 +57,7 @@ export class FakeCentral implements SimCentralLike {
     this.subs.clear();
     this.recordPackets = 0;
     this.cap.radio = { budget: 0, outbox: [], up: true };
-    this.cap.engine.connect(o.mtu);
+    this.cap.engine.connect(23); // as the adapter: the cap cannot learn the MTU (the client sends RACP 0xA2)
     this.cap.engine.setSecurity(o.bonded, o.bonded);
   }
   async pair(_o: { passkey?: string }): Promise<void> {
@@ -116,6 +116,7 @@ export class FakeCentral implements SimCentralLike {
     const out = r.outbox;
     r.outbox = [];
     const full = r.budget === 0;
+    r.budget = 0; // the event is over: nothing more goes out until the next one
     for (const p of out) {
       if (!r.up) return;
       this.packets++;
