@@ -54,3 +54,23 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out.join("\n")).not.toMatch(/Uncaught/);
   });
 });
+
+describe("firmware/hw/ble.ts timers on the interpreter (stub NRF, real time, shortened plan)", () => {
+  it.skipIf(!existsSync(ESPRUINO))("paces a transfer, drops the idle link, ends fast advertising, then leaves no timer", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ble-timers-"));
+    const outfile = join(dir, "timers.js");
+    esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-timers-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
+    // The interpreter exits when stdin is closed and no timer is left: it returning at all is the check.
+    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 20_000 }).toString().replace(/\x1b\[J|>/g, "").split(/\r?\n/).map((l) => l.trim());
+    // Order of events, and lower bounds only (timers never fire early; a loaded machine may make them late).
+    const ev = out.filter((l) => /^(indication|disconnect|adv)/.test(l));
+    const t = (l: string) => Number(/at ([\d.]+)/.exec(l)![1]);
+    expect(ev.map((l) => l.replace(/ at [\d.]+/, ""))).toEqual([
+      "adv @1022.5ms", "adv @1022.5ms", "indication", "disconnect after 11 notifications", "adv @1022.5ms", "adv @211.25ms", "adv @1022.5ms",
+    ]);
+    expect(t(ev[2])).toBeGreaterThanOrEqual(0.4); // 10 records + the response, one per 50 ms tick
+    expect(t(ev[3]) - t(ev[2])).toBeGreaterThanOrEqual(0.9); // idleDisconnectSeconds 1 after the transfer
+    expect(t(ev[6]) - t(ev[5])).toBeGreaterThanOrEqual(1.9); // fastAdvertisingSeconds 2
+    expect(out.join("\n")).not.toMatch(/Uncaught/);
+  });
+});

@@ -1,0 +1,57 @@
+// startBle()'s timers on the interpreter's host build (real time, so the plan is shortened): the pacing
+// interval runs only during a transfer, the idle link is dropped, fast advertising ends on time, and then
+// no timer is left (the interpreter exits by itself without clearInterval()).
+import { startBle } from "../../../firmware/hw/ble";
+import { LogPort } from "../../../firmware/ble/ports";
+
+declare function getTime(): number;
+const handlers: { [k: string]: (x: any) => void } = {};
+let services: any;
+let notes = 0;
+const t0 = getTime();
+function at(): string { return (Math.round((getTime() - t0) * 10) / 10).toFixed(1); }
+const stub = {
+  setServices: function (s: any, o: any) { services = s; },
+  updateServices: function (u: any) {
+    for (const s in u) for (const c in u[s]) if (u[s][c].notify) notes++; else if (u[s][c].indicate) console.log("indication at " + at());
+  },
+  setAdvertising: function (d: any, o: any) { console.log("adv @" + o.interval + "ms at " + at()); },
+  setScanResponse: function (d: any) {},
+  setSecurity: function (o: any) {},
+  getSecurityStatus: function () { return { connected: true, encrypted: true, bonded: true, mitm_protected: true }; },
+  setTxPower: function (dbm: number) {},
+  setConnectionInterval: function (ms: number) {},
+  on: function (e: string, cb: (x: any) => void) { handlers[e] = cb; },
+  disconnect: function () {
+    console.log("disconnect at " + at() + " after " + notes + " notifications");
+    handlers["disconnect"](22);
+    log.append(1, 0x10, 1764000100, 6, 0xff16); // a dose right after: fast advertising for the plan's 2 s
+    ble.recordAdded();
+  },
+};
+(globalThis as any).NRF = stub;
+
+const recs: Uint8Array[] = [];
+const log: LogPort = {
+  append: function (type: number, flags: number, time: number, a: number, b: number) {
+    const r = new Uint8Array(16);
+    r[0] = recs.length; r[8] = type; r[9] = flags; r[10] = a & 255; r[12] = b & 255;
+    recs.push(r);
+    return recs.length - 1;
+  },
+  readFrom: function (seq: number, out: Uint8Array) {
+    if (seq < 0) seq = 0;
+    if (seq >= recs.length) return -1;
+    out.set(recs[seq]);
+    return seq;
+  },
+  count: function () { return recs.length; },
+  oldestSeq: function () { return recs.length ? 0 : -1; },
+  newestSeq: function () { return recs.length - 1; },
+};
+for (let i = 0; i < 10; i++) log.append(1, 0x10, 1764000000 + i, 5, 0xff16);
+
+const plan = { slowAdvertisingMs: 1022.5, fastAdvertisingMs: 211.25, fastAdvertisingSeconds: 2, txPowerDbm: 0, idleDisconnectSeconds: 1, syncConnectionIntervalMs: 30 };
+const ble = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: "", powerOnReset: false, plan: plan, tickMs: 50 });
+handlers["connect"]("aa:bb");
+services["bd635a9b-a865-4781-94c2-0cef8c1bf40b"]["bd630002-a865-4781-94c2-0cef8c1bf40b"].onWrite({ data: new Uint8Array([1, 1]).buffer });
