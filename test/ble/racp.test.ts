@@ -72,6 +72,14 @@ describe("RACP response codes", () => {
     ["annotate units ff", "a1 00 03 00 00 00 ff", "06 00 a1 05"],
     ["annotate seq > 24 bits", "a1 00 00 00 00 01 08", "06 00 a1 05"],
     ["annotate missing seq", "a1 00 63 00 00 00 08", "06 00 a1 06"],
+    ["notification size 50", "a2 00 32", "06 00 a2 01"],
+    ["notification size 20", "a2 00 14", "06 00 a2 01"],
+    ["notification size 255", "a2 00 ff", "06 00 a2 01"],
+    ["notification size 19", "a2 00 13", "06 00 a2 05"],
+    ["notification size operator", "a2 01 32", "06 00 a2 03"],
+    ["notification size no operand", "a2 00", "06 00 a2 05"],
+    ["notification size long operand", "a2 00 32 00", "06 00 a2 05"],
+    ["notification size op only", "a2", "06 00 a2 03"],
   ];
   it.each(table)("%s", (_n, req, resp) => {
     const { r, sender } = racpOver(logOf(10));
@@ -182,6 +190,42 @@ describe("RACP response codes", () => {
     const p = sender.take();
     expect(responses(p)).toEqual(["06 00 01 08"]);
     expect(r.busy()).toBe(false);
+  });
+});
+
+describe("RACP notification size (vendor op 0xA2)", () => {
+  it.each([[0x14, 1], [0x1f, 1], [0x20, 2], [0x32, 3], [0xf0, 15], [0xff, 15]])("size %i: %i records per notification", (size, k) => {
+    const { r, sender } = racpOver(logOf(40));
+    r.write(unhex("a2 00 " + size.toString(16)));
+    r.write(unhex("01 01"));
+    r.pump();
+    const pk = sender.take().filter((p) => p.ch === CH_RECORDS);
+    expect(pk[0].data.length).toBe(16 * k);
+    expect(seqsOf(pk)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+  it("a refused notification falls back to one record each and rebuilds the packet: nothing skipped", () => {
+    const { r, sender } = racpOver(logOf(10));
+    r.write(unhex("a2 00 32"));
+    sender.room = 1; // the first 3-record packet; the second is built and waits
+    r.write(unhex("01 01"));
+    r.pump();
+    r.notifyRefused(); // the adapter: the radio refused the next 3-record packet (DATA_SIZE)
+    sender.room = Infinity;
+    r.pump();
+    const pk = sender.take();
+    expect(pk.filter((p) => p.ch === CH_RECORDS).map((p) => p.data.length)).toEqual([48, ...Array(7).fill(16)]);
+    expect(seqsOf(pk)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(responses(pk)).toEqual(["06 00 a2 01", "06 00 01 01"]);
+  });
+  it("the engine starts every link at 20-byte notifications", () => {
+    const { engine } = exampleEngine();
+    engine.connect(23);
+    engine.setSecurity(true, true);
+    engine.write(CH_RACP, unhex("a2 00 32"));
+    expect(engine.racp.mtu).toBe(53);
+    engine.disconnect();
+    engine.connect(23);
+    expect(engine.racp.mtu).toBe(23);
   });
 });
 
