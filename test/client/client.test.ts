@@ -27,6 +27,16 @@ function bigLog(n: number): MemLog {
   return log;
 }
 
+describe("notification size (RACP 0xA2)", () => {
+  it("open() announces MTU - 3 when the transport knows an MTU above 23, and nothing at 23", async () => {
+    for (const [mtu, racpMtu] of [[23, 23], [53, 53]]) {
+      const { cap, client } = setup(exampleLog(), { mtu });
+      await client.open();
+      expect(cap.engine.racp.mtu).toBe(racpMtu);
+    }
+  });
+});
+
 describe("sync", () => {
   it("first sync of the example cap: every record once, no gaps", async () => {
     const { client } = setup();
