@@ -467,7 +467,7 @@ export class SimDevice {
   /** The NRF global of a boot: the BLE part's, or a stub that says BLE is not attached. */
   makeNrf(runtime: EspruinoRuntime): object {
     if (this.nrf) {
-      return this.nrf({
+      const nrf = this.nrf({
         device: this,
         runtime,
         realm: runtime.realm,
@@ -476,24 +476,30 @@ export class SimDevice {
         enter: () => runtime.enter(),
         error: (m) => runtime.error(m),
       });
+      return runtime.wrapAll(nrf);
     }
     // https://www.espruino.com/Reference#l_NRF_getBattery — supply voltage; the rest needs sim/ble.
-    const getBattery = () => {
+    const getBattery = runtime.wrap(() => {
       runtime.enter();
       return this.batteryVolts();
-    };
-    return new Proxy(
-      {},
-      {
-        get: (_t, prop) => {
-          if (prop === "getBattery") return getBattery;
-          if (typeof prop !== "string") return undefined;
-          return () => {
-            throw runtime.error(`NRF.${prop}: BLE is not attached to this simulated device (sim/ble)`);
-          };
-        },
-      },
-    );
+    });
+    const stubs = new Map<string, unknown>();
+    const member = runtime.wrap((prop: unknown) => {
+      if (prop === "getBattery") return getBattery;
+      if (typeof prop !== "string") return undefined;
+      let f = stubs.get(prop);
+      if (!f) {
+        f = runtime.wrap(() => {
+          throw runtime.error(`NRF.${prop}: BLE is not attached to this simulated device (sim/ble)`);
+        });
+        stubs.set(prop, f);
+      }
+      return f;
+    });
+    const makeProxy = runtime.realm.run("(function (member) { return new Proxy({}, { get: function (t, p) { return typeof p === 'string' ? member(p) : undefined; } }); })") as (
+      m: unknown,
+    ) => object;
+    return makeProxy(member);
   }
 
   // ------------------------------------------------------------------------------------------- tools

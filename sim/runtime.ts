@@ -21,13 +21,6 @@ export interface Realm {
   run(code: string): unknown;
 }
 
-/** Thrown through firmware code once the device is stopping (reboot, power cut); never reported as an error. */
-export class HaltSignal {
-  constructor(readonly reason: string) {}
-  toString(): string {
-    return `[device halted: ${this.reason}]`;
-  }
-}
 
 interface TimerEntry {
   id: number;
@@ -87,6 +80,9 @@ export class EspruinoRuntime {
   private invokeScript: vm.Script;
   private pending: { fn: unknown; args: unknown[]; thisArg: unknown } | null = null;
   private pendingResult: unknown;
+  /** Errors thrown through firmware code once the device is stopping (reboot, power cut); never reported. */
+  private haltErrors = new WeakSet<object>();
+  private wrapFactory: (h: unknown, fix: (e: unknown) => unknown) => (...a: unknown[]) => unknown;
   halted: string | null = null;
   disposed = false;
 
@@ -121,12 +117,20 @@ export class EspruinoRuntime {
     };
     // Callbacks run through a script so the context's microtasks (Promise jobs) drain after each one,
     // as Espruino runs promise handlers from its idle loop after the current callback.
+    // Every host function the firmware can reach is wrapped in a function of its own realm, and every host
+    // exception is turned into one of its Errors: no path leads to Node's Function constructor (and from there
+    // to Node's process or require).
+    this.wrapFactory = vm.runInContext(
+      `(function (h, fix) { return function () { try { return h.apply(this, arguments); } catch (e) { throw fix(e); } }; })`,
+      ctx,
+    ) as typeof this.wrapFactory;
     Object.defineProperty(g, "\u0000simInvoke", {
-      value: () => {
-        const p = this.pending!;
+      value: this.wrap(() => {
+        const p = this.pending;
+        if (!p) return;
         this.pending = null;
         this.pendingResult = (p.fn as (...a: unknown[]) => unknown).apply(p.thisArg, p.args);
-      },
+      }),
       enumerable: false,
     });
     this.invokeScript = new vm.Script('globalThis["\\u0000simInvoke"]()');
@@ -139,10 +143,10 @@ export class EspruinoRuntime {
 
   /** Every API entry: refuses once the device is halting, counts calls for the CPU estimate. */
   enter(): void {
-    if (this.halted) throw new HaltSignal(this.halted);
+    if (this.halted) throw this.haltError(this.halted);
     if (!this.device.flash.powered) {
       this.device.onFlashPowerCut();
-      throw new HaltSignal("power cut");
+      throw this.haltError("power cut");
     }
     this.apiCalls++;
   }
@@ -151,6 +155,40 @@ export class EspruinoRuntime {
     return new this.realm.Error(message);
   }
 
+  /** An Error of the firmware's realm that unwinds its code while the device stops. */
+  haltError(reason: string): Error {
+    const e = this.error(`device halted: ${reason}`);
+    this.haltErrors.add(e);
+    return e;
+  }
+
+  /** Maps any exception to one of the firmware realm's (host errors would expose Node's Function). */
+  private fix(e: unknown): unknown {
+    if (e instanceof this.realm.Error) return e;
+    if (e instanceof PowerCutError) {
+      this.device.onFlashPowerCut();
+      return this.haltError("power cut");
+    }
+    if (e instanceof Error) return this.error(`${e.name}: ${e.message}`);
+    // A host object must not reach the firmware; its own values (plain objects, primitives) pass unchanged.
+    if (e !== null && (typeof e === "object" || typeof e === "function") && e instanceof Object) return this.error(formatValue(e));
+    return e;
+  }
+
+  /** A firmware-realm function that calls the host function h. */
+  wrap<F extends (...a: any[]) => unknown>(h: F): F {
+    return this.wrapFactory(h, (e) => this.fix(e)) as F;
+  }
+
+  /** Replaces the host functions among obj's own properties by wrapped ones. */
+  wrapAll<T extends object>(obj: T): T {
+    const o = obj as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (typeof v === "function" && v instanceof Function) o[k] = this.wrap(v as (...a: unknown[]) => unknown);
+    }
+    return obj;
+  }
   private def(obj: Record<string, unknown>, name: string, fn: (...a: any[]) => unknown): void {
     obj[name] = fn;
   }
@@ -234,7 +272,7 @@ export class EspruinoRuntime {
   }
 
   uncaught(e: unknown, label: string): void {
-    if (e instanceof HaltSignal || this.halted) return;
+    if ((e && typeof e === "object" && this.haltErrors.has(e)) || this.halted) return;
     if (e instanceof PowerCutError || !this.device.flash.powered) {
       this.device.onFlashPowerCut();
       return;
@@ -447,6 +485,7 @@ export class EspruinoRuntime {
       mode: (p: unknown, m: unknown) => (g.pinMode as (a: unknown, b: unknown) => void)(p, m),
       getMode: (p: unknown) => this.mode(this.pinName(p)),
     };
+    this.wrapAll(pinApi);
     for (let i = 0; i < 32; i++) {
       const o = makePin("D" + i, i, pinApi);
       this.pinObjects.set("D" + i, o);
@@ -687,7 +726,7 @@ export class EspruinoRuntime {
     this.def(E, "reboot", () => {
       this.enter();
       dev.requestReboot("software");
-      throw new HaltSignal("E.reboot()");
+      throw this.haltError("E.reboot()");
     });
     // https://www.espruino.com/Reference#l_E_getErrorFlags — returns and clears the flags.
     this.def(E, "getErrorFlags", () => {
@@ -773,6 +812,8 @@ export class EspruinoRuntime {
 
     // NRF — from the BLE part when attached; otherwise a stub that says so.
     if (board.hasNrf) g.NRF = dev.makeNrf(this);
+
+    for (const o of [g, E, proc, con, this.Puck, flashModule, storageModule]) if (o) this.wrapAll(o);
   }
 
   private storageModule(): Record<string, unknown> {
