@@ -76,9 +76,9 @@ export function boardProfile(name: BoardName, overrides: { freePages?: number; p
       p = {
         name, version: "2v29", pageSize: 1024,
         freeAddress: 0x10000000, freePages,
-        // The host build keeps Storage in the same fake flash file; the simulator places it right after the
-        // 256 KiB that Flash.getFree() reports (a simulator choice, 32 pages of 1024 bytes).
-        storageAddress: 0x10000000 + freePages * 1024, storagePages: 32,
+        // The host build's Storage is the same 256 KiB that Flash.getFree() reports (measured on 2v29:
+        // Storage.getFree() of an empty store is 262144): writing Flash pages there clobbers Storage, as on the host.
+        storageAddress: 0x10000000, storagePages: freePages,
         jsVars: 4096, hasNrf: false, hasMagnetometer: false,
         pins: { leds: { LED1: "D1" }, button: null, hall: null, hallActiveLevel: false, buzzer: null },
       };

@@ -132,7 +132,10 @@ export class SimDevice {
   }
 
   private makeFlash(b: BoardProfile): NorFlash {
-    const f = new NorFlash({ pageSize: b.pageSize, pageCount: b.freePages + b.storagePages, baseAddress: b.freeAddress, seed: this.seed });
+    // One flash covering the Flash.getFree() pages and the Storage area (adjacent on nRF52, the same on LINUX).
+    const start = Math.min(b.freeAddress, b.storageAddress);
+    const end = Math.max(b.freeAddress + b.freePages * b.pageSize, b.storageAddress + b.storagePages * b.pageSize);
+    const f = new NorFlash({ pageSize: b.pageSize, pageCount: (end - start) / b.pageSize, baseAddress: start, seed: this.seed });
     f.onOperation = (op, count) => {
       if (op === "write") {
         this.addLoad(0.000041 * count, 4.5); // nRF52832 PS: t_WRITE 41 µs per word at ~4.5 mA

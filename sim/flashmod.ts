@@ -51,7 +51,7 @@ export interface FlashModuleHooks {
 
 /** Builds the object require("Flash") returns. */
 export function createFlashModule(flash: NorFlash, board: BoardProfile, h: FlashModuleHooks): Record<string, unknown> {
-  const chipEnd = board.name === "LINUX" ? board.storageAddress + board.storagePages * board.pageSize : 0x80000;
+  const chipEnd = board.name === "LINUX" ? board.freeAddress + board.freePages * board.pageSize : 0x80000;
   const chipStart = board.name === "LINUX" ? board.freeAddress : 0;
   const inSim = (addr: number, len: number) => addr >= flash.baseAddress && addr + len <= flash.baseAddress + flash.size;
   const check = (addr: number, len: number, what: string) => {
