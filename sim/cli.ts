@@ -12,6 +12,8 @@ function usage(): never {
 }
 
 async function main(): Promise<number> {
+  // Espruino's Date works in UTC unless E.setTimeZone is called; keep the host's zone out of the firmware.
+  process.env.TZ = "UTC";
   const args = process.argv.slice(2);
   const json = args.includes("--json");
   const quiet = args.includes("--quiet");

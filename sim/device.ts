@@ -234,6 +234,8 @@ export class SimDevice {
 
   /** Stops the current runtime (heap lost). */
   private halt(why: "reboot" | "watchdog" | "power-off"): void {
+    // GPIOs go back to inputs on any reset or power loss: LEDs and the buzzer go off.
+    if (this.runtime) for (const pin of this.runtime.outputsOn()) this.outputChanged(pin, false);
     if (this.runtime) {
       this.runtime.halted = why;
       this.runtime.dispose();

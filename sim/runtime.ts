@@ -922,6 +922,11 @@ export class EspruinoRuntime {
     return { timers: [...this.timers.values()].filter((t) => t.kind !== "debounce").length, watches: this.watches.size };
   }
 
+  /** Output pins currently driven high. */
+  outputsOn(): string[] {
+    return [...this.outputs.entries()].filter(([, v]) => v).map(([k]) => k);
+  }
+
   outputLevel(pin: string): boolean {
     return this.outputs.get(pin) ?? false;
   }

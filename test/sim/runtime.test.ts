@@ -291,3 +291,21 @@ describe("Puck.js magnetometer", () => {
     expect(d.evaluate("typeof E.getBattery")).toBe("function");
   });
 });
+
+describe("promises and outputs across resets", () => {
+  it("promise handlers run after the callback that resolved them, before the next timer", () => {
+    const d = deviceWith("var log=[]; setTimeout(function(){ Promise.resolve(1).then(function(v){ log.push('then'+v); }); log.push('cb'); }, 10); setTimeout(function(){ log.push('next'); }, 10);");
+    d.clock.advance(1);
+    expect(d.evaluate("log.join()")).toBe("cb,then1,next");
+  });
+
+  it("a reset turns the LEDs off (pin activity for the energy model)", () => {
+    const d = deviceWith("digitalWrite(LED1, 1);");
+    const seen: string[] = [];
+    d.onActivity((_t, a) => {
+      if (a.kind === "pin") seen.push(`${a.pin}:${a.on}`);
+    });
+    d.reboot();
+    expect(seen).toEqual(["LED1:false"]);
+  });
+});
