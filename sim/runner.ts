@@ -141,11 +141,13 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     }
   };
 
+  let skippedApp = 0;
   const needApp = (ev: ScenarioEvent & { index: number }): ScenarioApp | null => {
     if (app) return app;
     const msg = `events[${ev.index}] ${ev.type}: no companion app is attached to the simulator (the integration provides one; see sim/integration.ts)`;
     if ((opts.onMissingApp ?? "throw") === "throw") throw new ScenarioRunError(`${file}: ${msg}`);
-    warn(`skipped: ${msg}`);
+    skippedApp++;
+    timeline("warning", `skipped: ${msg}`);
     return null;
   };
 
@@ -276,6 +278,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
   }
   runTo(sc.duration);
   pins.flush(Infinity);
+  if (skippedApp) warnings.push(`${skippedApp} app event(s) skipped: no companion app is attached (recorded and synced counts are unknown)`);
   const armed = device.flash.armed;
   if (armed) warn(`an armed power cut (${armed.kind} #${armed.at}) never fired: the firmware did not reach that flash operation`);
 
