@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { Battery } from "./battery.js";
 import { boardProfile, type BoardName, type BoardPins, type BoardProfile } from "./boards.js";
-import { VirtualClock } from "./clock.js";
+import { VirtualClock, type SimClock } from "./clock.js";
 import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
@@ -38,13 +38,20 @@ export interface NrfEnv {
   device: SimDevice;
   runtime: EspruinoRuntime;
   realm: Realm;
+  /** The device's clock (timers survive reboots: for the phone's side). */
   clock: VirtualClock;
+  /** This boot's clock: timers die with the boot and run as firmware callbacks (for the radio's events). */
+  bootClock: SimClock;
   /** Runs a firmware callback (errors reported as Espruino does, CPU accounted). */
   call(fn: unknown, args: unknown[], label: string): unknown;
   /** To call at the start of every NRF method: refuses once the device is halting. */
   enter(): void;
   /** An Error in the firmware's realm. */
   error(message: string): Error;
+  /** Reports an exception thrown by firmware code run outside call() ("Uncaught ..."). */
+  uncaught(e: unknown, where: string): void;
+  /** An ArrayBuffer in the firmware's realm (e.g. evt.data of a characteristic write). */
+  arrayBuffer(bytes: Uint8Array): ArrayBuffer;
 }
 /** Builds the NRF object for one boot (called at every boot, after the context exists). */
 export type NrfFactory = (env: NrfEnv) => object;
@@ -477,9 +484,12 @@ export class SimDevice {
         runtime,
         realm: runtime.realm,
         clock: this.clock,
+        bootClock: runtime.bootClock,
         call: (fn, args, label) => runtime.call(fn, args, label),
         enter: () => runtime.enter(),
         error: (m) => runtime.error(m),
+        uncaught: (e, where) => runtime.uncaught(e, where),
+        arrayBuffer: (b) => new runtime.realm.Uint8Array(b).buffer as ArrayBuffer,
       });
       return runtime.wrapAll(nrf);
     }

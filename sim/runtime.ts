@@ -8,6 +8,7 @@ import { createFlashModule } from "./flashmod.js";
 import { PowerCutError } from "./flash/nor.js";
 import { EspruinoStorage, StorageError } from "./storage.js";
 import type { SimDevice } from "./device.js";
+import type { SimClock } from "./clock.js";
 
 /** Objects and constructors of the firmware's realm, so values handed to it pass its instanceof checks. */
 export interface Realm {
@@ -916,6 +917,19 @@ export class EspruinoRuntime {
     this.watches.clear();
     this.stopMag();
   }
+
+  /**
+   * A clock for the BLE part whose timers belong to this boot: a reboot or power cut cancels them, and each
+   * callback runs as a firmware callback (errors reported as Espruino does, promise jobs drained, CPU counted).
+   */
+  readonly bootClock: SimClock = {
+    now: () => this.device.clock.now(),
+    schedule: (at: number, cb: () => void) =>
+      this.device.scheduleOwned(at, () => {
+        if (!this.disposed) this.call(cb, [], "NRF event");
+      }),
+    cancel: (id: number) => this.device.clock.cancel(id),
+  };
 
   /** Counts for tests and tools. */
   counts(): { timers: number; watches: number } {
