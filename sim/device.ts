@@ -222,7 +222,6 @@ export class SimDevice {
     if (this.running) return;
     if (!this.battery.present) throw new Error("powerOn: no battery");
     this.flash.powerOn();
-    this.flash.disarm();
     this.resetReas = 0;
     this.watchdog = null;
     this.timeOffset = -this.clock.now(); // RAM is lost: getTime() starts again from 0
