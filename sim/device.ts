@@ -209,7 +209,18 @@ export class SimDevice {
   /** Espruino prints "Uncaught ..." and carries on; the simulator also collects the error. */
   reportUncaught(e: unknown, where: string): void {
     const message = describeError(e);
-    this.print(`Uncaught ${message}`);
+    // The console line as Espruino 2v29 prints it (a thrown plain object shows as "[object Object]"); the
+    // collected error keeps the detail.
+    let shown: string;
+    if (e && typeof e === "object" && Object.prototype.toString.call(e) === "[object Error]") shown = message;
+    else {
+      try {
+        shown = String(e);
+      } catch {
+        shown = message;
+      }
+    }
+    this.print(`Uncaught ${shown}`);
     const err = { t: this.clock.now(), boot: this.bootCount, where, message };
     this.errors.push(err);
     for (const f of this.errorListeners) f(err);

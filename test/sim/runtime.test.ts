@@ -180,7 +180,7 @@ describe("E", () => {
     d.clock.advance(5);
     expect(d.evaluate("n")).toBe(5);
     expect(d.errors.map((e) => e.message)).toEqual(['{"code":"X","message":"boom"}']);
-    expect(outputText(d)).toContain('Uncaught {"code":"X","message":"boom"}');
+    expect(outputText(d)).toContain("Uncaught [object Object]"); // as Espruino 2v29 prints a thrown plain object
   });
 
   it("process.on('uncaughtException') receives the error instead", () => {
