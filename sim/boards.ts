@@ -16,6 +16,8 @@ export interface BoardPins {
   hallActiveLevel: boolean;
   /** The buzzer pin, if any. */
   buzzer: string | null;
+  /** Names used for pin activities (LEDs, buzzer) beyond the LED globals. */
+  labels: Record<string, string>;
 }
 
 export interface BoardProfile {
@@ -57,9 +59,13 @@ export function boardProfile(name: BoardName, overrides: { freePages?: number; p
         freeAddress: NRF52_STORAGE - freePages * 4096, freePages,
         storageAddress: NRF52_STORAGE, storagePages: 10,
         jsVars: 2950, hasNrf: true, hasMagnetometer: false,
-        // LED1 = D1 and BTN1 = D0 as on Espruino's MDBT42Q breakout; hall switch and buzzer are the cap's own
-        // wiring (board parameters, overridable).
-        pins: { leds: { LED1: "D1" }, button: "D0", hall: "D14", hallActiveLevel: false, buzzer: "D15" },
+        // LED1 = D1, LED2 = D2, BTN1 = D0 as Espruino's boards/MDBT42Q.py defines them. The cap's own wiring
+        // (firmware/boards, the cap board profile): DRV5032 push-pull hall switch on D5, low while the magnet is
+        // near; red LED on D2, green LED on D3 (active high); buzzer on D4.
+        pins: {
+          leds: { LED1: "D1", LED2: "D2" }, button: "D0", hall: "D5", hallActiveLevel: false, buzzer: "D4",
+          labels: { D1: "LED1", D2: "LED2", D3: "LED3", D4: "BUZZER" },
+        },
       };
       break;
     case "PUCKJS":
@@ -69,7 +75,7 @@ export function boardProfile(name: BoardName, overrides: { freePages?: number; p
         storageAddress: NRF52_STORAGE, storagePages: 10,
         jsVars: 2630, hasNrf: true, hasMagnetometer: true,
         // Puck.js v1/v2 pinout: LED1 red D5, LED2 green D4, LED3 blue D3, BTN D0.
-        pins: { leds: { LED1: "D5", LED2: "D4", LED3: "D3" }, button: "D0", hall: null, hallActiveLevel: false, buzzer: null },
+        pins: { leds: { LED1: "D5", LED2: "D4", LED3: "D3" }, button: "D0", hall: null, hallActiveLevel: false, buzzer: null, labels: {} },
       };
       break;
     case "LINUX":
@@ -80,7 +86,7 @@ export function boardProfile(name: BoardName, overrides: { freePages?: number; p
         // Storage.getFree() of an empty store is 262144): writing Flash pages there clobbers Storage, as on the host.
         storageAddress: 0x10000000, storagePages: freePages,
         jsVars: 4096, hasNrf: false, hasMagnetometer: false,
-        pins: { leds: { LED1: "D1" }, button: null, hall: null, hallActiveLevel: false, buzzer: null },
+        pins: { leds: { LED1: "D1" }, button: null, hall: null, hallActiveLevel: false, buzzer: null, labels: {} },
       };
       break;
     default:

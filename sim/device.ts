@@ -450,6 +450,8 @@ export class SimDevice {
 
   /** Name for pin activities: LED1.., BUZZER, or the pin. */
   pinLabel(pin: string): string {
+    const l = this.board.pins.labels[pin];
+    if (l) return l;
     for (const [led, p] of Object.entries(this.board.pins.leds)) if (p === pin) return led;
     if (pin === this.board.pins.buzzer) return "BUZZER";
     return pin;

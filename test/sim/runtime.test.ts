@@ -88,22 +88,22 @@ describe("pins and setWatch", () => {
     d.onActivity((_t, a) => {
       if (a.kind === "pin") pins.push(`${a.pin}:${a.on}`);
     });
-    d.evaluate("digitalWrite(LED1, 1); digitalWrite(LED1, 0); digitalPulse(D15, 1, [100, 50, 100]);");
+    d.evaluate("digitalWrite(LED1, 1); digitalWrite(LED1, 0); digitalPulse(D4, 1, [100, 50, 100]);");
     d.clock.advance(1);
     expect(pins).toEqual(["LED1:true", "LED1:false", "BUZZER:true", "BUZZER:false", "BUZZER:true", "BUZZER:false"]);
-    d.setInput("D14", true);
-    expect(d.evaluate("digitalRead(D14)")).toBe(1);
+    d.setInput("D5", true);
+    expect(d.evaluate("digitalRead(D5)")).toBe(1);
     expect(d.evaluate("pinMode(D3, 'input_pullup'); digitalRead(D3)")).toBe(1);
   });
 
   it("edge, repeat, and the event's time/lastTime without debounce", () => {
-    const d = deviceWith("var ev=[]; setWatch(function(e){ ev.push([e.state, e.time, e.lastTime]); }, D14, { repeat: true, edge: 'rising' });");
+    const d = deviceWith("var ev=[]; setWatch(function(e){ ev.push([e.state, e.time, e.lastTime]); }, D5, { repeat: true, edge: 'rising' });");
     d.clock.advance(1);
-    d.setInput("D14", true);
+    d.setInput("D5", true);
     d.clock.advance(1);
-    d.setInput("D14", false);
+    d.setInput("D5", false);
     d.clock.advance(1);
-    d.setInput("D14", true);
+    d.setInput("D5", true);
     // lastTime is the previous edge of either direction (watch.lastTime is updated on every edge).
     expect(d.evaluate("ev")).toEqual([
       [true, 1, undefined],
@@ -112,21 +112,21 @@ describe("pins and setWatch", () => {
   });
 
   it("a non-repeating watch fires once", () => {
-    const d = deviceWith("var n=0; setWatch(function(){ n++; }, D14);");
-    d.setInput("D14", true);
-    d.setInput("D14", false);
+    const d = deviceWith("var n=0; setWatch(function(){ n++; }, D5);");
+    d.setInput("D5", true);
+    d.setInput("D5", false);
     expect(d.evaluate("n")).toBe(1);
   });
 
   it("debounce on a bouncing input: one event, at the last edge's time, after `debounce` ms of quiet", () => {
-    const d = deviceWith("var ev=[]; setWatch(function(e){ ev.push([e.state, e.time, getTime()]); }, D14, { repeat: true, edge: 'both', debounce: 20 });");
+    const d = deviceWith("var ev=[]; setWatch(function(e){ ev.push([e.state, e.time, getTime()]); }, D5, { repeat: true, edge: 'both', debounce: 20 });");
     d.clock.advance(10);
     // Bounce: high, low, high within 6 ms, then stays high.
-    d.setInput("D14", true);
+    d.setInput("D5", true);
     d.clock.advance(0.002);
-    d.setInput("D14", false);
+    d.setInput("D5", false);
     d.clock.advance(0.004);
-    d.setInput("D14", true);
+    d.setInput("D5", true);
     d.clock.advance(0.019);
     expect(d.evaluate("ev.length")).toBe(0);
     d.clock.advance(0.01);
@@ -136,9 +136,9 @@ describe("pins and setWatch", () => {
     expect(ev[0][1]).toBeCloseTo(10.006, 9); // the time of the last edge
     expect(ev[0][2]).toBeCloseTo(10.026, 9); // delivered debounce ms after it
     // A glitch that returns to the settled level within the debounce time gives no event.
-    d.setInput("D14", false);
+    d.setInput("D5", false);
     d.clock.advance(0.005);
-    d.setInput("D14", true);
+    d.setInput("D5", true);
     d.clock.advance(1);
     expect(d.evaluate("ev.length")).toBe(1);
   });
