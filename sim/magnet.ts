@@ -1,8 +1,8 @@
 // The cap magnet seen by the Puck.js magnetometer. A small axial magnet's field on its axis falls with the
-// cube of the distance (dipole far field: B = μ0·m / (2π·d³)); the constant is chosen so that a typical
-// 5×2 mm NdFeB disc gives ~1 mT at 10 mm. Readings are in the magnetometer's units of 0.1 µT
-// (MAG3110 on Puck.js v1, https://www.espruino.com/Puck.js#magnetometer), plus the Earth's field and board
-// offset (a fixed vector) and Gaussian noise from a seeded PRNG.
+// cube of the distance (dipole far field: B = μ0·m / (2π·d³)); the constant (1 mT at 10 mm) stands for a small
+// NdFeB disc. Readings are in units of 0.1 µT (https://www.espruino.com/Puck.js#magnetometer), plus the Earth's
+// field and board offset (a fixed vector) and Gaussian noise from a seeded PRNG, and each axis saturates at
+// ±400 µT (the LIS3MDL of Puck.js v2 at its ±4 gauss range).
 import { Prng } from "./prng.js";
 
 export interface MagReading {
@@ -20,6 +20,8 @@ export class MagnetModel {
   offset: MagReading = { x: -310, y: 145, z: 420 };
   /** Field at 10 mm in µT. */
   fieldAt10mm = 1000;
+  /** Largest reading on each axis, in sensor units. */
+  saturation = 4000;
   private rng: Prng;
 
   constructor(seed = 42) {
@@ -36,10 +38,11 @@ export class MagnetModel {
   read(): MagReading {
     const b = this.fieldMicroTesla() * 10; // sensor units
     // The magnet sits along the cap's axis, which is mostly the sensor's z axis, a little tilted.
+    const clip = (v: number) => Math.max(-this.saturation, Math.min(this.saturation, Math.round(v)));
     return {
-      x: Math.round(this.offset.x + 0.1 * b + this.noise * this.rng.gauss()),
-      y: Math.round(this.offset.y + 0.05 * b + this.noise * this.rng.gauss()),
-      z: Math.round(this.offset.z + 0.99 * b + this.noise * this.rng.gauss()),
+      x: clip(this.offset.x + 0.1 * b + this.noise * this.rng.gauss()),
+      y: clip(this.offset.y + 0.05 * b + this.noise * this.rng.gauss()),
+      z: clip(this.offset.z + 0.99 * b + this.noise * this.rng.gauss()),
     };
   }
 }

@@ -47,7 +47,7 @@ describe("scenario board and reset events", () => {
   });
 
   it("on PUCKJS the cap moves the magnet that Puck.mag() reads", async () => {
-    const fw = "setInterval(function(){ var m = Puck.mag(); print(Math.abs(m.z) > 5000 ? 'near' : 'far'); }, 10000);";
+    const fw = "setInterval(function(){ var m = Puck.mag(); print(Math.abs(m.z) > 2500 ? 'near' : 'far'); }, 10000);";
     const tl: string[] = [];
     const sum = await runScenario(
       validateScenario({ name: "p", board: "PUCKJS", duration: 35, events: [{ t: 15, type: "capOff" }, { t: 25, type: "capOn" }] }),

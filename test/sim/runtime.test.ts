@@ -285,7 +285,7 @@ describe("Puck.js magnetometer", () => {
     d.clock.advance(1);
     const m = d.evaluate("m") as number[];
     expect(m.length).toBe(20);
-    expect(Math.min(...m.slice(0, 10))).toBeGreaterThan(15000);
+    expect(Math.min(...m.slice(0, 10))).toBeGreaterThan(4000); // saturated at ±400 µT per axis
     expect(Math.max(...m.slice(10))).toBeLessThan(1000);
     expect(rates).toEqual([0]);
     expect(d.evaluate("typeof E.getBattery")).toBe("function");
