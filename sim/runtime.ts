@@ -69,6 +69,9 @@ export class EspruinoRuntime {
   private watches = new Map<number, Watch>();
   private listeners = new Map<object, Map<string, unknown[]>>();
   private pinObjects = new Map<string, object>();
+  /** Strings Storage.read returned, by value → flash address (the last few only). */
+  private mapped = new Map<string, number>();
+  private storageStrings = new Set<string>();
   private pinModes = new Map<string, { mode: string; forced: boolean }>();
   private outputs = new Map<string, boolean>();
   private analogOut = new Map<string, number>();
@@ -292,6 +295,12 @@ export class EspruinoRuntime {
       return;
     }
     this.device.reportUncaught(e, label);
+  }
+
+  private rememberMapped(str: string, addr: number): void {
+    this.mapped.delete(str);
+    this.mapped.set(str, addr);
+    if (this.mapped.size > 8) this.mapped.delete(this.mapped.keys().next().value as string);
   }
 
   // ---------------------------------------------------------------------------------------------- timers
@@ -751,6 +760,16 @@ export class EspruinoRuntime {
       }
     });
     this.def(E, "setTimeZone", () => this.enter());
+    // https://www.espruino.com/Reference#l_E_getAddressOf — only the flash address of a string that
+    // Storage.read returned on nRF52 (a memory-mapped native string) is modelled. The host build copies such
+    // reads into RAM (measured on 2v29: 0 with flatAddress = true). Any other value gets a stand-in RAM address
+    // (nonzero, in the nRF52's RAM range): the simulator has no variable addresses.
+    this.def(E, "getAddressOf", (v: unknown) => {
+      this.enter();
+      if (typeof v === "string" && this.mapped.has(v)) return this.mapped.get(v);
+      if (typeof v === "string" && board.name === "LINUX" && this.storageStrings.has(v)) return 0;
+      return 0x20004000;
+    });
 
     // process — https://www.espruino.com/Reference#process
     const proc = this.realm.fromHost({
@@ -832,7 +851,15 @@ export class EspruinoRuntime {
     const name = (n: unknown) => String(n);
     return Object.assign(this.realm.fromHost({}) as Record<string, unknown>, {
       // https://www.espruino.com/Reference#l_Storage_read
-      read: wrap((n: unknown, offset?: unknown, length?: unknown) => s.read(name(n), Number(offset) || 0, Number(length) || 0)),
+      read: wrap((n: unknown, offset?: unknown, length?: unknown) => {
+        const r = s.readMapped(name(n), Number(offset) || 0, Number(length) || 0);
+        if (!r) return undefined;
+        const str = bytesToString(r.bytes);
+        // On nRF52 the string is memory-mapped flash: remember where, for E.getAddressOf(str, true).
+        if (this.device.board.hasNrf && r.addr) this.rememberMapped(str, r.addr);
+        else if (this.storageStrings.size < 8) this.storageStrings.add(str);
+        return str;
+      }),
       readJSON: wrap((n: unknown, noExceptions?: unknown) => {
         const t = s.read(name(n));
         if (t === undefined) return undefined;

@@ -228,6 +228,11 @@ export class EspruinoStorage {
 
   /** Contents of a file, or undefined (https://www.espruino.com/Reference#l_Storage_read). */
   readBytes(name: string, offset = 0, length = 0): Uint8Array | undefined {
+    return this.readMapped(name, offset, length)?.bytes;
+  }
+
+  /** The bytes and the flash address they were read from (Storage.read is memory-mapped on nRF52). */
+  readMapped(name: string, offset = 0, length = 0): { bytes: Uint8Array; addr: number } | undefined {
     const f = this.find(name);
     if (!f) return undefined;
     const len = fileSize(f.h);
@@ -235,8 +240,8 @@ export class EspruinoStorage {
     if (length <= 0) length = len;
     if (offset > len) offset = len;
     if (offset + length > len) length = len - offset;
-    if (length <= 0) return new Uint8Array(0);
-    return this.flash.read(f.addr + offset, length);
+    if (length <= 0) return { bytes: new Uint8Array(0), addr: 0 };
+    return { bytes: this.flash.read(f.addr + offset, length), addr: f.addr + offset };
   }
 
   read(name: string, offset = 0, length = 0): string | undefined {

@@ -125,3 +125,14 @@ describe("require('Storage')", () => {
     expect(d.evaluate("s.read('v')")).toBe("one");
   });
 });
+
+describe("E.getAddressOf and memory-mapped Storage", () => {
+  it("on nRF52 a string from Storage.read has its flash address; Flash.read there gives the same bytes", () => {
+    const d = deviceWith("var s = require('Storage'); s.write('res', 'xyz', 0, 5000); var a = E.getAddressOf(s.read('res'), true);");
+    const a = d.evaluate("a") as number;
+    expect(a).toBeGreaterThanOrEqual(0x6c000 + 32);
+    expect(d.evaluate("E.toString(require('Flash').read(3, a))")).toBe("xyz");
+    const l = deviceWith("var s = require('Storage'); s.write('res', 'xyz'); var a = E.getAddressOf(s.read('res'), true);", { board: "LINUX" });
+    expect(l.evaluate("a")).toBe(0); // the host build copies Storage reads into RAM
+  });
+});
