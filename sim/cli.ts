@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     );
     out(`  boots      ${summary.boots.count} (${Object.entries(summary.boots.reasons).map(([k, v]) => `${k} ${v}`).join(", ")})`);
     out(`  errors     ${summary.errors.length}${summary.errors.length ? "" : " uncaught"}`);
-    for (const e of summary.errors.slice(0, 20)) out(`    ${e.time} ${e.where}: ${e.message}`);
+    for (const e of summary.errors.slice(0, 20)) out(`    ${e.time} ${e.where}: ${e.message}${e.handled ? " (handled by the firmware)" : ""}`);
     if (summary.warnings.length) out(`  warnings   ${summary.warnings.length} (first: ${summary.warnings[0]})`);
   }
   if (strict) {

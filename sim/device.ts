@@ -81,6 +81,8 @@ export interface UncaughtError {
   boot: number;
   where: string;
   message: string;
+  /** The firmware's process.on('uncaughtException') handler received it (nothing was printed). */
+  handled: boolean;
 }
 
 interface Watchdog {
@@ -207,8 +209,12 @@ export class SimDevice {
   }
 
   /** Espruino prints "Uncaught ..." and carries on; the simulator also collects the error. */
-  reportUncaught(e: unknown, where: string): void {
+  reportUncaught(e: unknown, where: string, handled = false): void {
     const message = describeError(e);
+    if (handled) {
+      this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message, handled });
+      return;
+    }
     // The console line as Espruino 2v29 prints it (a thrown plain object shows as "[object Object]"); the
     // collected error keeps the detail.
     let shown: string;
@@ -221,7 +227,10 @@ export class SimDevice {
       }
     }
     this.print(`Uncaught ${shown}`);
-    const err = { t: this.clock.now(), boot: this.bootCount, where, message };
+    this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message, handled });
+  }
+
+  private recordError(err: UncaughtError): void {
     this.errors.push(err);
     for (const f of this.errorListeners) f(err);
   }

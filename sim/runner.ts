@@ -66,7 +66,8 @@ export interface Summary {
   battery: { averageCurrentMicroamps: number | null; monthsOnCR2032: number | null };
   boots: { count: number; reasons: Record<string, number> };
   app: "attached" | "none";
-  errors: Array<{ t: number; time: string; where: string; message: string }>;
+  /** Exceptions that reached the event loop (handled: the firmware's uncaughtException handler got them). */
+  errors: Array<{ t: number; time: string; where: string; message: string; handled: boolean }>;
   warnings: string[];
 }
 
@@ -105,7 +106,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
 
   // Timeline feeds: console lines, errors, boots, LED/buzzer patterns (grouped into bursts).
   device.onOutput((l) => timeline("console", l.text, l.t));
-  device.onError((e) => timeline("error", `uncaught in ${e.where}: ${e.message}`, e.t));
+  device.onError((e) => timeline("error", `${e.handled ? "exception (to uncaughtException handler)" : "uncaught"} in ${e.where}: ${e.message}`, e.t));
   const reasons: Record<string, number> = {};
   device.onLifecycle((e) => {
     if (e.kind === "boot") {
@@ -334,7 +335,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     },
     boots: { count: device.bootCount, reasons },
     app: app ? "attached" : "none",
-    errors: device.errors.map((e) => ({ t: e.t, time: formatTime(e.t), where: e.where, message: e.message })),
+    errors: device.errors.map((e) => ({ t: e.t, time: formatTime(e.t), where: e.where, message: e.message, handled: e.handled })),
     warnings,
   };
 }

@@ -283,6 +283,7 @@ export class EspruinoRuntime {
     }
     const handlers = this.listenersOf(this.processObj, "uncaughtException");
     if (handlers.length) {
+      this.device.reportUncaught(e, label, true);
       for (const h of handlers) {
         try {
           this.pending = { fn: h, args: [e], thisArg: this.processObj };
