@@ -1,4 +1,4 @@
-// npm run sim [-- FILE] [--json] [--quiet] [--strict]
+// npm run sim [-- FILE] [--json] [--quiet] [--strict] [--no-hang-guard]
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
 import { readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { runScenario, ScenarioRunError, type Summary, type TimelineEntry } from 
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
 function usage(): never {
-  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict]\n");
+  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict] [--no-hang-guard]\n");
   process.exit(2);
 }
 
@@ -18,8 +18,10 @@ async function main(): Promise<number> {
   const json = args.includes("--json");
   const quiet = args.includes("--quiet");
   const strict = args.includes("--strict");
+  // A firmware callback that runs for 5 s of host time is a hang (a real one would trip the watchdog).
+  const hangGuardMs = args.includes("--no-hang-guard") ? 0 : 5000;
   const files = args.filter((a) => !a.startsWith("--"));
-  if (args.some((a) => a.startsWith("--") && !["--json", "--quiet", "--strict"].includes(a)) || files.length > 1) usage();
+  if (args.some((a) => a.startsWith("--") && !["--json", "--quiet", "--strict", "--no-hang-guard"].includes(a)) || files.length > 1) usage();
   const file = files[0] ?? "sim/scenarios/default.json";
 
   let raw: unknown;
@@ -80,6 +82,7 @@ async function main(): Promise<number> {
       app: integration.app,
       energy: integration.energy ? integration.energy() : null,
       onMissingApp: "skip",
+      hangGuardMs,
       onTimeline,
       onProgress,
     });

@@ -31,7 +31,7 @@ export const RESETREAS = { RESETPIN: 0x1, DOG: 0x2, SREQ: 0x4, LOCKUP: 0x8 } as 
 
 export type LifecycleEvent =
   | { kind: "boot"; reason: ResetReason; bootCount: number }
-  | { kind: "halt"; why: "reboot" | "watchdog" | "power-off" };
+  | { kind: "halt"; why: "reboot" | "watchdog" | "power-off" | "hung" };
 
 /** What the BLE part receives to build the NRF global of one boot. */
 export interface NrfEnv {
@@ -70,6 +70,12 @@ export interface SimDeviceOptions {
   nrf?: NrfFactory;
   /** Remove the built-ins Espruino 2v29 lacks from the context (default true). */
   strictLanguage?: boolean;
+  /**
+   * Host milliseconds a firmware callback may run before it counts as a hang (never returns to the idle loop):
+   * then the watchdog, if enabled, resets the device after its timeout; without one the device stays hung until
+   * a power cycle. 0 (default) = no guard: each guarded callback costs ~50 µs of host time.
+   */
+  hangGuardMs?: number;
 }
 
 export interface OutputLine {
@@ -127,6 +133,7 @@ export class SimDevice {
   private nrf: NrfFactory | null;
   private strict: boolean;
   private seed: number;
+  private hangGuardMs: number;
 
   constructor(opts: SimDeviceOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
@@ -134,6 +141,7 @@ export class SimDevice {
     this.magnet = new MagnetModel(this.seed * 7919 + 1);
     this.nrf = opts.nrf ?? null;
     this.strict = opts.strictLanguage ?? true;
+    this.hangGuardMs = opts.hangGuardMs ?? 0;
     this.board = boardProfile(opts.board ?? "MDBT42Q", { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);
     const src = opts.bundle ?? readFileSync(opts.bundlePath ?? "dist/firmware.js", "utf8");
@@ -253,13 +261,44 @@ export class SimDevice {
     this.lastResetReason = reason;
     this.bootCount++;
     this.running = true;
-    this.runtime = new EspruinoRuntime(this, this.strict);
+    this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardMs);
     for (const l of this.lifecycleListeners) l({ kind: "boot", reason, bootCount: this.bootCount });
     this.runtime.boot(this.script!);
   }
 
+  /**
+   * A callback never returned (the hang guard stopped it). Nothing runs any more; the watchdog, if enabled,
+   * resets the device once its timeout has passed without a kick (in auto mode, counted from now).
+   */
+  onHang(where: string): void {
+    this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message: "firmware hung: the callback never returned to the idle loop", handled: false });
+    if (this.runtime) this.runtime.halted = "hung";
+    const w = this.watchdog;
+    this.halt("hung");
+    this.running = true; // powered, but not responding
+    if (w) {
+      const due = w.clockId ? null : this.clock.now() + w.timeoutS; // manual mode: its timer is already armed
+      if (due !== null) {
+        w.clockId = this.clock.schedule(due, () => {
+          w.clockId = 0;
+          if (this.watchdog !== w) return;
+          this.print("[watchdog reset]");
+          this.running = true;
+          this.rebootFromHang();
+        });
+      }
+    }
+  }
+
+  private rebootFromHang(): void {
+    this.resetReas |= RESETREAS.DOG;
+    this.watchdog = null;
+    this.running = false;
+    this.scheduleBoot("watchdog");
+  }
+
   /** Stops the current runtime (heap lost). */
-  private halt(why: "reboot" | "watchdog" | "power-off"): void {
+  private halt(why: "reboot" | "watchdog" | "power-off" | "hung"): void {
     // GPIOs go back to inputs on any reset or power loss: LEDs and the buzzer go off.
     if (this.runtime) for (const pin of this.runtime.outputsOn()) this.outputChanged(pin, false);
     if (this.runtime) {

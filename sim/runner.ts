@@ -84,6 +84,8 @@ export interface RunOptions {
   onProgress?: (t: number, duration: number) => void;
   /** File name for messages. */
   file?: string;
+  /** See SimDeviceOptions.hangGuardMs (0 = off). */
+  hangGuardMs?: number;
 }
 
 export class ScenarioRunError extends Error {}
@@ -95,7 +97,7 @@ const MATCH_MARGIN_S = 120;
 
 export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): Promise<Summary> {
   const file = opts.file ?? "scenario";
-  const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined });
+  const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
   const clock = device.clock;
   const timeline = (kind: TimelineEntry["kind"], text: string, t = clock.now()) => opts.onTimeline?.({ t, kind, text });
   const warnings: string[] = [];

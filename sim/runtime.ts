@@ -93,6 +93,8 @@ export class EspruinoRuntime {
   constructor(
     readonly device: SimDevice,
     strictLanguage: boolean,
+    /** Host milliseconds a callback may run before it counts as a hang (0 = no guard; the guard costs time). */
+    private hangGuardMs = 0,
   ) {
     const ctx = vm.createContext({}, { name: `espruino-${device.board.name}`, microtaskMode: "afterEvaluate" });
     this.context = ctx;
@@ -261,7 +263,7 @@ export class EspruinoRuntime {
         result = vm.runInContext(fn, this.context);
       } else if (typeof fn === "function") {
         this.pending = { fn, args, thisArg };
-        this.invokeScript.runInContext(this.context);
+        this.invokeScript.runInContext(this.context, this.hangGuardMs ? { timeout: this.hangGuardMs } : undefined);
         result = this.pendingResult;
         this.pendingResult = undefined;
       }
@@ -277,6 +279,10 @@ export class EspruinoRuntime {
 
   uncaught(e: unknown, label: string): void {
     if ((e && typeof e === "object" && this.haltErrors.has(e)) || this.halted) return;
+    if (e && typeof e === "object" && (e as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+      this.device.onHang(label);
+      return;
+    }
     if (e instanceof PowerCutError || !this.device.flash.powered) {
       this.device.onFlashPowerCut();
       return;

@@ -310,3 +310,26 @@ describe("promises and outputs across resets", () => {
     expect(seen).toEqual(["LED1:false"]);
   });
 });
+
+describe("hangs (with the opt-in hang guard)", () => {
+  it("a callback that never returns: the auto watchdog resets the device after its timeout", () => {
+    const d = deviceWith("print('boot ' + peek32(0x40000400)); E.enableWatchdog(2); if (peek32(0x40000400) === 0) setTimeout(function(){ while (true) {} }, 1000);", { hangGuardMs: 50 });
+    d.clock.advance(2.5);
+    expect(d.bootCount).toBe(1);
+    expect(d.errors.map((e) => e.message)).toEqual(["firmware hung: the callback never returned to the idle loop"]);
+    d.clock.advance(1);
+    expect(d.bootCount).toBe(2);
+    expect(d.lastResetReason).toBe("watchdog");
+    expect(outputText(d)).toEqual(["boot 0", "[watchdog reset]", "boot 2"]);
+  });
+
+  it("without a watchdog the device stays hung until a power cycle", () => {
+    const d = deviceWith("var n = 0; setInterval(function(){ n++; }, 100); setTimeout(function(){ while (true) {} }, 1000);", { hangGuardMs: 50 });
+    d.clock.advance(60);
+    expect(d.bootCount).toBe(1);
+    expect(d.runtime).toBeNull();
+    d.cutPower();
+    d.powerOn();
+    expect(d.evaluate("n")).toBe(0);
+  });
+});
