@@ -160,6 +160,9 @@ export class SimDevice {
       } else if (op === "erase") {
         this.addLoad(0.085 * count, 4.5); // t_ERASEPAGE 85 ms
         this.emitActivity({ kind: "flashErase", pages: count });
+        // jshFlashErasePages (targets/nrf5x/jshardware.c) kicks the watchdog after each page: "Erasing can take
+        // a while, so kick the watchdog throughout".
+        if (b.hasNrf) this.kickWatchdog();
       }
     };
     return f;

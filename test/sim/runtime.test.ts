@@ -333,3 +333,14 @@ describe("hangs (with the opt-in hang guard)", () => {
     expect(d.evaluate("n")).toBe(0);
   });
 });
+
+describe("watchdog and flash erase", () => {
+  it("a page erase kicks the watchdog on nRF52, as jshFlashErasePages does", () => {
+    const d = deviceWith("E.enableWatchdog(2, false); var f = require('Flash'); setInterval(function(){ f.erasePage(f.getFree()[0].addr); }, 1500);");
+    d.clock.advance(10);
+    expect(d.bootCount).toBe(1);
+    d.evaluate("clearInterval()");
+    d.clock.advance(3);
+    expect(d.lastResetReason).toBe("watchdog");
+  });
+});
