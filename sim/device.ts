@@ -8,6 +8,7 @@ import { boardProfile, type BoardName, type BoardPins, type BoardProfile } from 
 import { VirtualClock, type SimClock } from "./clock.js";
 import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
+import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
 
 /** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
@@ -71,6 +72,11 @@ export interface SimDeviceOptions {
   /** Remove the built-ins Espruino 2v29 lacks from the context (default true). */
   strictLanguage?: boolean;
   /**
+   * Write the bundle into Storage as ".bootcde" and boot from there, as flash.sh's upload does (default true):
+   * it takes Storage space, and a firmware that erases it boots empty, as a real cap would.
+   */
+  installBundle?: boolean;
+  /**
    * Host milliseconds a firmware callback may run before it counts as a hang (never returns to the idle loop):
    * then the watchdog, if enabled, resets the device after its timeout; without one the device stays hung until
    * a power cycle. 0 (default) = no guard: each guarded callback costs ~50 µs of host time.
@@ -97,6 +103,9 @@ interface Watchdog {
   clockId: number;
 }
 
+/** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
+export const BOOT_FILE = ".bootcde";
+
 /** Seconds a reboot takes before the bundle runs again (nRF52 start-up and SoftDevice init, roughly). */
 export const REBOOT_SECONDS = 0.1;
 
@@ -116,7 +125,9 @@ export class SimDevice {
   bootCount = 0;
   lastResetReason: ResetReason = "power-on";
   bundleSize = 0;
-  private script: vm.Script | null = null;
+  private bundle = "";
+  private installBundle: boolean;
+  private compiled: { src: string; script: vm.Script | null } | null = null;
   private timeOffset = 0;
   private resetReas = 0;
   private watchdog: Watchdog | null = null;
@@ -142,6 +153,7 @@ export class SimDevice {
     this.nrf = opts.nrf ?? null;
     this.strict = opts.strictLanguage ?? true;
     this.hangGuardMs = opts.hangGuardMs ?? 0;
+    this.installBundle = opts.installBundle ?? true;
     this.board = boardProfile(opts.board ?? "MDBT42Q", { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);
     const src = opts.bundle ?? readFileSync(opts.bundlePath ?? "dist/firmware.js", "utf8");
@@ -168,10 +180,52 @@ export class SimDevice {
     return f;
   }
 
-  /** Replaces the bundle run at the next boot. */
+  /** Uploads a bundle (as flash.sh does: into Storage as .bootcde); it runs at the next boot. */
   setBundle(code: string): void {
+    this.bundle = code;
     this.bundleSize = code.length;
-    this.script = new vm.Script(code, { filename: "dist/firmware.js" });
+    if (this.installBundle) this.writeBootCode();
+  }
+
+  private storageView(): EspruinoStorage {
+    return new EspruinoStorage(this.flash, this.board.storageAddress, this.board.storagePages);
+  }
+
+  private writeBootCode(): void {
+    const st = this.storageView();
+    const bytes = new Uint8Array(Buffer.from(this.bundle, "utf8"));
+    const writes = this.flash.wordWrites;
+    const erases = this.flash.erases;
+    try {
+      if (bytes.length === 0) st.erase(BOOT_FILE);
+      else st.write(BOOT_FILE, bytes);
+    } catch (e) {
+      throw new Error(
+        `the bundle (${bytes.length} bytes) does not fit in ${this.board.name}'s Storage (${st.getFree()} bytes free of ${this.board.storagePages * this.board.pageSize}): a real upload would fail too (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+    // The upload happens before the cap's life starts: not part of its wear figures.
+    this.flash.wordWrites = writes;
+    this.flash.erases = erases;
+  }
+
+  /** The code a boot runs: .bootcde from Storage (or the bundle as given when installBundle is off). */
+  private bootScript(): vm.Script | null {
+    let src = this.bundle;
+    if (this.installBundle) {
+      const b = this.storageView().readBytes(BOOT_FILE);
+      src = b ? Buffer.from(b).toString("utf8") : "";
+    }
+    if (!this.compiled || this.compiled.src !== src) {
+      let script: vm.Script | null = null;
+      try {
+        script = new vm.Script(src, { filename: BOOT_FILE });
+      } catch (e) {
+        this.reportUncaught(e, "boot (compiling .bootcde)");
+      }
+      this.compiled = { src, script };
+    }
+    return this.compiled.script;
   }
 
   /** Switches board (only while powered off): a new, erased flash of that board's layout. */
@@ -179,6 +233,7 @@ export class SimDevice {
     if (this.running) throw new Error("setBoard: power the device off first");
     this.board = boardProfile(name, opts);
     this.flash = this.makeFlash(this.board);
+    if (this.installBundle) this.writeBootCode();
   }
 
   attachNrf(factory: NrfFactory | null): void {
@@ -266,7 +321,9 @@ export class SimDevice {
     this.running = true;
     this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardMs);
     for (const l of this.lifecycleListeners) l({ kind: "boot", reason, bootCount: this.bootCount });
-    this.runtime.boot(this.script!);
+    const script = this.bootScript();
+    if (script) this.runtime.boot(script);
+    else this.runtime.boot(null);
   }
 
   /**

@@ -931,10 +931,10 @@ export class EspruinoRuntime {
   }
 
   /** Runs the bundle, then E's 'init' handlers (as Espruino does after loading saved code). */
-  boot(script: vm.Script): void {
+  boot(script: vm.Script | null): void {
     this.apiCalls = 0;
     try {
-      script.runInContext(this.context, { timeout: 10_000 });
+      script?.runInContext(this.context, { timeout: 10_000 });
     } catch (e) {
       this.uncaught(e, "boot");
     }

@@ -73,9 +73,9 @@ describe("require('Storage')", () => {
     d.evaluate("s.write('cfg', {a: 1}); s.write('bin', new Uint8Array([1, 2, 3]));");
     expect(d.evaluate("s.readJSON('cfg').a")).toBe(1);
     expect(d.evaluate("new Uint8Array(s.readArrayBuffer('bin')).join()")).toBe("1,2,3");
-    expect(d.evaluate("s.list().join()")).toBe("cfg,bin");
+    expect(d.evaluate("s.list().join()")).toBe(".bootcde,cfg,bin"); // the uploaded bundle is a Storage file too
     d.evaluate("s.erase('cfg')");
-    expect(d.evaluate("s.list().join() + ' ' + typeof s.read('cfg')")).toBe("bin undefined");
+    expect(d.evaluate("s.list().join() + ' ' + typeof s.read('cfg')")).toBe(".bootcde,bin undefined");
   });
 
   it("write with offset/size creates a file of that size; later writes by offset go into erased bytes only", () => {
@@ -109,7 +109,7 @@ describe("require('Storage')", () => {
     d.evaluate("s.write('keep', 'important');");
     for (let i = 0; i < 30; i++) d.evaluate(`big.fill(${i}); s.write("churn", big); s.write("n", "${i}")`);
     expect(d.runtime!.storage.compactions).toBeGreaterThan(0);
-    expect(d.evaluate("s.read('keep') + ' ' + s.read('n') + ' ' + s.list().length")).toBe("important 29 3");
+    expect(d.evaluate("s.read('keep') + ' ' + s.read('n') + ' ' + s.list().length")).toBe("important 29 4"); // with .bootcde
     expect(d.errors).toEqual([]);
   });
 
@@ -134,5 +134,27 @@ describe("E.getAddressOf and memory-mapped Storage", () => {
     expect(d.evaluate("E.toString(require('Flash').read(3, a))")).toBe("xyz");
     const l = deviceWith("var s = require('Storage'); s.write('res', 'xyz'); var a = E.getAddressOf(s.read('res'), true);", { board: "LINUX" });
     expect(l.evaluate("a")).toBe(0); // the host build copies Storage reads into RAM
+  });
+});
+
+describe("the bundle in Storage (.bootcde), as flash.sh uploads it", () => {
+  it("boots from .bootcde; a firmware that erases it boots empty next time", () => {
+    const d = deviceWith("print('hi ' + require('Storage').read('.bootcde').length); if (typeof armed === 'undefined') global.armed = 1;");
+    expect(outputText(d)).toEqual(["hi 110"]);
+    d.evaluate("require('Storage').erase('.bootcde')");
+    d.reboot();
+    d.clock.advance(1);
+    expect(d.bootCount).toBe(2);
+    expect(outputText(d)).toEqual(["hi 110"]);
+    expect(d.evaluate("typeof armed")).toBe("undefined");
+  });
+
+  it("a bundle that does not fit in Storage fails as the upload would", () => {
+    expect(() => deviceWith("//" + "x".repeat(50_000))).toThrow(/does not fit in MDBT42Q's Storage/);
+  });
+
+  it("installBundle: false runs the bundle without writing Storage", () => {
+    const d = deviceWith("print(require('Storage').list().length)", { installBundle: false });
+    expect(outputText(d)).toEqual(["0"]);
   });
 });
