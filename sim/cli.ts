@@ -111,7 +111,8 @@ async function main(): Promise<number> {
     out(`  boots      ${summary.boots.count} (${Object.entries(summary.boots.reasons).map(([k, v]) => `${k} ${v}`).join(", ")})`);
     out(`  errors     ${summary.errors.length}${summary.errors.length ? "" : " uncaught"}`);
     for (const e of summary.errors.slice(0, 20)) out(`    ${e.time} ${e.where}: ${e.message}${e.handled ? " (handled by the firmware)" : ""}`);
-    if (summary.warnings.length) out(`  warnings   ${summary.warnings.length} (first: ${summary.warnings[0]})`);
+    if (summary.warnings.length) out(`  warnings   ${summary.warnings.length}`);
+    for (const w of summary.warnings.slice(0, 10)) out(`    ${w}`);
   }
   if (strict) {
     const bad = (summary.doses.missed ?? 0) + (summary.doses.extra ?? 0) + (summary.records.lost ?? 0) + (summary.records.corrupt ?? 0) + summary.errors.length;
