@@ -611,7 +611,7 @@ export class SimDevice {
         uncaught: (e, where) => runtime.uncaught(e, where),
         arrayBuffer: (b) => new runtime.realm.Uint8Array(b).buffer as ArrayBuffer,
       });
-      return runtime.wrapAll(nrf);
+      return runtime.adopt(nrf);
     }
     // https://www.espruino.com/Reference#l_NRF_getBattery — supply voltage; the rest needs sim/ble.
     const getBattery = runtime.wrap(() => {

@@ -186,6 +186,20 @@ export class EspruinoRuntime {
     return this.wrapFactory(h, (e) => this.fix(e)) as F;
   }
 
+  /**
+   * Gives a plain host object the firmware realm's Object.prototype (its .constructor would otherwise be Node's
+   * Object, whose constructor is Node's Function) and wraps its functions. Objects with another prototype
+   * (class instances) keep it: only their own functions are wrapped.
+   */
+  adopt<T extends object>(obj: T): T {
+    if (Object.getPrototypeOf(obj) === Object.prototype) Object.setPrototypeOf(obj, this.realmObjectProto);
+    return this.wrapAll(obj);
+  }
+
+  private get realmObjectProto(): object {
+    return Object.getPrototypeOf(this.realm.fromHost({})) as object;
+  }
+
   /** Replaces the host functions among obj's own properties by wrapped ones. */
   wrapAll<T extends object>(obj: T): T {
     const o = obj as Record<string, unknown>;
@@ -795,13 +809,13 @@ export class EspruinoRuntime {
     g.process = proc;
 
     // require — only the Espruino modules; anything else warns and returns undefined as Espruino does.
-    const flashModule = createFlashModule(dev.flash, board, {
+    const flashModule = this.adopt(createFlashModule(dev.flash, board, {
       u8: (b) => new this.realm.Uint8Array(b),
       data: (v) => this.realm.fromHost(v),
       error: (m) => this.error(m),
       toBytes,
       enter: () => this.enter(),
-    });
+    }));
     const storageModule = this.storageModule();
     this.def(g, "require", (name: unknown) => {
       this.enter();

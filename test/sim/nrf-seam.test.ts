@@ -38,6 +38,7 @@ describe("NRF injection", () => {
     expect(d.evaluate("got.join()")).toBe("aa:bb,p");
     expect(d.evaluate("new Uint8Array(NRF.data()).join() + ' ' + (NRF.data() instanceof ArrayBuffer)")).toBe("1,2 true");
     expect(d.evaluate("NRF.on.constructor('return typeof process.binding')()")).toBe("undefined");
+    expect(d.evaluate("NRF.constructor.constructor('return typeof process.binding')()")).toBe("undefined");
     d.evaluate("NRF.on('connect', function(){ throw new Error('boom'); })");
     d.reboot();
     d.clock.advance(0.5); // the old boot's connect event (due at 3 s) never runs

@@ -25,6 +25,11 @@ describe("isolation: a bundle in the vm cannot reach Node", () => {
       "(function(){ try { clearTimeout(undefined) } catch (e) { return e.constructor.constructor('return typeof process.binding')(); } })()",
       "require('Flash').getFree().constructor.constructor('return typeof process.binding')()",
       "D5.read.constructor('return typeof process.binding')()",
+      "require('Flash').constructor.constructor('return typeof process.binding')()",
+      "require('Storage').constructor.constructor('return typeof process.binding')()",
+      "E.constructor.constructor('return typeof process.binding')()",
+      "process.constructor.constructor('return typeof process.binding')()",
+      "Object.getPrototypeOf(require('Flash').getFree).constructor('return typeof process.binding')()",
     ];
     for (const p of probes) expect(d.evaluate(p), p).toBe("undefined");
     expect(d.errors).toEqual([]);
