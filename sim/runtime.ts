@@ -795,7 +795,17 @@ export class EspruinoRuntime {
     // process — https://www.espruino.com/Reference#process
     const proc = this.realm.fromHost({
       version: board.version,
-      env: { VERSION: board.version, BOARD: board.name, CONSOLE: board.hasNrf ? "Bluetooth" : "USB", MODULES: "Flash,Storage" },
+      // Keys as 2v29 reports them (measured on the host build); sizes from the board files.
+      env: {
+        VERSION: board.version,
+        BOARD: board.name,
+        RAM: board.hasNrf ? 65536 : 0,
+        FLASH: board.hasNrf ? 524288 : board.freePages * board.pageSize,
+        STORAGE: board.storagePages * board.pageSize,
+        SERIAL: board.hasNrf ? "c0ffee00-5eed0001" : "00000000-addeadde-addeadde",
+        CONSOLE: board.hasNrf ? "Bluetooth" : "USB",
+        MODULES: "Flash,Storage",
+      },
     }) as Record<string, unknown>;
     this.processObj = proc;
     this.emitterMethods(proc);
