@@ -1,4 +1,4 @@
-// npm run sim [-- FILE] [--json] [--quiet] [--strict] [--no-hang-guard]
+// npm run sim [-- FILE] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
 import { readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { runScenario, ScenarioRunError, type Summary, type TimelineEntry } from 
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
 function usage(): never {
-  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict] [--no-hang-guard]\n");
+  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]\n");
   process.exit(2);
 }
 
@@ -20,8 +20,21 @@ async function main(): Promise<number> {
   const strict = args.includes("--strict");
   // A firmware callback that runs for 5 s of host time is a hang (a real one would trip the watchdog).
   const hangGuardMs = args.includes("--no-hang-guard") ? 0 : 5000;
-  const files = args.filter((a) => !a.startsWith("--"));
-  if (args.some((a) => a.startsWith("--") && !["--json", "--quiet", "--strict", "--no-hang-guard"].includes(a)) || files.length > 1) usage();
+  const bi = args.indexOf("--bundle");
+  const bundlePath = bi >= 0 ? args[bi + 1] : undefined;
+  if (bi >= 0 && !bundlePath) usage();
+  const rest = bi >= 0 ? args.filter((_, i) => i !== bi && i !== bi + 1) : args;
+  const files = rest.filter((a) => !a.startsWith("--"));
+  if (rest.some((a) => a.startsWith("--") && !["--json", "--quiet", "--strict", "--no-hang-guard"].includes(a)) || files.length > 1) usage();
+  let bundle: string | undefined;
+  if (bundlePath) {
+    try {
+      bundle = readFileSync(bundlePath, "utf8");
+    } catch (e) {
+      process.stderr.write(`${bundlePath}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  }
   const file = files[0] ?? "sim/scenarios/default.json";
 
   let raw: unknown;
@@ -78,6 +91,7 @@ async function main(): Promise<number> {
   try {
     summary = await runScenario(sc, {
       file,
+      bundle,
       nrf: integration.nrf,
       app: integration.app,
       energy: integration.energy ? integration.energy() : null,
