@@ -99,7 +99,21 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
   const file = opts.file ?? "scenario";
   const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
   const clock = device.clock;
-  const timeline = (kind: TimelineEntry["kind"], text: string, t = clock.now()) => opts.onTimeline?.({ t, kind, text });
+  // Entries are held back briefly and released in time order: an LED burst is only reported once it is over.
+  const held: TimelineEntry[] = [];
+  const timeline = (kind: TimelineEntry["kind"], text: string, t = clock.now()) => {
+    held.push({ t, kind, text });
+  };
+  const release = (upTo: number) => {
+    if (!held.length) return;
+    const ready = held.filter((e) => e.t <= upTo);
+    if (!ready.length) return;
+    const keep = held.filter((e) => e.t > upTo);
+    held.length = 0;
+    held.push(...keep);
+    ready.sort((a, b) => a.t - b.t); // stable: same-time entries keep their order
+    for (const e of ready) opts.onTimeline?.(e);
+  };
   const warnings: string[] = [];
   const warn = (text: string) => {
     warnings.push(`${formatTime(clock.now())} ${text}`);
@@ -160,127 +174,138 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       const next = Math.min(t, Math.floor(clock.now() / 3600 + 1) * 3600);
       clock.runUntil(next);
       pins.flush(clock.now());
+      release(clock.now() - 2);
       opts.onProgress?.(clock.now(), sc.duration);
     }
   };
 
-  for (const ev of sc.events) {
-    if (ev.t > clock.now()) runTo(ev.t);
-    const late = clock.now() - ev.t;
-    const desc = describeEvent(ev) + (late > 0.5 ? ` (late by ${late.toFixed(1)} s: the previous app event ran until then)` : "");
-    timeline("event", desc);
-    switch (ev.type) {
-      case "capOff":
-        if (!capOn) warn(`events[${ev.index}]: capOff while the cap is already off`);
-        sessions.push({ off: clock.now(), on: null, label: ev.label });
-        setCap(false, ev.bounces, ev.bounceMs ?? 5);
-        break;
-      case "capOn": {
-        if (capOn) warn(`events[${ev.index}]: capOn while the cap is already on`);
-        const s = sessions[sessions.length - 1];
-        if (s && s.on === null) s.on = clock.now();
-        setCap(true, ev.bounces, ev.bounceMs ?? 5);
-        break;
-      }
-      case "magnet":
-        device.magnet.distanceMm = ev.distanceMm;
-        break;
-      case "noise":
-        device.magnet.noise = ev.sigma;
-        break;
-      case "temperature":
-        device.temperature = ev.celsius;
-        break;
-      case "battery":
-        if (ev.soc !== undefined) device.battery.setStateOfCharge(ev.soc);
-        if (ev.volts !== undefined) device.battery.setVolts(ev.volts);
-        if (device.battery.openCircuitVolts() < 1.7 && device.running) {
-          timeline("device", "brown-out: supply below 1.7 V");
+  try {
+    await playEvents();
+  } catch (e) {
+    pins.flush(Infinity);
+    release(Infinity);
+    throw e;
+  }
+  async function playEvents(): Promise<void> {
+    for (const ev of sc.events) {
+      if (ev.t > clock.now()) runTo(ev.t);
+      const late = clock.now() - ev.t;
+      const desc = describeEvent(ev) + (late > 0.5 ? ` (late by ${late.toFixed(1)} s: the previous app event ran until then)` : "");
+      timeline("event", desc);
+      switch (ev.type) {
+        case "capOff":
+          if (!capOn) warn(`events[${ev.index}]: capOff while the cap is already off`);
+          sessions.push({ off: clock.now(), on: null, label: ev.label });
+          setCap(false, ev.bounces, ev.bounceMs ?? 5);
+          break;
+        case "capOn": {
+          if (capOn) warn(`events[${ev.index}]: capOn while the cap is already on`);
+          const s = sessions[sessions.length - 1];
+          if (s && s.on === null) s.on = clock.now();
+          setCap(true, ev.bounces, ev.bounceMs ?? 5);
+          break;
+        }
+        case "magnet":
+          device.magnet.distanceMm = ev.distanceMm;
+          break;
+        case "noise":
+          device.magnet.noise = ev.sigma;
+          break;
+        case "temperature":
+          device.temperature = ev.celsius;
+          break;
+        case "battery":
+          if (ev.soc !== undefined) device.battery.setStateOfCharge(ev.soc);
+          if (ev.volts !== undefined) device.battery.setVolts(ev.volts);
+          if (device.battery.openCircuitVolts() < 1.7 && device.running) {
+            timeline("device", "brown-out: supply below 1.7 V");
+            device.cutPower();
+          }
+          break;
+        case "batteryRemove":
+          device.removeBattery();
+          break;
+        case "batteryInsert":
+          device.insertBattery(ev.soc ?? 1);
+          break;
+        case "powerCut": {
+          const restore = () => {
+            if (ev.restoreAfter === undefined) return;
+            clock.cancel(restoreTimer);
+            restoreTimer = clock.schedule(clock.now() + ev.restoreAfter, () => {
+              if (ev.newBattery) device.battery.insert(1);
+              if (!device.running && device.battery.present) {
+                timeline("device", ev.newBattery ? "fresh battery inserted" : "power restored");
+                device.powerOn();
+              }
+            });
+          };
+          if (ev.atWrite !== undefined || ev.duringErase !== undefined) {
+            device.cutPowerAt(ev.atWrite !== undefined ? { kind: "wordWrite", at: ev.atWrite } : { kind: "erase", at: ev.duringErase! });
+            const off = device.onLifecycle((e) => {
+              if (e.kind === "halt" && e.why === "power-off") {
+                off();
+                timeline("device", `armed power cut fired (${ev.atWrite !== undefined ? `word write #${ev.atWrite}` : `erase #${ev.duringErase}`})`);
+                restore();
+              }
+            });
+          } else {
+            device.cutPower();
+            restore();
+          }
+          break;
+        }
+        case "powerOn":
+          if (!device.running) device.powerOn();
+          break;
+        case "reboot":
+          device.reboot("pin");
+          break;
+        case "button": {
+          const btn = device.board.pins.button;
+          if (!btn) warn(`events[${ev.index}]: board ${device.board.name} has no button`);
+          else {
+            device.setInput(btn, true);
+            clock.schedule(clock.now() + (ev.ms ?? 200) / 1000, () => device.setInput(btn, false));
+          }
+          break;
+        }
+        case "board":
           device.cutPower();
+          device.setBoard(ev.name, { freePages: ev.freePages });
+          device.battery.insert(device.battery.soc);
+          device.setCap(capOn);
+          device.powerOn();
+          break;
+        case "appConnect":
+        case "appSync":
+        case "appWrite":
+        case "appDrop":
+        case "appDisconnect": {
+          const a = needApp(ev);
+          if (!a) break;
+          try {
+            if (ev.type === "appConnect") await clock.settle(a.connect({ mtu: ev.mtu, bonded: ev.bonded }));
+            else if (ev.type === "appSync") {
+              const r = await clock.settle(a.sync({ dropAfterRecords: ev.dropAfterRecords }));
+              timeline("app", `sync: ${r.records} record(s)${r.note ? " — " + r.note : ""}`);
+            } else if (ev.type === "appWrite") await clock.settle(a.write(ev.characteristic, ev.hex));
+            else if (ev.type === "appDrop") await clock.settle(a.drop());
+            else await clock.settle(a.disconnect());
+          } catch (e) {
+            timeline("app", `${ev.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          break;
         }
-        break;
-      case "batteryRemove":
-        device.removeBattery();
-        break;
-      case "batteryInsert":
-        device.insertBattery(ev.soc ?? 1);
-        break;
-      case "powerCut": {
-        const restore = () => {
-          if (ev.restoreAfter === undefined) return;
-          clock.cancel(restoreTimer);
-          restoreTimer = clock.schedule(clock.now() + ev.restoreAfter, () => {
-            if (ev.newBattery) device.battery.insert(1);
-            if (!device.running && device.battery.present) {
-              timeline("device", ev.newBattery ? "fresh battery inserted" : "power restored");
-              device.powerOn();
-            }
-          });
-        };
-        if (ev.atWrite !== undefined || ev.duringErase !== undefined) {
-          device.cutPowerAt(ev.atWrite !== undefined ? { kind: "wordWrite", at: ev.atWrite } : { kind: "erase", at: ev.duringErase! });
-          const off = device.onLifecycle((e) => {
-            if (e.kind === "halt" && e.why === "power-off") {
-              off();
-              timeline("device", `armed power cut fired (${ev.atWrite !== undefined ? `word write #${ev.atWrite}` : `erase #${ev.duringErase}`})`);
-              restore();
-            }
-          });
-        } else {
-          device.cutPower();
-          restore();
-        }
-        break;
+        case "log":
+        case "runUntil":
+          break;
       }
-      case "powerOn":
-        if (!device.running) device.powerOn();
-        break;
-      case "reboot":
-        device.reboot("pin");
-        break;
-      case "button": {
-        const btn = device.board.pins.button;
-        if (!btn) warn(`events[${ev.index}]: board ${device.board.name} has no button`);
-        else {
-          device.setInput(btn, true);
-          clock.schedule(clock.now() + (ev.ms ?? 200) / 1000, () => device.setInput(btn, false));
-        }
-        break;
-      }
-      case "board":
-        device.cutPower();
-        device.setBoard(ev.name, { freePages: ev.freePages });
-        device.battery.insert(device.battery.soc);
-        device.setCap(capOn);
-        device.powerOn();
-        break;
-      case "appConnect":
-      case "appSync":
-      case "appWrite":
-      case "appDrop":
-      case "appDisconnect": {
-        const a = needApp(ev);
-        if (!a) break;
-        try {
-          if (ev.type === "appConnect") await clock.settle(a.connect({ mtu: ev.mtu, bonded: ev.bonded }));
-          else if (ev.type === "appSync") {
-            const r = await clock.settle(a.sync({ dropAfterRecords: ev.dropAfterRecords }));
-            timeline("app", `sync: ${r.records} record(s)${r.note ? " — " + r.note : ""}`);
-          } else if (ev.type === "appWrite") await clock.settle(a.write(ev.characteristic, ev.hex));
-          else if (ev.type === "appDrop") await clock.settle(a.drop());
-          else await clock.settle(a.disconnect());
-        } catch (e) {
-          timeline("app", `${ev.type} failed: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        break;
-      }
-      case "log":
-      case "runUntil":
-        break;
     }
   }
   runTo(sc.duration);
   pins.flush(Infinity);
+  release(Infinity);
   if (skippedApp) warnings.push(`${skippedApp} app event(s) skipped: no companion app is attached (recorded and synced counts are unknown)`);
   const armed = device.flash.armed;
   if (armed) warn(`an armed power cut (${armed.kind} #${armed.at}) never fired: the firmware did not reach that flash operation`);
