@@ -129,6 +129,7 @@ export class SimDevice {
   private installBundle: boolean;
   private compiled: { src: string; script: vm.Script | null } | null = null;
   private timeOffset = 0;
+  private epochs: Array<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> = [];
   private resetReas = 0;
   private watchdog: Watchdog | null = null;
   private inputs = new Map<string, boolean>();
@@ -311,6 +312,7 @@ export class SimDevice {
     this.resetReas = 0;
     this.watchdog = null;
     this.timeOffset = -this.clock.now(); // RAM is lost: getTime() starts again from 0
+    this.epochs.push({ fromClock: this.clock.now(), offset: this.timeOffset, reason: "power-on" });
     this.boot("power-on");
   }
 
@@ -456,7 +458,18 @@ export class SimDevice {
   }
 
   setTime(t: number): void {
-    if (Number.isFinite(t)) this.timeOffset = t - this.clock.now();
+    if (!Number.isFinite(t)) return;
+    this.timeOffset = t - this.clock.now();
+    this.epochs.push({ fromClock: this.clock.now(), offset: this.timeOffset, reason: "setTime" });
+  }
+
+  /**
+   * The history of the cap's clock: from clock time `fromClock` on, getTime() = clock.now() + offset (a power-on
+   * restarts it at 0, setTime moves it). Lets a test or the app harness map a record's time back to scenario
+   * time; a cap time can be ambiguous across epochs, which is why the log has BOOT and TIME_SET records.
+   */
+  timeEpochs(): ReadonlyArray<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> {
+    return this.epochs;
   }
 
   /** Schedules a device-owned timer that a reboot or power cut cancels. */

@@ -349,3 +349,19 @@ describe("watchdog and flash erase", () => {
     expect(d.lastResetReason).toBe("watchdog");
   });
 });
+
+describe("clock epochs", () => {
+  it("records power-ons and setTime so cap times can be mapped back to scenario time", () => {
+    const d = deviceWith("");
+    d.clock.advance(50);
+    d.evaluate("setTime(1700000000)");
+    d.cutPower();
+    d.clock.advance(10);
+    d.powerOn();
+    expect(d.timeEpochs()).toEqual([
+      { fromClock: 0, offset: -0, reason: "power-on" },
+      { fromClock: 50, offset: 1700000000 - 50, reason: "setTime" },
+      { fromClock: 60, offset: -60, reason: "power-on" },
+    ]);
+  });
+});
