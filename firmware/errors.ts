@@ -27,6 +27,7 @@ export const ERROR_CODES: { [code: string]: number } = {
   LOG_GEOMETRY: 5, // a page store too small or with an unusable page size
   STORE_RANGE: 6, // a page store access outside its pages or not word aligned
   STORE_ALIGN: 7, // a Storage file that is not page aligned (it cannot be erased page by page)
+  CONFIG_STORE: 8, // the BLE config file did not read back as written (firmware/hw/ble.ts)
 };
 
 /** The numeric code of an error code string (0 when unknown). */

@@ -7,9 +7,14 @@ const SERVICE_LE = [0x0b, 0xf4, 0x1b, 0x8c, 0xef, 0x0c, 0xc2, 0x94, 0x81, 0x47, 
 /** Bluetooth SIG company identifier 0xFFFF: reserved "for testing/internal use", not a registered company. */
 export const COMPANY_ID = 0xffff;
 export const ADV_LEN = 30;
-export const FAST_INTERVAL_MS = 100;
-export const SLOW_INTERVAL_MS = 1000;
-export const FAST_AFTER_EVENT_S = 120;
+
+/** The advertising part of the power plan (firmware/power/plan.ts, docs/power.md). */
+export interface AdvPlan {
+  slowAdvertisingMs: number;
+  /** 0: no fast advertising (safe mode). */
+  fastAdvertisingMs: number;
+  fastAdvertisingSeconds: number;
+}
 
 /** Advertising data: flags (3) + 128-bit service UUID (18) + manufacturer data (9) = 30 bytes. */
 export function advData(newestSeq: number, alerts: number, out: Uint8Array): Uint8Array {
@@ -40,7 +45,13 @@ export function scanResponse(name: string): Uint8Array {
   return out;
 }
 
-/** Fast advertising for FAST_AFTER_EVENT_S after a dose (or any new record), slow otherwise. */
-export function advInterval(now: number, lastEvent: number): number {
-  return lastEvent >= 0 && now - lastEvent < FAST_AFTER_EVENT_S ? FAST_INTERVAL_MS : SLOW_INTERVAL_MS;
+/** Fast advertising for plan.fastAdvertisingSeconds after a dose (or any new record), slow otherwise. */
+export function advInterval(now: number, lastEvent: number, plan: AdvPlan): number {
+  return fastUntil(lastEvent, plan) > now ? plan.fastAdvertisingMs : plan.slowAdvertisingMs;
+}
+
+/** Clock time at which fast advertising after `lastEvent` ends; -1 when the plan has none or no event. */
+export function fastUntil(lastEvent: number, plan: AdvPlan): number {
+  if (lastEvent < 0 || plan.fastAdvertisingMs <= 0 || plan.fastAdvertisingSeconds <= 0) return -1;
+  return lastEvent + plan.fastAdvertisingSeconds;
 }

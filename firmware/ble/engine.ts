@@ -6,7 +6,7 @@ import { ConfigStore, Clock, LogPort, Sender } from "./ports";
 import { Racp, RECORD_SIZE, T_DELETE, T_DOSE, T_UNCERTAIN } from "./racp";
 import { access, ATT_OK, OP_READ, OP_WRITE } from "./security";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_STATUS, CH_TIME } from "./uuids";
-import { advData, advInterval } from "./adv";
+import { AdvPlan, advData, advInterval } from "./adv";
 import {
   Config, CONFIG_SIZE, crc16, decodeConfig, defaultConfig, validateCode, validateConfig,
   WR_BAD_LENGTH, WR_LOG_FAILED, WR_NONE, WR_NOT_STORED, WR_OK, WR_OUT_OF_RANGE,
@@ -311,7 +311,12 @@ export class BleEngine {
   advertising(): Uint8Array {
     return advData(this.log.newestSeq(), this.alerts, this.advBuf).subarray(0, 30);
   }
-  advIntervalMs(now: number): number {
-    return advInterval(now, this.lastEvent);
+  advIntervalMs(now: number, plan: AdvPlan): number {
+    return advInterval(now, this.lastEvent, plan);
+  }
+
+  /** True while packets wait for the radio: a running report or queued RACP responses. */
+  pending(): boolean {
+    return this.racp.pending();
   }
 }

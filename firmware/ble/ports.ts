@@ -31,12 +31,4 @@ export interface ConfigStore {
   load(): Uint8Array | undefined;
   save(bytes: Uint8Array): void; // throws {code, message} on failure
 }
-
-export interface FwError {
-  code: string;
-  message: string;
-}
-
-export function fwError(code: string, message: string): FwError {
-  return { code: code, message: message };
-}
+// Errors thrown through these seams are firmware/errors.ts's {code, message} objects (fwError).

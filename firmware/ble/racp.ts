@@ -89,6 +89,11 @@ export class Racp {
     return this.reporting;
   }
 
+  /** A report running or responses not yet accepted by the radio: the adapter keeps pumping. */
+  pending(): boolean {
+    return this.reporting || this.respCount > 0;
+  }
+
   /** Link lost: stop at once and forget queued responses (the next sync starts over from the app's seq). */
   linkDown(): void {
     this.reporting = false;

@@ -52,6 +52,14 @@ export class PairingWindow {
   isOpen(now: number): boolean {
     return now < this.until;
   }
+  /** The clock was set: keep the window's remaining time (deadlines are clock times). */
+  shift(delta: number): void {
+    if (this.until >= 0) this.until += delta;
+  }
+  /** Clock time at which the window closes, -1 when closed. */
+  closesAt(): number {
+    return this.until;
+  }
   /** Seconds left, 0 when closed. */
   left(now: number): number {
     return now < this.until ? this.until - now : 0;

@@ -1,8 +1,9 @@
 // NRF wiring of the BLE engine (the only BLE file that touches Espruino globals). See docs/protocol.md
 // for the bytes and the "Wiring" section there for how main.ts calls startBle().
 import { BleEngine } from "../ble/engine";
-import { ConfigStore, LogPort, Sender, fwError } from "../ble/ports";
-import { scanResponse, SLOW_INTERVAL_MS, FAST_AFTER_EVENT_S } from "../ble/adv";
+import { ConfigStore, LogPort, Sender } from "../ble/ports";
+import { fwError } from "../errors";
+import { fastUntil, scanResponse } from "../ble/adv";
 import { PairingWindow, PAIR_AFTER_GESTURE_S, PAIR_AFTER_POWER_ON_S } from "../ble/security";
 import {
   BAS_LEVEL, BAS_UUID, CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME, CONFIG_UUID,
@@ -20,6 +21,8 @@ interface NrfApi {
   setScanResponse(data: any): void;
   setSecurity(options: any): void;
   getSecurityStatus(): { connected: boolean; encrypted: boolean; bonded: boolean; mitm_protected: boolean };
+  setTxPower(dbm: number): void;
+  setConnectionInterval(ms: number): void;
   on(event: string, cb: (x: any) => void): void;
   disconnect(): void;
 }
@@ -29,8 +32,25 @@ declare function getTime(): number;
 declare function setTime(t: number): void;
 declare function setInterval(fn: () => void, ms: number): number;
 declare function clearInterval(id: number): void;
+declare function setTimeout(fn: () => void, ms: number): number;
+declare function clearTimeout(id: number): void;
 
 export const CONFIG_FILE = "pencap.cfg";
+
+/** The BLE part of the power plan (PowerPlan in firmware/power/plan.ts is one; docs/power.md has the costs). */
+export interface BlePlan {
+  /** Advertising interval (ms) while nothing happened recently. */
+  slowAdvertisingMs: number;
+  /** Advertising interval (ms) for fastAdvertisingSeconds after a new record; 0: no fast advertising. */
+  fastAdvertisingMs: number;
+  fastAdvertisingSeconds: number;
+  /** NRF.setTxPower (dBm): -40, -20, -16, -12, -8, -4, 0, 3, 4 on the nRF52832. */
+  txPowerDbm: number;
+  /** A link that made no request for this long (s) and has nothing to send is dropped. */
+  idleDisconnectSeconds: number;
+  /** Connection interval (ms) asked for on connect (NRF.setConnectionInterval). */
+  syncConnectionIntervalMs: number;
+}
 
 export interface BleStartOptions {
   /** The mounted DoseLog (or anything with the LogPort methods). */
@@ -45,10 +65,16 @@ export interface BleStartOptions {
   passkey: string;
   /** True after a power-on reset (battery inserted): opens the pairing window for 180 s. */
   powerOnReset: boolean;
+  /** Advertising, TX power and link limits (the power plan in force; setPlan() changes it later). */
+  plan: BlePlan;
   /** New config after a valid write (detection thresholds, alert switches...). */
   onConfig?: (c: Config) => void;
+  /** The app's Device Time write moved the clock by delta = new - old seconds (after the TIME_SET record
+   *  was appended and the clock set): shift times kept in clock units (detection's cap-off start...). */
+  onTimeChanged?: (delta: number) => void;
   /**
-   * Pacing: at most perTick packets every tickMs while connected (default 1 per 20 ms). Espruino builds the
+   * Pacing: at most perTick packets every tickMs (default 1 per 20 ms), the timer running only while a link
+   * has packets waiting (a report or queued responses); an idle link or no link wakes the CPU for nothing. Espruino builds the
    * SoftDevice with the default notification queue (BLE_GATTS_HVN_TX_QUEUE_SIZE_DEFAULT, 1) and ignores
    * NRF_ERROR_RESOURCES in NRF.updateServices, so a packet offered to a full queue is lost without notice;
    * the client re-requests such holes (docs/protocol.md section 5), pacing keeps them rare.
@@ -66,6 +92,8 @@ export interface BleHandle {
   /** The pairing gesture (5 quick cap clicks) was recognised: accept a new bond for 120 s. */
   openPairingWindow(): void;
   config(): Config;
+  /** Switch the power plan (safe mode): TX power, advertising intervals and link limits at once. */
+  setPlan(plan: BlePlan): void;
 }
 
 /** Config persistence in Storage, read back after writing. */
@@ -100,8 +128,13 @@ export function startBle(o: BleStartOptions): BleHandle {
   const nrf = NRF as NrfApi;
   const perTick = o.perTick || 1;
   const tickMs = o.tickMs || 20;
+  let plan = o.plan;
   let budget = perTick;
-  let timer = -1;
+  let ticker = -1; // pacing interval: only while connected with packets pending
+  let wake = -1; // the one timeout for the next scheduled change (pairing, fast->slow, idle link)
+  let connected = false;
+  let lastActive = 0; // clock time of the last request or the end of the last transfer
+  let timeDelta = 0; // set by the clock port when a Device Time write moved the clock
   const pairing = new PairingWindow();
   const mitm = o.passkey.length === 6;
 
@@ -141,7 +174,10 @@ export function startBle(o: BleStartOptions): BleHandle {
   const engine = new BleEngine({
     log: o.log,
     sender: sender,
-    clock: { now: function () { return getTime(); }, set: function (t: number) { setTime(t); } },
+    clock: {
+      now: function () { return getTime(); },
+      set: function (t: number) { const old = getTime(); setTime(t); timeDelta += t - old; },
+    },
     store: storageConfigStore(),
     onConfig: o.onConfig,
   });
@@ -187,11 +223,11 @@ export function startBle(o: BleStartOptions): BleHandle {
   }
   function syncSecurity(): void {
     const s = nrf.getSecurityStatus();
-    engine.setSecurity(!!s.encrypted, !!s.bonded);
+    engine.setSecurity(!!s.connected && !!s.encrypted, !!s.connected && !!s.bonded);
   }
   let advInterval = -1;
   function advertise(): void {
-    const ms = engine.advIntervalMs(getTime());
+    const ms = engine.advIntervalMs(getTime(), plan);
     advInterval = ms;
     const a = engine.advertising();
     const raw: number[] = [];
@@ -212,22 +248,93 @@ export function startBle(o: BleStartOptions): BleHandle {
     }
     if (c & (1 << CH_STATUS)) advertise();
   }
+
+  // ---- timers: nothing runs unless something is due (docs/power.md charges every CPU wake-up) ----
+  /** Arms the one timeout for the earliest of: pairing window closing, fast advertising ending, idle link. */
+  function arm(): void {
+    if (wake >= 0) clearTimeout(wake);
+    wake = -1;
+    const now = getTime();
+    let next = -1;
+    const p = pairing.closesAt();
+    if (p >= 0) next = p;
+    if (!connected) {
+      const f = fastUntil(engine.lastEvent, plan);
+      if (f > now && (next < 0 || f < next)) next = f;
+    } else if (ticker < 0) {
+      const idle = lastActive + plan.idleDisconnectSeconds;
+      if (next < 0 || idle < next) next = idle;
+    }
+    if (next < 0) return;
+    let ms = (next - now) * 1000;
+    if (ms < 1) ms = 1;
+    wake = setTimeout(onWake, ms);
+  }
+  function onWake(): void {
+    wake = -1;
+    const now = getTime();
+    if (pairOpen !== pairing.isOpen(now)) {
+      if (!pairing.isOpen(now)) pairing.close();
+      applySecurity();
+    }
+    if (!connected && engine.advIntervalMs(now, plan) !== advInterval) advertise();
+    if (connected && ticker < 0 && !engine.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
+      nrf.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
+      return; // the disconnect event re-arms
+    }
+    arm();
+  }
   function tick(): void {
     budget = perTick;
+    // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
+    syncSecurity();
+    if (engine.racp.busy() && !(engine.encrypted && engine.bonded)) engine.racp.linkDown();
     engine.pump();
     flush();
+    if (!engine.pending()) stopTicker();
+  }
+  function startTicker(): void {
+    if (ticker < 0 && connected && engine.pending()) {
+      ticker = setInterval(tick, tickMs);
+      arm(); // no idle deadline while a transfer runs
+    }
+  }
+  function stopTicker(): void {
+    if (ticker >= 0) clearInterval(ticker);
+    ticker = -1;
+    budget = perTick; // the radio queue had a tick to drain
+    lastActive = getTime(); // the idle time counts from the end of the transfer
+    arm();
   }
   function onWrite(ch: number, evt: any): void {
     syncSecurity();
+    lastActive = getTime();
+    timeDelta = 0;
     engine.write(ch, new Uint8Array(evt.data));
+    if (timeDelta !== 0) {
+      const d = timeDelta;
+      timeDelta = 0;
+      pairing.shift(d);
+      lastActive += d;
+      if (o.onTimeChanged) o.onTimeChanged(d);
+    }
+    if (ticker < 0) engine.pump(); // the first packet at once, the rest paced
     flush();
+    if (ticker < 0) {
+      if (engine.pending()) startTicker();
+      else arm();
+    }
   }
 
   nrf.on("connect", function () {
+    connected = true;
+    lastActive = getTime();
     engine.connect(23);
     syncSecurity();
+    // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
+    try { nrf.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
     flush();
-    if (timer < 0) timer = setInterval(tick, tickMs);
+    arm();
   });
   nrf.on("mtu", function (m: number) { engine.setMtu(m); });
   nrf.on("security", function () { syncSecurity(); });
@@ -235,34 +342,36 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (st === "success") {
       pairing.close();
       applySecurity();
+      arm();
     }
   });
   nrf.on("disconnect", function () {
+    connected = false;
     engine.disconnect();
-    if (timer >= 0) clearInterval(timer);
-    timer = -1;
+    if (ticker >= 0) clearInterval(ticker);
+    ticker = -1;
+    budget = perTick;
     advertise();
+    arm();
   });
 
+  function applyPlan(): void {
+    try { nrf.setTxPower(plan.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
+    advertise();
+    arm();
+  }
   if (o.powerOnReset) pairing.open(getTime(), PAIR_AFTER_POWER_ON_S);
   applySecurity();
   nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
-  advertise();
-  // Close the pairing window and drop back to slow advertising on time.
-  setInterval(function () {
-    const now = getTime();
-    if (pairOpen !== pairing.isOpen(now)) applySecurity();
-    if (engine.advIntervalMs(now) !== advInterval) advertise();
-  }, 10000);
+  applyPlan();
 
   return {
     engine: engine,
-    recordAdded: function () { engine.recordAdded(); flush(); },
+    recordAdded: function () { engine.recordAdded(); flush(); arm(); },
     setBattery: function (p: number) { engine.setBattery(p); flush(); },
     setAlerts: function (f: number) { engine.setAlerts(f); flush(); },
-    openPairingWindow: function () { pairing.open(getTime(), PAIR_AFTER_GESTURE_S); applySecurity(); },
+    openPairingWindow: function () { pairing.open(getTime(), PAIR_AFTER_GESTURE_S); applySecurity(); arm(); },
     config: function () { return engine.config(); },
+    setPlan: function (p: BlePlan) { plan = p; applyPlan(); },
   };
 }
-
-export { SLOW_INTERVAL_MS, FAST_AFTER_EVENT_S };

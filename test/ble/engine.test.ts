@@ -1,7 +1,11 @@
 // Device Time, Status and advertising of the pure engine.
 import { describe, expect, it } from "vitest";
 import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
-import { advInterval, scanResponse, FAST_INTERVAL_MS, SLOW_INTERVAL_MS } from "../../firmware/ble/adv";
+import { advInterval, fastUntil, scanResponse } from "../../firmware/ble/adv";
+import { NORMAL_PLAN, SAFE_PLAN } from "../../firmware/power/plan";
+
+const FAST_INTERVAL_MS = NORMAL_PLAN.fastAdvertisingMs;
+const SLOW_INTERVAL_MS = NORMAL_PLAN.slowAdvertisingMs;
 import { exampleEngine } from "./fixture";
 import { hex, MemLog, unhex } from "./fake-log";
 import { decodeStatus } from "../../client/client";
@@ -72,16 +76,20 @@ describe("Status and Battery", () => {
 });
 
 describe("advertising", () => {
-  it("fast for 120 s after a record, slow otherwise", () => {
-    expect(advInterval(1000, -1)).toBe(SLOW_INTERVAL_MS);
-    expect(advInterval(1000, 1000)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1119, 1000)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1120, 1000)).toBe(SLOW_INTERVAL_MS);
+  it("fast for the plan's 30 s after a record, slow otherwise; none in safe mode", () => {
+    expect(advInterval(1000, -1, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
+    expect(advInterval(1000, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
+    expect(advInterval(1029.999, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
+    expect(advInterval(1030, 1000, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
+    expect(fastUntil(1000, NORMAL_PLAN)).toBe(1030);
+    // safe mode: no fast advertising at all
+    expect(advInterval(1000, 1000, SAFE_PLAN)).toBe(SAFE_PLAN.slowAdvertisingMs);
+    expect(fastUntil(1000, SAFE_PLAN)).toBe(-1);
     const { engine, log, clock } = link();
     log.append(1, 0, 1764003800, 5, 0xff16);
     engine.recordAdded();
-    expect(engine.advIntervalMs(clock.t + 10)).toBe(FAST_INTERVAL_MS);
-    expect(engine.advIntervalMs(clock.t + 200)).toBe(SLOW_INTERVAL_MS);
+    expect(engine.advIntervalMs(clock.t + 10, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
+    expect(engine.advIntervalMs(clock.t + 200, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
     expect(hex(engine.advertising()).slice(-15)).toBe("05 00 00 00 00".padStart(15));
   });
   it("scan response carries the name within 31 bytes", () => {

@@ -46,7 +46,10 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out).toContain("security pair=true mitm=true bond=true");
     expect(out).toContain("chars 5 racp desc=Record Access Control Point");
     expect(out).toContain("after write: N 19 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
-    expect(out).toContain("adv 30 bytes @100ms"); // fast after a new record
+    expect(out).toContain("adv 30 bytes @1022.5ms"); // slow at start (NORMAL_PLAN)
+    expect(out).toContain("tx 0 dBm");
+    expect(out).toContain("conn interval 30 ms");
+    expect(out).toContain("adv 30 bytes @211.25ms"); // fast after a new record
     expect(out).toContain("done 120");
     expect(out.join("\n")).not.toMatch(/Uncaught/);
   });

@@ -2,6 +2,7 @@
 // records calls: the adapter's wiring code parses and runs, and a RACP write reaches the engine.
 import { startBle } from "../../../firmware/hw/ble";
 import { LogPort } from "../../../firmware/ble/ports";
+import { NORMAL_PLAN } from "../../../firmware/power/plan";
 
 const handlers: { [k: string]: (x: any) => void } = {};
 let services: any;
@@ -19,6 +20,8 @@ const stub = {
   setSecurity: function (o: any) { console.log("security pair=" + o.pair + " mitm=" + o.mitm + " bond=" + o.bond); },
   getSecurityStatus: function () { return { connected: true, encrypted: true, bonded: true, mitm_protected: true }; },
   on: function (e: string, cb: (x: any) => void) { handlers[e] = cb; },
+  setTxPower: function (dbm: number) { console.log("tx " + dbm + " dBm"); },
+  setConnectionInterval: function (ms: number) { console.log("conn interval " + ms + " ms"); },
   disconnect: function () {},
 };
 (globalThis as any).NRF = stub;
@@ -43,7 +46,7 @@ const log: LogPort = {
 };
 for (let i = 0; i < 7; i++) log.append(1, 0x10, 1764000000 + i, 5, 0xff16);
 
-const h = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: "123456", powerOnReset: true, perTick: 2, tickMs: 30 });
+const h = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: "123456", powerOnReset: true, plan: NORMAL_PLAN, perTick: 2, tickMs: 30 });
 const svc = services["bd635a9b-a865-4781-94c2-0cef8c1bf40b"];
 console.log("chars " + Object.keys(svc).length + " racp desc=" + svc["bd630002-a865-4781-94c2-0cef8c1bf40b"].description);
 handlers["connect"]("aa:bb");
@@ -56,5 +59,5 @@ console.log("pump without tick: " + sent.length);
 handlers["disconnect"]("x");
 h.recordAdded();
 console.log("done " + h.config().capLeftOffS);
-// Espruino: clearInterval() without an argument stops every timer, so the interpreter can exit.
+// Espruino: clearInterval() without an argument stops every timer (timeouts too), so the interpreter can exit.
 (globalThis as any).clearInterval();
