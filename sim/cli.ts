@@ -2,7 +2,7 @@
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
 import { readFileSync } from "node:fs";
-import { integration } from "./integration.js";
+import { integrationFor } from "./integration.js";
 import { runScenario, ScenarioRunError, type Summary, type TimelineEntry } from "./runner.js";
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
@@ -84,9 +84,7 @@ async function main(): Promise<number> {
     }
   };
 
-  if (!integration.app) {
-    process.stderr.write("note: no companion app is wired into sim/integration.ts yet: app events are skipped and recorded/synced counts are reported as null\n");
-  }
+  const integration = integrationFor(sc);
   let summary: Summary;
   try {
     summary = await runScenario(sc, {
@@ -95,7 +93,6 @@ async function main(): Promise<number> {
       nrf: integration.nrf,
       app: integration.app,
       energy: integration.energy ? integration.energy() : null,
-      onMissingApp: "skip",
       hangGuardMs,
       onTimeline,
       onProgress,

@@ -34,8 +34,9 @@ export function storageSessionMarker(name: string): SessionMarker {
   return {
     read: function (): number {
       if (last < 0 || cleared) return -2;
-      const dv = new DataView(storage.readArrayBuffer(name));
-      return dv.getUint32(last * 8, true) - 2;
+      const buf = storage.readArrayBuffer(name);
+      if (!buf) return -2;
+      return new DataView(buf).getUint32(last * 8, true) - 2;
     },
     write: function (seqAtRemoval: number): void {
       if (last + 1 >= SLOTS) {
