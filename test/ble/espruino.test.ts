@@ -47,7 +47,7 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out).toContain("chars 5 racp desc=Record Access Control Point");
     expect(out).toContain("after write: N 19 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
     expect(out).toContain("adv 30 bytes @100ms"); // fast after a new record
-    expect(out).toContain("done 120");
+    expect(out).toContain("done 600"); // capLeftOffS of the default config
     expect(out.join("\n")).not.toMatch(/Uncaught/);
   });
 });
