@@ -7,7 +7,7 @@ import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
-import { defaultDetectConfig, DetectConfig } from "./detect/config";
+import { DetectConfig } from "./detect/config";
 import { isSessionType, T_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
@@ -22,7 +22,7 @@ import {
   storageHistoryStore,
 } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
-import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE } from "./config/config";
+import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
 const FIRMWARE_VERSION = "0.1.0";
@@ -92,11 +92,9 @@ function storedConfig(): Config {
   return decodeConfig(buf);
 }
 
-/** Detection thresholds from the config (docs/config.md). */
+/** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
 function detectConfig(c: Config, plan: PowerPlan): DetectConfig {
-  const d = defaultDetectConfig(c.insulinType);
-  d.tempMinC = c.tempLowC;
-  d.tempMaxC = c.tempHighC;
+  const d = detectConfigFrom(c);
   d.tempPeriodS = plan.temperaturePeriodSeconds;
   return d;
 }
@@ -165,6 +163,7 @@ function applyConfig(c: Config): void {
     const d = detectConfig(c, power.plan);
     const live: any = detection.detector.m.cfg;
     for (const k in d) live[k] = (d as any)[k];
+    detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
     detection.indicator.enable(indicatorMask(power.plan));
   }
 }
@@ -246,6 +245,7 @@ function boot(): void {
         plan: power.plan,
         onConfig: applyConfig,
         onTimeChanged: function (delta: number) {
+          power.timeShift(delta);
           if (detection) detection.timeChanged(delta);
         },
       });

@@ -115,7 +115,8 @@ export class SimApp implements ScenarioApp {
     const doses: AppDose[] = [];
     for (let i = 0; i < sorted.length; i++) {
       const r = sorted[i];
-      if (r.type !== T.DOSE) continue;
+      // An uncertain dose (cap off too long, or a session cut by a reboot) is a dose the app shows with a warning.
+      if (r.type !== T.DOSE && r.type !== T.UNCERTAIN_DOSE) continue;
       // The priming hint rides on the next session record (append-only log, docs/detection.md).
       let possiblePriming = false;
       for (let k = i + 1; k < sorted.length; k++) {
