@@ -1,6 +1,281 @@
-// Boot entry of the pen cap firmware. Wiring of the modules happens here; the logic lives in the folders.
-function boot(): void {
-  console.log("pencap: boot on " + process.env.BOARD);
+// Boot of the pen cap firmware: choose the board, mount the dose log, start the power supervisor, BLE and
+// detection, and wire them: detection events -> log -> BLE status/advertising. The logic lives in the folders;
+// this file only connects them (docs/architecture.md).
+import { boardProfile, BoardProfile } from "./boards/index";
+import { DoseLog, PageStore } from "./log/log";
+import { openFlashStore } from "./hw/flash-store";
+import { openLogStore } from "./hw/storage-store";
+import { startDetection, Detection } from "./hw/sensor";
+import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
+import { DetectConfig } from "./detect/config";
+import { isSessionType, T_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
+import { storageSessionMarker } from "./hw/marker";
+import { PowerSupervisor } from "./power/supervisor";
+import { PowerPlan } from "./power/plan";
+import { RESET_POWER_ON } from "./power/resilience";
+import {
+  startWatchdog,
+  kickWatchdog,
+  takeErrorFlags,
+  readResetReason,
+  onUncaughtException,
+  storageHistoryStore,
+} from "./hw/watchdog";
+import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
+import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
+import { errorNumber } from "./errors";
+
+const FIRMWARE_VERSION = "0.1.0";
+const MODEL = "PenCap-1";
+/** Record type of a log corruption report (docs/architecture.md). */
+const T_LOG_CORRUPTION = 0x0b;
+/** Status alert bits (docs/protocol.md, Status). */
+const ALERT_LEFT_OFF = 1;
+const ALERT_TEMPERATURE = 2;
+const ALERT_BATTERY = 4;
+const ALERT_LOG = 8;
+/** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
+const GESTURE_CLICKS = 5;
+const GESTURE_S = 6;
+/** Place codes for ERROR records: which callback was running when an exception escaped. */
+const PLACE_BOOT = 1;
+const PLACE_DETECT = 2;
+const PLACE_TICK = 3;
+const PLACE_BLE = 4;
+
+let place = PLACE_BOOT;
+let log: DoseLog;
+let power: PowerSupervisor = undefined as unknown as PowerSupervisor; // set by boot()
+let ble: BleHandle | null = null;
+let detection: Detection | null = null;
+let alerts = 0;
+let config: Config;
+const removals = new Float64Array(GESTURE_CLICKS);
+let removalCount = 0;
+
+function now(): number {
+  return Math.floor(getTime());
 }
 
-boot();
+/** Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused. */
+function record(type: number, flags: number, time: number, a: number, b: number): number {
+  const seq = log.append(type, flags, time, a, b);
+  if (ble) ble.recordAdded();
+  return seq;
+}
+
+function setAlert(bit: number, on: boolean): void {
+  const next = on ? alerts | bit : alerts & ~bit;
+  if (next === alerts) return;
+  alerts = next;
+  if (ble) ble.setAlerts(alerts);
+}
+
+function openStore(board: BoardProfile): PageStore | null {
+  if (board.name === "LINUX") {
+    // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
+    // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
+    const storage = require("Storage");
+    if (storage.read("pencap.id") === undefined) storage.write("pencap.id", "pencap");
+    return openFlashStore(4, 16);
+  }
+  // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
+  return openLogStore(4, 32, "doselog", 3, 4096);
+}
+
+/** The config in force when BLE is absent (host build): the stored one if valid, else defaults. */
+function storedConfig(): Config {
+  const buf = new Uint8Array(CONFIG_SIZE);
+  const stored = storageConfigStore().load();
+  if (stored && stored.length === CONFIG_SIZE && validateConfig(stored) < 0) buf.set(stored);
+  else defaultConfig(buf);
+  return decodeConfig(buf);
+}
+
+/** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
+function detectConfig(c: Config, plan: PowerPlan): DetectConfig {
+  const d = detectConfigFrom(c);
+  d.tempPeriodS = plan.temperaturePeriodSeconds;
+  return d;
+}
+
+/** Scans the newest records once at boot: the last dose time and whether a session followed the marker. */
+function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: boolean } {
+  const out = new Uint8Array(16);
+  const dv = new DataView(out.buffer);
+  let lastDoseT = -1;
+  let sessionAfterMarker = false;
+  const newest = log.newestSeq();
+  let seq = newest - 300;
+  if (seq < log.oldestSeq()) seq = log.oldestSeq();
+  if (markerSeq >= -1 && markerSeq + 1 < seq) seq = markerSeq + 1;
+  while (newest >= 0 && seq >= 0 && seq <= newest) {
+    const s = log.readFrom(seq, out);
+    if (s < 0) break;
+    const type = out[8];
+    const t = dv.getUint32(4, true);
+    // Relative times (clock not set at the time) cannot be compared with this boot's clock.
+    if (type === T_DOSE) lastDoseT = t >= 946684800 ? t : -1;
+    if (isSessionType(type) && s > markerSeq) sessionAfterMarker = true;
+    seq = s + 1;
+  }
+  return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
+}
+
+function onCapRemoved(t: number): void {
+  removals[removalCount % GESTURE_CLICKS] = t;
+  removalCount++;
+  if (removalCount >= GESTURE_CLICKS && t - removals[removalCount % GESTURE_CLICKS] <= GESTURE_S) {
+    if (ble) ble.openPairingWindow();
+    removalCount = 0;
+  }
+}
+
+function housekeeping(): void {
+  place = PLACE_TICK;
+  const s = power.batteryTick();
+  if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
+  setAlert(ALERT_BATTERY, s.low);
+  if (power.eraseAllowed()) log.maintain();
+  power.heartbeat();
+}
+
+/** Which indicator outputs may play: the power plan (safe mode) and the config's alert switches. */
+function indicatorMask(plan: PowerPlan): number {
+  let m = 0;
+  if (plan.blinkCodes) m |= IND_BLINK;
+  if (plan.buzzer) m |= IND_BUZZER;
+  if (config.alerts & AL_DOUBLE_DOSE) m |= IND_DOUBLE_DOSE;
+  if (config.alerts & AL_CAP_LEFT_OFF) m |= IND_LEFT_OFF;
+  return m;
+}
+
+function applyPlan(plan: PowerPlan, safe: boolean): void {
+  if (ble) ble.setPlan(plan);
+  if (detection) detection.indicator.enable(indicatorMask(plan));
+  if (safe) console.log("pencap: safe mode");
+}
+
+/** A new config from the app: detection reads its thresholds live (the machine keeps the object). */
+function applyConfig(c: Config): void {
+  config = c;
+  if (detection) {
+    const d = detectConfig(c, power.plan);
+    const live: any = detection.detector.m.cfg;
+    for (const k in d) live[k] = (d as any)[k];
+    detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
+    detection.indicator.enable(indicatorMask(power.plan));
+  }
+}
+
+function boot(): void {
+  const board = boardProfile(process.env.BOARD);
+  const store = openStore(board);
+  if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
+  log = new DoseLog(store);
+  const mount = log.mount();
+
+  const resetReason = readResetReason();
+  power = new PowerSupervisor(
+    {
+      startWatchdog: startWatchdog,
+      kickWatchdog: kickWatchdog,
+      takeErrorFlags: takeErrorFlags,
+      batteryVolts: function () {
+        return board.ble ? NRF.getBattery() : NaN;
+      },
+    },
+    storageHistoryStore("pencap.pwr"),
+    function (type: number, a: number, b: number) {
+      record(type, 0, now(), a, b);
+    },
+    applyPlan
+  );
+  power.boot(resetReason, getTime());
+  if (mount.corruptPage >= 0) {
+    record(T_LOG_CORRUPTION, 0, now(), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
+    alerts |= ALERT_LOG;
+  }
+
+  config = storedConfig();
+  const marker = storageSessionMarker("pencap.ses");
+  const markerSeq = marker.read();
+  const scan = scanLog(markerSeq);
+  // Detection first: whatever else fails, doses are still recorded.
+  detection = startDetection(
+    board,
+    detectConfig(config, power.plan),
+    {
+      event: function (type: number, flags: number, t0: number, t1: number, a: number, b: number) {
+        place = PLACE_DETECT;
+        record(type, flags, Math.floor(t0), a, b);
+        if (isSessionType(type)) {
+          marker.clear();
+          setAlert(ALERT_LEFT_OFF, false);
+        }
+        if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        if (type === T_TEMP_EXCURSION) setAlert(ALERT_TEMPERATURE, true);
+        power.heartbeat();
+      },
+      signal: function (code: number, arg: number) {
+        if (code === SIG_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+      },
+      cap: function (on: boolean, t: number) {
+        place = PLACE_DETECT;
+        if (!on) {
+          marker.write(log.newestSeq());
+          onCapRemoved(t);
+        }
+        power.heartbeat();
+      },
+    },
+    { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: null, lastDoseT: scan.lastDoseT }
+  );
+
+  if (board.ble) {
+    place = PLACE_BLE;
+    try {
+      ble = startBle({
+        log: log,
+        serial: NRF.getAddress().split(":").join("").toUpperCase(),
+        firmware: FIRMWARE_VERSION,
+        model: MODEL,
+        passkey: "",
+        powerOnReset: resetReason === RESET_POWER_ON,
+        plan: power.plan,
+        onConfig: applyConfig,
+        onTimeChanged: function (delta: number) {
+          power.timeShift(delta);
+          if (detection) detection.timeChanged(delta);
+        },
+      });
+      ble.setAlerts(alerts);
+    } catch (e: any) {
+      // Without BLE the cap still records; the error is logged and the watchdog policy applies.
+      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, PLACE_BLE, getTime());
+    }
+  }
+  applyPlan(power.plan, power.safeMode);
+
+  setInterval(function () {
+    power.healthTick(getTime());
+  }, power.plan.healthCheckSeconds * 1000);
+  setInterval(housekeeping, power.plan.tickSeconds * 1000);
+  housekeeping();
+  place = PLACE_BLE;
+  console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
+}
+
+onUncaughtException(function (e: any) {
+  const code = e && typeof e.code === "string" ? errorNumber(e.code) : 1;
+  console.log("pencap: error " + (e && e.code ? e.code + " " + e.message : e));
+  if (power) power.onUncaught(code, place, getTime());
+});
+
+try {
+  boot();
+} catch (e: any) {
+  // An unknown board or no flash for the log: nothing can be recorded, say why and stop.
+  console.log("pencap: FATAL " + (e && e.code ? e.code + ": " + e.message : e));
+  if (power) power.onUncaught(e && e.code ? errorNumber(e.code) : 1, place, getTime());
+}

@@ -1,6 +1,8 @@
 // The cap's configuration: a fixed 28-byte little-endian block (docs/config.md), its defaults, validation
 // and CRC. Pure: persistence is behind ConfigStore (firmware/ble/ports.ts), wired in firmware/hw/ble.ts.
+// Dependency direction: config imports detect (detectConfigFrom), detect never imports config.
 import { rd16, wr16 } from "../ble/bytes";
+import { DetectConfig, defaultDetectConfig, doubleDoseWindowFor } from "../detect/config";
 
 export const CONFIG_SIZE = 28;
 export const CONFIG_VERSION = 1;
@@ -10,7 +12,7 @@ export const CF_VERSION = 0;
 export const CF_INSULIN = 1;
 export const CF_ALERTS = 2;
 export const CF_CAP_CHECK_MAX_S = 3;
-export const CF_MERGE_S = 4;
+export const CF_PRIMING_WINDOW_S = 4;
 export const CF_TEMP_LOW = 5;
 export const CF_TEMP_HIGH = 6;
 export const CF_RESERVED = 7;
@@ -19,7 +21,9 @@ export const CF_CAP_LEFT_OFF_S = 10;
 export const CF_NAME = 12;
 export const CF_NAME_LEN = 16;
 
-// Alert switch bits (offset 2).
+// Alert switch bits (offset 2). They silence the cap's own alert (LED/buzzer) only: whoever plays alerts
+// (the signal handler wired in main.ts, the power module for the battery) must check them. Records are logged
+// and the Status characteristic's alert flags are set whatever the switches say.
 export const AL_CAP_LEFT_OFF = 1;
 export const AL_TEMPERATURE = 2;
 export const AL_DOUBLE_DOSE = 4;
@@ -35,16 +39,16 @@ export const WR_NOT_STORED = 0x04;
 export const WR_LOG_FAILED = 0x05;
 export const WR_NONE = 0xff; // no write since the link came up
 
-/** Readable view of a config block (for main.ts and the detector). */
+/** Readable view of a config block (for main.ts; detectConfigFrom turns it into detection's settings). */
 export interface Config {
   insulinType: number; // 0 not set, 1 rapid, 2 basal, 3 other (the record flags' bits 4-5)
   alerts: number; // AL_* bits
-  capCheckMaxS: number; // cap-off shorter than this is a CAP_CHECK, not a dose
-  mergeS: number; // a re-opening within this many seconds continues the same session
-  tempLowC: number;
-  tempHighC: number;
-  doubleDoseMin: number; // a second dose within this many minutes raises the double-dose alert
-  capLeftOffS: number; // cap off longer than this raises the cap-left-off alert
+  capCheckMaxS: number; // detection's doseMinS: a cap-off shorter than this is a CAP_CHECK, this long or longer a DOSE
+  primingWindowS: number; // detection's primingWindowS: a removal this soon after a DOSE marks a possible prime
+  tempLowC: number; // detection's tempMinC
+  tempHighC: number; // detection's tempMaxC
+  doubleDoseMin: number; // 0: by insulin type (detection's doubleDoseWindowFor), else the double-dose window in minutes
+  capLeftOffS: number; // detection's leftOffS: the left-off alert fires, the session becomes UNCERTAIN_DOSE
   name: string; // insulin name, printable ASCII, up to 16 characters
 }
 
@@ -53,12 +57,13 @@ export function defaultConfig(out: Uint8Array): Uint8Array {
   out[CF_VERSION] = CONFIG_VERSION;
   out[CF_INSULIN] = 0;
   out[CF_ALERTS] = AL_ALL;
-  out[CF_CAP_CHECK_MAX_S] = 3;
-  out[CF_MERGE_S] = 10;
+  // Detection's defaults (firmware/detect/config.ts, docs/detection.md): one source of meaning.
+  out[CF_CAP_CHECK_MAX_S] = 6;
+  out[CF_PRIMING_WINDOW_S] = 120;
   out[CF_TEMP_LOW] = 2;
   out[CF_TEMP_HIGH] = 30;
-  wr16(out, CF_DOUBLE_DOSE_MIN, 60);
-  wr16(out, CF_CAP_LEFT_OFF_S, 120);
+  wr16(out, CF_DOUBLE_DOSE_MIN, 0); // by insulin type
+  wr16(out, CF_CAP_LEFT_OFF_S, 600);
   return out;
 }
 
@@ -84,17 +89,19 @@ export function validateConfig(b: Uint8Array): number {
   validateCode = WR_OUT_OF_RANGE;
   if (b[CF_INSULIN] > 3) return CF_INSULIN;
   if (b[CF_ALERTS] & ~AL_ALL) return CF_ALERTS;
-  if (b[CF_CAP_CHECK_MAX_S] < 1 || b[CF_CAP_CHECK_MAX_S] > 30) return CF_CAP_CHECK_MAX_S;
-  if (b[CF_MERGE_S] > 60) return CF_MERGE_S;
+  // Ranges keep every accepted block a sane DetectConfig (docs/config.md explains each bound):
+  // doseMinS 3-8 < leftOffS 180-3600; primingWindowS 0-240 < shortest double-dose window 300.
+  if (b[CF_CAP_CHECK_MAX_S] < 3 || b[CF_CAP_CHECK_MAX_S] > 8) return CF_CAP_CHECK_MAX_S;
+  if (b[CF_PRIMING_WINDOW_S] > 240) return CF_PRIMING_WINDOW_S;
   const lo = i8(b[CF_TEMP_LOW]);
   const hi = i8(b[CF_TEMP_HIGH]);
   if (lo < -10 || lo > 15) return CF_TEMP_LOW;
   if (hi < 20 || hi > 45) return CF_TEMP_HIGH;
   if (b[CF_RESERVED] !== 0) return CF_RESERVED;
   const dd = rd16(b, CF_DOUBLE_DOSE_MIN);
-  if (dd < 5 || dd > 720) return CF_DOUBLE_DOSE_MIN;
+  if (dd !== 0 && (dd < 5 || dd > 720)) return CF_DOUBLE_DOSE_MIN;
   const lo2 = rd16(b, CF_CAP_LEFT_OFF_S);
-  if (lo2 < 30 || lo2 > 3600) return CF_CAP_LEFT_OFF_S;
+  if (lo2 < 180 || lo2 > 3600) return CF_CAP_LEFT_OFF_S;
   // Name: printable ASCII, then only zero padding.
   let ended = false;
   for (let i = 0; i < CF_NAME_LEN; i++) {
@@ -118,7 +125,7 @@ export function decodeConfig(b: Uint8Array): Config {
     insulinType: b[CF_INSULIN],
     alerts: b[CF_ALERTS],
     capCheckMaxS: b[CF_CAP_CHECK_MAX_S],
-    mergeS: b[CF_MERGE_S],
+    primingWindowS: b[CF_PRIMING_WINDOW_S],
     tempLowC: i8(b[CF_TEMP_LOW]),
     tempHighC: i8(b[CF_TEMP_HIGH]),
     doubleDoseMin: rd16(b, CF_DOUBLE_DOSE_MIN),
@@ -133,13 +140,29 @@ export function encodeConfig(c: Config, out: Uint8Array): Uint8Array {
   out[CF_INSULIN] = c.insulinType;
   out[CF_ALERTS] = c.alerts;
   out[CF_CAP_CHECK_MAX_S] = c.capCheckMaxS;
-  out[CF_MERGE_S] = c.mergeS;
+  out[CF_PRIMING_WINDOW_S] = c.primingWindowS;
   out[CF_TEMP_LOW] = c.tempLowC & 0xff;
   out[CF_TEMP_HIGH] = c.tempHighC & 0xff;
   wr16(out, CF_DOUBLE_DOSE_MIN, c.doubleDoseMin);
   wr16(out, CF_CAP_LEFT_OFF_S, c.capLeftOffS);
   for (let i = 0; i < CF_NAME_LEN && i < c.name.length; i++) out[CF_NAME + i] = c.name.charCodeAt(i) & 0xff;
   return out;
+}
+
+/**
+ * Detection's settings for a config in force (validated or default): the five thresholds the config carries,
+ * and detection's own defaults for what it does not (settle time, magnetometer confirmation, temperature
+ * hysteresis and period, blink limit). doubleDoseMin 0 takes the window by insulin type. Pure; a new object.
+ */
+export function detectConfigFrom(cfg: Config): DetectConfig {
+  const d = defaultDetectConfig(cfg.insulinType);
+  d.doseMinS = cfg.capCheckMaxS;
+  d.leftOffS = cfg.capLeftOffS;
+  d.primingWindowS = cfg.primingWindowS;
+  d.doubleDoseWindowS = cfg.doubleDoseMin > 0 ? cfg.doubleDoseMin * 60 : doubleDoseWindowFor(d.insulinType);
+  d.tempMinC = cfg.tempLowC;
+  d.tempMaxC = cfg.tempHighC;
+  return d;
 }
 
 /** CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection); "123456789" gives 0x29B1. */

@@ -22,7 +22,19 @@ export interface Indicator {
   signal(code: number, arg: number): void;
   /** True while a pattern is playing or queued. */
   busy(): boolean;
+  /** Which outputs may play (IND_* bits): safe mode and the config's alert switches turn some off. */
+  enable(mask: number): void;
 }
+
+/** Blink codes on removal. */
+export const IND_BLINK = 1;
+/** The buzzer (with the red LED patterns). */
+export const IND_BUZZER = 2;
+/** The double-dose warning pattern. */
+export const IND_DOUBLE_DOSE = 4;
+/** The cap-left-off alert pattern. */
+export const IND_LEFT_OFF = 8;
+export const IND_ALL = 15;
 
 function pinOf(name: string): any {
   return name ? G[name] : undefined;
@@ -36,6 +48,7 @@ export function createIndicator(board: BoardProfile): Indicator {
   var off = on ? 0 : 1;
   var queue: number[] = []; // code, arg pairs; at most QUEUE_MAX signals
   var playing = false;
+  var mask = IND_ALL;
   // current pattern
   var pA: any;
   var pB: any;
@@ -77,13 +90,13 @@ export function createIndicator(board: BoardProfile): Indicator {
       left = arg > 0 ? arg : 1;
     } else if (code === SIG_DOUBLE_DOSE) {
       pA = red;
-      pB = buzz;
+      pB = mask & IND_BUZZER ? buzz : undefined;
       onMs = WARN_ON;
       offMs = WARN_OFF;
       left = WARN_N;
     } else if (code === SIG_LEFT_OFF) {
       pA = red;
-      pB = buzz;
+      pB = mask & IND_BUZZER ? buzz : undefined;
       onMs = ALERT_ON;
       offMs = ALERT_OFF;
       left = ALERT_N;
@@ -98,6 +111,9 @@ export function createIndicator(board: BoardProfile): Indicator {
   return {
     signal: function (code: number, arg: number): void {
       if (queue.length >= QUEUE_MAX * 2) return;
+      if (code === SIG_BLINK && !(mask & IND_BLINK)) return;
+      if (code === SIG_DOUBLE_DOSE && !(mask & IND_DOUBLE_DOSE)) return;
+      if (code === SIG_LEFT_OFF && !(mask & IND_LEFT_OFF)) return;
       queue.push(code, arg);
       if (!playing) {
         playing = true;
@@ -106,6 +122,9 @@ export function createIndicator(board: BoardProfile): Indicator {
     },
     busy: function (): boolean {
       return playing;
+    },
+    enable: function (m: number): void {
+      mask = m;
     },
   };
 }

@@ -30,6 +30,11 @@ export class HealthCheck {
     this.beats = (this.beats + 1) | 0;
   }
 
+  /** The clock was set (setTime): keep the silence measured in the old clock's terms. */
+  timeShift(delta: number): void {
+    this.lastProgress += delta;
+  }
+
   /** Called by the health-check timer; true means "kick the watchdog now". Once it has said no because
    *  of a fatal flag it stays no: the watchdog must reset the cap. */
   check(now: number, fatal: boolean): boolean {

@@ -28,8 +28,9 @@ export interface PowerPlan {
   blinkCodes: boolean;
   /** Buzzer (cap-left-off alert). */
   buzzer: boolean;
-  /** Puck.js only: magnetometer sample rate (Hz) standing in for the hall switch. 0.63 Hz is the lowest
-   *  rate at the 8 uA floor of Puck.magOn that still times a cap-off to ~1.6 s. */
+  /** Puck.js only: magnetometer sample rate (Hz) standing in for the hall switch: 2.5 Hz (34 uA) is the
+   *  lowest Puck.magOn rate at which detection confirms a change with two samples within 1 s (the board
+   *  profile's magHz, docs/detection.md). The dev kit pays for it in battery life (docs/power.md). */
   magnetometerHz: number;
 }
 
@@ -45,7 +46,7 @@ export const NORMAL_PLAN: PowerPlan = {
   healthCheckSeconds: 120,
   blinkCodes: true,
   buzzer: true,
-  magnetometerHz: 0.63,
+  magnetometerHz: 2.5,
 };
 
 /** Safe mode keeps what records and serves doses (detection, the log, BLE with slow advertising) and
@@ -62,7 +63,7 @@ export const SAFE_PLAN: PowerPlan = {
   healthCheckSeconds: 120,
   blinkCodes: false,
   buzzer: false,
-  magnetometerHz: 0.63,
+  magnetometerHz: 2.5,
 };
 
 export function planFor(safeMode: boolean): PowerPlan {

@@ -74,6 +74,14 @@ export class PowerSupervisor {
     if (this.res.tick(now - this.bootTime)) this.setPlan(false);
   }
 
+  /** The clock was set (Device Time write): delta = new - old seconds. The health check and the crash
+   *  history measure elapsed time, which a clock change must not fake (a jump forward would look like a
+   *  stalled main loop and stop the watchdog kicks). */
+  timeShift(delta: number): void {
+    this.bootTime += delta;
+    if (this.health) this.health.timeShift(delta);
+  }
+
   /** From the housekeeping tick (plan.tickSeconds): reads the battery, records BATTERY_LOW once per low episode. */
   batteryTick(): BatteryStatus {
     const s = this.battery.update(this.hw.batteryVolts());

@@ -204,3 +204,8 @@ declare function clearWatch(id?: number): void;
 /** Seconds since 1970 (float) once the clock was set, else since power-on. */
 declare function getTime(): number;
 declare function setTime(time: number): void;
+
+/** Timers (https://www.espruino.com/Reference#l__global_setInterval): ids are integers, times in ms. */
+declare function setTimeout(callback: () => void, ms: number): number;
+declare function setInterval(callback: () => void, ms: number): number;
+declare function changeInterval(id: number, ms: number): void;

@@ -50,7 +50,7 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out).toContain("tx 0 dBm");
     expect(out).toContain("conn interval 30 ms");
     expect(out).toContain("adv 30 bytes @211.25ms"); // fast after a new record
-    expect(out).toContain("done 120");
+    expect(out).toContain("done 600"); // capLeftOffS of the default config
     expect(out.join("\n")).not.toMatch(/Uncaught/);
   });
 });

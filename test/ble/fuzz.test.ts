@@ -31,9 +31,9 @@ function configValid(d: Uint8Array): boolean {
   if (d.length !== 28) return false;
   const i8 = (v: number) => (v > 127 ? v - 256 : v);
   const u16 = (o: number) => d[o] | (d[o + 1] << 8);
-  if (d[0] !== 1 || d[1] > 3 || d[2] > 15 || d[3] < 1 || d[3] > 30 || d[4] > 60 || d[7] !== 0) return false;
+  if (d[0] !== 1 || d[1] > 3 || d[2] > 15 || d[3] < 3 || d[3] > 8 || d[4] > 240 || d[7] !== 0) return false;
   if (i8(d[5]) < -10 || i8(d[5]) > 15 || i8(d[6]) < 20 || i8(d[6]) > 45) return false;
-  if (u16(8) < 5 || u16(8) > 720 || u16(10) < 30 || u16(10) > 3600) return false;
+  if ((u16(8) !== 0 && (u16(8) < 5 || u16(8) > 720)) || u16(10) < 180 || u16(10) > 3600) return false;
   const name = [...d.subarray(12)];
   const end = name.indexOf(0);
   const text = end < 0 ? name : name.slice(0, end);
@@ -147,7 +147,7 @@ describe("fuzz: random writes to the pure engine", () => {
     let x = fresh(true);
     let bonded = true;
     let changes = 0;
-    const base = [1, 1, 15, 3, 10, 2, 30, 0, 60, 0, 120, 0, 0x4e, 0x6f, 0x76, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const base = [1, 1, 15, 6, 120, 2, 30, 0, 0, 0, 0x58, 0x02, 0x4e, 0x6f, 0x76, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     for (let i = 0; i < N; i++) {
       if (i % 1000 === 0) {
         bonded = rnd() < 0.8;

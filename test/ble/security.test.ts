@@ -32,7 +32,7 @@ describe("access rules", () => {
     const { engine, sender, log, clock, store } = exampleEngine();
     engine.connect(23);
     const before = log.snapshot();
-    for (const [ch, d] of [[CH_RACP, "01 01"], [CH_RACP, "02 01"], [CH_RACP, "a1 00 01 00 00 00 08"], [CH_TIME, "3c 90 24 69"], [CH_CONFIG, "01 01 0f 03 0a 02 1e 00 3c 00 78 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"]] as const) {
+    for (const [ch, d] of [[CH_RACP, "01 01"], [CH_RACP, "02 01"], [CH_RACP, "a1 00 01 00 00 00 08"], [CH_TIME, "3c 90 24 69"], [CH_CONFIG, "01 01 0f 06 78 02 1e 00 00 00 58 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"]] as const) {
       expect(engine.write(ch, unhex(d))).toBe(0x05);
     }
     engine.pump();

@@ -1,0 +1,171 @@
+// Deterministic virtual clock. Time is a float in seconds; timers fire in (time, insertion) order.
+// Nothing here reads the wall clock: two weeks of virtual time cost only the callbacks that run in them.
+
+/** The seam the BLE part codes against. */
+export interface SimClock {
+  now(): number;
+  schedule(atSeconds: number, cb: () => void): number;
+  cancel(id: number): void;
+}
+
+interface Timer {
+  id: number;
+  at: number;
+  seq: number;
+  cb: () => void;
+}
+
+/** Resolves after every queued microtask (and the microtasks they queue) has run. */
+function flushMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class VirtualClock implements SimClock {
+  private t: number;
+  private nextId = 1;
+  private seq = 0;
+  // A binary heap ordered by (at, seq): thousands of timers stay cheap.
+  private heap: Timer[] = [];
+  private live = new Map<number, Timer>();
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  /** Schedules cb at an absolute virtual time (a time in the past runs at the next step, not now). */
+  schedule(atSeconds: number, cb: () => void): number {
+    if (!Number.isFinite(atSeconds)) throw new RangeError(`schedule: time must be finite, got ${atSeconds}`);
+    const timer: Timer = { id: this.nextId++, at: Math.max(atSeconds, this.t), seq: this.seq++, cb };
+    this.live.set(timer.id, timer);
+    this.push(timer);
+    return timer.id;
+  }
+
+  /** Schedules cb after a delay in seconds. */
+  after(delaySeconds: number, cb: () => void): number {
+    return this.schedule(this.t + Math.max(0, delaySeconds), cb);
+  }
+
+  cancel(id: number): void {
+    this.live.delete(id); // the heap entry is skipped lazily
+  }
+
+  pending(): number {
+    return this.live.size;
+  }
+
+  /** Time of the next live timer, or null. */
+  nextTime(): number | null {
+    this.dropDead();
+    return this.heap.length ? this.heap[0].at : null;
+  }
+
+  /** Runs the earliest timer if it is due at or before `limit`; returns false if none. */
+  step(limit = Infinity): boolean {
+    this.dropDead();
+    const top = this.heap[0];
+    if (!top || top.at > limit) return false;
+    this.pop();
+    this.live.delete(top.id);
+    if (top.at > this.t) this.t = top.at;
+    top.cb();
+    return true;
+  }
+
+  /** Runs every timer due up to t (including ones they schedule), then sets the time to t. */
+  runUntil(t: number): void {
+    while (this.step(t)) {
+      /* keep going */
+    }
+    if (t > this.t) this.t = t;
+  }
+
+  advance(seconds: number): void {
+    if (seconds < 0) throw new RangeError("advance: negative duration");
+    this.runUntil(this.t + seconds);
+  }
+
+  /** Runs timers until none are left or `limit` of them have run; returns how many ran. */
+  runUntilIdle(limit = 1_000_000): number {
+    let n = 0;
+    while (n < limit && this.step()) n++;
+    return n;
+  }
+
+  /**
+   * Advances virtual time event by event, flushing microtasks between events, until p settles.
+   * Rejects if no timer is left while p is still pending (it could never settle), or after maxSeconds.
+   */
+  async settle<T>(p: Promise<T>, maxSeconds = 7 * 86400): Promise<T> {
+    let done = false;
+    const tracked = p.then(
+      (v) => {
+        done = true;
+        return v;
+      },
+      (e) => {
+        done = true;
+        throw e;
+      },
+    );
+    tracked.catch(() => undefined); // observed below; avoids an unhandled-rejection warning meanwhile
+    const deadline = this.t + maxSeconds;
+    await flushMicrotasks();
+    while (!done) {
+      if (!this.step(deadline)) {
+        throw new Error(
+          this.nextTime() === null
+            ? "settle: the promise is still pending and no timer is left to run"
+            : `settle: still pending after ${maxSeconds} s of virtual time`,
+        );
+      }
+      await flushMicrotasks();
+    }
+    return tracked;
+  }
+
+  private dropDead(): void {
+    while (this.heap.length && !this.live.has(this.heap[0].id)) this.pop();
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(x: Timer): void {
+    const h = this.heap;
+    h.push(x);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,667 @@
+// A simulated pen cap: the Espruino interpreter's world (clock, pins, NOR flash, battery, temperature, magnet)
+// running dist/firmware.js in a node:vm context. Boot = a fresh context; reboot = a fresh context over the same
+// flash; power cut = everything stops (at an exact flash operation or at a time) until powerOn().
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+import { Battery } from "./battery.js";
+import { boardProfile, type BoardName, type BoardPins, type BoardProfile } from "./boards.js";
+import { VirtualClock, type SimClock } from "./clock.js";
+import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
+import { MagnetModel } from "./magnet.js";
+import { EspruinoStorage } from "./storage.js";
+import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
+
+/** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
+export type Activity =
+  | { kind: "cpu"; seconds: number }
+  | { kind: "flashWrite"; words: number }
+  | { kind: "flashErase"; pages: number }
+  | { kind: "pin"; pin: string; on: boolean }
+  | { kind: "mag"; hz: number }
+  | { kind: "advertising"; intervalMs: number; txPowerDbm: number }
+  | { kind: "connection"; intervalMs: number }
+  | { kind: "radioPackets"; count: number };
+
+export type ActivityListener = (t: number, a: Activity) => void;
+
+/** Why the device (re)started. */
+export type ResetReason = "power-on" | "watchdog" | "software" | "pin";
+
+/** nRF52 POWER.RESETREAS bits (nRF52832 PS §18.8.3); a power-on reset reads as 0. */
+export const RESETREAS = { RESETPIN: 0x1, DOG: 0x2, SREQ: 0x4, LOCKUP: 0x8 } as const;
+
+export type LifecycleEvent =
+  | { kind: "boot"; reason: ResetReason; bootCount: number }
+  | { kind: "halt"; why: "reboot" | "watchdog" | "power-off" | "hung" };
+
+/** What the BLE part receives to build the NRF global of one boot. */
+export interface NrfEnv {
+  device: SimDevice;
+  runtime: EspruinoRuntime;
+  realm: Realm;
+  /** The device's clock (timers survive reboots: for the phone's side). */
+  clock: VirtualClock;
+  /** This boot's clock: timers die with the boot and run as firmware callbacks (for the radio's events). */
+  bootClock: SimClock;
+  /** Runs a firmware callback (errors reported as Espruino does, CPU accounted). */
+  call(fn: unknown, args: unknown[], label: string): unknown;
+  /** To call at the start of every NRF method: refuses once the device is halting. */
+  enter(): void;
+  /** An Error in the firmware's realm. */
+  error(message: string): Error;
+  /** Reports an exception thrown by firmware code run outside call() ("Uncaught ..."). */
+  uncaught(e: unknown, where: string): void;
+  /** An ArrayBuffer in the firmware's realm (e.g. evt.data of a characteristic write). */
+  arrayBuffer(bytes: Uint8Array): ArrayBuffer;
+}
+/** Builds the NRF object for one boot (called at every boot, after the context exists). */
+export type NrfFactory = (env: NrfEnv) => object;
+
+export interface SimDeviceOptions {
+  board?: BoardName;
+  /** Overrides the board's Flash.getFree() page count (an estimate, see sim/boards.ts). */
+  freePages?: number;
+  pins?: Partial<BoardPins>;
+  /** The bundle's source; default: the file at bundlePath. */
+  bundle?: string;
+  /** Default dist/firmware.js (relative to the working directory). */
+  bundlePath?: string;
+  seed?: number;
+  clock?: VirtualClock;
+  nrf?: NrfFactory;
+  /** Remove the built-ins Espruino 2v29 lacks from the context (default true). */
+  strictLanguage?: boolean;
+  /**
+   * Write the bundle into Storage as ".bootcde" and boot from there, as flash.sh's upload does (default true):
+   * it takes Storage space, and a firmware that erases it boots empty, as a real cap would.
+   */
+  installBundle?: boolean;
+  /**
+   * Host milliseconds a firmware callback may run before it counts as a hang (never returns to the idle loop):
+   * then the watchdog, if enabled, resets the device after its timeout; without one the device stays hung until
+   * a power cycle. 0 (default) = no guard: each guarded callback costs ~50 µs of host time.
+   */
+  hangGuardMs?: number;
+}
+
+export interface OutputLine {
+  t: number;
+  text: string;
+}
+export interface UncaughtError {
+  t: number;
+  boot: number;
+  where: string;
+  message: string;
+  /** The firmware's process.on('uncaughtException') handler received it (nothing was printed). */
+  handled: boolean;
+}
+
+interface Watchdog {
+  timeoutS: number;
+  auto: boolean;
+  clockId: number;
+}
+
+/** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
+export const BOOT_FILE = ".bootcde";
+
+/** Seconds a reboot takes before the bundle runs again (nRF52 start-up and SoftDevice init, roughly). */
+export const REBOOT_SECONDS = 0.1;
+
+export class SimDevice {
+  readonly clock: VirtualClock;
+  board: BoardProfile;
+  flash: NorFlash;
+  readonly battery = new Battery();
+  readonly magnet: MagnetModel;
+  /** Die temperature in °C (scenario-driven). */
+  temperature = 22;
+  readonly output: OutputLine[] = [];
+  readonly errors: UncaughtError[] = [];
+  runtime: EspruinoRuntime | null = null;
+  /** Powered and booted. */
+  running = false;
+  bootCount = 0;
+  lastResetReason: ResetReason = "power-on";
+  bundleSize = 0;
+  private bundle = "";
+  private installBundle: boolean;
+  private compiled: { src: string; script: vm.Script | null } | null = null;
+  private timeOffset = 0;
+  private epochs: Array<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> = [];
+  private resetReas = 0;
+  private watchdog: Watchdog | null = null;
+  private inputs = new Map<string, boolean>();
+  private analog = new Map<string, number>();
+  private activityListeners: ActivityListener[] = [];
+  private outputListeners: Array<(l: OutputLine) => void> = [];
+  private errorListeners: Array<(e: UncaughtError) => void> = [];
+  private lifecycleListeners: Array<(e: LifecycleEvent) => void> = [];
+  private owned = new Set<number>();
+  private pending: { kind: "reboot"; reason: ResetReason } | { kind: "power-off" } | null = null;
+  private errorFlags = new Set<string>();
+  private loads: Array<{ until: number; mA: number }> = [];
+  private nrf: NrfFactory | null;
+  private strict: boolean;
+  private seed: number;
+  private hangGuardMs: number;
+
+  constructor(opts: SimDeviceOptions = {}) {
+    this.clock = opts.clock ?? new VirtualClock();
+    this.seed = opts.seed ?? 1;
+    this.magnet = new MagnetModel(this.seed * 7919 + 1);
+    this.nrf = opts.nrf ?? null;
+    this.strict = opts.strictLanguage ?? true;
+    this.hangGuardMs = opts.hangGuardMs ?? 0;
+    this.installBundle = opts.installBundle ?? true;
+    this.board = boardProfile(opts.board ?? "MDBT42Q", { freePages: opts.freePages, pins: opts.pins });
+    this.flash = this.makeFlash(this.board);
+    const src = opts.bundle ?? readFileSync(opts.bundlePath ?? "dist/firmware.js", "utf8");
+    this.setBundle(src);
+  }
+
+  private makeFlash(b: BoardProfile): NorFlash {
+    // One flash covering the Flash.getFree() pages and the Storage area (adjacent on nRF52, the same on LINUX).
+    const start = Math.min(b.freeAddress, b.storageAddress);
+    const end = Math.max(b.freeAddress + b.freePages * b.pageSize, b.storageAddress + b.storagePages * b.pageSize);
+    const f = new NorFlash({ pageSize: b.pageSize, pageCount: (end - start) / b.pageSize, baseAddress: start, seed: this.seed });
+    f.onOperation = (op, count) => {
+      if (op === "write") {
+        this.addLoad(0.000041 * count, 4.5); // nRF52832 PS: t_WRITE 41 µs per word at ~4.5 mA
+        this.emitActivity({ kind: "flashWrite", words: count });
+      } else if (op === "erase") {
+        this.addLoad(0.085 * count, 4.5); // t_ERASEPAGE 85 ms
+        this.emitActivity({ kind: "flashErase", pages: count });
+        // jshFlashErasePages (targets/nrf5x/jshardware.c) kicks the watchdog after each page: "Erasing can take
+        // a while, so kick the watchdog throughout".
+        if (b.hasNrf) this.kickWatchdog();
+      }
+    };
+    return f;
+  }
+
+  /** Uploads a bundle (as flash.sh does: into Storage as .bootcde); it runs at the next boot. */
+  setBundle(code: string): void {
+    this.bundle = code;
+    this.bundleSize = code.length;
+    if (this.installBundle) this.writeBootCode();
+  }
+
+  private storageView(): EspruinoStorage {
+    return new EspruinoStorage(this.flash, this.board.storageAddress, this.board.storagePages);
+  }
+
+  private writeBootCode(): void {
+    const st = this.storageView();
+    const bytes = new Uint8Array(Buffer.from(this.bundle, "utf8"));
+    const writes = this.flash.wordWrites;
+    const erases = this.flash.erases;
+    try {
+      if (bytes.length === 0) st.erase(BOOT_FILE);
+      else st.write(BOOT_FILE, bytes);
+    } catch (e) {
+      throw new Error(
+        `the bundle (${bytes.length} bytes) does not fit in ${this.board.name}'s Storage (${st.getFree()} bytes free of ${this.board.storagePages * this.board.pageSize}): a real upload would fail too (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+    // The upload happens before the cap's life starts: not part of its wear figures.
+    this.flash.wordWrites = writes;
+    this.flash.erases = erases;
+  }
+
+  /** The code a boot runs: .bootcde from Storage (or the bundle as given when installBundle is off). */
+  private bootScript(): vm.Script | null {
+    let src = this.bundle;
+    if (this.installBundle) {
+      const b = this.storageView().readBytes(BOOT_FILE);
+      src = b ? Buffer.from(b).toString("utf8") : "";
+    }
+    if (!this.compiled || this.compiled.src !== src) {
+      let script: vm.Script | null = null;
+      try {
+        script = new vm.Script(src, { filename: BOOT_FILE });
+      } catch (e) {
+        this.reportUncaught(e, "boot (compiling .bootcde)");
+      }
+      this.compiled = { src, script };
+    }
+    return this.compiled.script;
+  }
+
+  /** Switches board (only while powered off): a new, erased flash of that board's layout. */
+  setBoard(name: BoardName, opts: { freePages?: number; pins?: Partial<BoardPins> } = {}): void {
+    if (this.running) throw new Error("setBoard: power the device off first");
+    this.board = boardProfile(name, opts);
+    this.flash = this.makeFlash(this.board);
+    if (this.installBundle) this.writeBootCode();
+  }
+
+  attachNrf(factory: NrfFactory | null): void {
+    this.nrf = factory;
+  }
+
+  // ------------------------------------------------------------------------------------------- listeners
+
+  onActivity(listener: ActivityListener): () => void {
+    this.activityListeners.push(listener);
+    return () => this.activityListeners.splice(this.activityListeners.indexOf(listener) >>> 0, 1);
+  }
+  onOutput(listener: (l: OutputLine) => void): () => void {
+    this.outputListeners.push(listener);
+    return () => this.outputListeners.splice(this.outputListeners.indexOf(listener) >>> 0, 1);
+  }
+  onError(listener: (e: UncaughtError) => void): () => void {
+    this.errorListeners.push(listener);
+    return () => this.errorListeners.splice(this.errorListeners.indexOf(listener) >>> 0, 1);
+  }
+  onLifecycle(listener: (e: LifecycleEvent) => void): () => void {
+    this.lifecycleListeners.push(listener);
+    return () => this.lifecycleListeners.splice(this.lifecycleListeners.indexOf(listener) >>> 0, 1);
+  }
+
+  /** The BLE part reports its radio activity here too. */
+  emitActivity(a: Activity): void {
+    if (a.kind === "radioPackets") this.addLoad(0.002 * a.count, 6);
+    const t = this.clock.now();
+    for (const l of this.activityListeners) l(t, a);
+  }
+
+  print(text: string): void {
+    for (const line of text.split("\n")) {
+      const l = { t: this.clock.now(), text: line };
+      this.output.push(l);
+      for (const f of this.outputListeners) f(l);
+    }
+  }
+
+  /** Espruino prints "Uncaught ..." and carries on; the simulator also collects the error. */
+  reportUncaught(e: unknown, where: string, handled = false): void {
+    const message = describeError(e);
+    if (handled) {
+      this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message, handled });
+      return;
+    }
+    // The console line as Espruino 2v29 prints it (a thrown plain object shows as "[object Object]"); the
+    // collected error keeps the detail.
+    let shown: string;
+    if (e && typeof e === "object" && Object.prototype.toString.call(e) === "[object Error]") shown = message;
+    else {
+      try {
+        shown = String(e);
+      } catch {
+        shown = message;
+      }
+    }
+    this.print(`Uncaught ${shown}`);
+    this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message, handled });
+  }
+
+  private recordError(err: UncaughtError): void {
+    this.errors.push(err);
+    for (const f of this.errorListeners) f(err);
+  }
+
+  // ------------------------------------------------------------------------------------------- lifecycle
+
+  /** Power applied (battery inserted, or a cut ended): boots with reset reason "power-on". */
+  powerOn(): void {
+    if (this.running) return;
+    if (!this.battery.present) throw new Error("powerOn: no battery");
+    this.flash.powerOn();
+    this.resetReas = 0;
+    this.watchdog = null;
+    this.timeOffset = -this.clock.now(); // RAM is lost: getTime() starts again from 0
+    this.epochs.push({ fromClock: this.clock.now(), offset: this.timeOffset, reason: "power-on" });
+    this.boot("power-on");
+  }
+
+  private boot(reason: ResetReason): void {
+    this.pending = null;
+    this.lastResetReason = reason;
+    this.bootCount++;
+    this.running = true;
+    this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardMs);
+    for (const l of this.lifecycleListeners) l({ kind: "boot", reason, bootCount: this.bootCount });
+    const script = this.bootScript();
+    if (script) this.runtime.boot(script);
+    else this.runtime.boot(null);
+  }
+
+  /**
+   * A callback never returned (the hang guard stopped it). Nothing runs any more; the watchdog, if enabled,
+   * resets the device once its timeout has passed without a kick (in auto mode, counted from now).
+   */
+  onHang(where: string): void {
+    this.recordError({ t: this.clock.now(), boot: this.bootCount, where, message: "firmware hung: the callback never returned to the idle loop", handled: false });
+    if (this.runtime) this.runtime.halted = "hung";
+    const w = this.watchdog;
+    this.halt("hung");
+    this.running = true; // powered, but not responding
+    if (w) {
+      const due = w.clockId ? null : this.clock.now() + w.timeoutS; // manual mode: its timer is already armed
+      if (due !== null) {
+        w.clockId = this.clock.schedule(due, () => {
+          w.clockId = 0;
+          if (this.watchdog !== w) return;
+          this.print("[watchdog reset]");
+          this.running = true;
+          this.rebootFromHang();
+        });
+      }
+    }
+  }
+
+  private rebootFromHang(): void {
+    this.resetReas |= RESETREAS.DOG;
+    this.watchdog = null;
+    this.running = false;
+    this.scheduleBoot("watchdog");
+  }
+
+  /** Stops the current runtime (heap lost). */
+  private halt(why: "reboot" | "watchdog" | "power-off" | "hung"): void {
+    // GPIOs go back to inputs on any reset or power loss: LEDs and the buzzer go off.
+    if (this.runtime) for (const pin of this.runtime.outputsOn()) this.outputChanged(pin, false);
+    if (this.runtime) {
+      this.runtime.halted = why;
+      this.runtime.dispose();
+    }
+    for (const id of this.owned) this.clock.cancel(id);
+    this.owned.clear();
+    this.runtime = null;
+    this.running = false;
+    for (const l of this.lifecycleListeners) l({ kind: "halt", why });
+  }
+
+  /** A soft reset (E.reboot, or the reset pin): flash, time and a running watchdog survive. */
+  reboot(reason: ResetReason = "software"): void {
+    if (!this.running) return;
+    this.halt(reason === "watchdog" ? "watchdog" : "reboot");
+    this.resetReas |= reason === "watchdog" ? RESETREAS.DOG : reason === "pin" ? RESETREAS.RESETPIN : RESETREAS.SREQ;
+    if (reason === "watchdog") this.watchdog = null; // a watchdog reset resets the watchdog itself
+    else if (this.watchdog) {
+      // The WDT keeps counting across a soft reset, and the new boot no longer auto-kicks it until
+      // E.enableWatchdog is called again (jsiStatus is reset).
+      this.watchdog.auto = false;
+      this.armWatchdog();
+    }
+    this.scheduleBoot(reason);
+  }
+
+  private scheduleBoot(reason: ResetReason): void {
+    const id = this.clock.after(REBOOT_SECONDS, () => {
+      this.owned.delete(id);
+      if (!this.running && this.flash.powered && this.battery.present) this.boot(reason);
+    });
+    this.owned.add(id);
+  }
+
+  /** Cuts the power now (between operations). */
+  cutPower(): void {
+    this.flash.cutPower();
+    this.powerOff();
+  }
+
+  /** Arms a power cut at an exact future flash operation (NorFlash.cutPowerAt). */
+  cutPowerAt(plan: PowerCutPlan): void {
+    this.flash.cutPowerAt(plan);
+  }
+
+  private powerOff(): void {
+    if (this.running) this.halt("power-off");
+    this.running = false;
+    this.watchdog = null;
+    if (this.flash.powered) this.flash.cutPower();
+  }
+
+  /** Called by the runtime when a flash operation hit an armed power cut. */
+  onFlashPowerCut(): void {
+    if (this.runtime) this.runtime.halted = "power cut";
+    this.pending = { kind: "power-off" };
+  }
+
+  requestReboot(reason: ResetReason): void {
+    if (this.runtime) this.runtime.halted = `reboot (${reason})`;
+    this.pending = { kind: "reboot", reason };
+  }
+
+  /** After every firmware callback: carry out a reboot or power-off it caused. */
+  afterCallback(): void {
+    if (!this.flash.powered && this.running) this.pending = { kind: "power-off" };
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    if (p.kind === "power-off") {
+      this.print("[power lost]");
+      this.powerOff();
+    } else {
+      this.reboot(p.reason);
+    }
+  }
+
+  removeBattery(): void {
+    this.battery.remove();
+    this.powerOff();
+  }
+
+  insertBattery(soc = 1): void {
+    this.battery.insert(soc);
+    this.powerOn();
+  }
+
+  // ------------------------------------------------------------------------------------------- time
+
+  /** getTime(): seconds since power-on unless setTime() moved it. */
+  getTime(): number {
+    return this.clock.now() + this.timeOffset;
+  }
+
+  setTime(t: number): void {
+    if (!Number.isFinite(t)) return;
+    this.timeOffset = t - this.clock.now();
+    this.epochs.push({ fromClock: this.clock.now(), offset: this.timeOffset, reason: "setTime" });
+  }
+
+  /**
+   * The history of the cap's clock: from clock time `fromClock` on, getTime() = clock.now() + offset (a power-on
+   * restarts it at 0, setTime moves it). Lets a test or the app harness map a record's time back to scenario
+   * time; a cap time can be ambiguous across epochs, which is why the log has BOOT and TIME_SET records.
+   */
+  timeEpochs(): ReadonlyArray<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> {
+    return this.epochs;
+  }
+
+  /** Schedules a device-owned timer that a reboot or power cut cancels. */
+  scheduleOwned(at: number, cb: () => void): number {
+    const id = this.clock.schedule(at, () => {
+      this.owned.delete(id);
+      cb();
+    });
+    this.owned.add(id);
+    return id;
+  }
+
+  // ------------------------------------------------------------------------------------------- watchdog
+
+  enableWatchdog(timeoutS: number, auto: boolean): void {
+    // On nRF52 the timeout (CRV) cannot change once the WDT runs; only the auto-kick mode does.
+    if (!this.watchdog) this.watchdog = { timeoutS, auto, clockId: 0 };
+    this.watchdog.auto = auto;
+    this.armWatchdog();
+  }
+
+  kickWatchdog(): void {
+    if (this.watchdog) this.armWatchdog();
+  }
+
+  private armWatchdog(): void {
+    const w = this.watchdog!;
+    if (w.clockId) this.clock.cancel(w.clockId);
+    w.clockId = 0;
+    // Auto mode is kicked by the idle loop, which every simulated callback returns to.
+    if (w.auto) return;
+    w.clockId = this.clock.after(w.timeoutS, () => {
+      w.clockId = 0;
+      if (this.watchdog !== w || !this.running) return;
+      this.print("[watchdog reset]");
+      this.reboot("watchdog");
+    });
+  }
+
+  resetReasonRegister(): number {
+    return this.resetReas >>> 0;
+  }
+
+  clearResetReasonBits(mask: number): void {
+    this.resetReas = (this.resetReas & ~mask) >>> 0;
+  }
+
+  takeErrorFlags(): string[] {
+    const f = [...this.errorFlags];
+    this.errorFlags.clear();
+    return f;
+  }
+
+  setErrorFlag(flag: string): void {
+    this.errorFlags.add(flag);
+  }
+
+  // ------------------------------------------------------------------------------------------- pins & sensors
+
+  /** Drives an input pin from outside (null = released/floating). Watches see the change. */
+  setInput(pin: string, level: boolean | null): void {
+    const before = this.runtime ? this.runtime.readPin(pin) : null;
+    if (level === null) this.inputs.delete(pin);
+    else this.inputs.set(pin, level);
+    if (this.runtime && this.running && this.runtime.readPin(pin) !== before) this.runtime.inputChanged(pin);
+  }
+
+  inputLevel(pin: string, mode: string): boolean {
+    const d = this.inputs.get(pin);
+    if (d !== undefined) return d;
+    return mode === "input_pullup" || mode === "opendrain_pullup";
+  }
+
+  setAnalog(pin: string, value: number): void {
+    this.analog.set(pin, value);
+  }
+
+  analogLevel(pin: string): number {
+    return this.analog.get(pin) ?? 0;
+  }
+
+  pinModeChanged(_pin: string): void {
+    /* pull-ups do not create edges on driven pins; nothing to do */
+  }
+
+  /** The magnet near the sensor (cap on) or not: drives the hall switch or moves the magnet. */
+  setCap(on: boolean, opts: { onDistanceMm?: number; offDistanceMm?: number } = {}): void {
+    const hall = this.board.pins.hall;
+    if (hall) this.setInput(hall, on ? this.board.pins.hallActiveLevel : !this.board.pins.hallActiveLevel);
+    this.magnet.distanceMm = on ? (opts.onDistanceMm ?? 8) : (opts.offDistanceMm ?? 200);
+  }
+
+  /** Is the cap on, as the hall switch shows it (MDBT42Q) or from the magnet distance (Puck.js)? */
+  capOn(): boolean {
+    const hall = this.board.pins.hall;
+    if (hall) return this.inputs.get(hall) === this.board.pins.hallActiveLevel;
+    return this.magnet.distanceMm < 30;
+  }
+
+  /** Name for pin activities: LED1.., BUZZER, or the pin. */
+  pinLabel(pin: string): string {
+    const l = this.board.pins.labels[pin];
+    if (l) return l;
+    for (const [led, p] of Object.entries(this.board.pins.leds)) if (p === pin) return led;
+    if (pin === this.board.pins.buzzer) return "BUZZER";
+    return pin;
+  }
+
+  outputChanged(pin: string, on: boolean, _freq?: number): void {
+    this.emitActivity({ kind: "pin", pin: this.pinLabel(pin), on });
+  }
+
+  outputLevel(pin: string): boolean {
+    return this.runtime?.outputLevel(pin) ?? false;
+  }
+
+  // ------------------------------------------------------------------------------------------- battery
+
+  private addLoad(seconds: number, mA: number): void {
+    const now = this.clock.now();
+    this.loads = this.loads.filter((l) => l.until > now);
+    if (this.loads.length < 64) this.loads.push({ until: now + seconds, mA });
+  }
+
+  /** Current drawn right now (mA): the CPU running JS plus recent radio/flash bursts. */
+  loadMilliamps(): number {
+    const now = this.clock.now();
+    let mA = this.running ? 3 : 0; // nRF52 CPU running from flash with DC/DC, ~3 mA
+    for (const l of this.loads) if (l.until > now) mA += l.mA;
+    return mA;
+  }
+
+  /** Supply voltage as NRF.getBattery() / E.getBattery() read it (sags under load). */
+  batteryVolts(): number {
+    return this.battery.volts(this.loadMilliamps());
+  }
+
+  // ------------------------------------------------------------------------------------------- NRF
+
+  /** The NRF global of a boot: the BLE part's, or a stub that says BLE is not attached. */
+  makeNrf(runtime: EspruinoRuntime): object {
+    if (this.nrf) {
+      const nrf = this.nrf({
+        device: this,
+        runtime,
+        realm: runtime.realm,
+        clock: this.clock,
+        bootClock: runtime.bootClock,
+        call: (fn, args, label) => runtime.call(fn, args, label),
+        enter: () => runtime.enter(),
+        error: (m) => runtime.error(m),
+        uncaught: (e, where) => runtime.uncaught(e, where),
+        arrayBuffer: (b) => new runtime.realm.Uint8Array(b).buffer as ArrayBuffer,
+      });
+      return runtime.adopt(nrf);
+    }
+    // https://www.espruino.com/Reference#l_NRF_getBattery — supply voltage; the rest needs sim/ble.
+    const getBattery = runtime.wrap(() => {
+      runtime.enter();
+      return this.batteryVolts();
+    });
+    const stubs = new Map<string, unknown>();
+    const member = runtime.wrap((prop: unknown) => {
+      if (prop === "getBattery") return getBattery;
+      if (typeof prop !== "string") return undefined;
+      let f = stubs.get(prop);
+      if (!f) {
+        f = runtime.wrap(() => {
+          throw runtime.error(`NRF.${prop}: BLE is not attached to this simulated device (sim/ble)`);
+        });
+        stubs.set(prop, f);
+      }
+      return f;
+    });
+    const makeProxy = runtime.realm.run("(function (member) { return new Proxy({}, { get: function (t, p) { return typeof p === 'string' ? member(p) : undefined; } }); })") as (
+      m: unknown,
+    ) => object;
+    return makeProxy(member);
+  }
+
+  // ------------------------------------------------------------------------------------------- tools
+
+  /** Runs code in the firmware's context as one callback (tests). Returns its value. */
+  evaluate(code: string): unknown {
+    if (!this.runtime) throw new Error("evaluate: device not running");
+    return this.runtime.call(code, [], "evaluate");
+  }
+
+  /** Flash wear figures. */
+  flashStats(): { pages: number; maxEraseCount: number; wordWrites: number; erases: number } {
+    let max = 0;
+    for (const c of this.flash.eraseCounts) if (c > max) max = c;
+    return { pages: this.flash.pageCount, maxEraseCount: max, wordWrites: this.flash.wordWrites, erases: this.flash.erases };
+  }
+}

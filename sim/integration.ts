@@ -1,0 +1,79 @@
+// The one place where the parts built apart meet the scenario runner: the BLE part (sim/ble/) provides the NRF
+// global, the companion app (sim/app.ts over client/) drives the scenario's app events, and the energy model
+// (sim/energy/) provides the battery estimate.
+import { createNrf, SimCentral, type SimRadio } from "./ble/index.js";
+import type { NrfEnv, NrfFactory, SimDevice } from "./device.js";
+import type { EnergyMeter, ScenarioAppFactory } from "./runner.js";
+import type { ResolvedScenario } from "./scenario.js";
+import { SimApp } from "./app.js";
+import { EnergyMeter as Meter } from "./energy/meter.js";
+import { modelForBoard } from "./energy/model.js";
+
+/**
+ * The radio of one simulated cap. It is made once per device and reset at every boot (a reboot drops the link
+ * and the GATT table, bonds survive as they do in the nRF's own flash pages); the phone (central) lives on.
+ */
+export class CapRadio {
+  private made: { nrf: object; radio: SimRadio } | null = null;
+  private env: NrfEnv | null = null;
+  private phone: SimCentral | null = null;
+
+  readonly factory: NrfFactory = (env) => {
+    this.env = env;
+    if (!this.made) {
+      this.made = createNrf({
+        clock: env.clock,
+        activity: (_t, a) => this.env!.device.emitActivity(a),
+        battery: () => this.env!.device.batteryVolts(),
+        maxMtu: 53,
+        makeArrayBuffer: (b) => this.env!.arrayBuffer(b),
+        makeError: (m) => this.env!.error(m),
+        onError: (e) => this.env!.uncaught(e, "NRF event"),
+      }) as unknown as { nrf: object; radio: SimRadio };
+    } else {
+      this.made.radio.reset();
+    }
+    return this.made.nrf;
+  };
+
+  get radio(): SimRadio {
+    if (!this.made) throw new Error("the cap has not booted with BLE yet");
+    return this.made.radio;
+  }
+
+  central(): SimCentral {
+    if (!this.phone) this.phone = this.radio.central() as SimCentral;
+    return this.phone;
+  }
+}
+
+export interface Integration {
+  nrf: NrfFactory | null;
+  app: ScenarioAppFactory | null;
+  energy: (() => EnergyMeter) | null;
+}
+
+/** Everything wired for one scenario run (a fresh radio, phone and meter per run). */
+export function integrationFor(sc: ResolvedScenario): Integration {
+  const radio = new CapRadio();
+  const startUnix = Math.floor(Date.parse(sc.start ?? "2026-01-01T00:00:00Z") / 1000);
+  return {
+    nrf: radio.factory,
+    app: (device: SimDevice) => new SimApp(device, { startUnix, central: () => radio.central() }),
+    energy: () => {
+      let meter: Meter | null = null;
+      let device: SimDevice | null = null;
+      return {
+        attach(d: SimDevice) {
+          device = d;
+          meter = new Meter(modelForBoard(d.board.name));
+          meter.start(d.clock.now());
+          d.onActivity(meter.listener);
+        },
+        averageCurrentMicroamps() {
+          return meter && device ? meter.finish(device.clock.now()).averageCurrentMicroamps : NaN;
+        },
+      };
+    },
+  };
+}
