@@ -23,8 +23,9 @@ export const WRITE_RESULT = { ok: 0, badLength: 1, badVersion: 2, outOfRange: 3,
 export const TYPE_NAMES: Record<number, string> = {
   1: "DOSE", 2: "CAP_CHECK", 3: "UNCERTAIN_DOSE", 4: "CAP_LEFT_OFF", 5: "TEMP_EXCURSION", 6: "TIME_SET", 7: "BOOT",
   8: "BATTERY_LOW", 9: "ANNOTATION", 10: "ERROR", 11: "LOG_CORRUPTION", 12: "DELETE", 13: "SAFE_MODE", 14: "CONFIG_CHANGED",
+  15: "SEQ_SKIPPED",
 };
-export const T = { DOSE: 1, CAP_CHECK: 2, UNCERTAIN_DOSE: 3, TIME_SET: 6, BOOT: 7, ANNOTATION: 9, DELETE: 12 } as const;
+export const T = { DOSE: 1, CAP_CHECK: 2, UNCERTAIN_DOSE: 3, TIME_SET: 6, BOOT: 7, ANNOTATION: 9, DELETE: 12, SEQ_SKIPPED: 15 } as const;
 export const WALL_TIME_MIN = 946684800; // below: seconds since power-on (docs/architecture.md "Time")
 
 export class ProtocolError extends Error {

@@ -74,3 +74,14 @@ export function insulinType(r: DoseRecord): "unset" | "rapid" | "basal" | "other
 export function annotation(r: DoseRecord): { seqLow24: number; units: number } {
   return { seqLow24: r.a | ((r.b & 0xff) << 16), units: (r.b >> 8) / 2 };
 }
+
+/**
+ * SEQ_SKIPPED: the seqs a power cut left uncompleted on the cap (docs/protocol.md). `a` holds the low 16 bits
+ * of the first one, whose full value is the highest seq below this record's seq with those bits; `b` how many.
+ * Seqs at or above the record's own seq are never named (a malformed count is clipped).
+ */
+export function skippedSeqs(r: DoseRecord): { first: number; count: number } {
+  const first = r.seq - ((r.seq - r.a - 1) & 0xffff) - 1;
+  if (first < 0) return { first: 0, count: 0 };
+  return { first, count: Math.min(r.b, r.seq - first) };
+}

@@ -1,10 +1,17 @@
 // What the app holds of one cap's log: records by seq, deduplicated, with gaps explained where the
-// protocol allows (deleted by the app, overwritten by the cap's ring before this app synced, or missing).
+// protocol allows (never completed on the cap, deleted by the app, overwritten by the cap's ring before this
+// app synced, or missing).
 import type { Status } from "./client";
-import { DoseRecord } from "./record";
+import { DoseRecord, skippedSeqs } from "./record";
 import { T } from "./protocol";
 
-export type GapKind = "deleted" | "overwritten" | "missing" | "unconfirmed";
+/**
+ * skipped: the cap never completed these records (a power cut interrupted their write; a SEQ_SKIPPED record
+ * says so) — nothing was lost. deleted: removed by an app's delete. overwritten: dropped by the cap's ring
+ * before this app synced them. missing: the cap was asked again and does not have them, and nothing explains
+ * it — a record the cap may have had and lost. unconfirmed: not asked again yet.
+ */
+export type GapKind = "skipped" | "deleted" | "overwritten" | "missing" | "unconfirmed";
 export interface Gap {
   from: number;
   to: number;
@@ -50,14 +57,31 @@ export class RecordStore {
     return d;
   }
 
+  /** Seqs named by the SEQ_SKIPPED records held: never completed on the cap. */
+  skipped(): Set<number> {
+    const out = new Set<number>();
+    for (const r of this.records.values()) {
+      if (r.type !== T.SEQ_SKIPPED) continue;
+      const k = skippedSeqs(r);
+      for (let i = 0; i < k.count; i++) out.add(k.first + i);
+    }
+    return out;
+  }
+
   /** Every seq from 0 to the newest known that is not held, as ranges with an explanation. */
   gaps(): Gap[] {
     const newest = Math.max(this.newestHeld(), this.lastStatus?.newestSeq ?? -1);
     const oldest = this.lastStatus?.oldestSeq ?? 0;
     const del = this.deletedThrough();
+    const skipped = this.skipped();
     const out: Gap[] = [];
+    // "skipped" first: it is a fact about the seq itself (no record ever existed), whatever happened later.
     const kindOf = (s: number): GapKind =>
-      s <= del ? "deleted" : oldest >= 0 && s < oldest ? "overwritten" : this.confirmedMissing.has(s) ? "missing" : "unconfirmed";
+      skipped.has(s) ? "skipped"
+      : s <= del ? "deleted"
+      : oldest >= 0 && s < oldest ? "overwritten"
+      : this.confirmedMissing.has(s) ? "missing"
+      : "unconfirmed";
     for (let s = 0; s <= newest; s++) {
       if (this.records.has(s)) continue;
       const k = kindOf(s);

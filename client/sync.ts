@@ -28,7 +28,8 @@ export async function sync(client: PenCapClient, store: RecordStore): Promise<Sy
       if (r.responseCode !== RC.success && r.responseCode !== RC.noRecords) return res;
     }
     // Holes inside what the cap still holds: ask once more (a notification may have been lost); what is
-    // still absent afterwards is confirmed missing on the cap.
+    // still absent afterwards is confirmed missing on the cap. Seqs a SEQ_SKIPPED record names ("skipped":
+    // never completed on the cap) are not asked for: the cap never had them.
     for (const g of store.gaps()) {
       if (g.kind !== "unconfirmed") continue;
       const r = await client.reportRange(g.from, g.to, take);

@@ -1,7 +1,8 @@
 // Wall-time reconstruction (docs/architecture.md "Time"): a record time below 946684800 counts seconds
 // since the power-on that preceded it. A TIME_SET record carries the new wall time in `time` and the
 // previous clock value in a | b << 16; when that previous value was relative, every relative record of the
-// same power-on (the span between BOOT records) maps to wall time by adding (new − previous).
+// same power-on (the span between BOOT records; a SEQ_SKIPPED just before a BOOT belongs to the BOOT's
+// power-on) maps to wall time by adding (new − previous).
 import { DoseRecord } from "./record";
 import { T, WALL_TIME_MIN } from "./protocol";
 
@@ -33,7 +34,10 @@ export function reconstruct(sorted: DoseRecord[]): Map<number, WallTime> {
     epoch = [];
   };
   for (const r of sorted) {
-    if (r.type === T.BOOT) flush();
+    // A power-on starts with BOOT, or with SEQ_SKIPPED when the cap found records a power cut interrupted:
+    // that record is written at mount, before the BOOT of the same power-on.
+    if (r.type === T.SEQ_SKIPPED) flush();
+    else if (r.type === T.BOOT && !epoch.every((x) => x.type === T.SEQ_SKIPPED)) flush();
     epoch.push(r);
   }
   flush();

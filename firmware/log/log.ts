@@ -35,6 +35,16 @@ export interface MountReport {
   damagedPages: number;
   /** Page index of the first corruption found (bad slot or damaged header), -1 when none. */
   corruptPage: number;
+  /**
+   * First seq of the torn slots no valid record follows (what the power cut before this boot left), -1 when
+   * none. Their seqs are used up and will never hold a record. "Not followed by a valid record" is what
+   * "not reported yet" means: main.ts appends SEQ_SKIPPED as the first record after mount, so at the next
+   * mount these slots are followed by that record and are not reported again; if that append never
+   * happened (another cut), they are reported again. See docs/log-format.md.
+   */
+  skippedFrom: number;
+  /** How many seqs from skippedFrom on were never completed (0 when skippedFrom is -1). */
+  skippedCount: number;
 }
 
 export interface LogStats {
@@ -155,6 +165,7 @@ export class DoseLog {
 
     const rep: MountReport = {
       formatted: false, reason: "", erases: 0, livePages: 0, tornSlots: 0, badSlots: 0, damagedPages: 0, corruptPage: -1,
+      skippedFrom: -1, skippedCount: 0,
     };
     if (headPage < 0) {
       rep.formatted = true;
@@ -210,17 +221,47 @@ export class DoseLog {
     const hp = this.head;
     let lastNonBlank = -1;
     let lastValid = -1;
+    let run = -1; // first slot of the torn run that no valid or bad slot follows, -1 when none
     for (let s = 0; s < this.S; s++) {
       const b = st.read(hp, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
       const c = classifySlot(b, 0, this.first[hp] + s);
       if (c === S_BLANK) continue;
       lastNonBlank = s;
-      if (c === S_VALID) lastValid = s;
-      else if (c === S_TORN) rep.tornSlots++;
-      else {
+      if (c === S_VALID) {
+        lastValid = s;
+        run = -1;
+      } else if (c === S_TORN) {
+        rep.tornSlots++;
+        if (run < 0) run = s;
+      } else {
+        run = -1;
         rep.badSlots++;
         if (rep.corruptPage < 0) rep.corruptPage = hp;
       }
+    }
+    // Torn slots left by the last power cut: the run above, continued backwards into the pages before the
+    // head while the head page holds nothing else (a cut at the end of a page, then one while opening the
+    // next). A bad slot ends the run: it may be a completed record that was damaged, so it is not "skipped".
+    if (lastNonBlank < 0 || run === 0) {
+      let from = this.first[hp];
+      let cur = hp;
+      for (let k = 1; k < this.live; k++) {
+        const p = (hp - k + P) % P;
+        if (this.first[p] + this.S !== this.first[cur]) break; // seqs not contiguous (the floor)
+        let s = this.S - 1;
+        while (s >= 0 && classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), 0, this.first[p] + s) === S_TORN) s--;
+        from = this.first[p] + s + 1;
+        if (s >= 0) break;
+        cur = p;
+      }
+      const end = this.first[hp] + lastNonBlank + 1;
+      if (from < end) {
+        rep.skippedFrom = from;
+        rep.skippedCount = end - from;
+      }
+    } else if (run > 0) {
+      rep.skippedFrom = this.first[hp] + run;
+      rep.skippedCount = lastNonBlank + 1 - run;
     }
     this.nextSlot = lastNonBlank + 1;
     // Pages of another format version may hold higher seqs (a downgrade): never hand those out again.

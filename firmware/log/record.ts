@@ -19,6 +19,8 @@ export const T_LOG_CORRUPTION = 0x0b;
 export const T_DELETE = 0x0c;
 export const T_SAFE_MODE = 0x0d;
 export const T_CONFIG_CHANGED = 0x0e;
+/** Seqs a power cut left uncompleted: a = low 16 bits of the first, b = how many (docs/log-format.md). */
+export const T_SEQ_SKIPPED = 0x0f;
 
 // Flag bits (field `flags`, byte 9).
 export const F_PRIMING = 0x02; // bit 1: possible priming

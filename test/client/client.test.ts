@@ -7,6 +7,7 @@ import { PenCapClient } from "../../client/client";
 import { RecordStore } from "../../client/store";
 import { sync } from "../../client/sync";
 import { reconstruct } from "../../client/timeline";
+import { skippedSeqs } from "../../client/record";
 import { toCSV, toJSON, toNightscout } from "../../client/export";
 import { RC } from "../../client/protocol";
 import { exampleLog } from "../ble/fixture";
@@ -123,6 +124,75 @@ describe("sync", () => {
     ]);
   });
 
+  it("a hole a SEQ_SKIPPED record explains is 'skipped' and not asked for again; an unexplained one is 'missing'", async () => {
+    const log = new MemLog(); // seqs from 0
+    log.append(7, 0, 0, 1, 1); // 0 BOOT
+    log.append(1, 0x10, 1764000000, 5, 0x0816); // 1
+    log.hole(); // 2: torn by a power cut
+    log.append(15, 0, 0, 2, 1); // 3 SEQ_SKIPPED(first 2, 1 seq), written at mount before the BOOT
+    log.append(7, 0, 1, 2, 2); // 4 BOOT
+    log.append(1, 0x10, 1764000600, 5, 0x0816); // 5
+    log.hole(); // 6: a corrupt slot, nothing explains it
+    log.append(1, 0x10, 1764001200, 5, 0x0816); // 7
+    const { client } = setup(log);
+    await client.open();
+    const store = new RecordStore(client.serial);
+    const asked: [number, number][] = [];
+    const range = client.reportRange.bind(client);
+    client.reportRange = (lo, hi, on) => {
+      asked.push([lo, hi]);
+      return range(lo, hi, on);
+    };
+    const r = await sync(client, store);
+    expect(r.complete).toBe(true);
+    expect(store.gaps()).toEqual([
+      { from: 2, to: 2, kind: "skipped" },
+      { from: 6, to: 6, kind: "missing" },
+    ]);
+    expect(asked).toEqual([[6, 6]]); // the skipped seq is never re-requested
+    expect([...store.confirmedMissing]).toEqual([6]);
+    // A later sync asks for nothing more and keeps the classification.
+    asked.length = 0;
+    await sync(client, store);
+    expect(asked).toEqual([]);
+    expect(store.gaps().map((g) => g.kind)).toEqual(["skipped", "missing"]);
+    // Exports: the SEQ_SKIPPED record is a row of the log like BOOT, never a treatment; JSON names the gap.
+    expect(toNightscout(store).treatments.map((t) => t.identifier)).toEqual([1, 5, 7].map((q) => `${store.serial}-${q}`));
+    const json = JSON.parse(toJSON(store));
+    expect(json.gaps).toContainEqual({ from: 2, to: 2, kind: "skipped" });
+    expect(json.records.find((x: { seq: number }) => x.seq === 3).type).toBe("SEQ_SKIPPED");
+    // Without the SEQ_SKIPPED record the same hole is what it would otherwise be: missing.
+    const bare = new RecordStore("y");
+    bare.lastStatus = store.lastStatus;
+    for (const rec of store.records.values()) if (rec.type !== 15) bare.add(rec);
+    bare.confirmedMissing.add(2);
+    bare.confirmedMissing.add(6);
+    expect(bare.gaps()).toEqual([
+      { from: 2, to: 2, kind: "missing" },
+      { from: 3, to: 3, kind: "unconfirmed" }, // the SEQ_SKIPPED record itself, left out of this store
+      { from: 6, to: 6, kind: "missing" },
+    ]);
+  });
+
+  it("SEQ_SKIPPED decoding: the first seq is the highest below the record with those low 16 bits; the count is clipped", () => {
+    const rec = (seq: number, a: number, b: number) => ({ seq, time: 0, type: 15, flags: 0, a, b, check: 0 });
+    expect(skippedSeqs(rec(7, 6, 1))).toEqual({ first: 6, count: 1 });
+    expect(skippedSeqs(rec(0x10002, 0xffff, 3))).toEqual({ first: 0xffff, count: 3 }); // across a 16-bit wrap
+    expect(skippedSeqs(rec(0x30005, 0x0003, 2))).toEqual({ first: 0x30003, count: 2 });
+    expect(skippedSeqs(rec(0x30005, 0x0005, 1))).toEqual({ first: 0x20005, count: 1 }); // never its own seq
+    expect(skippedSeqs(rec(10, 8, 5))).toEqual({ first: 8, count: 2 }); // only seqs below the record
+    expect(skippedSeqs(rec(3, 9, 1))).toEqual({ first: 0, count: 0 }); // would be negative: names nothing
+    // Seqs it names beyond what a gap holds never hide a held record.
+    const store = new RecordStore("x");
+    store.add({ ...rec(4, 1, 3), type: 15 }); // names 1..3
+    store.add({ seq: 2, time: 0, type: 1, flags: 0, a: 0, b: 0, check: 0 });
+    expect(store.gaps()).toEqual([
+      { from: 0, to: 0, kind: "unconfirmed" },
+      { from: 1, to: 1, kind: "skipped" },
+      { from: 3, to: 3, kind: "skipped" },
+    ]);
+  });
+
   it("an unbonded central reads no record, sets no time, changes no config, deletes nothing", async () => {
     const { client, central, cap } = setup(exampleLog(), { bonded: false });
     const before = cap.log.snapshot();
@@ -177,6 +247,16 @@ describe("wall time and exports", () => {
     // a later power-on without a TIME_SET has unknown wall times
     const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
     expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "unknown" });
+    // A SEQ_SKIPPED written at mount, before the BOOT, belongs to the new power-on with that BOOT
+    const rel = (seq: number, time: number, type: number) => ({ seq, time, type, flags: 0, a: 0, b: 0, check: 0 });
+    const epochs = [
+      rel(1, 0, 7), { ...rel(2, 100, 6), time: 1764000000, a: 50 }, rel(3, 200, 1), // power-on 1: offset 1763999950
+      rel(4, 2, 15), rel(5, 2, 7), rel(6, 30, 1), // power-on 2: no TIME_SET
+    ];
+    const tt = reconstruct(epochs);
+    expect(tt.get(3)).toEqual({ wall: 1764000150, source: "reconstructed" });
+    expect(tt.get(4)).toEqual({ wall: undefined, source: "unknown" });
+    expect(tt.get(6)).toEqual({ wall: undefined, source: "unknown" });
   });
 
   it("Nightscout: stable identifiers, unknown units as a note, never 0 units", async () => {
