@@ -3,6 +3,7 @@
 // this file only connects them (docs/architecture.md).
 import { boardProfile, BoardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
+import { T_SEQ_SKIPPED } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
@@ -50,6 +51,7 @@ let ble: BleHandle | null = null;
 let detection: Detection | null = null;
 let alerts = 0;
 let config: Config;
+let appendFailures = 0;
 const removals = new Float64Array(GESTURE_CLICKS);
 let removalCount = 0;
 
@@ -57,9 +59,21 @@ function now(): number {
   return Math.floor(getTime());
 }
 
-/** Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused. */
+/**
+ * Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused (a flash write
+ * that does not verify, say): the failure raises the log alert for the app and is counted, never thrown
+ * into the caller's event handling.
+ */
 function record(type: number, flags: number, time: number, a: number, b: number): number {
-  const seq = log.append(type, flags, time, a, b);
+  let seq = -1;
+  try {
+    seq = log.append(type, flags, time, a, b);
+  } catch (e: any) {
+    appendFailures++;
+    console.log("pencap: log append failed: " + (e && e.code ? e.code + " " + e.message : e));
+    setAlert(ALERT_LOG, true);
+    return -1;
+  }
   if (ble) ble.recordAdded();
   return seq;
 }
@@ -174,6 +188,10 @@ function boot(): void {
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);
   const mount = log.mount();
+  // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
+  if (mount.skippedCount > 0) {
+    record(T_SEQ_SKIPPED, 0, now(), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
+  }
 
   const resetReason = readResetReason();
   power = new PowerSupervisor(
@@ -208,9 +226,10 @@ function boot(): void {
     {
       event: function (type: number, flags: number, t0: number, t1: number, a: number, b: number) {
         place = PLACE_DETECT;
-        record(type, flags, Math.floor(t0), a, b);
+        const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
-          marker.clear();
+          // The marker is kept when the append failed: the next boot records the session as interrupted.
+          if (seq >= 0) marker.clear();
           setAlert(ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
