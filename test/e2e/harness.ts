@@ -95,8 +95,10 @@ export class Cap {
 }
 
 /** A second phone (another central) talking the protocol through the real client. */
-export async function stranger(cap: Cap, o: { mtu?: number; bonded?: boolean } = {}) {
-  const central = cap.radio.central() as SimCentral;
+let phones = 0;
+export function stranger(cap: Cap, o: { mtu?: number; bonded?: boolean } = {}) {
+  phones++;
+  const central = cap.radio.radio.central({ address: `66:77:88:00:00:${(phones & 0xff).toString(16).padStart(2, "0")} public` }) as SimCentral;
   const transport = new SimTransport(central as never, { mtu: o.mtu ?? 23, bonded: o.bonded ?? false, intervalMs: 30, notificationsPerEvent: 4 });
   const client = new PenCapClient(transport);
   return { central, transport, client };
