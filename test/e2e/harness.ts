@@ -124,3 +124,26 @@ export async function attempt(cap: Cap, p: Promise<unknown>): Promise<{ ok: true
 }
 
 export { sync, RecordStore };
+
+/**
+ * Everything the cap still reports, through a bonded phone of its own (a fresh store: not what the patient's app
+ * remembers): report all, plus Status.
+ */
+export async function capLog(cap: Cap, mtu = 53): Promise<{ records: DoseRecord[]; badChecks: number; status: import("../../client/client.js").Status }> {
+  const { client } = stranger(cap, { mtu, bonded: true });
+  await cap.settle(client.open());
+  const records: DoseRecord[] = [];
+  const r = await cap.settle(client.reportAll((x) => records.push(x)));
+  if (r.responseCode !== 0x01) throw new Error("report all answered " + r.responseCode);
+  const status = await cap.settle(client.readStatus());
+  await cap.settle(client.close());
+  cap.run(1);
+  return { records, badChecks: r.badChecks, status };
+}
+
+/** Record types (docs/protocol.md §2). */
+export const TYPE = {
+  DOSE: 0x01, CAP_CHECK: 0x02, UNCERTAIN_DOSE: 0x03, TIME_SET: 0x06, BOOT: 0x07, ERROR: 0x0a, SAFE_MODE: 0x0d, CONFIG_CHANGED: 0x0e, DELETE: 0x0c,
+} as const;
+/** Flags bit2: session interrupted by a reboot. */
+export const F_INTERRUPTED = 0x04;
