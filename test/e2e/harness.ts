@@ -21,7 +21,15 @@ export function firmwareBundle(): Promise<string> {
     built = (async () => {
       const r = await buildFirmware({ entry: "firmware/main.ts", outfile: "dist/firmware.js", write: false });
       if (!r.ok) throw new Error("firmware build refused: " + JSON.stringify(r.problems.slice(0, 3)));
-      return r.code as string;
+      let code = r.code as string;
+      // Mutation check (manual): E2E_MUTATE="from=>to" rewrites the bundle, so one can see a test fail.
+      const m = process.env.E2E_MUTATE;
+      if (m) {
+        const [from, to] = m.split("=>");
+        if (!code.includes(from)) throw new Error(`E2E_MUTATE: "${from}" is not in the bundle`);
+        code = code.split(from).join(to ?? "");
+      }
+      return code;
     })();
   }
   return built;

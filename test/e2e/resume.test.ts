@@ -62,4 +62,16 @@ describe("dropped link mid-sync", () => {
     expect(rep.recordsCorrupt).toBe(0);
     expect(cap.device.errors).toEqual([]);
   });
+
+  // Bug (client/store.ts gaps(), the loop `for (let s = 0; ...)`): a blank log hands out seq 1 first
+  // (docs/log-format.md "seq floor"), so on every fresh cap the app reports seq 0 as "overwritten" by the ring
+  // although nothing was ever overwritten. Fix belongs to client/: start at the oldest seq the cap ever
+  // reported, or treat seqs below 1 as nonexistent. TODO(client owner): flip to it() with the fix.
+  it.fails("a fresh cap's first sync leaves no gap at all", async () => {
+    const cap = new Cap(bundle);
+    cap.run(60);
+    cap.dose(20, 30);
+    await cap.appSync();
+    expect(cap.store().gaps()).toEqual([]);
+  });
 });
