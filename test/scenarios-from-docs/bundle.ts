@@ -29,8 +29,9 @@ export function storagePagesFor(bundle: string): number {
   return Buffer.byteLength(bundle) <= (STORAGE_PAGES - 2) * 4096 ? STORAGE_PAGES : PAGES_FOR_OVERSIZED_BUNDLE;
 }
 
-/** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. */
-export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario"): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
+/** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. hangGuardMs as
+ * sim/cli.ts (5000; 0 = --no-hang-guard). */
+export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario", hangGuardMs = 5000): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
   process.env.TZ = "UTC"; // as sim/cli.ts: Espruino's Date works in UTC
   const sc = validateScenario(raw, file);
   const integration = integrationFor(sc);
@@ -41,7 +42,7 @@ export async function runWithIntegration(raw: unknown, bundle: string, file = "s
     nrf: integration.nrf,
     app: integration.app,
     energy: integration.energy ? integration.energy() : null,
-    hangGuardMs: 5000,
+    hangGuardMs,
     onTimeline: (e) => timeline.push(e),
   });
   return { summary, timeline };
