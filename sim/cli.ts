@@ -65,7 +65,15 @@ async function main(): Promise<number> {
   const startMs = sc.start ? Date.parse(sc.start) : null;
   const stamp = (t: number) => (startMs !== null ? new Date(startMs + t * 1000).toISOString().replace("T", " ").slice(0, 23) : formatTime(t));
   const tags: Record<TimelineEntry["kind"], string> = { event: "scenario", console: "console ", pins: "pins    ", error: "ERROR   ", device: "device  ", app: "app     ", warning: "WARNING " };
+  // What the cap showed, counted from the timeline's pins lines (sim/runner.ts PinPatterns).
+  const shown = { blink: 0, doubleDose: 0, leftOff: 0, other: 0 };
   const onTimeline = (e: TimelineEntry) => {
+    if (e.kind === "pins") {
+      if (e.text.startsWith("blink code")) shown.blink++;
+      else if (e.text.startsWith("DOUBLE-DOSE WARNING")) shown.doubleDose++;
+      else if (e.text.startsWith("CAP LEFT OFF")) shown.leftOff++;
+      else shown.other++;
+    }
     if (quiet && e.kind !== "error" && e.kind !== "warning") return;
     clearProgress();
     out(`${stamp(e.t)}  ${tags[e.kind].padEnd(8)}  ${e.text}`);
@@ -119,6 +127,7 @@ async function main(): Promise<number> {
     out(
       `  battery    ${summary.battery.averageCurrentMicroamps === null ? "unknown (no energy model attached)" : `${summary.battery.averageCurrentMicroamps.toFixed(1)} µA average, ${summary.battery.monthsOnCR2032} months on a CR2032`}`,
     );
+    out(`  signals    ${shown.blink} blink code(s), ${shown.doubleDose} double-dose warning(s), ${shown.leftOff} cap-left-off alert(s)${shown.other ? `, ${shown.other} other LED/buzzer pattern(s)` : ""}`);
     out(`  boots      ${summary.boots.count} (${Object.entries(summary.boots.reasons).map(([k, v]) => `${k} ${v}`).join(", ")})`);
     out(`  errors     ${summary.errors.length}${summary.errors.length ? "" : " uncaught"}`);
     for (const e of summary.errors.slice(0, 20)) out(`    ${e.time} ${e.where}: ${e.message}${e.handled ? " (handled by the firmware)" : ""}`);

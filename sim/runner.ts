@@ -130,7 +130,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       timeline("device", `boot #${e.bootCount} (reset reason: ${e.reason})`);
     } else timeline("device", e.why === "power-off" ? "power off" : `halt (${e.why})`);
   });
-  const pins = new PinPatterns((t, text) => timeline("pins", text, t));
+  const pins = new PinPatterns((t, text) => timeline("pins", text, t), () => device.board.name);
   device.onActivity((t, a: Activity) => {
     if (a.kind === "pin") pins.add(t, a.pin, a.on);
   });
@@ -174,7 +174,8 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       const next = Math.min(t, Math.floor(clock.now() / 3600 + 1) * 3600);
       clock.runUntil(next);
       pins.flush(clock.now());
-      release(clock.now() - 2);
+      // Hold back everything from the start of a burst still playing, so its lines keep their place.
+      release(Math.min(clock.now() - 2, pins.openSince()));
       opts.onProgress?.(clock.now(), sc.duration);
     }
   };
@@ -376,36 +377,182 @@ export function describeEvent(ev: ScenarioEvent): string {
   return `${type}${args ? " " + args : ""}${note ? ` — ${note}` : ""}`;
 }
 
-/** Groups LED/buzzer changes into bursts: "LED1 ×3 (on 0.60 s in all)". */
-class PinPatterns {
-  private burst: Map<string, { ons: number; onSince: number | null; onTotal: number }> = new Map();
-  private start = 0;
+// ------------------------------------------------------------------------------------------ LEDs and buzzer
+
+/** What an output is to a person holding the cap: its colour role and the name the timeline prints. */
+interface SeenOutput {
+  role: "red" | "green" | "blue" | "buzzer" | null;
+  name: string;
+}
+
+/**
+ * The outputs as a person sees them, per board, keyed by the simulator's pin label (sim/boards.ts labels). The
+ * cap board's wiring is the cap's (firmware/boards/index.ts, MDBT42Q: red LED D2, green LED D3, buzzer D4);
+ * Puck.js has LED1-3 red/green/blue and no buzzer. Anything else prints under its label.
+ */
+const SEEN_OUTPUTS: Record<string, Record<string, SeenOutput>> = {
+  MDBT42Q: {
+    LED2: { role: "red", name: "red LED (D2)" },
+    LED3: { role: "green", name: "green LED (D3)" },
+    BUZZER: { role: "buzzer", name: "buzzer (D4)" },
+  },
+  PUCKJS: {
+    LED1: { role: "red", name: "red LED (LED1)" },
+    LED2: { role: "green", name: "green LED (LED2)" },
+    LED3: { role: "blue", name: "blue LED (LED3)" },
+  },
+};
+
+export function seenOutput(board: string, label: string): SeenOutput {
+  return SEEN_OUTPUTS[board]?.[label] ?? { role: null, name: label };
+}
+
+/**
+ * The documented indicator patterns (docs/detection.md "Blink code"; firmware/hw/indicator.ts), recognised from
+ * pin activity alone. Each entry: the outputs lit together, how many pulses, how long each is on (s). The
+ * ranges are wide enough for the interpreter's few ms of callback time and tight enough to keep the patterns
+ * apart (100 ms warning flashes, 200 ms blinks, 600 ms alert flashes, 1 s "no dose" blink).
+ */
+const WARN_ON_S: [number, number] = [0.05, 0.15];
+const BLINK_ON_S: [number, number] = [0.15, 0.3];
+const ALERT_ON_S: [number, number] = [0.45, 0.8];
+const LONG_ON_S: [number, number] = [0.8, 1.4];
+/** Outputs switched within this many seconds of each other belong to the same pulse. */
+const SAME_PULSE_S = 0.02;
+/** A pulse continues a run if it starts within this long after the previous one ended (patterns use 100-400 ms). */
+const RUN_GAP_S = 0.6;
+/** A burst ends after this long with every output off (the longest pattern pause is 400 ms). */
+const BURST_IDLE_S = 1.5;
+/** An output left on this long is reported as such (no documented pattern keeps one on beyond 1 s). */
+const STUCK_S = 60;
+
+/** What the blink code's n means (docs/detection.md: 1 = under 1 h, k = k-1 to k hours, 8 = 7 h or more). */
+export function blinkMeaning(n: number): string {
+  if (n <= 1) return "last dose less than 1 h ago";
+  if (n >= 8) return "last dose 7 h or more ago";
+  return `last dose ${n - 1}–${n} h ago`;
+}
+
+interface Pulse {
+  /** The pin labels lit together, sorted. */
+  pins: string[];
+  on: number;
+  off: number;
+}
+
+/**
+ * Turns LED/buzzer changes into what a person sees. Changes are grouped into bursts (ended by 1.5 s with all
+ * outputs off), a burst into pulses (outputs switched together) and runs (equal pulses in a row); a run that
+ * matches a documented pattern prints as that signal ("blink code 4 (last dose 3–4 h ago)", "DOUBLE-DOSE
+ * WARNING (red + buzzer ×5)", "CAP LEFT OFF alert (red + buzzer ×3)"), anything else prints raw per output:
+ * "green LED (D3) ×4 (on 0.80 s)". Each run is one timeline line at its start time.
+ */
+export class PinPatterns {
+  private changes: Array<{ t: number; pin: string; on: boolean }> = [];
+  private lit = new Set<string>();
   private last = 0;
-  constructor(private out: (t: number, text: string) => void) {}
+
+  /** board: the current board's name (a scenario can switch boards). */
+  constructor(
+    private out: (t: number, text: string) => void,
+    private board: () => string = () => "MDBT42Q",
+  ) {}
 
   add(t: number, pin: string, on: boolean): void {
-    if (this.burst.size && t - this.last > 1) this.flush(t);
-    if (!this.burst.size) this.start = t;
+    if (this.changes.length) this.flush(t);
+    if (on === this.lit.has(pin)) return; // a write that changes nothing is not seen
+    this.changes.push({ t, pin, on });
+    if (on) this.lit.add(pin);
+    else this.lit.delete(pin);
     this.last = t;
-    const b = this.burst.get(pin) ?? { ons: 0, onSince: null, onTotal: 0 };
-    if (on && b.onSince === null) {
-      b.ons++;
-      b.onSince = t;
-    } else if (!on && b.onSince !== null) {
-      b.onTotal += t - b.onSince;
-      b.onSince = null;
-    }
-    this.burst.set(pin, b);
   }
 
-  /** Reports the burst if it is over (no change for a second) or if forced. */
-  flush(now: number): void {
-    if (!this.burst.size || now - this.last <= 1) return;
-    const parts = [...this.burst.entries()].map(([pin, b]) => {
-      const still = b.onSince !== null ? ", still on" : "";
-      return `${pin} ×${b.ons} (on ${b.onTotal.toFixed(2)} s${still})`;
-    });
-    this.out(this.start, parts.join(", "));
-    this.burst.clear();
+  /** Time of the first change of a burst not yet reported, or Infinity. */
+  openSince(): number {
+    return this.changes.length ? this.changes[0].t : Infinity;
   }
+
+  /** Reports the burst if it is over (all off for 1.5 s, or something on for a minute), or always at Infinity. */
+  flush(now: number): void {
+    if (!this.changes.length) return;
+    const idle = now - this.last;
+    if (now !== Infinity && !(idle > BURST_IDLE_S && !this.lit.size) && !(idle > STUCK_S)) return;
+    const changes = this.changes;
+    this.changes = [];
+    for (const line of this.describe(changes)) this.out(line.t, line.text);
+  }
+
+  private describe(changes: Array<{ t: number; pin: string; on: boolean }>): Array<{ t: number; text: string }> {
+    const board = this.board();
+    // Intervals per output; an output still on ends the burst as "still on".
+    const since = new Map<string, number>();
+    const intervals: Array<{ pin: string; on: number; off: number }> = [];
+    for (const c of changes) {
+      if (c.on) since.set(c.pin, c.t);
+      else if (since.has(c.pin)) {
+        intervals.push({ pin: c.pin, on: since.get(c.pin)!, off: c.t });
+        since.delete(c.pin);
+      }
+    }
+    // Outputs switched on and off together make one pulse.
+    const pulses: Pulse[] = [];
+    for (const iv of intervals.sort((a, b) => a.on - b.on)) {
+      const p = pulses.find((q) => Math.abs(q.on - iv.on) <= SAME_PULSE_S && Math.abs(q.off - iv.off) <= SAME_PULSE_S);
+      if (p) p.pins = [...p.pins, iv.pin].sort();
+      else pulses.push({ pins: [iv.pin], on: iv.on, off: iv.off });
+    }
+    pulses.sort((a, b) => a.on - b.on);
+    // Equal pulses in a row make a run.
+    const runs: Pulse[][] = [];
+    for (const p of pulses) {
+      const run = runs[runs.length - 1];
+      const prev = run?.[run.length - 1];
+      const len = p.off - p.on;
+      const same =
+        prev &&
+        prev.pins.join() === p.pins.join() &&
+        Math.abs(prev.off - prev.on - len) <= Math.max(SAME_PULSE_S, 0.25 * len) &&
+        p.on >= prev.off &&
+        p.on - prev.off <= RUN_GAP_S;
+      if (same) run.push(p);
+      else runs.push([p]);
+    }
+    const lines = runs.map((run) => ({ t: run[0].on, text: recognise(board, run) ?? rawRun(board, run) }));
+    for (const [pin, t] of since) lines.push({ t, text: `${seenOutput(board, pin).name} on (still on)` });
+    return lines.sort((a, b) => a.t - b.t);
+  }
+}
+
+const within = (x: number, r: [number, number]) => x >= r[0] && x <= r[1];
+
+/** The documented signal this run shows, or null. */
+function recognise(board: string, run: Pulse[]): string | null {
+  const roles = run[0].pins.map((p) => seenOutput(board, p).role).sort().join("+");
+  const n = run.length;
+  const on = run.map((p) => p.off - p.on);
+  const all = (r: [number, number]) => on.every((x) => within(x, r));
+  if (roles === "green") {
+    if (n === 1 && all(LONG_ON_S)) return "blink code: one long green blink (no dose known since boot)";
+    if (n <= 8 && all(BLINK_ON_S)) return `blink code ${n} (${blinkMeaning(n)})`;
+    return null;
+  }
+  if (roles === "buzzer+red" || roles === "red") {
+    const how = roles === "red" ? "red ×" + n + ", no buzzer" : "red + buzzer ×" + n;
+    if (n === 5 && all(WARN_ON_S)) return `DOUBLE-DOSE WARNING (${how})`;
+    if (n === 3 && all(ALERT_ON_S)) return `CAP LEFT OFF alert (${how})`;
+  }
+  return null;
+}
+
+/** Unrecognised: per output, how many times and how long on in all. */
+function rawRun(board: string, run: Pulse[]): string {
+  const order = ["red", "green", "blue", "buzzer"];
+  const rank = (pin: string) => {
+    const i = order.indexOf(seenOutput(board, pin).role ?? "");
+    return i < 0 ? order.length : i;
+  };
+  return [...run[0].pins]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((pin) => `${seenOutput(board, pin).name} ×${run.length} (on ${run.reduce((s, p) => s + p.off - p.on, 0).toFixed(2)} s)`)
+    .join(", ");
 }

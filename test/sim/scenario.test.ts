@@ -88,7 +88,7 @@ describe("scenario times and validation", () => {
   it("the default scenario is valid and spans two weeks", () => {
     const sc = validateScenario(JSON.parse(readFileSync("sim/scenarios/default.json", "utf8")), "default.json");
     expect(sc.duration).toBe(14 * 86400);
-    expect(sc.events.filter((e) => e.type === "capOff" && e.label === "injection").length).toBe(56);
+    expect(sc.events.filter((e) => e.type === "capOff" && e.label === "injection").length).toBe(57); // incl. the double dose on day 3
     expect(sc.events.some((e) => e.type === "powerCut" && e.atWrite)).toBe(true);
     expect(sc.events.some((e) => e.type === "appSync" && e.dropAfterRecords)).toBe(true);
   });
@@ -182,7 +182,7 @@ describe("runScenario", () => {
     const sc = validateScenario(JSON.parse(readFileSync("sim/scenarios/default.json", "utf8")));
     const sum = await runScenario(sc, { bundle: capfw, onMissingApp: "skip" });
     expect(sum.simulatedDays).toBe(14);
-    expect(sum.doses.true).toBe(56);
+    expect(sum.doses.true).toBe(57);
     expect(sum.errors).toEqual([]);
     expect(sum.flash.wordWrites).toBeGreaterThan(0);
     expect(sum.boots.reasons["power-on"]).toBe(2); // the battery swap fired during a Storage write

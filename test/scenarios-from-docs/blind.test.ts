@@ -1,0 +1,59 @@
+// Runs the scenarios written blind from docs/scenarios.md (see README.md here) on the real bundle with the
+// integration wired, and checks the summaries written down before the first run.
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { firmwareBundle, runWithIntegration, storagePagesFor } from "./bundle.js";
+
+const storage = vi.hoisted(() => ({ pages: 10 }));
+vi.mock("../../sim/boards.js", async (importOriginal) => {
+  const m = await importOriginal<typeof import("../../sim/boards.js")>();
+  return {
+    ...m,
+    boardProfile: (...args: Parameters<typeof m.boardProfile>) => {
+      const p = m.boardProfile(...args);
+      if (p.name !== "LINUX") p.storagePages = storage.pages;
+      return p;
+    },
+  };
+});
+
+let bundle = "";
+beforeAll(async () => {
+  bundle = await firmwareBundle();
+  storage.pages = storagePagesFor(bundle);
+}, 60_000);
+
+const read = (name: string) => JSON.parse(readFileSync(new URL(name, import.meta.url), "utf8"));
+
+describe("scenarios written from docs/scenarios.md alone", () => {
+  it.each(["day-four-injections", "puck-day", "week-power-cut"])("%s gives the summary expected from the doc", async (name) => {
+    const exp = read(`${name}.expected.json`);
+    const sc = read(`${name}.json`);
+    // The hang guard (a vm timeout per callback) costs ~0.1 ms a callback: ~25 s for a Puck.js day of 2.5 Hz
+    // magnetometer samples. These scenarios never hang, so run them as --no-hang-guard does.
+    const { summary } = await runWithIntegration(sc, bundle, `${name}.json`, 0);
+    expect({
+      scenario: summary.scenario,
+      board: summary.board,
+      simulatedDays: summary.simulatedDays,
+      doses: summary.doses,
+      boots: summary.boots,
+      app: summary.app,
+      errors: summary.errors,
+      warnings: summary.warnings,
+    }).toEqual({
+      scenario: exp.scenario,
+      board: exp.board,
+      simulatedDays: exp.simulatedDays,
+      doses: exp.doses,
+      boots: exp.boots,
+      app: exp.app,
+      errors: exp.errors,
+      warnings: exp.warnings,
+    });
+    expect(summary.records.lost).toBe(exp.records.lost);
+    expect(summary.records.corrupt).toBe(exp.records.corrupt);
+    if (exp.records.syncedEqualsWritten) expect(summary.records.synced).toBe(summary.records.written);
+    expect(summary.records.written).toBeGreaterThanOrEqual(exp.records.writtenAtLeast);
+  }, 60_000);
+});

@@ -1,0 +1,49 @@
+// The real firmware bundle and the integration (radio, app, energy meter) for scenario tests, as sim/cli.ts
+// wires them for `npm run sim`.
+import { buildFirmware } from "../../scripts/gate/index.mjs";
+import { integrationFor } from "../../sim/integration.js";
+import { runScenario, type Summary, type TimelineEntry } from "../../sim/runner.js";
+import { validateScenario } from "../../sim/scenario.js";
+
+/** Pages of the nRF52 Storage area (sim/boards.ts, Espruino's boards/*.py). */
+export const STORAGE_PAGES = 10;
+/** Until the bundle fits the boards' 10 Storage pages, tests that need it run with more (see storagePagesFor). */
+export const PAGES_FOR_OVERSIZED_BUNDLE = 14;
+
+let built: Promise<string> | null = null;
+
+/** firmware/main.ts built as `npm run build` does (minified), in memory. */
+export function firmwareBundle(): Promise<string> {
+  built ??= buildFirmware({ outfile: "dist/firmware.js", write: false }).then((r: { ok: boolean; code?: string; problems: unknown[] }) => {
+    if (!r.ok || !r.code) throw new Error(`the firmware does not build: ${JSON.stringify(r.problems).slice(0, 500)}`);
+    return r.code;
+  });
+  return built;
+}
+
+/**
+ * The Storage pages to simulate for this bundle: the real 10 when it fits (with room for the firmware's own
+ * files), else enough for it. The bundle's size is the build's concern (a size budget), not these tests'.
+ */
+export function storagePagesFor(bundle: string): number {
+  return Buffer.byteLength(bundle) <= (STORAGE_PAGES - 2) * 4096 ? STORAGE_PAGES : PAGES_FOR_OVERSIZED_BUNDLE;
+}
+
+/** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. hangGuardMs as
+ * sim/cli.ts (5000; 0 = --no-hang-guard). */
+export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario", hangGuardMs = 5000): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
+  process.env.TZ = "UTC"; // as sim/cli.ts: Espruino's Date works in UTC
+  const sc = validateScenario(raw, file);
+  const integration = integrationFor(sc);
+  const timeline: TimelineEntry[] = [];
+  const summary = await runScenario(sc, {
+    file,
+    bundle,
+    nrf: integration.nrf,
+    app: integration.app,
+    energy: integration.energy ? integration.energy() : null,
+    hangGuardMs,
+    onTimeline: (e) => timeline.push(e),
+  });
+  return { summary, timeline };
+}
