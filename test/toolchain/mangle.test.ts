@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
-import { buildFirmware, checkSources, collectMangleNames, pretokenise } from "../../scripts/gate/index.mjs";
+import { buildFirmware, checkSources, collectMangleNames, pretokenise, RESERVED } from "../../scripts/gate/index.mjs";
 import { FIXTURES } from "./helpers";
 
 const entry = path.relative(process.cwd(), path.join(FIXTURES, "mangle/main.ts"));
@@ -61,6 +61,14 @@ describe("property mangling", () => {
     expect(mangled).toEqual([]);
     const readable = await buildFirmware({ entry, outfile: path.join(os.tmpdir(), "gate-mangle-r.js"), readable: true, write: false });
     for (const n of OWN) expect(readable.code, n).toContain(n);
+  });
+
+  it("on the firmware: never a reserved or declaration-file name, and the bulk of the own names", () => {
+    const { program } = checkSources("firmware/main.ts");
+    const { mangle, external, candidates } = collectMangleNames(program);
+    for (const n of [...RESERVED, ...external]) expect(mangle, n).not.toContain(n);
+    for (const n of ["write", "read", "erase", "setServices", "updateServices", "log", "require"]) expect(mangle, n).not.toContain(n);
+    expect(mangle.length).toBeGreaterThan(candidates.length / 2); // a silent no-op would bring back 44 kB
   });
 
   it("measures the pretokenised size with the Espruino CLI's own plugin", () => {
