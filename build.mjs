@@ -1,6 +1,8 @@
 // Bundles firmware/main.ts into dist/firmware.js for the Espruino interpreter, through the Espruino gate
 // (scripts/gate: source check, esbuild lowering, bundle check). Refusals print as file:line:col and exit 1.
-// Usage: node build.mjs [--readable] [--quiet] [--entry FILE] [--outfile FILE]
+// Usage: node build.mjs [--readable] [--no-mangle] [--quiet] [--entry FILE] [--outfile FILE]
+//   --readable: not minified (and not mangled), for reading and debugging on the device
+//   --no-mangle: minified but the firmware's own property names kept (scripts/gate/mangle.mjs)
 import { buildFirmware, formatProblem, sizeReport } from "./scripts/gate/index.mjs";
 
 const argv = process.argv.slice(2);
@@ -14,7 +16,7 @@ const outfile = value("--outfile", "dist/firmware.js");
 
 let result;
 try {
-  result = await buildFirmware({ entry, outfile, readable: flag("--readable") });
+  result = await buildFirmware({ entry, outfile, readable: flag("--readable"), mangle: flag("--no-mangle") || flag("--readable") ? false : true });
 } catch (e) {
   console.error(`build.mjs: ${e instanceof Error ? e.message : e}`);
   process.exit(2);
@@ -25,4 +27,4 @@ if (!result.ok) {
   console.error(`build refused: ${gate ? `${gate} construct(s) Espruino 2v29 cannot run` : `${result.problems.length} esbuild error(s)`}; nothing written to ${outfile}`);
   process.exit(1);
 }
-if (!flag("--quiet")) console.log(sizeReport(outfile, result.bytes, result.modules));
+if (!flag("--quiet")) console.log(sizeReport(outfile, result.bytes, result.modules, result));

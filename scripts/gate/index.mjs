@@ -5,8 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { checkSources, firmwareSources, formatProblem, FIRMWARE_TSCONFIG } from "./source-check.mjs";
 import { checkBundle, decodeMappings } from "./bundle-check.mjs";
+import { collectMangleNames, exactNames, RESERVED } from "./mangle.mjs";
+import { pretokenise } from "./pretokenise.mjs";
 
-export { checkSources, firmwareSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG };
+export { checkSources, firmwareSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG, collectMangleNames, RESERVED, pretokenise };
 
 /**
  * esbuild `supported` overrides: features Espruino 2v29 lacks and esbuild can lower (measured: the lowered
@@ -31,16 +33,23 @@ export const ESBUILD_SUPPORTED = Object.freeze({
 
 /**
  * Checks and bundles one entry file.
- * @param {{ entry?: string, outfile?: string, readable?: boolean, write?: boolean }} [opts]
+ * @param {{ entry?: string, outfile?: string, readable?: boolean, mangle?: boolean, write?: boolean }} [opts]
  *   entry defaults to firmware/main.ts, outfile to dist/firmware.js; write:false keeps the bundle in memory.
+ *   mangle (default: true unless readable) renames the firmware's own property names (mangle.mjs).
  * @returns {Promise<{ ok: boolean, problems: import("./source-check.mjs").Problem[], code?: string,
- *   bytes?: number, modules?: { path: string, bytes: number }[], files?: string[] }>}
+ *   bytes?: number, modules?: { path: string, bytes: number }[], files?: string[],
+ *   mangled?: string[] }>} mangled: the property names that were renamed (empty when not mangling)
  */
 export async function buildFirmware(opts = {}) {
   const entry = opts.entry ?? "firmware/main.ts";
   const outfile = opts.outfile ?? "dist/firmware.js";
-  const { files, problems } = checkSources(entry);
+  const { files, problems, program } = checkSources(entry);
   if (problems.length) return { ok: false, problems, files };
+  const mangle = opts.mangle ?? !opts.readable;
+  const names = mangle ? collectMangleNames(program) : { mangle: [], reserved: [] };
+  const mangleOptions = names.mangle.length
+    ? { mangleProps: exactNames(names.mangle), reserveProps: exactNames(names.reserved), mangleQuoted: false }
+    : {};
 
   let result;
   try {
@@ -65,6 +74,7 @@ export async function buildFirmware(opts = {}) {
       write: false,
       logLevel: "silent",
       legalComments: "none",
+      ...mangleOptions,
     });
   } catch (e) {
     const errs = e.errors ?? [];
@@ -94,12 +104,17 @@ export async function buildFirmware(opts = {}) {
     fs.writeFileSync(outAbs, code);
     if (mapFile) fs.writeFileSync(outAbs + ".map", mapFile.text);
   }
-  return { ok: true, problems: [], code, bytes, modules, files };
+  return { ok: true, problems: [], code, bytes, modules, files, mangled: names.mangle };
 }
 
-/** The size report printed by build.mjs: total bytes and each module's share. */
-export function sizeReport(outfile, bytes, modules) {
-  const lines = [`${outfile}: ${bytes} bytes`];
+/**
+ * The size report printed by build.mjs: total bytes, the mangling, the pretokenised size, each module's share.
+ * @param {{ code?: string, mangled?: string[] }} [build] buildFirmware's result (for the extra lines)
+ */
+export function sizeReport(outfile, bytes, modules, build = {}) {
+  const lines = [`${outfile}: ${bytes} bytes${build.mangled ? (build.mangled.length ? `, ${build.mangled.length} own property names mangled` : ", property names not mangled") : ""}`];
+  const tok = build.code ? pretokenise(build.code) : null;
+  if (tok) lines.push(`  pretokenised by the Espruino CLI (PRETOKENISE=1, 2v29): ${Buffer.byteLength(tok, "latin1")} bytes (not enabled by flash.sh)`);
   const inModules = modules.reduce((s, m) => s + m.bytes, 0);
   const rows = [...modules, { path: "(esbuild wrapper and helpers)", bytes: bytes - inModules }].filter((r) => r.bytes > 0);
   const width = Math.max(...rows.map((r) => r.path.length));

@@ -37,7 +37,7 @@ function loadConfig(tsconfigPath) {
  * Checks `entry` and every file it imports (transitively). Returns the problems found, sorted by place.
  * @param {string | string[]} entry path(s) of entry .ts files (e.g. "firmware/main.ts" or a test fixture)
  * @param {{ tsconfig?: string }} [opts]
- * @returns {{ files: string[], problems: Problem[] }}
+ * @returns {{ files: string[], problems: Problem[], program: ts.Program }} (program: for the mangle analysis)
  */
 export function checkSources(entry, opts = {}) {
   const { options, declarations } = loadConfig(opts.tsconfig ?? FIRMWARE_TSCONFIG);
@@ -56,7 +56,7 @@ export function checkSources(entry, opts = {}) {
     checkFile(sf, checker, problems, program);
   }
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
-  return { files, problems };
+  return { files, problems, program };
 }
 
 /** Every firmware source file (firmware/**\/*.ts, declarations excluded), for linting modules not yet wired into main.ts. */
