@@ -82,7 +82,8 @@ export class RecordStore {
       : oldest >= 0 && s < oldest ? "overwritten"
       : this.confirmedMissing.has(s) ? "missing"
       : "unconfirmed";
-    for (let s = 0; s <= newest; s++) {
+    // Seqs start at 1 on every cap (docs/log-format.md): there is no seq 0 to miss.
+    for (let s = 1; s <= newest; s++) {
       if (this.records.has(s)) continue;
       const k = kindOf(s);
       const last = out[out.length - 1];

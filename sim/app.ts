@@ -131,10 +131,13 @@ export class SimApp implements ScenarioApp {
     }
     const status = store.lastStatus;
     const newest = Math.max(store.newestHeld(), status ? status.newestSeq : -1);
-    const lost = store.gaps().filter((g) => g.kind === "missing" || g.kind === "unconfirmed");
+    const gaps = store.gaps();
+    const lost = gaps.filter((g) => g.kind === "missing" || g.kind === "unconfirmed");
+    // Seqs run from 1; those a SEQ_SKIPPED record names were never completed, so were never written.
+    const skipped = gaps.filter((g) => g.kind === "skipped").reduce((n, g) => n + (g.to - g.from + 1), 0);
     return {
       doses,
-      recordsWritten: newest >= 1 ? newest : null,
+      recordsWritten: newest >= 1 ? newest - skipped : null,
       recordsSynced: store.records.size,
       recordsLost: lost.reduce((n, g) => n + (g.to - g.from + 1), 0),
       recordsCorrupt: this.badChecks,

@@ -41,7 +41,7 @@ export const START_UNIX = 1772409600;
 export interface CapOptions {
   seed?: number;
   hangGuardMs?: number;
-  /** Bundle installed in Storage as .bootcde (false until the bundle fits the 40 KB Storage). */
+  /** Bundle installed in Storage as .bootcde, as flash.sh does (default true). */
   installBundle?: boolean;
 }
 
@@ -55,7 +55,7 @@ export class Cap {
       board: "MDBT42Q",
       seed: o.seed ?? 1,
       bundle,
-      installBundle: o.installBundle ?? false,
+      installBundle: o.installBundle ?? true,
       nrf: this.radio.factory,
       hangGuardMs: o.hangGuardMs ?? 0,
     });

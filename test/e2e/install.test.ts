@@ -1,11 +1,9 @@
 // The bundle as flash.sh uploads it: into Storage as .bootcde, booted from there.
-// TODO(lead): flip to it() when the shrunk bundle lands (known: ~45 KB does not fit the nRF52's 40 KB Storage);
-// then also drop the installBundle: false default in harness.ts and the SimDevice mock in default-scenario.test.ts.
 import { describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, TYPE } from "./harness.js";
 
 describe("installed bundle", () => {
-  it.fails("fits the MDBT42Q Storage, boots from .bootcde and records a dose", async () => {
+  it("fits the MDBT42Q Storage, boots from .bootcde and records a dose", async () => {
     const bundle = await firmwareBundle();
     const cap = new Cap(bundle, { installBundle: true });
     expect(cap.device.errors).toEqual([]);

@@ -52,7 +52,7 @@ describe("dropped link mid-sync", () => {
     // every seq oldest..newest held once, delivered once, none with conflicting content, no other gap
     expect(store.records.size).toBe(newest - oldest + 1);
     for (let s = oldest; s <= newest; s++) expect(store.records.has(s)).toBe(true);
-    expect(store.gaps()).toEqual([{ from: 0, to: 0, kind: "overwritten" }]);
+    expect(store.gaps()).toEqual([]);
     expect(store.conflicts).toEqual([]);
     const twice = [...deliveries].filter(([, n]) => n !== 1);
     expect(twice).toEqual([]);
@@ -63,11 +63,8 @@ describe("dropped link mid-sync", () => {
     expect(cap.device.errors).toEqual([]);
   });
 
-  // Bug (client/store.ts gaps(), the loop `for (let s = 0; ...)`): a blank log hands out seq 1 first
-  // (docs/log-format.md "seq floor"), so on every fresh cap the app reports seq 0 as "overwritten" by the ring
-  // although nothing was ever overwritten. Fix belongs to client/: start at the oldest seq the cap ever
-  // reported, or treat seqs below 1 as nonexistent. TODO(client owner): flip to it() with the fix.
-  it.fails("a fresh cap's first sync leaves no gap at all", async () => {
+  // A blank log hands out seq 1 first (docs/log-format.md "seq floor"): no seq 0 gap on a fresh cap.
+  it("a fresh cap's first sync leaves no gap at all", async () => {
     const cap = new Cap(bundle);
     cap.run(60);
     cap.dose(20, 30);

@@ -1,26 +1,12 @@
 // Runs the scenarios written blind from docs/scenarios.md (see README.md here) on the real bundle with the
 // integration wired, and checks the summaries written down before the first run.
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { firmwareBundle, runWithIntegration, storagePagesFor } from "./bundle.js";
-
-const storage = vi.hoisted(() => ({ pages: 10 }));
-vi.mock("../../sim/boards.js", async (importOriginal) => {
-  const m = await importOriginal<typeof import("../../sim/boards.js")>();
-  return {
-    ...m,
-    boardProfile: (...args: Parameters<typeof m.boardProfile>) => {
-      const p = m.boardProfile(...args);
-      if (p.name !== "LINUX") p.storagePages = storage.pages;
-      return p;
-    },
-  };
-});
+import { beforeAll, describe, expect, it } from "vitest";
+import { firmwareBundle, runWithIntegration } from "./bundle.js";
 
 let bundle = "";
 beforeAll(async () => {
   bundle = await firmwareBundle();
-  storage.pages = storagePagesFor(bundle);
 }, 60_000);
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(name, import.meta.url), "utf8"));

@@ -5,11 +5,6 @@ import { integrationFor } from "../../sim/integration.js";
 import { runScenario, type Summary, type TimelineEntry } from "../../sim/runner.js";
 import { validateScenario } from "../../sim/scenario.js";
 
-/** Pages of the nRF52 Storage area (sim/boards.ts, Espruino's boards/*.py). */
-export const STORAGE_PAGES = 10;
-/** Until the bundle fits the boards' 10 Storage pages, tests that need it run with more (see storagePagesFor). */
-export const PAGES_FOR_OVERSIZED_BUNDLE = 14;
-
 let built: Promise<string> | null = null;
 
 /** firmware/main.ts built as `npm run build` does (minified), in memory. */
@@ -19,14 +14,6 @@ export function firmwareBundle(): Promise<string> {
     return r.code;
   });
   return built;
-}
-
-/**
- * The Storage pages to simulate for this bundle: the real 10 when it fits (with room for the firmware's own
- * files), else enough for it. The bundle's size is the build's concern (a size budget), not these tests'.
- */
-export function storagePagesFor(bundle: string): number {
-  return Buffer.byteLength(bundle) <= (STORAGE_PAGES - 2) * 4096 ? STORAGE_PAGES : PAGES_FOR_OVERSIZED_BUNDLE;
 }
 
 /** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. hangGuardMs as

@@ -1,25 +1,11 @@
 // Through the real bundle: the double-dose warning, the cap-left-off alert and the blink codes show in the
 // timeline as what a person sees (issue 5), recognised from the simulated pins alone.
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { firmwareBundle, runWithIntegration, storagePagesFor } from "../scenarios-from-docs/bundle.js";
-
-const storage = vi.hoisted(() => ({ pages: 10 }));
-vi.mock("../../sim/boards.js", async (importOriginal) => {
-  const m = await importOriginal<typeof import("../../sim/boards.js")>();
-  return {
-    ...m,
-    boardProfile: (...args: Parameters<typeof m.boardProfile>) => {
-      const p = m.boardProfile(...args);
-      if (p.name !== "LINUX") p.storagePages = storage.pages;
-      return p;
-    },
-  };
-});
+import { beforeAll, describe, expect, it } from "vitest";
+import { firmwareBundle, runWithIntegration } from "../scenarios-from-docs/bundle.js";
 
 let bundle = "";
 beforeAll(async () => {
   bundle = await firmwareBundle();
-  storage.pages = storagePagesFor(bundle);
 }, 60_000);
 
 const day = {
