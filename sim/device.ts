@@ -12,17 +12,8 @@ import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
 
 /** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
-export type Activity =
-  | { kind: "cpu"; seconds: number }
-  | { kind: "flashWrite"; words: number }
-  | { kind: "flashErase"; pages: number }
-  | { kind: "pin"; pin: string; on: boolean }
-  | { kind: "mag"; hz: number }
-  | { kind: "advertising"; intervalMs: number; txPowerDbm: number }
-  | { kind: "connection"; intervalMs: number }
-  | { kind: "radioPackets"; count: number };
-
-export type ActivityListener = (t: number, a: Activity) => void;
+import type { Activity, ActivityListener } from "./energy/activity.js";
+export type { Activity, ActivityListener };
 
 /** Why the device (re)started. */
 export type ResetReason = "power-on" | "watchdog" | "software" | "pin";

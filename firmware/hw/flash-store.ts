@@ -47,24 +47,32 @@ export class FlashStore implements PageStore {
   }
 
   write(page: number, offset: number, data: Uint8Array): void {
-    const a = this.addr(page, offset, data.length);
-    if (a % 4 !== 0 || data.length % 4 !== 0) throw fwError("STORE_RANGE", "flash write not word aligned");
-    this.flash.write(data, a);
-    const back = this.flash.read(data.length, a);
-    for (let i = 0; i < data.length; i++) {
-      if (back[i] !== data[i]) throw fwError("LOG_VERIFY", "flash write did not read back at 0x" + (a + i).toString(16));
-    }
+    verifiedWrite(this.flash, this.addr(page, offset, data.length), data);
   }
 
   erase(page: number): void {
-    const a = this.addr(page, 0, this.pageSize);
-    this.flash.erasePage(a);
-    for (let o = 0; o < this.pageSize; o += VERIFY_CHUNK) {
-      const n = Math.min(VERIFY_CHUNK, this.pageSize - o);
-      const b = this.flash.read(n, a + o);
-      for (let i = 0; i < n; i++) {
-        if (b[i] !== 0xff) throw fwError("LOG_VERIFY", "flash erase did not read back at 0x" + (a + o + i).toString(16));
-      }
+    verifiedErase(this.flash, this.addr(page, 0, this.pageSize), this.pageSize);
+  }
+}
+
+/** Writes whole aligned words and reads them back: the nRF52 driver can report a failed write as done. */
+export function verifiedWrite(flash: FlashModule, a: number, data: Uint8Array): void {
+  if (a % 4 !== 0 || data.length % 4 !== 0) throw fwError("STORE_RANGE", "flash write not word aligned");
+  flash.write(data, a);
+  const back = flash.read(data.length, a);
+  for (let i = 0; i < data.length; i++) {
+    if (back[i] !== data[i]) throw fwError("LOG_VERIFY", "flash write did not read back at 0x" + (a + i).toString(16));
+  }
+}
+
+/** Erases the page at `a` and checks, a chunk at a time, that it reads all 0xFF. */
+export function verifiedErase(flash: FlashModule, a: number, pageSize: number): void {
+  flash.erasePage(a);
+  for (let o = 0; o < pageSize; o += VERIFY_CHUNK) {
+    const n = Math.min(VERIFY_CHUNK, pageSize - o);
+    const b = flash.read(n, a + o);
+    for (let i = 0; i < n; i++) {
+      if (b[i] !== 0xff) throw fwError("LOG_VERIFY", "flash erase did not read back at 0x" + (a + o + i).toString(16));
     }
   }
 }

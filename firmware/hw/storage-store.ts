@@ -9,7 +9,7 @@
 // instead of erasing someone else's data.
 import { fwError } from "../errors";
 import type { PageStore } from "../log/log";
-import { openFlashStore, type FlashModule } from "./flash-store";
+import { openFlashStore, verifiedErase, verifiedWrite, type FlashModule } from "./flash-store";
 
 /** The part of require("Storage") this store uses. */
 export interface StorageModule {
@@ -17,7 +17,6 @@ export interface StorageModule {
   write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
 }
 
-const VERIFY_CHUNK = 256;
 
 export class StorageStore implements PageStore {
   readonly pageSize: number;
@@ -59,25 +58,11 @@ export class StorageStore implements PageStore {
   }
 
   write(page: number, offset: number, data: Uint8Array): void {
-    const a = this.addr(page, offset, data.length, true);
-    if (a % 4 !== 0 || data.length % 4 !== 0) throw fwError("STORE_RANGE", "flash write not word aligned");
-    this.flash.write(data, a);
-    const back = this.flash.read(data.length, a);
-    for (let i = 0; i < data.length; i++) {
-      if (back[i] !== data[i]) throw fwError("LOG_VERIFY", "flash write did not read back at 0x" + (a + i).toString(16));
-    }
+    verifiedWrite(this.flash, this.addr(page, offset, data.length, true), data);
   }
 
   erase(page: number): void {
-    const a = this.addr(page, 0, this.pageSize, true);
-    this.flash.erasePage(a);
-    for (let o = 0; o < this.pageSize; o += VERIFY_CHUNK) {
-      const n = Math.min(VERIFY_CHUNK, this.pageSize - o);
-      const b = this.flash.read(n, a + o);
-      for (let i = 0; i < n; i++) {
-        if (b[i] !== 0xff) throw fwError("LOG_VERIFY", "flash erase did not read back at 0x" + (a + o + i).toString(16));
-      }
-    }
+    verifiedErase(this.flash, this.addr(page, 0, this.pageSize, true), this.pageSize);
   }
 }
 

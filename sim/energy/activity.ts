@@ -1,6 +1,5 @@
 // The simulator's activity trace, exactly as fixed in docs/architecture.md ("Simulator surface").
-// Declared here structurally so the energy model does not depend on the rest of sim/ being finished;
-// sim/'s own declaration must stay assignable to this one.
+// The simulated device (sim/device.ts) re-exports this declaration.
 export type Activity =
   | { kind: "cpu"; seconds: number }
   | { kind: "flashWrite"; words: number }

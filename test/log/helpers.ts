@@ -1,24 +1,13 @@
 // Test-side pieces: a CRC-32 for Node (on the device E.CRC32 is native) and a require("Flash") shim over
 // the project's NOR flash model, so the real FlashStore runs against torn writes and erases.
 import { NorFlash } from "../../sim/flash/nor.js";
+import { crc32 as simCrc32 } from "../../sim/bytes.js";
 import { setCrc32 } from "../../firmware/log/record.js";
 import { FlashStore, type FlashModule } from "../../firmware/hw/flash-store.js";
 
-const TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE, reflected, as E.CRC32): "123456789" gives 0xCBF43926. */
+/** CRC-32 (IEEE, reflected, as E.CRC32): the simulator's, over a slice. */
 export function crc32(buf: Uint8Array, off: number, len: number): number {
-  let c = 0xffffffff;
-  for (let i = off; i < off + len; i++) c = TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return simCrc32(buf.subarray(off, off + len));
 }
 
 export function installCrc(): void {
