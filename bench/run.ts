@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { choiceCosts, typicalDayReport } from "../sim/energy/report.js";
 import { CR2032_MAH } from "../sim/energy/model.js";
 import { NORMAL_PLAN, SAFE_PLAN } from "../firmware/power/plan.js";
-import { logBench } from "./log.js";
+import { logBench, measure } from "./log.js";
 import { boardLogBench } from "./board-log.js";
 import { simSyncBench } from "./sim-sync.js";
 import { scenarioEnergy } from "./scenario-energy.js";
@@ -45,7 +45,8 @@ function errText(e: unknown): string {
 }
 function fmt(v: Value): string {
   if (typeof v === "string") return v;
-  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 0.1 ? v.toFixed(4) : v.toFixed(2);
 }
 
 const BUNDLE = "dist/firmware.js";
@@ -58,34 +59,41 @@ function bundleSection(): void {
 }
 
 async function logSection(): Promise<void> {
-  section("log: the DoseLog on the NOR flash model (firmware/log, FlashStore; steady state after the ring is full)");
-  for (const f of logBench()) {
-    const p = `${f.pageCount} pages of ${f.pageSize} bytes`;
-    row(`${p}: records per page`, f.recordsPerPage, "records");
-    row(`${p}: capacity (records always kept)`, f.capacityRecords, "records");
-    row(`${p}: append cost, flash words written (mean over ${f.appendsInRun} appends)`, f.wordsWrittenPerAppend, "words/append");
-    row(`${p}: append cost, bytes read (mean)`, f.bytesReadPerAppend, "bytes/append");
-    row(`${p}: append cost, page erases (mean)`, f.erasesPerAppend, "erases/append");
-    row(`${p}: mount of a full log, bytes read`, f.bootBytesRead, "bytes");
-    row(`${p}: mount of a full log, words written / erases`, `${f.bootWordsWritten} / ${f.bootErases}`, "words / erases");
-    row(`${p}: erase counts after ${f.appendsInRun} appends, min / max`, `${f.eraseMin} / ${f.eraseMax}`, "erases");
-    row(`${p}: erase-count spread (max − min)`, f.eraseMax - f.eraseMin, "erases");
-  }
-  section("log per board: dist/firmware.js on the simulator's board profiles, log filled until the ring wrapped, then a reboot");
-  if (!existsSync(BUNDLE)) return notMeasured("per-board log", "dist/firmware.js not built");
-  try {
-    for (const b of await boardLogBench(BUNDLE)) {
-      const p = `${b.board} (Flash.getFree() ${b.freePages} pages)`;
-      row(`${p}: store`, b.store);
-      row(`${p}: pages × page size`, `${b.pageCount} × ${b.pageSize}`, "pages × bytes");
-      row(`${p}: records per page`, b.recordsPerPage, "records");
-      row(`${p}: capacity, always kept / at most`, `${b.capacity} / ${b.capacityMax}`, "records");
-      row(`${p}: records after the boot over the full log`, b.recordsAfterBoot, "records");
-      row(`${p}: firmware boot over the full log, bytes read`, b.bootBytesRead, "bytes");
-      row(`${p}: firmware boot over the full log, words written / erases`, `${b.bootWordsWritten} / ${b.bootErases}`, "words / erases");
+  section("log per board: dist/firmware.js on the simulator's board profiles (sim/boards.ts), log filled through the firmware's DoseLog until the ring wrapped, then a reboot");
+  let boards: Awaited<ReturnType<typeof boardLogBench>> = [];
+  if (!existsSync(BUNDLE)) notMeasured("per-board log", "dist/firmware.js not built");
+  else {
+    try {
+      boards = await boardLogBench(BUNDLE);
+    } catch (e) {
+      notMeasured("per-board log", errText(e));
     }
-  } catch (e) {
-    notMeasured("per-board log", errText(e));
+  }
+  for (const b of boards) {
+    const p = `${b.board} (Flash.getFree() ${b.freePages} pages)`;
+    row(`${p}: store`, `${b.store}, ${b.pageCount} pages of ${b.pageSize} bytes`);
+    row(`${p}: records per page`, b.recordsPerPage, "records");
+    row(`${p}: capacity, always kept`, b.capacity, "records");
+    row(`${p}: capacity, at most`, b.capacityMax, "records");
+    row(`${p}: records after the boot over the full log`, b.recordsAfterBoot, "records");
+    row(`${p}: firmware boot over the full log, bytes read`, b.bootBytesRead, "bytes");
+    row(`${p}: firmware boot over the full log, flash words written`, b.bootWordsWritten, "words");
+    row(`${p}: firmware boot over the full log, page erases`, b.bootErases, "erases");
+  }
+  section("log costs: DoseLog + FlashStore on the NOR flash model, each board's page geometry, steady state (ring full, 20 turns)");
+  const geometries = boards.length ? boards.map((b) => [b.board + (b.freePages === 0 ? " Storage fallback" : ""), b.pageSize, b.pageCount] as const) : logBench().map((f) => [`${f.pageCount}×${f.pageSize}`, f.pageSize, f.pageCount] as const);
+  for (const [name, size, count] of geometries) {
+    const f = measure(size, count, 20);
+    const p = `${name}, ${count} × ${size} B`;
+    row(`${p}: append, flash words written (mean over ${f.appendsInRun} appends)`, f.wordsWrittenPerAppend, "words/append");
+    row(`${p}: append, bytes read (mean)`, f.bytesReadPerAppend, "bytes/append");
+    row(`${p}: append, page erases (mean)`, f.erasesPerAppend, "erases/append");
+    row(`${p}: mount of a full log, bytes read`, f.bootBytesRead, "bytes");
+    row(`${p}: mount of a full log, words written`, f.bootWordsWritten, "words");
+    row(`${p}: mount of a full log, erases`, f.bootErases, "erases");
+    row(`${p}: erase count per page after the run, min`, f.eraseMin, "erases");
+    row(`${p}: erase count per page after the run, max`, f.eraseMax, "erases");
+    row(`${p}: erase-count spread (max − min)`, f.eraseMax - f.eraseMin, "erases");
   }
 }
 
