@@ -75,6 +75,7 @@ async function thousandAt(mtu: number, bundle: string, fill: string): Promise<Tr
   const t = await measure(d, radio, () => got, () => client.reportRange(lo, status.newestSeq, () => got++));
   await d.clock.settle(client.close());
   if (d.errors.length) throw new Error(`firmware error during the sync: ${d.errors[0].message}`);
+  if (got !== 1000) throw new Error(`MTU ${mtu}: ${got} records arrived, not 1000`);
   return { ...t, mtuNegotiated: mtuInUse, logRecords };
 }
 
@@ -114,6 +115,9 @@ async function day(bundle: string, fill: string): Promise<{ first: Transfer; inc
   const incremental = await measure(d, radio, () => again, () => client.reportFrom(from, () => again++));
   await d.clock.settle(client.close());
   if (d.errors.length) throw new Error(`firmware error during the day: ${d.errors[0].message}`);
+  const lost = store.gaps().filter((g) => g.kind === "missing" || g.kind === "unconfirmed");
+  if (lost.length) throw new Error(`the app's store has gaps after the syncs: ${JSON.stringify(lost)}`);
+  if (again !== inc.received) throw new Error(`the day's records: ${inc.received} in the session, ${again} on the second pull`);
   const doses = [...store.records.values()].filter((x) => x.seq >= from && x.type === 0x01).length;
   return { first, incremental, session, doses };
 }
