@@ -2,7 +2,7 @@
 // bundle boots on each board profile (sim/boards.ts), the on-device filler (bench/fill-log.ts) appends through
 // the firmware's DoseLog on the store the board really opens until the ring has wrapped, then the cap reboots
 // and the flash operations of that boot (dist/firmware.js's whole boot: log mount, config, marker, housekeeping)
-// are counted on the NOR model.
+// are counted on the NOR model. The bundle is installed in Storage as .bootcde, as flash.sh does.
 import { readFileSync } from "node:fs";
 import { SimDevice } from "../sim/device.js";
 import type { BoardName } from "../sim/boards.js";
@@ -23,6 +23,8 @@ export interface BoardLog {
   bootBytesRead: number;
   bootWordsWritten: number;
   bootErases: number;
+  /** Set when the firmware could not open any log store: its boot line (then every figure above is 0). */
+  failure?: string;
 }
 
 interface Fill {
@@ -32,10 +34,19 @@ interface Fill {
 function one(board: BoardName, freePages: number | undefined, bundle: string, fill: string): BoardLog {
   const radio = new CapRadio();
   const hasBle = board !== "LINUX";
-  const d = new SimDevice({ board, freePages, seed: 1, bundle, installBundle: false, nrf: hasBle ? radio.factory : undefined });
+  const d = new SimDevice({ board, freePages, seed: 1, bundle, installBundle: true, nrf: hasBle ? radio.factory : undefined });
   d.setCap(true);
   d.powerOn();
   d.clock.advance(5);
+  const first = d.output.map((l) => l.text).find((t) => t.startsWith("pencap:")) ?? "(no boot line)";
+  if (first.includes("FATAL")) {
+    const storageFree = d.evaluate('require("Storage").getFree()');
+    return {
+      board, freePages: d.board.freePages, store: "none", pageSize: 0, pageCount: 0, recordsPerPage: 0, capacity: 0, capacityMax: 0,
+      recordsAfterBoot: 0, bootBytesRead: 0, bootWordsWritten: 0, bootErases: 0,
+      failure: `the firmware has no log: "${first}" (Storage free with .bootcde installed: ${String(storageFree)} bytes)`,
+    };
+  }
   const before = d.output.length;
   d.evaluate(fill);
   const line = d.output.slice(before).map((l) => l.text).find((t) => t.startsWith("FILL:"));

@@ -6,7 +6,7 @@ let cached: string | null = null;
 /** The filler's code, followed by nothing: prefix it with `var BENCH_FILL_N=…,BENCH_FILL_T0=…;`. */
 export async function fillLogCode(): Promise<string> {
   if (cached) return cached;
-  const r = (await buildFirmware({ entry: "bench/fill-log.ts", outfile: "dist/bench-fill-log.js", write: false })) as {
+  const r = (await buildFirmware({ entry: "bench/fill-log.ts", outfile: "dist/bench-fill-log.js", write: false, mangle: false })) as {
     ok: boolean;
     code?: string;
     problems: Array<{ file: string; line: number; message: string }>;

@@ -25,9 +25,8 @@ export interface Transfer {
 const PHONE = { intervalMs: 30, notificationsPerEvent: 4 }; // as sim/app.ts connects
 
 function bootDevice(radio: CapRadio, bundle: string): SimDevice {
-  // installBundle false: the 2v29 MDBT42Q Storage (40 KiB) cannot hold the bundle while it is over 40 KiB;
-  // the firmware then runs as given instead of from .bootcde (sim/README.md). The log store is unaffected.
-  const d = new SimDevice({ board: "MDBT42Q", seed: 1, bundle, installBundle: false, nrf: radio.factory });
+  // The bundle is installed in Storage as .bootcde and booted from there, as flash.sh does.
+  const d = new SimDevice({ board: "MDBT42Q", seed: 1, bundle, nrf: radio.factory });
   d.setCap(true);
   d.powerOn();
   d.clock.advance(5);
