@@ -24,7 +24,7 @@ export interface LogBenchFigures {
   appendsInRun: number;
 }
 
-function measure(pageSize: number, pageCount: number, wraps: number): LogBenchFigures {
+export function measure(pageSize: number, pageCount: number, wraps: number): LogBenchFigures {
   installCrc();
   const { nor, store } = makeFlash(pageSize, pageCount);
   const log = new DoseLog(store);

@@ -1,113 +1,250 @@
-// `npm run bench`: every figure the project reports, in one run, each labelled with its unit.
-// Sections other modules own are imported dynamically (bench/log.ts: logBench(), bench/sync.ts:
-// syncBench()); a missing one prints "not available yet". Nothing here is ever estimated to fill a gap.
+// `npm run bench [-- --json]`: every figure the project reports, in one run, each labelled with its unit.
+// Every figure comes from a run made here (the NOR flash model, the simulator running dist/firmware.js, the
+// energy meter, the real interpreter); a figure that could not be measured prints "not measured: <why>".
+// Nothing is estimated to fill a gap. docs/benchmarks.md explains each figure and how to reproduce it.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
 import { choiceCosts, typicalDayReport } from "../sim/energy/report.js";
 import { CR2032_MAH } from "../sim/energy/model.js";
 import { NORMAL_PLAN, SAFE_PLAN } from "../firmware/power/plan.js";
+import { logBench, measure } from "./log.js";
+import { boardLogBench } from "./board-log.js";
+import { simSyncBench } from "./sim-sync.js";
+import { scenarioEnergy } from "./scenario-energy.js";
+import { fillLogScript } from "./prelude.js";
 
-type Figures = Record<string, number | string>;
-
-function heading(title: string): void {
-  console.log(`\n## ${title}`);
+type Value = number | string;
+interface Row {
+  label: string;
+  value: Value;
+  unit: string;
 }
-function row(label: string, value: number | string, unit = ""): void {
-  const v = typeof value === "number" ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value;
-  console.log(`  ${label}: ${v}${unit ? " " + unit : ""}`);
+interface Section {
+  title: string;
+  rows: Row[];
 }
 
-/** Imports bench/<file>.ts and calls its exported function; null when the module or function is absent. */
-async function pluggedSection(file: string, fn: string): Promise<Figures | null | Error> {
-  const path = resolve("bench", file);
-  if (!existsSync(path)) return null;
-  try {
-    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-    const f = mod[fn];
-    if (typeof f !== "function") return null;
-    return (await (f as () => Figures | Promise<Figures>)()) ?? null;
-  } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
+const sections: Section[] = [];
+let cur: Section;
+
+function section(title: string): void {
+  cur = { title, rows: [] };
+  sections.push(cur);
+}
+function row(label: string, value: Value, unit = ""): void {
+  cur.rows.push({ label, value, unit });
+}
+function notMeasured(label: string, why: string): void {
+  row(label, `not measured: ${why}`);
+}
+function errText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+function fmt(v: Value): string {
+  if (typeof v === "string") return v;
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 0.1 ? v.toFixed(4) : v.toFixed(2);
+}
+
+const BUNDLE = "dist/firmware.js";
+
+function bundleSection(): void {
+  section("bundle");
+  if (!existsSync(BUNDLE)) return notMeasured("dist/firmware.js size", "not built");
+  row("dist/firmware.js size", statSync(BUNDLE).size, "bytes");
+  row("MDBT42Q / Puck.js Storage area (10 pages of 4096)", 40960, "bytes");
+}
+
+async function logSection(): Promise<void> {
+  section("log per board: dist/firmware.js on the simulator's board profiles (sim/boards.ts), log filled through the firmware's DoseLog until the ring wrapped, then a reboot");
+  let boards: Awaited<ReturnType<typeof boardLogBench>> = [];
+  if (!existsSync(BUNDLE)) notMeasured("per-board log", "dist/firmware.js not built");
+  else {
+    try {
+      boards = await boardLogBench(BUNDLE);
+    } catch (e) {
+      notMeasured("per-board log", errText(e));
+    }
+  }
+  for (const b of boards) {
+    const p = `${b.board} (Flash.getFree() ${b.freePages} pages)`;
+    if (b.failure) {
+      row(`${p}: store`, b.failure);
+      continue;
+    }
+    row(`${p}: store`, `${b.store}, ${b.pageCount} pages of ${b.pageSize} bytes`);
+    row(`${p}: records per page`, b.recordsPerPage, "records");
+    row(`${p}: capacity, always kept`, b.capacity, "records");
+    row(`${p}: capacity, at most`, b.capacityMax, "records");
+    row(`${p}: records after the boot over the full log`, b.recordsAfterBoot, "records");
+    row(`${p}: firmware boot over the full log, bytes read`, b.bootBytesRead, "bytes");
+    row(`${p}: firmware boot over the full log, flash words written`, b.bootWordsWritten, "words");
+    row(`${p}: firmware boot over the full log, page erases`, b.bootErases, "erases");
+  }
+  section("log costs: DoseLog + FlashStore on the NOR flash model, each board's page geometry, steady state (ring full, 20 turns)");
+  const geometries = boards.length ? boards.filter((b) => !b.failure).map((b) => [b.board + (b.freePages === 0 ? " Storage fallback" : ""), b.pageSize, b.pageCount] as const) : logBench().map((f) => [`${f.pageCount}×${f.pageSize}`, f.pageSize, f.pageCount] as const);
+  for (const [name, size, count] of geometries) {
+    const f = measure(size, count, 20);
+    const p = `${name}, ${count} × ${size} B`;
+    row(`${p}: append, flash words written (mean over ${f.appendsInRun} appends)`, f.wordsWrittenPerAppend, "words/append");
+    row(`${p}: append, bytes read (mean)`, f.bytesReadPerAppend, "bytes/append");
+    row(`${p}: append, page erases (mean)`, f.erasesPerAppend, "erases/append");
+    row(`${p}: mount of a full log, bytes read`, f.bootBytesRead, "bytes");
+    row(`${p}: mount of a full log, words written`, f.bootWordsWritten, "words");
+    row(`${p}: mount of a full log, erases`, f.bootErases, "erases");
+    row(`${p}: erase count per page after the run, min`, f.eraseMin, "erases");
+    row(`${p}: erase count per page after the run, max`, f.eraseMax, "erases");
+    row(`${p}: erase-count spread (max − min)`, f.eraseMax - f.eraseMin, "erases");
   }
 }
 
-function printPlugged(title: string, file: string, fn: string, figures: Figures | null | Error): void {
-  heading(title);
-  if (figures === null) return row("status", `not available yet (bench/${file} with export ${fn}() is not there)`);
-  if (figures instanceof Error) return row("status", `FAILED: ${figures.message}`);
-  for (const [k, v] of Object.entries(figures)) row(k, v);
+async function syncSection(): Promise<void> {
+  section("sync (BLE): dist/firmware.js + simulated radio (sim/integration.ts CapRadio) + client/ over SimTransport; phone: 30 ms interval, ≤ 4 packets/event");
+  if (!existsSync(BUNDLE)) return notMeasured("sync", "dist/firmware.js not built");
+  try {
+    const f = await simSyncBench(BUNDLE);
+    for (const [k, v] of Object.entries(f)) {
+      const m = typeof v === "string" ? /^(-?[\d.]+) (.+)$/.exec(v) : null;
+      if (m && !m[2].includes("(")) row(k, Number(m[1]), m[2]);
+      else row(k, v);
+    }
+  } catch (e) {
+    notMeasured("sync", errText(e));
+  }
 }
 
-function bundleSection(): void {
-  heading("bundle");
-  const p = "dist/firmware.js";
-  if (!existsSync(p)) return row("dist/firmware.js", "not available: not built");
-  row("dist/firmware.js size", statSync(p).size, "bytes");
-}
+async function energySection(): Promise<void> {
+  section("energy: default scenario (sim/scenarios/default.json through sim/runner.ts with sim/integration.ts, as npm run sim)");
+  try {
+    const r = await scenarioEnergy("sim/scenarios/default.json", existsSync(BUNDLE) ? readFileSync(BUNDLE, "utf8") : undefined);
+    row("scenario", `${r.scenario} on ${r.board}, ${r.simulatedDays} simulated days`);
+    row("doses true / recorded by the app", `${r.doses.true} / ${r.doses.recorded}`, "doses");
+    row("records written / synced / lost", `${r.records.written} / ${r.records.synced} / ${r.records.lost}`, "records");
+    if (r.averageCurrentMicroamps === null) notMeasured("average current", "no energy meter attached");
+    else row("average current", r.averageCurrentMicroamps, "uA");
+    if (r.monthsOnCR2032 === null) notMeasured(`battery life on ${CR2032_MAH} mAh CR2032`, "no average current");
+    else row(`battery life on ${CR2032_MAH} mAh CR2032`, r.monthsOnCR2032, "months");
+    const s = r.breakdown.seconds;
+    for (const [k, v] of Object.entries(r.breakdown.byActivity)) row(`by activity: ${k}`, (v * 3600) / s, "uA");
+  } catch (e) {
+    notMeasured("default scenario energy", errText(e));
+  }
 
-function energySection(): void {
-  heading("energy: typical day (4 doses, 1 sync of 20 records, plan in firmware/power/plan.ts; model sim/energy/model.ts)");
+  section("energy: typical day model (sim/energy/typical-day.ts: 4 doses, 1 sync of 20 records; plan firmware/power/plan.ts)");
   for (const [label, plan, board] of [
-    ["cap board MDBT42Q, normal plan", NORMAL_PLAN, "MDBT42Q"],
-    ["cap board MDBT42Q, safe mode", SAFE_PLAN, "MDBT42Q"],
-    ["Puck.js dev kit (magnetometer), normal plan", NORMAL_PLAN, "PUCKJS"],
+    ["MDBT42Q, normal plan", NORMAL_PLAN, "MDBT42Q"],
+    ["MDBT42Q, safe mode", SAFE_PLAN, "MDBT42Q"],
+    ["Puck.js (magnetometer), normal plan", NORMAL_PLAN, "PUCKJS"],
   ] as const) {
     const r = typicalDayReport(plan, board);
     row(`${label}: average current`, r.averageCurrentMicroamps, "uA");
     row(`${label}: battery life on ${CR2032_MAH} mAh CR2032`, r.monthsOnCR2032, "months");
-    row(`${label}: battery life derated 15 %`, r.monthsOnCR2032 * 0.85, "months");
-    const parts = Object.entries(r.byActivity)
-      .filter(([, v]) => v > 0)
-      .map(([k, v]) => `${k} ${((v * 3600) / r.seconds).toFixed(3)}`)
-      .join(", ");
-    row(`${label}: by activity`, parts, "(uA each)");
+    for (const [k, v] of Object.entries(r.byActivity)) if (v > 0) row(`${label}: by activity: ${k}`, (v * 3600) / r.seconds, "uA");
   }
-  heading("energy: cost of each firmware choice (cap board, typical day, one change at a time)");
+  section("energy: cost of each firmware choice (MDBT42Q typical day, one change at a time)");
   for (const c of choiceCosts(NORMAL_PLAN)) {
-    row(c.choice, `${c.averageCurrentMicroamps.toFixed(2)} uA (${c.deltaMicroamps >= 0 ? "+" : ""}${c.deltaMicroamps.toFixed(2)} uA), ${c.monthsOnCR2032.toFixed(1)} months`);
+    row(`${c.choice}: average current`, c.averageCurrentMicroamps, "uA");
+    row(`${c.choice}: battery life`, c.monthsOnCR2032, "months");
   }
-  heading("energy: default scenario");
-  row("status", "not available yet: the simulator's default scenario does not feed an EnergyMeter yet (sim/ integration)");
 }
 
-/** Memory on the real interpreter: runs dist/firmware.js on $ESPRUINO_BIN and reads process.memory().
- *  Hook for the lead: MEMORY_PRELUDE (a file run before the bundle, e.g. one that fills the log) makes
- *  this the "after boot with a full log" figure; without it the figure is labelled as an empty log. */
-function memorySection(): void {
-  heading("memory (JS variables, real interpreter)");
+/** Runs a file on the host build in `dir` for `holdS` seconds, then sends Ctrl-D (its exit key: a closed stdin
+ *  alone can leave it running). */
+function runHost(bin: string, dir: string, file: string, holdS: number): string {
+  return execFileSync("sh", ["-c", `(sleep ${holdS}; printf '\\004') | timeout 30 "$0" "$1"`, bin, file], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 24 });
+}
+
+async function memorySection(): Promise<void> {
+  section("memory: JS variables after boot, real interpreter (host build, BOARD=LINUX), process.memory() after GC");
   const bin = process.env.ESPRUINO_BIN;
-  if (!bin) return row("variables used after boot", "not measured: ESPRUINO_BIN not set");
-  if (!existsSync("dist/firmware.js")) return row("variables used after boot", "not measured: dist/firmware.js missing");
-  const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
-  const prelude = process.env.MEMORY_PRELUDE ? readFileSync(process.env.MEMORY_PRELUDE, "utf8") : "";
-  const probe = '\nsetTimeout(function(){var m=process.memory();print("MEM:"+JSON.stringify({usage:m.usage,total:m.total}));},500);\n';
-  const file = join(dir, "mem.js");
-  writeFileSync(file, prelude + "\n" + readFileSync("dist/firmware.js", "utf8") + probe);
+  const label = "variables used after boot with a full log";
+  if (!bin) return notMeasured(label, "ESPRUINO_BIN not set (path of a 2v29 host build)");
+  if (!existsSync(bin)) return notMeasured(label, `ESPRUINO_BIN ${bin} does not exist`);
+  if (!existsSync(BUNDLE)) return notMeasured(label, "dist/firmware.js not built");
+  const probe =
+    '\nsetTimeout(function(){var m=process.memory();print("MEM:"+JSON.stringify({usage:m.usage,total:m.total,blocksize:m.blocksize,version:process.env.VERSION,board:process.env.BOARD}));},500);\n';
+  const firmware = readFileSync(BUNDLE, "utf8") + probe;
+  const measure = (fill: boolean, code = firmware): { mem: { usage: number; total: number; blocksize: number; version: string; board: string }; boot: string; fill: string } => {
+    // The host build keeps its flash in ./espruino.flash: a fresh temp dir is a fresh cap.
+    const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
+    try {
+      let fillLine = "";
+      if (fill) {
+        writeFileSync(join(dir, "fill.js"), fillPrelude);
+        const out = runHost(bin, dir, "fill.js", 2);
+        fillLine = /FILL:(\{[^}]*\})/.exec(out)?.[1] ?? "";
+        if (!fillLine) throw new Error("the log filler printed nothing on the host build");
+      }
+      writeFileSync(join(dir, "mem.js"), code);
+      const out = runHost(bin, dir, "mem.js", 3);
+      const found = /MEM:(\{[^}]*\})/.exec(out); // the REPL prompt's escape codes may precede it on the line
+      if (!found) throw new Error("the interpreter printed no MEM line");
+      return { mem: JSON.parse(found[1]), boot: /pencap: boot[^\r\n]*/.exec(out)?.[0] ?? "(no boot line)", fill: fillLine };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const fillPrelude = await fillLogScript(-1, 1764000000);
   try {
-    // the host build exits when stdin closes: hold it open 3 s so the timers after boot run
-    const out = execFileSync("sh", ["-c", 'sleep 3 | timeout 30 "$0" "$1"', bin, file], { cwd: dir, encoding: "utf8" });
-    const found = /MEM:(\{[^}]*\})/.exec(out); // the REPL prompt's escape codes may precede it on the line
-    if (!found) return row("variables used after boot", "not measured: the interpreter printed no MEM line");
-    const m = JSON.parse(found[1]) as { usage: number; total: number };
-    const what = prelude ? "after boot with the prelude's log" : "after boot, EMPTY log (no MEMORY_PRELUDE: full-log figure not measured)";
-    row(`variables used ${what}`, m.usage, "variables");
-    row("variables available on this build", m.total, "variables");
-    row("MDBT42Q budget", 2950, "variables");
+    const full = measure(true);
+    const f = JSON.parse(full.fill) as { appended: number; count: number; capacity: number; pageCount: number; pageSize: number };
+    row("interpreter", `${full.mem.version} host build, BOARD=${full.mem.board}, ${full.mem.blocksize}-byte variables`);
+    row("log before the boot (filled through the firmware's DoseLog)", `${f.count} records in ${f.pageCount} × ${f.pageSize}-byte pages (${f.appended} appended, capacity ${f.capacity})`);
+    row("firmware's boot line", full.boot);
+    row(label, full.mem.usage, "variables");
+    row("variables on this build", full.mem.total, "variables");
+    const empty = measure(false);
+    row("variables used after boot with an empty (fresh) log", empty.mem.usage, "variables");
+    // Context for the upper bound: the interpreter alone, and the bundle's text held once (as the body of a
+    // function that is never called: parsed, stored, not run). On the host build code lives in variables.
+    const bare = measure(false, probe);
+    row("variables used by the bare interpreter (nothing loaded)", bare.mem.usage, "variables");
+    const text = measure(false, "function bundleText(){\n" + readFileSync(BUNDLE, "utf8") + "\n}\n" + probe);
+    row("variables holding the bundle's text once (host build: code in RAM)", text.mem.usage - bare.mem.usage, "variables");
+    row("MDBT42Q total (2v29)", 2950, "variables");
+    row("share of the MDBT42Q total (host-build figure; an upper bound: here the code is in RAM)", `${((100 * full.mem.usage) / 2950).toFixed(0)} %`);
   } catch (e) {
-    row("variables used after boot", `not measured: ${(e as Error).message.split("\n")[0]}`);
+    notMeasured(label, errText(e));
   }
+}
+
+function printText(): void {
+  console.log("pencap bench");
+  for (const s of sections) {
+    console.log(`\n## ${s.title}`);
+    for (const r of s.rows) console.log(`  ${r.label}: ${fmt(r.value)}${r.unit ? " " + r.unit : ""}`);
+  }
+}
+
+/** One JSON object: { section title: { "label (unit)": value } }. */
+function printJson(): void {
+  const o: Record<string, Record<string, Value>> = {};
+  for (const s of sections) {
+    const m: Record<string, Value> = {};
+    for (const r of s.rows) m[r.unit ? `${r.label} (${r.unit})` : r.label] = typeof r.value === "number" ? Math.round(r.value * 1000) / 1000 : r.value;
+    o[s.title] = m;
+  }
+  process.stdout.write(JSON.stringify(o, null, 2) + "\n");
 }
 
 async function main(): Promise<void> {
-  console.log("pencap bench");
+  const args = process.argv.slice(2);
+  if (args.some((a) => a !== "--json")) {
+    process.stderr.write("usage: npm run bench [-- --json]\n");
+    process.exit(2);
+  }
+  process.env.TZ = "UTC";
+  process.chdir(resolve(import.meta.dirname, ".."));
   bundleSection();
-  printPlugged("log (flash)", "log.ts", "logBench", await pluggedSection("log.ts", "logBench"));
-  printPlugged("sync (BLE)", "sync.ts", "syncBench", await pluggedSection("sync.ts", "syncBench"));
-  energySection();
-  memorySection();
+  await logSection();
+  await syncSection();
+  await energySection();
+  await memorySection();
+  if (args.includes("--json")) printJson();
+  else printText();
 }
 
 await main();

@@ -1,0 +1,50 @@
+// Smoke test of the bench's on-device log filler: what it appends through the firmware's DoseLog is what the
+// firmware mounts at its next boot, on the store each board really opens (a drift between bench/fill-log.ts's
+// store choice and main.ts's would show here). Figures themselves are for `npm run bench`, not asserted.
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SimDevice } from "../../sim/device";
+import { CapRadio } from "../../sim/integration";
+import { fillLogScript } from "../../bench/prelude";
+import { buildFirmware } from "../../scripts/gate/index.mjs";
+
+async function bundle(): Promise<string> {
+  const r = (await buildFirmware({ entry: "firmware/main.ts", outfile: "dist/test-bench-firmware.js", write: false })) as { ok: boolean; code: string };
+  expect(r.ok).toBe(true);
+  return r.code;
+}
+
+describe("bench/fill-log.ts", () => {
+  it("bundles through the Espruino gate", async () => {
+    expect(existsSync("bench/fill-log.ts")).toBe(true);
+    expect(await fillLogScript(5, 1764000000)).toContain("BENCH_FILL_N=5");
+  });
+
+  // MDBT42Q with no free flash pages takes the Storage-file store. On main as of 47d5221 that path fails in the
+  // built firmware: property mangling renames E.getAddressOf (declared locally in firmware/hw/storage-store.ts)
+  // to E.zn, so the boot ends in "pencap: FATAL TypeError: E.zn is not a function". Reported to the lead;
+  // it.fails flips to red once it is fixed, so this case then goes back to an ordinary `it`.
+  for (const [board, freePages, known] of [["MDBT42Q", undefined, false], ["MDBT42Q", 0, true], ["PUCKJS", undefined, false]] as const) {
+    (known ? it.fails : it)(`fills the log the firmware mounts on ${board} (free pages ${freePages ?? "default"})`, async () => {
+      process.env.TZ = "UTC";
+      const radio = new CapRadio();
+      const d = new SimDevice({ board, freePages, seed: 1, bundle: await bundle(), installBundle: false, nrf: radio.factory });
+      d.setCap(true);
+      d.powerOn();
+      d.clock.advance(5);
+      const o = d.output.length;
+      d.evaluate(await fillLogScript(300, 1764000000));
+      const fill = JSON.parse(d.output.slice(o).map((l) => l.text).find((t) => t.startsWith("FILL:"))!.slice(5));
+      expect(fill.appended).toBe(300);
+      const o2 = d.output.length;
+      d.reboot("software");
+      d.clock.advance(5);
+      const boot = d.output.slice(o2).map((l) => l.text).find((t) => t.startsWith("pencap: boot"))!;
+      const m = /log (\d+) records, next seq (\d+)/.exec(boot)!;
+      // The firmware's boot appends its own records (BOOT, ...) after the filler's newest seq.
+      expect(Number(m[2])).toBeGreaterThan(fill.newest + 1);
+      expect(Number(m[1])).toBeGreaterThanOrEqual(Math.min(fill.count, fill.capacity));
+      expect(d.errors).toEqual([]);
+    });
+  }
+});
