@@ -91,6 +91,8 @@ declare namespace E {
   function reboot(): void;
   /** Size of a value in JS variables. */
   function getSizeOf(v: any, depth?: number): number;
+  /** Address of a flat or memory-mapped (e.g. Storage) value's data, 0 when it has none. */
+  function getAddressOf(v: any, flatOnly: boolean): number;
   /** Error flags since the last call (e.g. "FIFO_FULL", "BUFFER_FULL", "LOW_MEMORY", "MEMORY"), then cleared. */
   function getErrorFlags(): string[];
   /** "init": after boot code ran / on load(); "kill": before a reset or reflash. */
@@ -209,3 +211,7 @@ declare function setTime(time: number): void;
 declare function setTimeout(callback: () => void, ms: number): number;
 declare function setInterval(callback: () => void, ms: number): number;
 declare function changeInterval(id: number, ms: number): void;
+
+/** Raw memory access (https://www.espruino.com/Reference#l__global_peek32): registers such as POWER.RESETREAS. */
+declare function peek32(addr: number): number;
+declare function poke32(addr: number, value: number): void;

@@ -72,6 +72,39 @@ export function collectMangleNames(program) {
     visit(sf);
   }
 
+  // 1b. Ambient declarations written inside firmware files (`declare const E: { getAddressOf(...) }`,
+  //     `declare function require(...)`): they describe the interpreter's API, so every property name of
+  //     their types is external too, even when the type is an interface declared next to them.
+  const ambientSeen = new Set();
+  const ambientType = (type, depth) => {
+    if (!type || depth > 4 || ambientSeen.has(type)) return;
+    ambientSeen.add(type);
+    if (type.isUnionOrIntersection()) {
+      for (const t of type.types) ambientType(t, depth + 1);
+      return;
+    }
+    for (const p of checker.getPropertiesOfType(type)) {
+      external.add(p.name);
+      const d = p.valueDeclaration ?? p.declarations?.[0];
+      if (d) ambientType(checker.getTypeOfSymbolAtLocation(p, d), depth + 1);
+    }
+  };
+  for (const sf of own) {
+    for (const st of sf.statements) {
+      const mods = ts.canHaveModifiers(st) ? ts.getModifiers(st) ?? [] : [];
+      if (!mods.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) continue;
+      const visit = (n) => {
+        if (n.name && !ts.isParameter(n) && !ts.isTypeParameterDeclaration(n)) {
+          const t = nameText(n.name);
+          if (t !== undefined) external.add(t);
+        }
+        if (ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n)) ambientType(checker.getTypeAtLocation(n), 0);
+        ts.forEachChild(n, visit);
+      };
+      visit(st);
+    }
+  }
+
   // Deep walk of a type crossing the boundary: its own property names (and their types), call signatures'
   // parameter and return types, type arguments (arrays of own objects).
   const seen = new Set();

@@ -20,12 +20,10 @@ describe("bench/fill-log.ts", () => {
     expect(await fillLogScript(5, 1764000000)).toContain("BENCH_FILL_N=5");
   });
 
-  // MDBT42Q with no free flash pages takes the Storage-file store. On main as of 47d5221 that path fails in the
-  // built firmware: property mangling renames E.getAddressOf (declared locally in firmware/hw/storage-store.ts)
-  // to E.zn, so the boot ends in "pencap: FATAL TypeError: E.zn is not a function". Reported to the lead;
-  // it.fails flips to red once it is fixed, so this case then goes back to an ordinary `it`.
-  for (const [board, freePages, known] of [["MDBT42Q", undefined, false], ["MDBT42Q", 0, true], ["PUCKJS", undefined, false]] as const) {
-    (known ? it.fails : it)(`fills the log the firmware mounts on ${board} (free pages ${freePages ?? "default"})`, async () => {
+  // MDBT42Q with no free flash pages takes the Storage-file store (here with the bundle not installed in Storage,
+  // which leaves room for the file; with it installed there is no room: docs/log-format.md "Capacity").
+  for (const [board, freePages] of [["MDBT42Q", undefined], ["MDBT42Q", 0], ["PUCKJS", undefined]] as const) {
+    it(`fills the log the firmware mounts on ${board} (free pages ${freePages ?? "default"})`, async () => {
       process.env.TZ = "UTC";
       const radio = new CapRadio();
       const d = new SimDevice({ board, freePages, seed: 1, bundle: await bundle(), installBundle: false, nrf: radio.factory });
