@@ -511,7 +511,11 @@ export class RecordStore {
     const out: { seq: number; kind: GapKind }[] = [];
     if (status.newestSeq === null) return out;
     const skipped = this.skippedSeqs();
-    for (let s = 0; s <= status.newestSeq; s++) {
+    // GUESS (FINDINGS F1): the doc does not say where seqs start (its example starts at 0, the cap at 1), so
+    // holes are only looked for from the lowest seq this app ever learnt of (held, or Status.oldest).
+    let from = status.oldestSeq ?? status.newestSeq;
+    for (const s of this.bySeq.keys()) if (s < from) from = s;
+    for (let s = from; s <= status.newestSeq; s++) {
       if (this.bySeq.has(s)) continue;
       let kind: GapKind = "missing";
       if (status.deletedThrough !== null && s <= status.deletedThrough) kind = "deleted";
@@ -552,13 +556,11 @@ export async function sync(session: CapSession, store: RecordStore): Promise<Syn
   const status = await session.readStatus();
   const codes: number[] = [];
   let added = 0;
-  const keep = (rs: CapRecord[]) => {
-    for (const r of rs) if (store.add(r)) added++;
-  };
   const prev = session.onRecord;
   // keep each record the moment it arrives, so a drop mid-report loses nothing received
   session.onRecord = (r) => {
     if (store.add(r)) added++;
+    if (prev) prev(r);
   };
   try {
     if (status.newestSeq !== null) {
@@ -566,13 +568,11 @@ export async function sync(session: CapSession, store: RecordStore): Promise<Syn
       if (held === null || held < status.newestSeq) {
         const res = await session.report(held === null ? { kind: "all" } : { kind: "ge", seq: held + 1 });
         codes.push(res.code);
-        keep(res.records);
       }
       // holes: ask again, once, within range
       for (const [min, max] of runs(store.gaps(status).filter((g) => g.kind === "missing").map((g) => g.seq))) {
         const res = await session.report({ kind: "range", min, max });
         codes.push(res.code);
-        keep(res.records);
       }
     }
   } finally {
