@@ -9,7 +9,9 @@ import type { SimCentral } from "../../sim/ble/index.js";
 import {
   BATTERY_LEVEL,
   BATTERY_SERVICE,
+  CONFIG,
   CapSession,
+  DEVICE_TIME,
   DOSE_RECORDS,
   DOSE_TYPES,
   LinkLost,
@@ -99,23 +101,22 @@ async function disconnect(cap: Cap): Promise<void> {
 }
 
 /** ~30 cap sessions over three virtual days: doses (≥ 6 s off) and cap checks (< 6 s, docs/config.md). */
-function useTheCap(cap: Cap): { doses: number; checks: number } {
+function useTheCap(cap: Cap): { doses: number; checks: number; sessions: { removedAt: number; off: number }[] } {
   let doses = 0;
   let checks = 0;
+  const sessions: { removedAt: number; off: number }[] = [];
   for (let day = 0; day < 3; day++) {
     for (let i = 0; i < 10; i++) {
-      if (i % 3 === 2) {
-        cap.session(2);
-        checks++;
-      } else {
-        cap.session(15 + i * 3);
-        doses++;
-      }
+      const off = i % 3 === 2 ? 2 : 15 + i * 3;
+      sessions.push({ removedAt: START_UNIX + cap.device.clock.now(), off });
+      cap.session(off);
+      if (off < 6) checks++;
+      else doses++;
       cap.run(3600 + 600 * i); // spread over the day, well outside the priming window
     }
     cap.run(86400 - (10 * 3600 + 600 * 45));
   }
-  return { doses, checks };
+  return { doses, checks, sessions };
 }
 
 function expectWellFormed(records: CapRecord[]): void {
@@ -249,6 +250,12 @@ describe("client2: a client written from docs/protocol.md alone", () => {
       expect(r.time).toBeLessThanOrEqual(cap.wallNow());
       expect(r.capOffSeconds).toBeGreaterThan(0);
     }
+    // FINDING F6: the doc does not say which moment a session's `time` is; the cap logs the removal (cap off)
+    expect(sessions.length).toBe(used.sessions.length);
+    sessions.forEach((r, i) => {
+      expect(Math.abs(r.time - used.sessions[i].removedAt), `time of seq ${r.seq}`).toBeLessThanOrEqual(1);
+      expect(Math.abs(r.capOffSeconds! - used.sessions[i].off), `cap-off of seq ${r.seq}`).toBeLessThanOrEqual(1);
+    });
     expect(status.lastDoseTime).toBe(sessions.filter((r) => r.typeName !== "CAP_CHECK").pop()!.time);
 
     // --- more sessions, then an incremental sync whose link drops mid-report ---
@@ -549,5 +556,97 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     expect(name).toBe("PenCap-" + serial.slice(-4));
     expect(serial).toMatch(/^[\x21-\x7e]+$/);
     expect(name).toMatch(/^PenCap-[0-9A-Fa-f]{4}$/);
+  });
+
+  // FINDING F4: section 9's example cap labels BOOT a = 1 "power-on reset"; docs/power.md defines 0 = power-on /
+  // brown-out and 1 = reset pin, and the cap logs a = 0 after a battery insertion. protocol.md has no code table.
+  it.fails("the BOOT after a battery insertion carries a = 1 'power-on reset' as in section 9", async () => {
+    const cap = new Cap();
+    cap.run(5);
+    const { session } = await connect(cap, { bonded: true });
+    const rep = await cap.settle(session.report({ kind: "first" }));
+    await disconnect(cap);
+    expect(rep.records[0].typeName).toBe("BOOT");
+    expect(rep.records[0].b).toBe(1);
+    expect(rep.records[0].a).toBe(1);
+  });
+
+  it("the first bond closes the pairing window: a second phone cannot pair (section 6)", async () => {
+    const cap = new Cap();
+    cap.run(10);
+    const first = await connect(cap, { bonded: false });
+    expect((await cap.settle(first.central.pair())).bonded).toBe(true);
+    await disconnect(cap);
+    const other = cap.radio.radio.central({ address: "66:77:88:00:00:42 public" }) as SimCentral;
+    await cap.settle(other.connect({ mtu: 23, bonded: false }));
+    const r = await cap.settle(other.pair().then(() => "paired", (e) => e));
+    expect(r).not.toBe("paired");
+    await cap.settle(other.disconnect());
+  });
+
+  it("advertising carries the newest seq (section 4): fast for 30 s after a dose, then slow", async () => {
+    const cap = new Cap();
+    cap.run(100);
+    const phone = cap.phone();
+    expect(phone.scan()!.manufacturerData[0xffff]).toEqual(Uint8Array.from([1, 0, 0, 0, 0]));
+    expect(phone.scan()!.intervalMs).toBe(1022.5);
+    cap.session(20, 2);
+    const sr = phone.scan()!;
+    expect(sr.manufacturerData[0xffff]).toEqual(Uint8Array.from([2, 0, 0, 0, 0]));
+    expect(sr.intervalMs).toBe(211.25);
+    expect(sr.advertising.length).toBe(30);
+    cap.run(40);
+    expect(phone.scan()!.intervalMs).toBe(1022.5);
+    // an app compares it with Status.newestSeq
+    const { session } = await connect(cap, { bonded: false });
+    expect((await cap.settle(session.readStatus())).newestSeq).toBe(2);
+    await disconnect(cap);
+  });
+
+  // FINDING F5: a report of "all" (or "≥") also sends records appended while it runs; the doc is silent.
+  it("a record appended while a report runs is sent by that report (undocumented, section 3.2)", async () => {
+    const cap = new Cap();
+    cap.run(5);
+    for (let i = 0; i < 30; i++) {
+      cap.session(20);
+      cap.run(600);
+    }
+    cap.device.setCap(false);
+    cap.run(10);
+    const { session } = await connect(cap, { bonded: true });
+    const before = (await cap.settle(session.readStatus())).newestSeq!;
+    session.onRecord = (r) => {
+      if (r.seq === 2) cap.device.setCap(true); // the session ends (a DOSE is appended) mid-report
+    };
+    const rep = await cap.settle(session.report({ kind: "all" }));
+    expect(rep.code).toBe(RC.SUCCESS);
+    expect(rep.records[rep.records.length - 1].seq).toBe(before + 1);
+    expect(rep.records[rep.records.length - 1].typeName).toBe("DOSE");
+    await disconnect(cap);
+  });
+
+  it("Device Time: same second changes nothing, wrong length is result 0x01; protected reads need the bond (3.3, 3.6, 6)", async () => {
+    const cap = new Cap();
+    cap.run(5);
+    {
+      const { session } = await connect(cap, { bonded: false });
+      expect(await cap.settle(session.readTime().then(() => "read", (e) => e))).toMatchObject({ attError: 0x05 });
+      await disconnect(cap);
+    }
+    const { central, session } = await connect(cap, { bonded: true });
+    const t = cap.wallNow();
+    expect((await cap.settle(session.setTime(t))).lastWriteResult).toBe(0x00);
+    const st = await cap.settle(session.readStatus());
+    const same = await cap.settle(session.setTime(t));
+    expect(same.lastWriteResult).toBe(0x00);
+    expect((await cap.settle(session.readStatus())).newestSeq).toBe(st.newestSeq);
+    await cap.settle(central.write(PEN_CAP_SERVICE, DEVICE_TIME, Uint8Array.from([1, 2, 3]), { withResponse: true }));
+    expect((await cap.settle(session.readTime())).lastWriteResult).toBe(0x01);
+    // Config read: 30 bytes, no write yet on this link (section 3.5)
+    const cfg = await cap.settle(central.read(PEN_CAP_SERVICE, CONFIG));
+    expect(cfg.length).toBe(30);
+    expect(cfg[0]).toBe(0xff);
+    expect(cfg[1]).toBe(0xff);
+    await disconnect(cap);
   });
 });
