@@ -320,6 +320,8 @@ describe("client2: a client written from docs/protocol.md alone", () => {
       expect(ann.checkOk).toBe(true);
       expect(ann.annotatedSeq24).toBe(dose.seq & 0xffffff);
       expect(ann.units).toBe(4.5);
+      // FINDING F7: the doc gives no meaning to an ANNOTATION's `time`; the cap logs the clock at the request
+      expect(Math.abs(ann.time - cap.wallNow())).toBeLessThanOrEqual(2);
       expect(store.unitsOf(dose.seq)).toBe(4.5);
       // annotation refusals (section 3.2 table)
       expect(await cap.settle(session.annotate(check.seq, 2))).toBe(RC.INVALID_OPERAND); // not a dose
@@ -512,8 +514,11 @@ describe("client2: a client written from docs/protocol.md alone", () => {
       cap.run(0.6);
     }
     cap.run(3);
-    const { central } = await connect(cap, { bonded: false });
+    const { central, session } = await connect(cap, { bonded: false });
     expect((await cap.settle(central.pair())).bonded).toBe(true);
+    // FINDING F8: each click of the gesture is also logged as a CAP_CHECK (protocol.md does not say so)
+    const rep = await cap.settle(session.report({ kind: "all" }));
+    expect(rep.records.filter((r) => r.typeName === "CAP_CHECK").length).toBe(5);
     await disconnect(cap);
   });
 
@@ -648,5 +653,25 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     expect(cfg[0]).toBe(0xff);
     expect(cfg[1]).toBe(0xff);
     await disconnect(cap);
+  });
+
+  // FINDING F9: section 5 says the cap drops "a link that made no request for 30 s counted from the last write or
+  // the end of the last transfer". Reads are ATT requests too, but they do not count: a phone that only polls
+  // Status is dropped 30 s after connecting (the doc does not say the count starts at the connection).
+  it("reads do not keep a link open: the cap drops it 30 s after the connection (section 5)", async () => {
+    const cap = new Cap();
+    cap.run(5);
+    const { central, session } = await connect(cap, { bonded: true });
+    const t0 = cap.device.clock.now();
+    let closedAt = -1;
+    const off = central.onDisconnect(() => (closedAt = cap.device.clock.now()));
+    for (let i = 0; i < 6 && session.connected; i++) {
+      cap.run(10);
+      if (central.connected) await cap.settle(session.readStatus());
+    }
+    off();
+    expect(central.connected).toBe(false);
+    expect(closedAt - t0).toBeGreaterThanOrEqual(29);
+    expect(closedAt - t0).toBeLessThanOrEqual(31);
   });
 });
