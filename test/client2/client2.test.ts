@@ -674,4 +674,36 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     expect(closedAt - t0).toBeGreaterThanOrEqual(29);
     expect(closedAt - t0).toBeLessThanOrEqual(31);
   });
+
+  it("a power cut during a record write: SEQ_SKIPPED names the hole, the sync classifies it 'skipped' and does not ask again (sections 2, 8)", async () => {
+    const cap = new Cap();
+    cap.run(30);
+    cap.session(20);
+    cap.device.setCap(false);
+    cap.run(20);
+    cap.device.cutPowerAt({ kind: "wordWrite", at: 1 }); // the record of this session is torn
+    cap.device.setCap(true);
+    cap.run(30);
+    cap.device.cutPower();
+    cap.run(10);
+    cap.device.powerOn();
+    cap.run(60);
+    const { session } = await connect(cap, { bonded: true });
+    const store = new RecordStore();
+    const out = await cap.settle(sync(session, store));
+    expect(out.reportCodes).toEqual([RC.SUCCESS]); // no "within range" request for the skipped seq
+    const sk = store.sorted().find((r) => r.typeName === "SEQ_SKIPPED")!;
+    expect(sk).toBeDefined();
+    expect(sk.skippedFirst).toBe(sk.seq - 1);
+    expect(sk.skippedCount).toBe(1);
+    expect(out.gaps).toEqual([{ seq: sk.seq - 1, kind: "skipped" }]);
+    // the cap writes it at mount, before BOOT (section 8 step 4)
+    expect(store.bySeq.get(sk.seq + 1)!.typeName).toBe("BOOT");
+    // the session the cut interrupted comes back as a dose-type record flagged "interrupted by a reboot"
+    const after = store.sorted().filter((r) => r.seq > sk.seq && DOSE_TYPES.indexOf(r.type) >= 0);
+    expect(after.length).toBe(1);
+    expect(after[0].interruptedByReboot).toBe(true);
+    expect(after[0].relative).toBe(true);
+    await disconnect(cap);
+  });
 });
