@@ -706,4 +706,31 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     expect(after[0].relative).toBe(true);
     await disconnect(cap);
   });
+
+  it("after the ring wrapped, the holes below Status.oldest are 'overwritten' and the sync resumes from the oldest held", async () => {
+    const cap = new Cap();
+    cap.run(10);
+    for (let i = 0; i < 40; i++) {
+      cap.session(2, 10);
+    }
+    const store = new RecordStore();
+    {
+      const { session } = await connect(cap, { mtu: 53, bonded: true });
+      await cap.settle(sync(session, store));
+      await disconnect(cap);
+    }
+    const held = store.newest()!;
+    for (let i = 0; i < 4000; i++) cap.session(2, 10);
+    const { session } = await connect(cap, { mtu: 53, bonded: true });
+    const out = await cap.settle(sync(session, store), 7200);
+    expect(out.status.oldestSeq!).toBeGreaterThan(held + 1);
+    expect(out.reportCodes).toEqual([RC.SUCCESS]);
+    const over = out.gaps.filter((g) => g.kind === "overwritten").map((g) => g.seq);
+    expect(over.length).toBe(out.status.oldestSeq! - held - 1);
+    expect(out.gaps.length).toBe(over.length);
+    expect(store.bySeq.size).toBe(held + (out.status.newestSeq! - out.status.oldestSeq! + 1));
+    expect(await cap.settle(session.count({ kind: "all" }))).toBe(out.status.newestSeq! - out.status.oldestSeq! + 1);
+    expectWellFormed(store.sorted());
+    await disconnect(cap);
+  });
 });
