@@ -478,6 +478,9 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     const del = store.bySeq.get(st.newestSeq!)!;
     expect(del.typeName).toBe("DELETE");
     expect(del.lastDeletedSeq).toBe(3);
+    // F7: a DELETE's time is the cap's clock at the request (relative here: the clock was never set)
+    expect(del.relative).toBe(true);
+    expect(Math.abs(del.time - cap.device.clock.now())).toBeLessThanOrEqual(2);
     expect(store.sorted()[0].seq).toBe(4);
     expect(await cap.settle(session.count({ kind: "all" }))).toBe(store.bySeq.size);
     expect(out.gaps).toEqual([1, 2, 3].map((seq) => ({ seq, kind: "deleted" })));
@@ -547,10 +550,13 @@ describe("client2: a client written from docs/protocol.md alone", () => {
     expect(st.batteryPercent === null || st.batteryPercent > 0).toBe(true);
   });
 
-  // FINDING F3: without a factory serial the cap derives one from NRF.getAddress(), which on Espruino ends in the
-  // address type (" random"). The serial becomes "E71A0C5B4E2F RANDOM" (a space inside every `<serial>-<seq>`
-  // identity, section 8.5) and the advertised name "PenCap-" + last 4 characters is "PenCap-NDOM" for every
-  // unprovisioned cap. The doc only says "e.g. PC-0001" / "derived from NRF.getAddress()" (section 10).
+  // FINDING F3: without a factory serial the cap derives one from NRF.getAddress() (section 10); protocol.md does
+  // not give the derived form. In the simulator getAddress() ends in " random", so the serial is
+  // "E71A0C5B4E2F RANDOM" (a space inside every `<serial>-<seq>` identity, section 8.5) and the advertised name
+  // ("PenCap-" + last 4 characters) is "PenCap-NDOM" for every unprovisioned cap. Espruino 2v29's own
+  // jswrap_ble_getAddress (libs/bluetooth/jswrap_bluetooth.c) returns a bare "aa:bb:cc:dd:ee:ff", so this is the
+  // simulator's NRF (sim/ble/nrf.ts getAddress) disagreeing with the interpreter, plus a firmware that does not
+  // strip an address-type suffix. Kept failing until the sim (and/or firmware) is fixed.
   it.fails("an unprovisioned cap's serial is a bare identifier and its name carries address digits (sections 1, 4)", async () => {
     const cap = new Cap();
     cap.run(5);
