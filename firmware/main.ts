@@ -256,7 +256,8 @@ function boot(): void {
     try {
       ble = startBle({
         log: log,
-        serial: NRF.getAddress().split(":").join("").toUpperCase(),
+        // "aa:bb:cc:dd:ee:ff" (2v29); anything after a space (an address type) is not part of the serial.
+        serial: NRF.getAddress().split(" ")[0].split(":").join("").toUpperCase(),
         firmware: FIRMWARE_VERSION,
         model: MODEL,
         passkey: "",

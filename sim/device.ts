@@ -132,7 +132,7 @@ export class SimDevice {
   private owned = new Set<number>();
   private pending: { kind: "reboot"; reason: ResetReason } | { kind: "power-off" } | null = null;
   private errorFlags = new Set<string>();
-  private loads: Array<{ until: number; mA: number }> = [];
+  private loads: Array<{ start: number; until: number; mA: number }> = [];
   private nrf: NrfFactory | null;
   private strict: boolean;
   private seed: number;
@@ -579,17 +579,23 @@ export class SimDevice {
 
   // ------------------------------------------------------------------------------------------- battery
 
+  /**
+   * A burst of current (a flash write, a radio event). Virtual time stands still inside a callback, so bursts
+   * reported together happen one after another on the real chip: each starts when the previous one ends.
+   */
   private addLoad(seconds: number, mA: number): void {
     const now = this.clock.now();
     this.loads = this.loads.filter((l) => l.until > now);
-    if (this.loads.length < 64) this.loads.push({ until: now + seconds, mA });
+    const last = this.loads.length ? this.loads[this.loads.length - 1].until : now;
+    const start = last > now ? last : now;
+    if (this.loads.length < 64) this.loads.push({ start, until: start + seconds, mA });
   }
 
   /** Current drawn right now (mA): the CPU running JS plus recent radio/flash bursts. */
   loadMilliamps(): number {
     const now = this.clock.now();
     let mA = this.running ? 3 : 0; // nRF52 CPU running from flash with DC/DC, ~3 mA
-    for (const l of this.loads) if (l.until > now) mA += l.mA;
+    for (const l of this.loads) if (l.start <= now && l.until > now) mA += l.mA;
     return mA;
   }
 

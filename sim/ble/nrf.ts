@@ -1139,7 +1139,7 @@ export class Radio {
 
       /** https://www.espruino.com/Reference#l_NRF_getAddress - the default address is random static */
       getAddress() {
-        return `${self.address} random`;
+        return self.address; // 2v29: "aa:bb:cc:dd:ee:ff" (jswrap_ble_getAddress), no address-type suffix
       },
 
       /** https://www.espruino.com/Reference#l_NRF_setTxPower */
