@@ -166,7 +166,11 @@ function indicatorMask(plan: PowerPlan): number {
 
 function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (ble) ble.setPlan(plan);
-  if (detection) detection.indicator.enable(indicatorMask(plan));
+  if (detection) {
+    detection.indicator.enable(indicatorMask(plan));
+    // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
+    detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
+  }
   if (safe) console.log("pencap: safe mode");
 }
 
