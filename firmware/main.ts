@@ -269,6 +269,8 @@ function boot(): void {
         onConfig: applyConfig,
         onTimeChanged: function (delta: number) {
           power.timeShift(delta);
+          // The gesture's removal times too: a clock set back must not make old removals look recent.
+          for (let i = 0; i < GESTURE_CLICKS; i++) removals[i] += delta;
           if (detection) detection.timeChanged(delta);
         },
       });
