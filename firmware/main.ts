@@ -145,6 +145,13 @@ function onCapRemoved(t: number): void {
   }
 }
 
+/** The marker is a Storage file, and Storage.write throws when Storage is full: the session is still recorded
+ *  and the wiring carries on (not a crash); the cap's storage trouble shows as the log alert. */
+function markerFailed(): void {
+  console.log("pencap: session marker write failed");
+  setAlert(ALERT_LOG, true);
+}
+
 function housekeeping(): void {
   place = PLACE_TICK;
   const s = power.batteryTick();
@@ -233,7 +240,13 @@ function boot(): void {
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
-          if (seq >= 0) marker.clear();
+          if (seq >= 0) {
+            try {
+              marker.clear();
+            } catch (e) {
+              markerFailed();
+            }
+          }
           setAlert(ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
@@ -246,7 +259,11 @@ function boot(): void {
       cap: function (on: boolean, t: number) {
         place = PLACE_DETECT;
         if (!on) {
-          marker.write(log.newestSeq());
+          try {
+            marker.write(log.newestSeq());
+          } catch (e) {
+            markerFailed();
+          }
           onCapRemoved(t);
         }
         power.heartbeat();
