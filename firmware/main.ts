@@ -157,7 +157,15 @@ function housekeeping(): void {
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
   setAlert(ALERT_BATTERY, s.low);
-  if (power.eraseAllowed()) log.maintain();
+  if (power.eraseAllowed()) {
+    try {
+      log.maintain();
+    } catch (e: any) {
+      // A page that will not erase is not cured by a reboot: report it and keep the heartbeat (docs/power.md).
+      console.log("pencap: log maintenance failed: " + (e && e.code ? e.code + " " + e.message : e));
+      setAlert(ALERT_LOG, true);
+    }
+  }
   power.heartbeat();
 }
 
