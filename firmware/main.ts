@@ -106,6 +106,21 @@ function storedConfig(): Config {
   return decodeConfig(buf);
 }
 
+/** Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
+ *  a boot with the cap on must not take the magnet's field for "no magnet". */
+const MAG_FILE = "pencap.mag";
+function storedBaseline(): number[] | null {
+  const s = require("Storage").read(MAG_FILE);
+  if (s === undefined) return null;
+  try {
+    const b = JSON.parse(s);
+    if (b && b.length === 3 && isFinite(b[0]) && isFinite(b[1]) && isFinite(b[2])) return b;
+  } catch (e) {
+    // unreadable: calibrate again
+  }
+  return null;
+}
+
 /** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
 function detectConfig(c: Config, plan: PowerPlan): DetectConfig {
   const d = detectConfigFrom(c);
@@ -238,6 +253,7 @@ function boot(): void {
   const marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
   const scan = scanLog(markerSeq);
+  const magBaseline = board.sensor === "mag" ? storedBaseline() : null;
   // Detection first: whatever else fails, doses are still recorded.
   detection = startDetection(
     board,
@@ -277,8 +293,15 @@ function boot(): void {
         power.heartbeat();
       },
     },
-    { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: null, lastDoseT: scan.lastDoseT }
+    { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: magBaseline, lastDoseT: scan.lastDoseT }
   );
+  if (board.sensor === "mag" && !magBaseline) {
+    try {
+      require("Storage").write(MAG_FILE, JSON.stringify(detection.baseline()));
+    } catch (e) {
+      console.log("pencap: magnetometer baseline not saved");
+    }
+  }
 
   if (board.ble) {
     place = PLACE_BLE;
