@@ -9,7 +9,7 @@ import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
 import { DetectConfig } from "./detect/config";
-import { isSessionType, T_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
@@ -143,8 +143,12 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
     if (s < 0) break;
     const type = out[8];
     const t = dv.getUint32(4, true);
-    // Relative times (clock not set at the time) cannot be compared with this boot's clock.
-    if (type === T_DOSE) lastDoseT = t >= 946684800 ? t : -1;
+    // As the state machine keeps it: the end of a DOSE or of an interrupted UNCERTAIN_DOSE, the removal for
+    // a cap left off. Relative times (clock not set at the time) cannot be compared with this boot's clock.
+    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) {
+      const end = type === T_DOSE || out[9] & F_INTERRUPTED ? t + dv.getUint16(10, true) : t;
+      lastDoseT = t >= 946684800 ? end : -1;
+    }
     if (isSessionType(type) && s > markerSeq) sessionAfterMarker = true;
     seq = s + 1;
   }
