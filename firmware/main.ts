@@ -301,6 +301,9 @@ function boot(): void {
   );
   if (board.sensor === "mag" && !magBaseline) {
     try {
+      // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
+      // a later boot with the cap on would turn into an interrupted dose.
+      marker.clear();
       require("Storage").write(MAG_FILE, JSON.stringify(detection.baseline()));
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");

@@ -55,4 +55,15 @@ describe("review: Puck.js magnetometer baseline across a reboot", () => {
     expect(s.records.filter((r) => r.type === 0x04 || r.type === TYPE.UNCERTAIN_DOSE)).toHaveLength(0);
     expect(s.status.alerts.capLeftOff).toBe(false);
   });
+
+  it("the calibration session is untracked across a reboot too: no invented dose", async () => {
+    const cap = puck(bundle);
+    cap.run(30);
+    cap.device.setCap(true); // the Puck set up: the cap goes on, nothing recorded
+    cap.run(60);
+    cap.device.reboot("software");
+    cap.run(600);
+    const s = await capLog(cap as unknown as Cap);
+    expect(s.records.filter((r) => r.type === TYPE.DOSE || r.type === TYPE.UNCERTAIN_DOSE || r.type === TYPE.CAP_CHECK)).toEqual([]);
+  });
 });
