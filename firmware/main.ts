@@ -74,15 +74,33 @@ function record(type: number, flags: number, time: number, a: number, b: number)
     setAlert(ALERT_LOG, true);
     return -1;
   }
-  if (ble) ble.recordAdded();
+  if (ble) {
+    try {
+      ble.recordAdded();
+    } catch (e) {
+      bleFailed(e);
+    }
+  }
   return seq;
+}
+
+/** BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+ *  event handling short. Not sent to the crash handler, which records through here again. */
+function bleFailed(e: any): void {
+  console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
 }
 
 function setAlert(bit: number, on: boolean): void {
   const next = on ? alerts | bit : alerts & ~bit;
   if (next === alerts) return;
   alerts = next;
-  if (ble) ble.setAlerts(alerts);
+  if (ble) {
+    try {
+      ble.setAlerts(alerts);
+    } catch (e) {
+      bleFailed(e);
+    }
+  }
 }
 
 function openStore(board: BoardProfile): PageStore | null {
