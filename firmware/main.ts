@@ -9,7 +9,7 @@ import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
 import { DetectConfig } from "./detect/config";
-import { isSessionType, T_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
@@ -74,15 +74,33 @@ function record(type: number, flags: number, time: number, a: number, b: number)
     setAlert(ALERT_LOG, true);
     return -1;
   }
-  if (ble) ble.recordAdded();
+  if (ble) {
+    try {
+      ble.recordAdded();
+    } catch (e) {
+      bleFailed(e);
+    }
+  }
   return seq;
+}
+
+/** BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+ *  event handling short. Not sent to the crash handler, which records through here again. */
+function bleFailed(e: any): void {
+  console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
 }
 
 function setAlert(bit: number, on: boolean): void {
   const next = on ? alerts | bit : alerts & ~bit;
   if (next === alerts) return;
   alerts = next;
-  if (ble) ble.setAlerts(alerts);
+  if (ble) {
+    try {
+      ble.setAlerts(alerts);
+    } catch (e) {
+      bleFailed(e);
+    }
+  }
 }
 
 function openStore(board: BoardProfile): PageStore | null {
@@ -104,6 +122,21 @@ function storedConfig(): Config {
   if (stored && stored.length === CONFIG_SIZE && validateConfig(stored) < 0) buf.set(stored);
   else defaultConfig(buf);
   return decodeConfig(buf);
+}
+
+/** Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
+ *  a boot with the cap on must not take the magnet's field for "no magnet". */
+const MAG_FILE = "pencap.mag";
+function storedBaseline(): number[] | null {
+  const s = require("Storage").read(MAG_FILE);
+  if (s === undefined) return null;
+  try {
+    const b = JSON.parse(s);
+    if (b && b.length === 3 && isFinite(b[0]) && isFinite(b[1]) && isFinite(b[2])) return b;
+  } catch (e) {
+    // unreadable: calibrate again
+  }
+  return null;
 }
 
 /** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
@@ -128,8 +161,12 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
     if (s < 0) break;
     const type = out[8];
     const t = dv.getUint32(4, true);
-    // Relative times (clock not set at the time) cannot be compared with this boot's clock.
-    if (type === T_DOSE) lastDoseT = t >= 946684800 ? t : -1;
+    // As the state machine keeps it: the end of a DOSE or of an interrupted UNCERTAIN_DOSE, the removal for
+    // a cap left off. Relative times (clock not set at the time) cannot be compared with this boot's clock.
+    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) {
+      const end = type === T_DOSE || out[9] & F_INTERRUPTED ? t + dv.getUint16(10, true) : t;
+      lastDoseT = t >= 946684800 ? end : -1;
+    }
     if (isSessionType(type) && s > markerSeq) sessionAfterMarker = true;
     seq = s + 1;
   }
@@ -145,12 +182,27 @@ function onCapRemoved(t: number): void {
   }
 }
 
+/** The marker is a Storage file, and Storage.write throws when Storage is full: the session is still recorded
+ *  and the wiring carries on (not a crash); the cap's storage trouble shows as the log alert. */
+function markerFailed(): void {
+  console.log("pencap: session marker write failed");
+  setAlert(ALERT_LOG, true);
+}
+
 function housekeeping(): void {
   place = PLACE_TICK;
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
   setAlert(ALERT_BATTERY, s.low);
-  if (power.eraseAllowed()) log.maintain();
+  if (power.eraseAllowed()) {
+    try {
+      log.maintain();
+    } catch (e: any) {
+      // A page that will not erase is not cured by a reboot: report it and keep the heartbeat (docs/power.md).
+      console.log("pencap: log maintenance failed: " + (e && e.code ? e.code + " " + e.message : e));
+      setAlert(ALERT_LOG, true);
+    }
+  }
   power.heartbeat();
 }
 
@@ -166,7 +218,11 @@ function indicatorMask(plan: PowerPlan): number {
 
 function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (ble) ble.setPlan(plan);
-  if (detection) detection.indicator.enable(indicatorMask(plan));
+  if (detection) {
+    detection.indicator.enable(indicatorMask(plan));
+    // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
+    detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
+  }
   if (safe) console.log("pencap: safe mode");
 }
 
@@ -219,6 +275,7 @@ function boot(): void {
   const marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
   const scan = scanLog(markerSeq);
+  const magBaseline = board.sensor === "mag" ? storedBaseline() : null;
   // Detection first: whatever else fails, doses are still recorded.
   detection = startDetection(
     board,
@@ -229,7 +286,13 @@ function boot(): void {
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
-          if (seq >= 0) marker.clear();
+          if (seq >= 0) {
+            try {
+              marker.clear();
+            } catch (e) {
+              markerFailed();
+            }
+          }
           setAlert(ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
@@ -242,14 +305,28 @@ function boot(): void {
       cap: function (on: boolean, t: number) {
         place = PLACE_DETECT;
         if (!on) {
-          marker.write(log.newestSeq());
+          try {
+            marker.write(log.newestSeq());
+          } catch (e) {
+            markerFailed();
+          }
           onCapRemoved(t);
         }
         power.heartbeat();
       },
     },
-    { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: null, lastDoseT: scan.lastDoseT }
+    { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: magBaseline, lastDoseT: scan.lastDoseT }
   );
+  if (board.sensor === "mag" && !magBaseline) {
+    try {
+      // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
+      // a later boot with the cap on would turn into an interrupted dose.
+      marker.clear();
+      require("Storage").write(MAG_FILE, JSON.stringify(detection.baseline()));
+    } catch (e) {
+      console.log("pencap: magnetometer baseline not saved");
+    }
+  }
 
   if (board.ble) {
     place = PLACE_BLE;
@@ -266,6 +343,8 @@ function boot(): void {
         onConfig: applyConfig,
         onTimeChanged: function (delta: number) {
           power.timeShift(delta);
+          // The gesture's removal times too: a clock set back must not make old removals look recent.
+          for (let i = 0; i < GESTURE_CLICKS; i++) removals[i] += delta;
           if (detection) detection.timeChanged(delta);
         },
       });
