@@ -1,21 +1,11 @@
 // Byte helpers shared by the Espruino API implementations. Espruino strings are byte strings (one char per
 // byte), so conversions here are latin1, never UTF-8.
+import { crc32 as appCrc32 } from "../client/record.js";
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** Standard CRC-32 (IEEE 802.3, reflected, init and xorout 0xFFFFFFFF): "123456789" → 0xCBF43926. */
+/** Standard CRC-32 (IEEE 802.3, reflected, init and xorout 0xFFFFFFFF): "123456789" → 0xCBF43926 — the same
+ *  function the companion app uses to check records (client/record.ts). */
 export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return appCrc32(bytes, 0, bytes.length);
 }
 
 export function isTypedArrayLike(v: unknown): v is ArrayBufferView {

@@ -2,8 +2,8 @@
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
 import { readFileSync } from "node:fs";
-import { integrationFor } from "./integration.js";
-import { runScenario, ScenarioRunError, type Summary, type TimelineEntry } from "./runner.js";
+import { runIntegrated } from "./integration.js";
+import { ScenarioRunError, type Summary, type TimelineEntry } from "./runner.js";
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
 function usage(): never {
@@ -92,15 +92,11 @@ async function main(): Promise<number> {
     }
   };
 
-  const integration = integrationFor(sc);
   let summary: Summary;
   try {
-    summary = await runScenario(sc, {
+    summary = await runIntegrated(sc, {
       file,
       bundle,
-      nrf: integration.nrf,
-      app: integration.app,
-      energy: integration.energy ? integration.energy() : null,
       hangGuardMs,
       onTimeline,
       onProgress,

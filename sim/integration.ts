@@ -3,7 +3,7 @@
 // (sim/energy/) provides the battery estimate.
 import { createNrf, SimCentral, type SimRadio } from "./ble/index.js";
 import type { NrfEnv, NrfFactory, SimDevice } from "./device.js";
-import type { EnergyMeter, ScenarioAppFactory } from "./runner.js";
+import { runScenario, type EnergyMeter, type RunOptions, type ScenarioAppFactory, type Summary } from "./runner.js";
 import type { ResolvedScenario } from "./scenario.js";
 import { SimApp } from "./app.js";
 import { EnergyMeter as Meter } from "./energy/meter.js";
@@ -76,4 +76,15 @@ export function integrationFor(sc: ResolvedScenario): Integration {
       };
     },
   };
+}
+
+/** Runs a validated scenario with everything wired, as `npm run sim` does (the CLI and tests share this). */
+export function runIntegrated(sc: ResolvedScenario, opts: Omit<RunOptions, "nrf" | "app" | "energy">): Promise<Summary> {
+  const integration = integrationFor(sc);
+  return runScenario(sc, {
+    ...opts,
+    nrf: integration.nrf,
+    app: integration.app,
+    energy: integration.energy ? integration.energy() : null,
+  });
 }

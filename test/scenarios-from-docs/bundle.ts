@@ -1,8 +1,8 @@
 // The real firmware bundle and the integration (radio, app, energy meter) for scenario tests, as sim/cli.ts
 // wires them for `npm run sim`.
 import { buildFirmware } from "../../scripts/gate/index.mjs";
-import { integrationFor } from "../../sim/integration.js";
-import { runScenario, type Summary, type TimelineEntry } from "../../sim/runner.js";
+import { runIntegrated } from "../../sim/integration.js";
+import type { Summary, TimelineEntry } from "../../sim/runner.js";
 import { validateScenario } from "../../sim/scenario.js";
 
 let built: Promise<string> | null = null;
@@ -21,14 +21,10 @@ export function firmwareBundle(): Promise<string> {
 export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario", hangGuardMs = 5000): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
   process.env.TZ = "UTC"; // as sim/cli.ts: Espruino's Date works in UTC
   const sc = validateScenario(raw, file);
-  const integration = integrationFor(sc);
   const timeline: TimelineEntry[] = [];
-  const summary = await runScenario(sc, {
+  const summary = await runIntegrated(sc, {
     file,
     bundle,
-    nrf: integration.nrf,
-    app: integration.app,
-    energy: integration.energy ? integration.energy() : null,
     hangGuardMs,
     onTimeline: (e) => timeline.push(e),
   });
