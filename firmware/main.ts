@@ -52,6 +52,8 @@ let detection: Detection | null = null;
 let alerts = 0;
 let config: Config;
 let appendFailures = 0;
+/** Bad slots already reported by a LOG_CORRUPTION record since this boot. */
+let badReported = 0;
 const removals = new Float64Array(GESTURE_CLICKS);
 let removalCount = 0;
 
@@ -202,6 +204,14 @@ function housekeeping(): void {
       console.log("pencap: log maintenance failed: " + (e && e.code ? e.code + " " + e.message : e));
       setAlert(ALERT_LOG, true);
     }
+  }
+  // Corruption met by reads (a sync) after mount: one LOG_CORRUPTION per tick that saw more, a = 0xFFFF (the
+  // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
+  const bad = log.badSlotsSeen();
+  if (bad > badReported) {
+    record(T_LOG_CORRUPTION, 0, now(), 0xffff, Math.min(0xffff, bad - badReported));
+    badReported = bad;
+    setAlert(ALERT_LOG, true);
   }
   power.heartbeat();
 }

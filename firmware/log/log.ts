@@ -451,6 +451,11 @@ export class DoseLog {
     return -1;
   }
 
+  /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object). */
+  badSlotsSeen(): number {
+    return this.badSeen;
+  }
+
   count(): number {
     return this.newest < 0 || this.oldest < 0 ? 0 : this.newest - this.oldest + 1;
   }
