@@ -343,13 +343,20 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   // Only emitted when Espruino is the central (2v29); the app announces its size with RACP op 0xA2 instead.
   nrf.on("mtu", function (m: number) { engine.setMtu(m); });
-  nrf.on("security", function () { syncSecurity(); });
+  // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
+  // must not cut the link under it (the idle time restarts at every pairing/security step).
+  nrf.on("security", function () {
+    syncSecurity();
+    lastActive = getTime();
+    arm();
+  });
   nrf.on("bond", function (st: string) {
+    lastActive = getTime();
     if (st === "success") {
       pairing.close();
       applySecurity();
-      arm();
     }
+    arm();
   });
   nrf.on("disconnect", function () {
     connected = false;

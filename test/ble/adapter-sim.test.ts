@@ -82,6 +82,23 @@ describe("startBle over the simulated NRF", () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("pairing restarts the idle time: a phone that pairs 25 s after connecting keeps the link 30 s more", async () => {
+    const s = start();
+    const { h, phone } = s;
+    let droppedAt = -1;
+    await drive(h.clock, phone.connect({ mtu: 23, intervalMs: 50 }));
+    const t0 = h.clock.now();
+    phone.onDisconnect(() => (droppedAt = h.clock.now()));
+    await runFor(h.clock, 25); // the patient reads the pairing prompt
+    await drive(h.clock, phone.pair({ passkey: PASSKEY }));
+    const paired = h.clock.now();
+    await runFor(h.clock, 20);
+    expect(droppedAt).toBe(-1); // 45 s after connecting, 20 s after pairing: still connected
+    await runFor(h.clock, 15);
+    expect(droppedAt).toBeGreaterThan(paired + NORMAL_PLAN.idleDisconnectSeconds - 0.5);
+    expect(droppedAt - t0).toBeGreaterThan(NORMAL_PLAN.idleDisconnectSeconds + 20);
+  });
+
   it("a transfer longer than the idle limit is not cut", async () => {
     const s = start({ records: 2500 }); // ~2500 x 20 ms = 50 s of paced notifications
     const { h, phone } = s;
