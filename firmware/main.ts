@@ -9,7 +9,7 @@ import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
 import { DetectConfig } from "./detect/config";
-import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, SIG_LEFT_OFF } from "./detect/codes";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
@@ -306,11 +306,13 @@ function boot(): void {
           setAlert(ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
-        if (type === T_TEMP_EXCURSION) setAlert(ALERT_TEMPERATURE, true);
         power.heartbeat();
       },
       signal: function (code: number, arg: number) {
         if (code === SIG_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        // Set while an excursion is in progress (arg 1 hot / 2 cold), cleared when it ends (arg 0); the
+        // TEMP_EXCURSION record keeps the history.
+        if (code === SIG_TEMP) setAlert(ALERT_TEMPERATURE, arg !== 0);
       },
       cap: function (on: boolean, t: number) {
         place = PLACE_DETECT;

@@ -26,6 +26,8 @@ export const EXC_COLD = 2;
 export const SIG_BLINK = 1; // arg: blink count (0 = no dose known)
 export const SIG_DOUBLE_DOSE = 2; // arg: seconds since the last dose
 export const SIG_LEFT_OFF = 3; // arg: seconds the cap has been off
+/** Temperature state changed at a sample: arg EXC_HOT / EXC_COLD when an excursion starts, 0 when it ends. */
+export const SIG_TEMP = 4;
 
 /** True for the three record types that stand for one cap session. */
 export function isSessionType(type: number): boolean {

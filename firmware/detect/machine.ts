@@ -3,7 +3,7 @@
 // Rules and numbers: docs/detection.md.
 import {
   T_DOSE, T_CAP_CHECK, T_UNCERTAIN_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION,
-  F_PRIMING, F_INTERRUPTED, EXC_HOT, EXC_COLD, SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF,
+  F_PRIMING, F_INTERRUPTED, EXC_HOT, EXC_COLD, SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF, SIG_TEMP,
   sat16, tempByte, doseB,
 } from "./codes";
 import { DetectConfig } from "./config";
@@ -193,20 +193,25 @@ export class CapMachine {
     return (this.cfg.insulinType & 3) << 4;
   }
 
-  /** Take a temperature reading now and run the excursion rule on it. */
+  /**
+   * Take a temperature reading now and run the excursion rule on it. A change of the excursion state (none,
+   * hot, cold) is signalled at once (SIG_TEMP), so an alert can show while the excursion lasts; the record
+   * comes when it ends. The split at a removal (removed()) is not a change and is not signalled.
+   */
   private sampleTemp(t: number): void {
     this.nextTempT = this.cfg.tempPeriodS > 0 ? t + this.cfg.tempPeriodS : -1;
     var c = this.env.temperature();
     this.lastTempC = c;
     if (c !== c) return;
     var cfg = this.cfg;
-    if (this.exc === EXC_HOT) {
+    var was = this.exc;
+    if (was === EXC_HOT) {
       if (c > cfg.tempMaxC - cfg.tempHystC) {
         if (c > this.excExtreme) this.excExtreme = c;
         return;
       }
       this.endExcursion(t);
-    } else if (this.exc === EXC_COLD) {
+    } else if (was === EXC_COLD) {
       if (c < cfg.tempMinC + cfg.tempHystC) {
         if (c < this.excExtreme) this.excExtreme = c;
         return;
@@ -215,6 +220,7 @@ export class CapMachine {
     }
     if (c > cfg.tempMaxC) this.beginExcursion(EXC_HOT, t, c);
     else if (c < cfg.tempMinC) this.beginExcursion(EXC_COLD, t, c);
+    if (this.exc !== was) this.sink.signal(SIG_TEMP, this.exc);
   }
 
   private beginExcursion(kind: number, t: number, c: number): void {
