@@ -110,6 +110,8 @@ export function createIndicator(board: BoardProfile): Indicator {
 
   return {
     signal: function (code: number, arg: number): void {
+      // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
+      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
       if (queue.length >= QUEUE_MAX * 2) return;
       if (code === SIG_BLINK && !(mask & IND_BLINK)) return;
       if (code === SIG_DOUBLE_DOSE && !(mask & IND_DOUBLE_DOSE)) return;

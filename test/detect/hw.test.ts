@@ -286,6 +286,23 @@ describe("indicator", () => {
     ]);
     expect(ind.busy()).toBe(false);
   });
+  it("a signal with no pattern (the temperature state) plays nothing and takes no queue slot", () => {
+    const ind = createIndicator(MDBT42Q);
+    ind.signal(4 /* SIG_TEMP */, 1);
+    expect(ind.busy()).toBe(false);
+    ind.signal(SIG_BLINK, 1);
+    fake.runUntil(1010);
+    expect(fake.pulses("D3").length).toBe(1);
+    expect(fake.pulses("D2").length).toBe(0);
+  });
+  it("the enable mask silences patterns: no blink code when blink codes are off (safe mode)", () => {
+    const ind = createIndicator(MDBT42Q);
+    ind.enable(0);
+    ind.signal(SIG_BLINK, 3);
+    fake.runUntil(1010);
+    expect(fake.writes).toEqual([]);
+    expect(ind.busy()).toBe(false);
+  });
   it("host build without LEDs: no pin writes", () => {
     const ind = createIndicator(LINUX);
     ind.signal(SIG_BLINK, 2);
