@@ -43,6 +43,10 @@ const PLACE_BOOT = 1;
 const PLACE_DETECT = 2;
 const PLACE_TICK = 3;
 const PLACE_BLE = 4;
+const PLACE_HEALTH = 5;
+/** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
+ *  event, detection's sensor timer), unless it marks itself. */
+const PLACE_OTHER = 6;
 
 let place = PLACE_BOOT;
 let log: DoseLog;
@@ -214,6 +218,7 @@ function housekeeping(): void {
     setAlert(ALERT_LOG, true);
   }
   power.heartbeat();
+  place = PLACE_OTHER;
 }
 
 /** Which indicator outputs may play: the power plan (safe mode) and the config's alert switches. */
@@ -307,6 +312,7 @@ function boot(): void {
         }
         if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
         power.heartbeat();
+        place = PLACE_OTHER;
       },
       signal: function (code: number, arg: number) {
         if (code === SIG_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
@@ -325,6 +331,7 @@ function boot(): void {
           onCapRemoved(t);
         }
         power.heartbeat();
+        place = PLACE_OTHER;
       },
     },
     { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: magBaseline, lastDoseT: scan.lastDoseT }
@@ -369,11 +376,13 @@ function boot(): void {
   applyPlan(power.plan, power.safeMode);
 
   setInterval(function () {
+    place = PLACE_HEALTH;
     power.healthTick(getTime());
+    place = PLACE_OTHER;
   }, power.plan.healthCheckSeconds * 1000);
   setInterval(housekeeping, power.plan.tickSeconds * 1000);
   housekeeping();
-  place = PLACE_BLE;
+  place = PLACE_OTHER;
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
 }
 
