@@ -15,6 +15,7 @@ import { boardLogBench } from "./board-log.js";
 import { simSyncBench } from "./sim-sync.js";
 import { scenarioEnergy } from "./scenario-energy.js";
 import { fillLogScript } from "./prelude.js";
+import { deviceMemoryBench } from "./memory.js";
 
 type Value = number | string;
 interface Row {
@@ -211,6 +212,31 @@ async function memorySection(): Promise<void> {
   }
 }
 
+async function deviceMemorySection(): Promise<void> {
+  section("memory, device-like: code in flash (.bootcde booted from Storage), 2,950 variables of 13 bytes (2v29 Linux build, -m32, VARIABLES=2950), process.memory() after GC");
+  const bin = process.env.ESPRUINO32_BIN;
+  const label = "variables used after boot with a full log";
+  if (!bin) return notMeasured(label, "ESPRUINO32_BIN not set (a 2v29 Linux build with -m32 and VARIABLES=2950, docs/benchmarks.md §5)");
+  if (!existsSync(bin)) return notMeasured(label, `ESPRUINO32_BIN ${bin} does not exist`);
+  if (!existsSync(BUNDLE)) return notMeasured(label, "dist/firmware.js not built");
+  try {
+    const m = await deviceMemoryBench(bin, BUNDLE);
+    if (m.total !== 2950 || m.blocksize !== 13) return notMeasured(label, `ESPRUINO32_BIN has ${m.total} variables of ${m.blocksize} bytes, not the MDBT42Q's 2950 of 13`);
+    row("interpreter", `${m.version}, BOARD=${m.board}, ${m.total} variables of ${m.blocksize} bytes`);
+    row("boot code as the interpreter holds it (Storage string of .bootcde)", m.bootcdeString, "variables");
+    row("log before the boot (filled through the firmware's DoseLog, filler run from Storage)", `${m.fill.count} records in ${m.fill.pageCount} × ${m.fill.pageSize}-byte pages (${m.fill.appended} appended, capacity ${m.fill.capacity})`);
+    row("firmware's boot line", m.bootLine);
+    for (const [s, u] of m.full) row(`${label}, ${s} s after the boot line`, u, "variables");
+    for (const [s, u] of m.empty) row(`variables used after boot with an empty (fresh) log, ${s} s after the boot line`, u, "variables");
+    row("variables used by the bare interpreter (no .bootcde, same probe)", m.bare, "variables");
+    const worst = Math.max(...m.full.map((x) => x[1]));
+    row("free after boot with a full log (worst probe)", m.total - worst, "variables");
+    row("share of the MDBT42Q's 2,950 (worst probe)", `${((100 * worst) / 2950).toFixed(1)} %`);
+  } catch (e) {
+    notMeasured(label, errText(e));
+  }
+}
+
 function printText(): void {
   console.log("pencap bench");
   for (const s of sections) {
@@ -243,6 +269,7 @@ async function main(): Promise<void> {
   await syncSection();
   await energySection();
   await memorySection();
+  await deviceMemorySection();
   if (args.includes("--json")) printJson();
   else printText();
 }
