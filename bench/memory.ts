@@ -10,7 +10,7 @@
 //      (jsiInit(true) → jsfLoadBootCodeFromFlash); once the firmware's boot line is out, probes typed at the
 //      REPL print process.memory() (which garbage-collects first).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fillLogScript } from "./prelude.js";
@@ -36,6 +36,28 @@ export interface DeviceMemory {
   bare: number;
   /** the boot code as the interpreter holds it: variables of the Storage string of .bootcde (E.getSizeOf) */
   bootcdeString: number;
+  /** boot with a full log and BLE started against NRF_STUB (see bleVariant) */
+  ble: { bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]>; stubAlone: number };
+  /** the BLE boot again on a build with more variables of the same size (roomyBin), when given */
+  roomy?: { total: number; blocksize: number; bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]> };
+}
+
+/** A stand-in for the NRF object on Linux (which has none), holding on to what 2v29 keeps after these calls
+ *  (libs/bluetooth/jswrap_bluetooth.c keeps the services data and options, advertising data, scan response and
+ *  security options in its hidden root; NRF.on keeps each listener), so those objects stay alive as on the cap. */
+export const NRF_STUB =
+  'var NRF={k:{},on:function(e,f){this.k["#on"+e]=f},setServices:function(d,o){this.k.sd=d;this.k.so=o},' +
+  "setAdvertising:function(d,o){this.k.ad=d;this.k.ao=o},setScanResponse:function(d){this.k.sr=d},setSecurity:function(o){this.k.se=o}," +
+  "updateServices:function(){},setTxPower:function(){},setConnectionInterval:function(){},disconnect:function(){}," +
+  'getAddress:function(){return "aa:bb:cc:dd:ee:ff public"},getBattery:function(){return 3},' +
+  "getSecurityStatus:function(){return {connected:false,encrypted:false,bonded:false,mitm_protected:false}}};\n";
+
+/** The bundle with the LINUX profile's `ble: false` turned true (its only `!1`) and NRF_STUB before it: the
+ *  firmware then starts its BLE engine (firmware/hw/ble.ts startBle) at boot as on the cap. */
+export function bleVariant(bundle: string): string {
+  const m = /\w+=\{name:"LINUX",[^}]*\}/.exec(bundle);
+  if (!m || m[0].split("!1").length !== 2) throw new Error("cannot find the LINUX profile's ble flag in the bundle");
+  return NRF_STUB + bundle.replace(m[0], m[0].replace("!1", "!0"));
 }
 
 /** A script that copies a host file into Storage in pieces (E.openFile is the interpreter's FILESYSTEM library). */
@@ -66,6 +88,7 @@ const PROBE = 'print("MEM:"+JSON.stringify(process.memory()))\n';
 function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: number[]): Promise<{ out: string; mems: MemInfo[] }> {
   return new Promise((res, rej) => {
     const child = spawn(bin, [], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => undefined); // it may have exited already when the exit key is sent
     let out = "";
     let started = false;
     const mems: MemInfo[] = [];
@@ -101,13 +124,17 @@ function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: nu
   });
 }
 
-export async function deviceMemoryBench(bin: string, bundle: string, settle: number[] = [2, 10]): Promise<DeviceMemory> {
+export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: string, settle: number[] = [2, 10]): Promise<DeviceMemory> {
   const fillCode = await fillLogScript(-1, 1764000000);
   const boot = /pencap: boot[^\r\n]*/;
-  const run = async (fill: boolean): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
+  // The boot line, or the interpreter giving up (then the probe still reads what is held).
+  const ready = /pencap: boot[^\r\n]*|LOW_MEMORY|pencap: FATAL/;
+  const code = readFileSync(bundle, "utf8");
+  const run = async (fill: boolean, firmware = code, interp = bin): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
+    const bin = interp;
     const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
     try {
-      execFileSync("cp", [resolve(bundle), join(dir, "firmware.js")]);
+      writeFileSync(join(dir, "firmware.js"), firmware);
       let fillLine: string | undefined;
       let info: string | undefined;
       if (fill) {
@@ -120,7 +147,7 @@ export async function deviceMemoryBench(bin: string, bundle: string, settle: num
       install(bin, dir, "firmware.js", ".bootcde");
       const o = runFile(bin, dir, "info.js", 'print("INFO:"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,s:E.getSizeOf(require("Storage").read(".bootcde"))}));\n');
       info = /INFO:(\{[^}]*\})/.exec(o)?.[1];
-      const r = await bootAndProbe(bin, dir, boot, settle);
+      const r = await bootAndProbe(bin, dir, ready, settle);
       return { ...r, fillLine, info };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -128,12 +155,30 @@ export async function deviceMemoryBench(bin: string, bundle: string, settle: num
   };
   const full = await run(true);
   const empty = await run(false);
-  const bareDir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
-  let bare: MemInfo;
-  try {
-    bare = (await bootAndProbe(bin, bareDir, null, [1])).mems[0];
-  } finally {
-    rmSync(bareDir, { recursive: true, force: true });
+  const withBle = await run(true, bleVariant(code));
+  const alone = async (firmware: string | null): Promise<number> => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
+    try {
+      if (firmware !== null) {
+        writeFileSync(join(dir, "boot.js"), firmware);
+        install(bin, dir, "boot.js", ".bootcde");
+      }
+      return (await bootAndProbe(bin, dir, null, [1])).mems[0].usage;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const bare = { usage: await alone(null) };
+  const stubAlone = await alone(NRF_STUB);
+  // "OUT OF MEMORY at <function>" and the source excerpt under it, as the interpreter printed them.
+  const oomOf = (out: string): string | null => {
+    const m = /OUT OF MEMORY[^\r\n]*\r?\n[^\r\n]*/.exec(out);
+    return m ? m[0].replace(/\s+/g, " ") : /LOW_MEMORY/.test(out) ? "LOW_MEMORY" : null;
+  };
+  let roomy: DeviceMemory["roomy"];
+  if (roomyBin) {
+    const r = await run(true, bleVariant(code), roomyBin);
+    roomy = { total: r.mems[0].total, blocksize: r.mems[0].blocksize, bootLine: boot.exec(r.out)?.[0] ?? null, outOfMemory: oomOf(r.out), usage: settle.map((s, i) => [s, r.mems[i].usage]) };
   }
   const info = JSON.parse(full.info ?? "{}") as { v?: string; b?: string; s?: number };
   return {
@@ -147,10 +192,17 @@ export async function deviceMemoryBench(bin: string, bundle: string, settle: num
     empty: settle.map((s, i) => [s, empty.mems[i].usage]),
     bare: bare.usage,
     bootcdeString: info.s ?? -1,
+    ble: {
+      bootLine: boot.exec(withBle.out)?.[0] ?? null,
+      outOfMemory: oomOf(withBle.out),
+      usage: settle.map((s, i) => [s, withBle.mems[i].usage]),
+      stubAlone,
+    },
+    roomy,
   };
 }
 
-// `npx tsx bench/memory.ts [bin]`: this section alone.
+// `npx tsx bench/memory.ts <bin> [roomy bin]`: this section alone.
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "memory.ts")) {
   const bin = process.argv[2] ?? process.env.ESPRUINO32_BIN;
   if (!bin) {
@@ -158,5 +210,5 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname,
     process.exit(2);
   }
   process.chdir(resolve(import.meta.dirname, ".."));
-  console.log(JSON.stringify(await deviceMemoryBench(bin, "dist/firmware.js"), null, 2));
+  console.log(JSON.stringify(await deviceMemoryBench(bin, "dist/firmware.js", process.argv[3] ?? process.env.ESPRUINO32_ROOMY_BIN)));
 }

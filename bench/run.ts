@@ -220,7 +220,7 @@ async function deviceMemorySection(): Promise<void> {
   if (!existsSync(bin)) return notMeasured(label, `ESPRUINO32_BIN ${bin} does not exist`);
   if (!existsSync(BUNDLE)) return notMeasured(label, "dist/firmware.js not built");
   try {
-    const m = await deviceMemoryBench(bin, BUNDLE);
+    const m = await deviceMemoryBench(bin, BUNDLE, process.env.ESPRUINO32_ROOMY_BIN);
     if (m.total !== 2950 || m.blocksize !== 13) return notMeasured(label, `ESPRUINO32_BIN has ${m.total} variables of ${m.blocksize} bytes, not the MDBT42Q's 2950 of 13`);
     row("interpreter", `${m.version}, BOARD=${m.board}, ${m.total} variables of ${m.blocksize} bytes`);
     row("boot code as the interpreter holds it (Storage string of .bootcde)", m.bootcdeString, "variables");
@@ -232,6 +232,17 @@ async function deviceMemorySection(): Promise<void> {
     const worst = Math.max(...m.full.map((x) => x[1]));
     row("free after boot with a full log (worst probe)", m.total - worst, "variables");
     row("share of the MDBT42Q's 2,950 (worst probe)", `${((100 * worst) / 2950).toFixed(1)} %`);
+    // The LINUX profile has no radio: the same boot with the firmware's BLE engine started against a stub NRF
+    // that keeps what 2v29 keeps (bench/memory.ts NRF_STUB).
+    const b = m.ble;
+    row("with BLE started (LINUX profile's ble turned on, NRF stub): boot", b.bootLine ?? `did not finish: ${b.outOfMemory ?? "no boot line"}`);
+    for (const [s, u] of b.usage) row(`with BLE started: variables in use ${s} s after ${b.bootLine ? "the boot line" : "the failure"}`, u, "variables");
+    row("the NRF stub alone (its own cost, included above)", b.stubAlone - m.bare, "variables");
+    if (m.roomy) {
+      row(`with BLE started, on a ${m.roomy.total}-variable build of the same ${m.roomy.blocksize}-byte variables (ESPRUINO32_ROOMY_BIN): boot`, m.roomy.bootLine ?? `did not finish: ${m.roomy.outOfMemory ?? "no boot line"}`);
+      for (const [s, u] of m.roomy.usage) row(`with BLE started, roomy build: variables in use ${s} s after the boot line`, u, "variables");
+      row("with BLE started, roomy build, less the NRF stub's own cost: share of 2,950", `${((100 * (Math.max(...m.roomy.usage.map((x) => x[1])) - (b.stubAlone - m.bare))) / 2950).toFixed(1)} %`);
+    }
   } catch (e) {
     notMeasured(label, errText(e));
   }
