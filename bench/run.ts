@@ -206,7 +206,7 @@ async function memorySection(): Promise<void> {
     const text = measure(false, "function bundleText(){\n" + readFileSync(BUNDLE, "utf8") + "\n}\n" + probe);
     row("variables holding the bundle's text once (host build: code in RAM)", text.mem.usage - bare.mem.usage, "variables");
     row("MDBT42Q total (2v29)", 2950, "variables");
-    row("share of the MDBT42Q total (host-build figure; an upper bound: here the code is in RAM)", `${((100 * full.mem.usage) / 2950).toFixed(0)} %`);
+    row("share of the MDBT42Q total (host build, code in RAM, no radio: not the cap's figure, see \"memory, device-like\")", `${((100 * full.mem.usage) / 2950).toFixed(0)} %`);
   } catch (e) {
     notMeasured(label, errText(e));
   }
