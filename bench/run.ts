@@ -15,6 +15,7 @@ import { boardLogBench } from "./board-log.js";
 import { simSyncBench } from "./sim-sync.js";
 import { scenarioEnergy } from "./scenario-energy.js";
 import { fillLogScript } from "./prelude.js";
+import { deviceMemoryBench } from "./memory.js";
 
 type Value = number | string;
 interface Row {
@@ -205,7 +206,43 @@ async function memorySection(): Promise<void> {
     const text = measure(false, "function bundleText(){\n" + readFileSync(BUNDLE, "utf8") + "\n}\n" + probe);
     row("variables holding the bundle's text once (host build: code in RAM)", text.mem.usage - bare.mem.usage, "variables");
     row("MDBT42Q total (2v29)", 2950, "variables");
-    row("share of the MDBT42Q total (host-build figure; an upper bound: here the code is in RAM)", `${((100 * full.mem.usage) / 2950).toFixed(0)} %`);
+    row("share of the MDBT42Q total (host build, code in RAM, no radio: not the cap's figure, see \"memory, device-like\")", `${((100 * full.mem.usage) / 2950).toFixed(0)} %`);
+  } catch (e) {
+    notMeasured(label, errText(e));
+  }
+}
+
+async function deviceMemorySection(): Promise<void> {
+  section("memory, device-like: code in flash (.bootcde booted from Storage), 2,950 variables of 13 bytes (2v29 Linux build, -m32, VARIABLES=2950), process.memory() after GC");
+  const bin = process.env.ESPRUINO32_BIN;
+  const label = "variables used after boot with a full log";
+  if (!bin) return notMeasured(label, "ESPRUINO32_BIN not set (a 2v29 Linux build with -m32 and VARIABLES=2950, docs/benchmarks.md §5)");
+  if (!existsSync(bin)) return notMeasured(label, `ESPRUINO32_BIN ${bin} does not exist`);
+  if (!existsSync(BUNDLE)) return notMeasured(label, "dist/firmware.js not built");
+  try {
+    const m = await deviceMemoryBench(bin, BUNDLE, process.env.ESPRUINO32_ROOMY_BIN);
+    if (m.total !== 2950 || m.blocksize !== 13) return notMeasured(label, `ESPRUINO32_BIN has ${m.total} variables of ${m.blocksize} bytes, not the MDBT42Q's 2950 of 13`);
+    row("interpreter", `${m.version}, BOARD=${m.board}, ${m.total} variables of ${m.blocksize} bytes`);
+    row("boot code as the interpreter holds it (Storage string of .bootcde)", m.bootcdeString, "variables");
+    row("log before the boot (filled through the firmware's DoseLog, filler run from Storage)", `${m.fill.count} records in ${m.fill.pageCount} × ${m.fill.pageSize}-byte pages (${m.fill.appended} appended, capacity ${m.fill.capacity})`);
+    row("firmware's boot line", m.bootLine);
+    for (const [s, u] of m.full) row(`${label}, ${s} s after the boot line`, u, "variables");
+    for (const [s, u] of m.empty) row(`variables used after boot with an empty (fresh) log, ${s} s after the boot line`, u, "variables");
+    row("variables used by the bare interpreter (no .bootcde, same probe)", m.bare, "variables");
+    const worst = Math.max(...m.full.map((x) => x[1]));
+    row("free after boot with a full log (worst probe)", m.total - worst, "variables");
+    row("share of the MDBT42Q's 2,950 (worst probe)", `${((100 * worst) / 2950).toFixed(1)} %`);
+    // The LINUX profile has no radio: the same boot with the firmware's BLE engine started against a stub NRF
+    // that keeps what 2v29 keeps (bench/memory.ts NRF_STUB).
+    const b = m.ble;
+    row("with BLE started (LINUX profile's ble turned on, NRF stub): boot", b.bootLine ?? `did not finish: ${b.outOfMemory ?? "no boot line"}`);
+    for (const [s, u] of b.usage) row(`with BLE started: variables in use ${s} s after ${b.bootLine ? "the boot line" : "the failure"}`, u, "variables");
+    row("the NRF stub alone (its own cost, included above)", b.stubAlone - m.bare, "variables");
+    if (m.roomy) {
+      row(`with BLE started, on a ${m.roomy.total}-variable build of the same ${m.roomy.blocksize}-byte variables (ESPRUINO32_ROOMY_BIN): boot`, m.roomy.bootLine ?? `did not finish: ${m.roomy.outOfMemory ?? "no boot line"}`);
+      for (const [s, u] of m.roomy.usage) row(`with BLE started, roomy build: variables in use ${s} s after the boot line`, u, "variables");
+      row("with BLE started, roomy build, less the NRF stub's own cost: share of 2,950", `${((100 * (Math.max(...m.roomy.usage.map((x) => x[1])) - (b.stubAlone - m.bare))) / 2950).toFixed(1)} %`);
+    }
   } catch (e) {
     notMeasured(label, errText(e));
   }
@@ -243,6 +280,7 @@ async function main(): Promise<void> {
   await syncSection();
   await energySection();
   await memorySection();
+  await deviceMemorySection();
   if (args.includes("--json")) printJson();
   else printText();
 }

@@ -1,0 +1,214 @@
+// Memory on a device-like interpreter: the firmware's code runs from Storage (flash), as on the cap, and the
+// interpreter has the MDBT42Q's variable pool (2,950 variables of 13 bytes). The interpreter is a 2v29 Linux
+// build of Espruino made with -m32 and VARIABLES=2950 (docs/benchmarks.md §5 says how; it is not in this
+// repository). Every step runs in one fresh temporary directory, whose ./espruino.flash is the cap's flash:
+//   1. copy bench/fill-log.ts (bundled) and dist/firmware.js into Storage in 512-byte pieces read from files
+//      (Storage.write with offset, as an upload does; neither text ever sits whole in RAM);
+//   2. run the filler from Storage (eval of the Storage string: its code stays in flash) until the ring wrapped,
+//      then erase it;
+//   3. start the interpreter with no file: it boots like a device, loading .bootcde from flash
+//      (jsiInit(true) → jsfLoadBootCodeFromFlash); once the firmware's boot line is out, probes typed at the
+//      REPL print process.memory() (which garbage-collects first).
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fillLogScript } from "./prelude.js";
+
+export interface MemInfo {
+  usage: number;
+  total: number;
+  blocksize: number;
+}
+
+export interface DeviceMemory {
+  version: string;
+  board: string;
+  total: number;
+  blocksize: number;
+  fill: { appended: number; count: number; capacity: number; pageCount: number; pageSize: number };
+  bootLine: string;
+  /** process.memory().usage after boot with a full log: [settleS, usage] per probe */
+  full: Array<[number, number]>;
+  /** the same with a fresh (empty) log */
+  empty: Array<[number, number]>;
+  /** the interpreter alone (no .bootcde), same probe */
+  bare: number;
+  /** the boot code as the interpreter holds it: variables of the Storage string of .bootcde (E.getSizeOf) */
+  bootcdeString: number;
+  /** boot with a full log and BLE started against NRF_STUB (see bleVariant) */
+  ble: { bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]>; stubAlone: number };
+  /** the BLE boot again on a build with more variables of the same size (roomyBin), when given */
+  roomy?: { total: number; blocksize: number; bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]> };
+}
+
+/** A stand-in for the NRF object on Linux (which has none), holding on to what 2v29 keeps after these calls
+ *  (libs/bluetooth/jswrap_bluetooth.c keeps the services data and options, advertising data, scan response and
+ *  security options in its hidden root; NRF.on keeps each listener), so those objects stay alive as on the cap. */
+export const NRF_STUB =
+  'var NRF={k:{},on:function(e,f){this.k["#on"+e]=f},setServices:function(d,o){this.k.sd=d;this.k.so=o},' +
+  "setAdvertising:function(d,o){this.k.ad=d;this.k.ao=o},setScanResponse:function(d){this.k.sr=d},setSecurity:function(o){this.k.se=o}," +
+  "updateServices:function(){},setTxPower:function(){},setConnectionInterval:function(){},disconnect:function(){}," +
+  'getAddress:function(){return "aa:bb:cc:dd:ee:ff public"},getBattery:function(){return 3},' +
+  "getSecurityStatus:function(){return {connected:false,encrypted:false,bonded:false,mitm_protected:false}}};\n";
+
+/** The bundle with the LINUX profile's `ble: false` turned true (its only `!1`) and NRF_STUB before it: the
+ *  firmware then starts its BLE engine (firmware/hw/ble.ts startBle) at boot as on the cap. */
+export function bleVariant(bundle: string): string {
+  const m = /\w+=\{name:"LINUX",[^}]*\}/.exec(bundle);
+  if (!m || m[0].split("!1").length !== 2) throw new Error("cannot find the LINUX profile's ble flag in the bundle");
+  return NRF_STUB + bundle.replace(m[0], m[0].replace("!1", "!0"));
+}
+
+/** A script that copies a host file into Storage in pieces (E.openFile is the interpreter's FILESYSTEM library). */
+function copyIntoStorage(file: string, name: string): string {
+  return (
+    `var S=require("Storage"),f=E.openFile(${JSON.stringify(file)},"r"),n=require("fs").statSync(${JSON.stringify(file)}).size,o=0,d;\n` +
+    `while((d=f.read(512))!==undefined&&d.length){S.write(${JSON.stringify(name)},d,o,n);o+=d.length;}\n` +
+    `f.close();print("WROTE:"+o+"/"+n);\n`
+  );
+}
+
+/** Runs a script file; the host build exits by itself once no timer is left. */
+function runFile(bin: string, dir: string, file: string, code: string): string {
+  writeFileSync(join(dir, file), code);
+  return execFileSync("timeout", ["120", bin, file], { cwd: dir, encoding: "utf8", input: "", maxBuffer: 1 << 24 });
+}
+
+function install(bin: string, dir: string, src: string, name: string): void {
+  const out = runFile(bin, dir, "copy.js", copyIntoStorage(src, name));
+  const n = statSync(join(dir, src)).size;
+  if (!out.includes(`WROTE:${n}/${n}`)) throw new Error(`copying ${src} into Storage failed: ${out.slice(-200).trim()}`);
+}
+
+const PROBE = 'print("MEM:"+JSON.stringify(process.memory()))\n';
+
+/** Boots the interpreter as a device (no file: .bootcde runs from flash), waits for `ready` in its output
+ *  (or 1 s when ready is null), then types PROBE at each of `settle` seconds after that. */
+function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: number[]): Promise<{ out: string; mems: MemInfo[] }> {
+  return new Promise((res, rej) => {
+    const child = spawn(bin, [], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => undefined); // it may have exited already when the exit key is sent
+    let out = "";
+    let started = false;
+    const mems: MemInfo[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    const fail = setTimeout(() => {
+      child.kill("SIGKILL");
+      rej(new Error(`no ${started ? "MEM line" : "boot line"} within 120 s: ${out.slice(-300).trim()}`));
+    }, 120000);
+    const finish = (): void => {
+      clearTimeout(fail);
+      for (const t of timers) clearTimeout(t);
+      child.stdin.write("\x04");
+      setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+      res({ out, mems });
+    };
+    const start = (): void => {
+      if (started) return;
+      started = true;
+      for (const s of settle) timers.push(setTimeout(() => child.stdin.write(PROBE), s * 1000));
+    };
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString("latin1");
+      if (ready && ready.test(out)) start();
+      const all = [...out.matchAll(/MEM:(\{.*\})\r?\n/g)];
+      while (mems.length < all.length) mems.push(JSON.parse(all[mems.length][1]) as MemInfo);
+      if (mems.length === settle.length) finish();
+    });
+    child.on("error", (e) => {
+      clearTimeout(fail);
+      rej(e);
+    });
+    if (!ready) setTimeout(start, 1000);
+  });
+}
+
+export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: string, settle: number[] = [2, 10]): Promise<DeviceMemory> {
+  const fillCode = await fillLogScript(-1, 1764000000);
+  const boot = /pencap: boot[^\r\n]*/;
+  // The boot line, or the interpreter giving up (then the probe still reads what is held).
+  const ready = /pencap: boot[^\r\n]*|LOW_MEMORY|pencap: FATAL/;
+  const code = readFileSync(bundle, "utf8");
+  const run = async (fill: boolean, firmware = code, interp = bin): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
+    const bin = interp;
+    const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
+    try {
+      writeFileSync(join(dir, "firmware.js"), firmware);
+      let fillLine: string | undefined;
+      let info: string | undefined;
+      if (fill) {
+        writeFileSync(join(dir, "fill.js"), fillCode);
+        install(bin, dir, "fill.js", "benchfill");
+        const out = runFile(bin, dir, "run-fill.js", 'eval(require("Storage").read("benchfill"));require("Storage").erase("benchfill");\n');
+        fillLine = /FILL:(\{[^}]*\})/.exec(out)?.[1];
+        if (!fillLine) throw new Error(`the log filler printed nothing: ${out.slice(-300).trim()}`);
+      }
+      install(bin, dir, "firmware.js", ".bootcde");
+      const o = runFile(bin, dir, "info.js", 'print("INFO:"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,s:E.getSizeOf(require("Storage").read(".bootcde"))}));\n');
+      info = /INFO:(\{[^}]*\})/.exec(o)?.[1];
+      const r = await bootAndProbe(bin, dir, ready, settle);
+      return { ...r, fillLine, info };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const full = await run(true);
+  const empty = await run(false);
+  const withBle = await run(true, bleVariant(code));
+  const alone = async (firmware: string | null): Promise<number> => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
+    try {
+      if (firmware !== null) {
+        writeFileSync(join(dir, "boot.js"), firmware);
+        install(bin, dir, "boot.js", ".bootcde");
+      }
+      return (await bootAndProbe(bin, dir, null, [1])).mems[0].usage;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const bare = { usage: await alone(null) };
+  const stubAlone = await alone(NRF_STUB);
+  // "OUT OF MEMORY at <function>" and the source excerpt under it, as the interpreter printed them.
+  const oomOf = (out: string): string | null => {
+    const m = /OUT OF MEMORY[^\r\n]*\r?\n[^\r\n]*/.exec(out);
+    return m ? m[0].replace(/\s+/g, " ") : /LOW_MEMORY/.test(out) ? "LOW_MEMORY" : null;
+  };
+  let roomy: DeviceMemory["roomy"];
+  if (roomyBin) {
+    const r = await run(true, bleVariant(code), roomyBin);
+    roomy = { total: r.mems[0].total, blocksize: r.mems[0].blocksize, bootLine: boot.exec(r.out)?.[0] ?? null, outOfMemory: oomOf(r.out), usage: settle.map((s, i) => [s, r.mems[i].usage]) };
+  }
+  const info = JSON.parse(full.info ?? "{}") as { v?: string; b?: string; s?: number };
+  return {
+    version: info.v ?? "?",
+    board: info.b ?? "?",
+    total: full.mems[0].total,
+    blocksize: full.mems[0].blocksize,
+    fill: JSON.parse(full.fillLine as string),
+    bootLine: boot.exec(full.out)?.[0] ?? "(no boot line)",
+    full: settle.map((s, i) => [s, full.mems[i].usage]),
+    empty: settle.map((s, i) => [s, empty.mems[i].usage]),
+    bare: bare.usage,
+    bootcdeString: info.s ?? -1,
+    ble: {
+      bootLine: boot.exec(withBle.out)?.[0] ?? null,
+      outOfMemory: oomOf(withBle.out),
+      usage: settle.map((s, i) => [s, withBle.mems[i].usage]),
+      stubAlone,
+    },
+    roomy,
+  };
+}
+
+// `npx tsx bench/memory.ts <bin> [roomy bin]`: this section alone.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "memory.ts")) {
+  const bin = process.argv[2] ?? process.env.ESPRUINO32_BIN;
+  if (!bin) {
+    process.stderr.write("usage: npx tsx bench/memory.ts <32-bit 2950-variable espruino> (or ESPRUINO32_BIN)\n");
+    process.exit(2);
+  }
+  process.chdir(resolve(import.meta.dirname, ".."));
+  console.log(JSON.stringify(await deviceMemoryBench(bin, "dist/firmware.js", process.argv[3] ?? process.env.ESPRUINO32_ROOMY_BIN)));
+}
