@@ -7,6 +7,7 @@ import { checkSources, firmwareSources, formatProblem, FIRMWARE_TSCONFIG } from 
 import { checkBundle, decodeMappings } from "./bundle-check.mjs";
 import { collectMangleNames, exactNames, RESERVED } from "./mangle.mjs";
 import { pretokenise } from "./pretokenise.mjs";
+import { collectConstInlines, inlineConstsPlugin } from "./inline-consts.mjs";
 
 export { checkSources, firmwareSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG, collectMangleNames, RESERVED, pretokenise };
 
@@ -47,6 +48,8 @@ export async function buildFirmware(opts = {}) {
   if (problems.length) return { ok: false, problems, files };
   const mangle = opts.mangle ?? !opts.readable;
   const names = mangle ? collectMangleNames(program) : { mangle: [], reserved: [] };
+  // Module-level number/boolean constants inlined at their uses (inline-consts.mjs): RAM on the cap.
+  const inlines = mangle ? collectConstInlines(program) : new Map();
   const mangleOptions = names.mangle.length
     ? { mangleProps: exactNames(names.mangle), reserveProps: exactNames(names.reserved), mangleQuoted: false }
     : {};
@@ -74,6 +77,7 @@ export async function buildFirmware(opts = {}) {
       write: false,
       logLevel: "silent",
       legalComments: "none",
+      plugins: [inlineConstsPlugin(inlines)],
       ...mangleOptions,
     });
   } catch (e) {
