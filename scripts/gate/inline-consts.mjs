@@ -1,4 +1,4 @@
-// Inlines module-level `const NAME = <number or boolean literal>` at every use, across modules, before esbuild
+// Inlines module-level `const NAME = <number, boolean or short string literal>` at every use, across modules, before esbuild
 // bundles. On Espruino every top-level binding left in the bundle is a variable in RAM for the life of the
 // program (about one each), while a literal in the code stays in flash with the rest of the code: measured on
 // a 2,950-variable 2v29 build, this is RAM the cap does not have to spare (docs/espruino-gate.md). esbuild does
@@ -13,6 +13,8 @@ const isLibPath = (p) => p.includes(`${path.sep}node_modules${path.sep}`);
 function literalOf(init) {
   if (!init) return undefined;
   if (ts.isNumericLiteral(init)) return init.getText();
+  // Short strings too: a copy in flash at each use is cheaper than a RAM binding (long ones stay bound).
+  if (ts.isStringLiteral(init) && init.text.length <= 24) return JSON.stringify(init.text);
   if (init.kind === ts.SyntaxKind.TrueKeyword) return "true";
   if (init.kind === ts.SyntaxKind.FalseKeyword) return "false";
   if (ts.isPrefixUnaryExpression(init) && init.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(init.operand)) {
