@@ -56,56 +56,56 @@ export function createIndicator(board: BoardProfile): Indicator {
   var offMs = 0;
   var left = 0;
 
-  function write(level: number): void {
-    if (pA !== undefined) G.digitalWrite(pA, level);
-    if (pB !== undefined) G.digitalWrite(pB, level);
-  }
+  var lit = false; // the outputs are on
 
-  function step(): void {
-    // called with the outputs on: switch them off, then either the next pulse or the next signal
-    write(off);
-    left--;
-    if (left > 0) G.setTimeout(pulse, offMs);
-    else G.setTimeout(next, offMs);
-  }
-
-  function pulse(): void {
-    write(on);
-    G.setTimeout(step, onMs);
-  }
-
-  function next(): void {
-    if (!queue.length) {
-      playing = false;
+  // One function for the whole pattern player (each function costs RAM on Espruino): switches the outputs off
+  // after a pulse, on for the next pulse, or takes the next signal from the queue.
+  function run(): void {
+    if (lit) {
+      // called with the outputs on: switch them off, then either the next pulse or the next signal
+      lit = false;
+      if (pA !== undefined) G.digitalWrite(pA, off);
+      if (pB !== undefined) G.digitalWrite(pB, off);
+      left--;
+      G.setTimeout(run, offMs);
       return;
     }
-    var code = queue.shift() as number;
-    var arg = queue.shift() as number;
-    pA = undefined;
-    pB = undefined;
-    if (code === SIG_BLINK) {
-      pA = green !== undefined ? green : red;
-      onMs = arg > 0 ? BLINK_ON : NO_DOSE_ON;
-      offMs = BLINK_OFF;
-      left = arg > 0 ? arg : 1;
-    } else if (code === SIG_DOUBLE_DOSE) {
-      pA = red;
-      pB = mask & IND_BUZZER ? buzz : undefined;
-      onMs = WARN_ON;
-      offMs = WARN_OFF;
-      left = WARN_N;
-    } else if (code === SIG_LEFT_OFF) {
-      pA = red;
-      pB = mask & IND_BUZZER ? buzz : undefined;
-      onMs = ALERT_ON;
-      offMs = ALERT_OFF;
-      left = ALERT_N;
-    } else left = 0;
-    if (left > 0 && (pA !== undefined || pB !== undefined)) pulse();
-    else {
-      if (left > 0) G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
-      next();
+    while (!(left > 0)) {
+      if (!queue.length) {
+        playing = false;
+        return;
+      }
+      var code = queue.shift() as number;
+      var arg = queue.shift() as number;
+      pA = undefined;
+      pB = undefined;
+      if (code === SIG_BLINK) {
+        pA = green !== undefined ? green : red;
+        onMs = arg > 0 ? BLINK_ON : NO_DOSE_ON;
+        offMs = BLINK_OFF;
+        left = arg > 0 ? arg : 1;
+      } else if (code === SIG_DOUBLE_DOSE) {
+        pA = red;
+        pB = mask & IND_BUZZER ? buzz : undefined;
+        onMs = WARN_ON;
+        offMs = WARN_OFF;
+        left = WARN_N;
+      } else if (code === SIG_LEFT_OFF) {
+        pA = red;
+        pB = mask & IND_BUZZER ? buzz : undefined;
+        onMs = ALERT_ON;
+        offMs = ALERT_OFF;
+        left = ALERT_N;
+      } else left = 0;
+      if (left > 0 && pA === undefined && pB === undefined) {
+        G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
+        left = 0;
+      }
     }
+    lit = true;
+    if (pA !== undefined) G.digitalWrite(pA, on);
+    if (pB !== undefined) G.digitalWrite(pB, on);
+    G.setTimeout(run, onMs);
   }
 
   return {
@@ -119,7 +119,7 @@ export function createIndicator(board: BoardProfile): Indicator {
       queue.push(code, arg);
       if (!playing) {
         playing = true;
-        next();
+        run();
       }
     },
     busy: function (): boolean {

@@ -56,20 +56,9 @@ export function readSwitch(board: BoardProfile): boolean {
  */
 export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: DetectSink, boot: DetectionBoot): Detection {
   var indicator = createIndicator(board);
-  var wrapped: DetectSink = {
-    event: function (type, flags, t0, t1, a, b) {
-      sink.event(type, flags, t0, t1, a, b);
-    },
-    signal: function (code, arg) {
-      indicator.signal(code, arg);
-      sink.signal(code, arg);
-    },
-    cap: function (on, t) {
-      sink.cap(on, t);
-    },
-  };
   var mag = board.sensor === "mag" ? { onDelta: board.magOnDelta, offDelta: board.magOffDelta } : null;
-  var det = new CapDetector(cfg, wrapped, temperatureEnv, mag);
+  // The machine tells the indicator each signal before the sink (no wrapping sink: its functions would cost RAM).
+  var det = new CapDetector(cfg, sink, temperatureEnv, mag, indicator);
   det.m.setLastDose(boot.lastDoseT);
   var timer: any = undefined;
   var timerAt = -1;
