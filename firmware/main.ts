@@ -26,29 +26,33 @@ import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
+// Constants as a const enum: the bundler writes the values into the code, so they take no RAM on Espruino
+// (a module-level constant costs about one variable each).
 const FIRMWARE_VERSION = "0.1.0";
 const MODEL = "PenCap-1";
-/** Record type of a log corruption report (docs/architecture.md). */
-const T_LOG_CORRUPTION = 0x0b;
-/** Status alert bits (docs/protocol.md, Status). */
-const ALERT_LEFT_OFF = 1;
-const ALERT_TEMPERATURE = 2;
-const ALERT_BATTERY = 4;
-const ALERT_LOG = 8;
-/** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
-const GESTURE_CLICKS = 5;
-const GESTURE_S = 6;
-/** Place codes for ERROR records: which callback was running when an exception escaped. */
-const PLACE_BOOT = 1;
-const PLACE_DETECT = 2;
-const PLACE_TICK = 3;
-const PLACE_BLE = 4;
-const PLACE_HEALTH = 5;
-/** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
- *  event, detection's sensor timer), unless it marks itself. */
-const PLACE_OTHER = 6;
+const enum K {
+  /** Record type of a log corruption report (docs/architecture.md). */
+  T_LOG_CORRUPTION = 0x0b,
+  /** Status alert bits (docs/protocol.md, Status). */
+  ALERT_LEFT_OFF = 1,
+  ALERT_TEMPERATURE = 2,
+  ALERT_BATTERY = 4,
+  ALERT_LOG = 8,
+  /** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
+  GESTURE_CLICKS = 5,
+  GESTURE_S = 6,
+  /** Place codes for ERROR records: which callback was running when an exception escaped. */
+  PLACE_BOOT = 1,
+  PLACE_DETECT = 2,
+  PLACE_TICK = 3,
+  PLACE_BLE = 4,
+  PLACE_HEALTH = 5,
+  /** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
+   *  event, detection's sensor timer), unless it marks itself. */
+  PLACE_OTHER = 6,
+}
 
-let place = PLACE_BOOT;
+let place = K.PLACE_BOOT;
 let log: DoseLog;
 let power: PowerSupervisor = undefined as unknown as PowerSupervisor; // set by boot()
 let ble: BleHandle | null = null;
@@ -58,7 +62,7 @@ let config: Config;
 let appendFailures = 0;
 /** Bad slots already reported by a LOG_CORRUPTION record since this boot. */
 let badReported = 0;
-const removals = new Float64Array(GESTURE_CLICKS);
+const removals = new Float64Array(K.GESTURE_CLICKS);
 let removalCount = 0;
 
 function now(): number {
@@ -77,7 +81,7 @@ function record(type: number, flags: number, time: number, a: number, b: number)
   } catch (e: any) {
     appendFailures++;
     console.log("pencap: log append failed: " + (e && e.code ? e.code + " " + e.message : e));
-    setAlert(ALERT_LOG, true);
+    setAlert(K.ALERT_LOG, true);
     return -1;
   }
   if (ble) {
@@ -132,9 +136,8 @@ function storedConfig(): Config {
 
 /** Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
  *  a boot with the cap on must not take the magnet's field for "no magnet". */
-const MAG_FILE = "pencap.mag";
 function storedBaseline(): number[] | null {
-  const s = require("Storage").read(MAG_FILE);
+  const s = require("Storage").read("pencap.mag");
   if (s === undefined) return null;
   try {
     const b = JSON.parse(s);
@@ -179,46 +182,37 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
   return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
 }
 
-function onCapRemoved(t: number): void {
-  removals[removalCount % GESTURE_CLICKS] = t;
-  removalCount++;
-  if (removalCount >= GESTURE_CLICKS && t - removals[removalCount % GESTURE_CLICKS] <= GESTURE_S) {
-    if (ble) ble.openPairingWindow();
-    removalCount = 0;
-  }
-}
-
 /** The marker is a Storage file, and Storage.write throws when Storage is full: the session is still recorded
  *  and the wiring carries on (not a crash); the cap's storage trouble shows as the log alert. */
 function markerFailed(): void {
   console.log("pencap: session marker write failed");
-  setAlert(ALERT_LOG, true);
+  setAlert(K.ALERT_LOG, true);
 }
 
 function housekeeping(): void {
-  place = PLACE_TICK;
+  place = K.PLACE_TICK;
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
-  setAlert(ALERT_BATTERY, s.low);
+  setAlert(K.ALERT_BATTERY, s.low);
   if (power.eraseAllowed()) {
     try {
       log.maintain();
     } catch (e: any) {
       // A page that will not erase is not cured by a reboot: report it and keep the heartbeat (docs/power.md).
       console.log("pencap: log maintenance failed: " + (e && e.code ? e.code + " " + e.message : e));
-      setAlert(ALERT_LOG, true);
+      setAlert(K.ALERT_LOG, true);
     }
   }
   // Corruption met by reads (a sync) after mount: one LOG_CORRUPTION per tick that saw more, a = 0xFFFF (the
   // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
   const bad = log.badSlotsSeen();
   if (bad > badReported) {
-    record(T_LOG_CORRUPTION, 0, now(), 0xffff, Math.min(0xffff, bad - badReported));
+    record(K.T_LOG_CORRUPTION, 0, now(), 0xffff, Math.min(0xffff, bad - badReported));
     badReported = bad;
-    setAlert(ALERT_LOG, true);
+    setAlert(K.ALERT_LOG, true);
   }
   power.heartbeat();
-  place = PLACE_OTHER;
+  place = K.PLACE_OTHER;
 }
 
 /** Which indicator outputs may play: the power plan (safe mode) and the config's alert switches. */
@@ -258,7 +252,8 @@ function boot(): void {
   const store = openStore(board);
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);
-  const mount = log.mount();
+  // mount and scan are dropped after use: boot()'s scope stays alive (the callbacks below keep it).
+  let mount: any = log.mount();
   // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
   if (mount.skippedCount > 0) {
     record(T_SEQ_SKIPPED, 0, now(), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
@@ -282,14 +277,15 @@ function boot(): void {
   );
   power.boot(resetReason, getTime());
   if (mount.corruptPage >= 0) {
-    record(T_LOG_CORRUPTION, 0, now(), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
-    alerts |= ALERT_LOG;
+    record(K.T_LOG_CORRUPTION, 0, now(), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
+    alerts |= K.ALERT_LOG;
   }
+  mount = null;
 
   config = storedConfig();
   const marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
-  const scan = scanLog(markerSeq);
+  let scan: any = scanLog(markerSeq);
   const magBaseline = board.sensor === "mag" ? storedBaseline() : null;
   // Detection first: whatever else fails, doses are still recorded.
   detection = startDetection(
@@ -297,7 +293,7 @@ function boot(): void {
     detectConfig(config, power.plan),
     {
       event: function (type: number, flags: number, t0: number, t1: number, a: number, b: number) {
-        place = PLACE_DETECT;
+        place = K.PLACE_DETECT;
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
@@ -308,47 +304,54 @@ function boot(): void {
               markerFailed();
             }
           }
-          setAlert(ALERT_LEFT_OFF, false);
+          setAlert(K.ALERT_LEFT_OFF, false);
         }
-        if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        if (type === T_CAP_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
         power.heartbeat();
-        place = PLACE_OTHER;
+        place = K.PLACE_OTHER;
       },
       signal: function (code: number, arg: number) {
-        if (code === SIG_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        if (code === SIG_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
         // Set while an excursion is in progress (arg 1 hot / 2 cold), cleared when it ends (arg 0); the
         // TEMP_EXCURSION record keeps the history.
-        if (code === SIG_TEMP) setAlert(ALERT_TEMPERATURE, arg !== 0);
+        if (code === SIG_TEMP) setAlert(K.ALERT_TEMPERATURE, arg !== 0);
       },
       cap: function (on: boolean, t: number) {
-        place = PLACE_DETECT;
+        place = K.PLACE_DETECT;
         if (!on) {
           try {
             marker.write(log.newestSeq());
           } catch (e) {
             markerFailed();
           }
-          onCapRemoved(t);
+          // the pairing gesture: GESTURE_CLICKS removals within GESTURE_S seconds
+          removals[removalCount % K.GESTURE_CLICKS] = t;
+          removalCount++;
+          if (removalCount >= K.GESTURE_CLICKS && t - removals[removalCount % K.GESTURE_CLICKS] <= K.GESTURE_S) {
+            if (ble) ble.openPairingWindow();
+            removalCount = 0;
+          }
         }
         power.heartbeat();
-        place = PLACE_OTHER;
+        place = K.PLACE_OTHER;
       },
     },
     { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: magBaseline, lastDoseT: scan.lastDoseT }
   );
+  scan = null;
   if (board.sensor === "mag" && !magBaseline) {
     try {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      require("Storage").write(MAG_FILE, JSON.stringify(detection.baseline()));
+      require("Storage").write("pencap.mag", JSON.stringify(detection.baseline()));
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }
   }
 
   if (board.ble) {
-    place = PLACE_BLE;
+    place = K.PLACE_BLE;
     try {
       ble = startBle({
         log: log,
@@ -363,26 +366,26 @@ function boot(): void {
         onTimeChanged: function (delta: number) {
           power.timeShift(delta);
           // The gesture's removal times too: a clock set back must not make old removals look recent.
-          for (let i = 0; i < GESTURE_CLICKS; i++) removals[i] += delta;
+          for (let i = 0; i < K.GESTURE_CLICKS; i++) removals[i] += delta;
           if (detection) detection.timeChanged(delta);
         },
       });
       ble.setAlerts(alerts);
     } catch (e: any) {
       // Without BLE the cap still records; the error is logged and the watchdog policy applies.
-      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, PLACE_BLE, getTime());
+      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, K.PLACE_BLE, getTime());
     }
   }
   applyPlan(power.plan, power.safeMode);
 
   setInterval(function () {
-    place = PLACE_HEALTH;
+    place = K.PLACE_HEALTH;
     power.healthTick(getTime());
-    place = PLACE_OTHER;
+    place = K.PLACE_OTHER;
   }, power.plan.healthCheckSeconds * 1000);
   setInterval(housekeeping, power.plan.tickSeconds * 1000);
   housekeeping();
-  place = PLACE_OTHER;
+  place = K.PLACE_OTHER;
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
 }
 

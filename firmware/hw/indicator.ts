@@ -5,17 +5,20 @@ import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF } from "../detect/codes";
 
 var G: any = global;
 
-// Pattern timings (ms): on, off, on, off, ...
-var BLINK_ON = 200;
-var BLINK_OFF = 300;
-var NO_DOSE_ON = 1000;
-var WARN_ON = 100; // double dose: 5 fast red flashes with beeps, unlike anything else
-var WARN_OFF = 100;
-var WARN_N = 5;
-var ALERT_ON = 600; // cap left off: 3 long red flashes with beeps
-var ALERT_OFF = 400;
-var ALERT_N = 3;
-var QUEUE_MAX = 4;
+// Pattern timings (ms): on, off, on, off, ... A const enum: the bundler writes the numbers into the code, so
+// they take no RAM (a module-level variable costs about one variable each on Espruino).
+const enum P {
+  BLINK_ON = 200,
+  BLINK_OFF = 300,
+  NO_DOSE_ON = 1000,
+  WARN_ON = 100, // double dose: 5 fast red flashes with beeps, unlike anything else
+  WARN_OFF = 100,
+  WARN_N = 5,
+  ALERT_ON = 600, // cap left off: 3 long red flashes with beeps
+  ALERT_OFF = 400,
+  ALERT_N = 3,
+  QUEUE_MAX = 4,
+}
 
 export interface Indicator {
   /** Show a detection signal (codes.ts SIG_*); signals play one after another. */
@@ -46,7 +49,7 @@ export function createIndicator(board: BoardProfile): Indicator {
   var buzz = pinOf(board.buzzer);
   var on = board.ledOnLevel ? 1 : 0;
   var off = on ? 0 : 1;
-  var queue: number[] = []; // code, arg pairs; at most QUEUE_MAX signals
+  var queue: number[] = []; // code, arg pairs; at most P.QUEUE_MAX signals
   var playing = false;
   var mask = IND_ALL;
   // current pattern
@@ -81,21 +84,21 @@ export function createIndicator(board: BoardProfile): Indicator {
       pB = undefined;
       if (code === SIG_BLINK) {
         pA = green !== undefined ? green : red;
-        onMs = arg > 0 ? BLINK_ON : NO_DOSE_ON;
-        offMs = BLINK_OFF;
+        onMs = arg > 0 ? P.BLINK_ON : P.NO_DOSE_ON;
+        offMs = P.BLINK_OFF;
         left = arg > 0 ? arg : 1;
       } else if (code === SIG_DOUBLE_DOSE) {
         pA = red;
         pB = mask & IND_BUZZER ? buzz : undefined;
-        onMs = WARN_ON;
-        offMs = WARN_OFF;
-        left = WARN_N;
+        onMs = P.WARN_ON;
+        offMs = P.WARN_OFF;
+        left = P.WARN_N;
       } else if (code === SIG_LEFT_OFF) {
         pA = red;
         pB = mask & IND_BUZZER ? buzz : undefined;
-        onMs = ALERT_ON;
-        offMs = ALERT_OFF;
-        left = ALERT_N;
+        onMs = P.ALERT_ON;
+        offMs = P.ALERT_OFF;
+        left = P.ALERT_N;
       } else left = 0;
       if (left > 0 && pA === undefined && pB === undefined) {
         G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
@@ -112,7 +115,7 @@ export function createIndicator(board: BoardProfile): Indicator {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
       if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
-      if (queue.length >= QUEUE_MAX * 2) return;
+      if (queue.length >= P.QUEUE_MAX * 2) return;
       if (code === SIG_BLINK && !(mask & IND_BLINK)) return;
       if (code === SIG_DOUBLE_DOSE && !(mask & IND_DOUBLE_DOSE)) return;
       if (code === SIG_LEFT_OFF && !(mask & IND_LEFT_OFF)) return;

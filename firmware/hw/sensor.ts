@@ -103,6 +103,11 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
     }
   }
   var action = bootAction(boot.markerSeq, boot.sessionLoggedAfterMarker, capOn);
+  // This scope lives as long as the callbacks below: drop what boot alone needed (RAM on Espruino).
+  boot = null as unknown as DetectionBoot;
+  mag = null;
+  b = null;
+  r = r2 = r3 = undefined;
   det.start(now, capOn, calibrated ? START_UNTRACKED : action === BOOT_OPEN_INTERRUPTED ? START_INTERRUPTED : START_NORMAL);
   if (action === BOOT_LOG_INTERRUPTED) det.m.logInterrupted(now);
 
