@@ -1,14 +1,13 @@
 // Boot of the pen cap firmware: choose the board, mount the dose log, start the power supervisor, BLE and
 // detection, and wire them: detection events -> log -> BLE status/advertising. The logic lives in the folders;
 // this file only connects them (docs/architecture.md).
-import { boardProfile, BoardProfile } from "./boards/index";
+import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
 import { T_SEQ_SKIPPED } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
-import { DetectConfig } from "./detect/config";
 import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
@@ -65,10 +64,6 @@ let badReported = 0;
 const removals = new Float64Array(K.GESTURE_CLICKS);
 let removalCount = 0;
 
-function now(): number {
-  return Math.floor(getTime());
-}
-
 /**
  * Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused (a flash write
  * that does not verify, say): the failure raises the log alert for the app and is counted, never thrown
@@ -87,17 +82,13 @@ function record(type: number, flags: number, time: number, a: number, b: number)
   if (ble) {
     try {
       ble.recordAdded();
-    } catch (e) {
-      bleFailed(e);
+    } catch (e: any) {
+      // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+      // event handling short. Not sent to the crash handler, which records through here again.
+      console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
     }
   }
   return seq;
-}
-
-/** BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
- *  event handling short. Not sent to the crash handler, which records through here again. */
-function bleFailed(e: any): void {
-  console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
 }
 
 function setAlert(bit: number, on: boolean): void {
@@ -107,23 +98,14 @@ function setAlert(bit: number, on: boolean): void {
   if (ble) {
     try {
       ble.setAlerts(alerts);
-    } catch (e) {
-      bleFailed(e);
+    } catch (e: any) {
+      // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+      // event handling short. Not sent to the crash handler, which records through here again.
+      console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
     }
   }
 }
 
-function openStore(board: BoardProfile): PageStore | null {
-  if (board.name === "LINUX") {
-    // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
-    // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
-    const storage = require("Storage");
-    if (storage.read("pencap.id") === undefined) storage.write("pencap.id", "pencap");
-    return openFlashStore(4, 16);
-  }
-  // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
-  return openLogStore(4, 32, "doselog", 3, 4096);
-}
 
 /** The config in force when BLE is absent (host build): the stored one if valid, else defaults. */
 function storedConfig(): Config {
@@ -134,26 +116,6 @@ function storedConfig(): Config {
   return decodeConfig(buf);
 }
 
-/** Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
- *  a boot with the cap on must not take the magnet's field for "no magnet". */
-function storedBaseline(): number[] | null {
-  const s = require("Storage").read("pencap.mag");
-  if (s === undefined) return null;
-  try {
-    const b = JSON.parse(s);
-    if (b && b.length === 3 && isFinite(b[0]) && isFinite(b[1]) && isFinite(b[2])) return b;
-  } catch (e) {
-    // unreadable: calibrate again
-  }
-  return null;
-}
-
-/** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
-function detectConfig(c: Config, plan: PowerPlan): DetectConfig {
-  const d = detectConfigFrom(c);
-  d.tempPeriodS = plan.temperaturePeriodSeconds;
-  return d;
-}
 
 /** Scans the newest records once at boot: the last dose time and whether a session followed the marker. */
 function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: boolean } {
@@ -182,13 +144,6 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
   return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
 }
 
-/** The marker is a Storage file, and Storage.write throws when Storage is full: the session is still recorded
- *  and the wiring carries on (not a crash); the cap's storage trouble shows as the log alert. */
-function markerFailed(): void {
-  console.log("pencap: session marker write failed");
-  setAlert(K.ALERT_LOG, true);
-}
-
 function housekeeping(): void {
   place = K.PLACE_TICK;
   const s = power.batteryTick();
@@ -207,7 +162,7 @@ function housekeeping(): void {
   // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
   const bad = log.badSlotsSeen();
   if (bad > badReported) {
-    record(K.T_LOG_CORRUPTION, 0, now(), 0xffff, Math.min(0xffff, bad - badReported));
+    record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), 0xffff, Math.min(0xffff, bad - badReported));
     badReported = bad;
     setAlert(K.ALERT_LOG, true);
   }
@@ -215,20 +170,17 @@ function housekeeping(): void {
   place = K.PLACE_OTHER;
 }
 
-/** Which indicator outputs may play: the power plan (safe mode) and the config's alert switches. */
-function indicatorMask(plan: PowerPlan): number {
-  let m = 0;
-  if (plan.blinkCodes) m |= IND_BLINK;
-  if (plan.buzzer) m |= IND_BUZZER;
-  if (config.alerts & AL_DOUBLE_DOSE) m |= IND_DOUBLE_DOSE;
-  if (config.alerts & AL_CAP_LEFT_OFF) m |= IND_LEFT_OFF;
-  return m;
-}
-
 function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (ble) ble.setPlan(plan);
   if (detection) {
-    detection.indicator.enable(indicatorMask(plan));
+    // Which indicator outputs may play: the power plan (safe mode) and the config's alert switches (the same
+    // expression in applyConfig; a helper would cost RAM on Espruino).
+    detection.indicator.enable(
+      (plan.blinkCodes ? IND_BLINK : 0) |
+        (plan.buzzer ? IND_BUZZER : 0) |
+        (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+    );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
     detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
   }
@@ -239,24 +191,41 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
 function applyConfig(c: Config): void {
   config = c;
   if (detection) {
-    const d = detectConfig(c, power.plan);
+    // Detection thresholds from the config (docs/config.md); the temperature period from the power plan.
+    const d = detectConfigFrom(c);
+    d.tempPeriodS = power.plan.temperaturePeriodSeconds;
     const live: any = detection.detector.m.cfg;
     for (const k in d) live[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
-    detection.indicator.enable(indicatorMask(power.plan));
+    detection.indicator.enable(
+      (power.plan.blinkCodes ? IND_BLINK : 0) |
+        (power.plan.buzzer ? IND_BUZZER : 0) |
+        (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+    );
   }
 }
 
 function boot(): void {
   const board = boardProfile(process.env.BOARD);
-  const store = openStore(board);
+  // (One-caller steps are written out in boot(): each function costs RAM on Espruino.)
+  let store: PageStore | null;
+  if (board.name === "LINUX") {
+    // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
+    // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
+    if (require("Storage").read("pencap.id") === undefined) require("Storage").write("pencap.id", "pencap");
+    store = openFlashStore(4, 16);
+  } else {
+    // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
+    store = openLogStore(4, 32, "doselog", 3, 4096);
+  }
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);
   // mount and scan are dropped after use: boot()'s scope stays alive (the callbacks below keep it).
   let mount: any = log.mount();
   // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
   if (mount.skippedCount > 0) {
-    record(T_SEQ_SKIPPED, 0, now(), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
+    record(T_SEQ_SKIPPED, 0, Math.floor(getTime()), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
   }
 
   const resetReason = readResetReason();
@@ -271,13 +240,13 @@ function boot(): void {
     },
     storageHistoryStore("pencap.pwr"),
     function (type: number, a: number, b: number) {
-      record(type, 0, now(), a, b);
+      record(type, 0, Math.floor(getTime()), a, b);
     },
     applyPlan
   );
   power.boot(resetReason, getTime());
   if (mount.corruptPage >= 0) {
-    record(K.T_LOG_CORRUPTION, 0, now(), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
+    record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
     alerts |= K.ALERT_LOG;
   }
   mount = null;
@@ -286,11 +255,24 @@ function boot(): void {
   const marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
   let scan: any = scanLog(markerSeq);
-  const magBaseline = board.sensor === "mag" ? storedBaseline() : null;
+  // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
+  // a boot with the cap on must not take the magnet's field for "no magnet".
+  let magBaseline: any = board.sensor === "mag" ? require("Storage").read("pencap.mag") : undefined;
+  if (magBaseline !== undefined) {
+    try {
+      magBaseline = JSON.parse(magBaseline);
+    } catch (e) {
+      magBaseline = null; // unreadable: calibrate again
+    }
+    const ok = magBaseline && magBaseline.length === 3 && isFinite(magBaseline[0]) && isFinite(magBaseline[1]) && isFinite(magBaseline[2]);
+    if (!ok) magBaseline = null;
+  } else magBaseline = null;
   // Detection first: whatever else fails, doses are still recorded.
+  const dc = detectConfigFrom(config); // the thresholds (docs/config.md); the temperature period: power plan
+  dc.tempPeriodS = power.plan.temperaturePeriodSeconds;
   detection = startDetection(
     board,
-    detectConfig(config, power.plan),
+    dc,
     {
       event: function (type: number, flags: number, t0: number, t1: number, a: number, b: number) {
         place = K.PLACE_DETECT;
@@ -301,7 +283,10 @@ function boot(): void {
             try {
               marker.clear();
             } catch (e) {
-              markerFailed();
+              // The marker is a Storage file, and Storage.write throws when Storage is full: the session is
+              // still recorded and the wiring carries on (not a crash); the storage trouble shows as the log alert.
+              console.log("pencap: session marker write failed");
+              setAlert(K.ALERT_LOG, true);
             }
           }
           setAlert(K.ALERT_LEFT_OFF, false);
@@ -322,7 +307,8 @@ function boot(): void {
           try {
             marker.write(log.newestSeq());
           } catch (e) {
-            markerFailed();
+            console.log("pencap: session marker write failed"); // (as in event above)
+            setAlert(K.ALERT_LOG, true);
           }
           // the pairing gesture: GESTURE_CLICKS removals within GESTURE_S seconds
           removals[removalCount % K.GESTURE_CLICKS] = t;

@@ -112,8 +112,57 @@ export class CapMachine {
     this.tick(t);
     this.capOn = on;
     this.sampleTemp(t);
-    if (!on) this.removed(t);
-    else this.replaced(t);
+    // removal and recap written out here (one-caller helpers cost RAM on Espruino)
+    if (!on) {
+      var cfg = this.cfg;
+      // An excursion still going on when the pen is about to be used: log the part so far now, so that it
+      // precedes the dose in the log; the rest continues as a new excursion from here. (Not for a part shorter
+      // than one sampling period: repeated removals must not chop an excursion into crumbs.)
+      if (this.exc && t - this.excT0 >= cfg.tempPeriodS) {
+        var kind = this.exc;
+        this.endExcursion(t);
+        this.exc = kind;
+        this.excT0 = t;
+        this.excExtreme = this.lastTempC;
+      }
+      this.t0 = t;
+      this.interrupted = false;
+      this.untracked = false;
+      this.leftOffFired = false;
+      this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
+      var n = 0;
+      if (this.lastDoseT >= 0) {
+        var since = t - this.lastDoseT;
+        // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
+        if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) {
+          if (this.ind) this.ind.signal(SIG_DOUBLE_DOSE, since);
+          this.sink.signal(SIG_DOUBLE_DOSE, since);
+        }
+        n = blinkCount(since, cfg.blinkMax);
+      }
+      if (this.ind) this.ind.signal(SIG_BLINK, n);
+      this.sink.signal(SIG_BLINK, n);
+    } else if (this.untracked) {
+      this.untracked = false;
+    } else {
+      // recap: the session's record
+      var d = t - this.t0;
+      var type: number;
+      var flags = 0;
+      if (this.interrupted) {
+        type = T_UNCERTAIN_DOSE;
+        flags = F_INTERRUPTED;
+      } else if (this.leftOffFired || d >= this.cfg.leftOffS) type = T_UNCERTAIN_DOSE;
+      else if (d >= this.cfg.doseMinS) type = T_DOSE;
+      else type = T_CAP_CHECK;
+      if (this.primeCandidate && type !== T_CAP_CHECK) flags |= F_PRIMING;
+      this.emitSession(type, flags, this.t0, t);
+      // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
+      // window and the blink code count from the removal, not from the morning recap.
+      if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
+      this.interrupted = false;
+      this.primeCandidate = false;
+    }
     this.sink.cap(on, t);
   }
 
@@ -140,60 +189,6 @@ export class CapMachine {
     if (this.nextTempT >= 0 && t >= this.nextTempT) this.sampleTemp(t);
   }
 
-  private removed(t: number): void {
-    var cfg = this.cfg;
-    // An excursion still going on when the pen is about to be used: log the part so far now, so that it
-    // precedes the dose in the log; the rest continues as a new excursion from here. (Not for a part shorter
-    // than one sampling period: repeated removals must not chop an excursion into crumbs.)
-    if (this.exc && t - this.excT0 >= cfg.tempPeriodS) {
-      var kind = this.exc;
-      this.endExcursion(t);
-      this.exc = kind;
-      this.excT0 = t;
-      this.excExtreme = this.lastTempC;
-    }
-    this.t0 = t;
-    this.interrupted = false;
-    this.untracked = false;
-    this.leftOffFired = false;
-    this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
-    var n = 0;
-    if (this.lastDoseT >= 0) {
-      var since = t - this.lastDoseT;
-      // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
-      if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) {
-        if (this.ind) this.ind.signal(SIG_DOUBLE_DOSE, since);
-        this.sink.signal(SIG_DOUBLE_DOSE, since);
-      }
-      n = blinkCount(since, cfg.blinkMax);
-    }
-    if (this.ind) this.ind.signal(SIG_BLINK, n);
-    this.sink.signal(SIG_BLINK, n);
-  }
-
-  private replaced(t: number): void {
-    if (this.untracked) {
-      this.untracked = false;
-      return;
-    }
-    var d = t - this.t0;
-    var type: number;
-    var flags = 0;
-    if (this.interrupted) {
-      type = T_UNCERTAIN_DOSE;
-      flags = F_INTERRUPTED;
-    } else if (this.leftOffFired || d >= this.cfg.leftOffS) type = T_UNCERTAIN_DOSE;
-    else if (d >= this.cfg.doseMinS) type = T_DOSE;
-    else type = T_CAP_CHECK;
-    if (this.primeCandidate && type !== T_CAP_CHECK) flags |= F_PRIMING;
-    this.emitSession(type, flags, this.t0, t);
-    // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
-    // window and the blink code count from the removal, not from the morning recap.
-    if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
-    this.interrupted = false;
-    this.primeCandidate = false;
-  }
-
   private emitSession(type: number, flags: number, t0: number, t1: number): void {
     this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), doseB(this.lastTempC, -1));
     if (type !== T_CAP_CHECK) this.lastDoseT = t1;
@@ -204,7 +199,7 @@ export class CapMachine {
   /**
    * Take a temperature reading now and run the excursion rule on it. A change of the excursion state (none,
    * hot, cold) is signalled at once (SIG_TEMP), so an alert can show while the excursion lasts; the record
-   * comes when it ends. The split at a removal (removed()) is not a change and is not signalled.
+   * comes when it ends. The split at a removal (commit()) is not a change and is not signalled.
    */
   private sampleTemp(t: number): void {
     this.nextTempT = this.cfg.tempPeriodS > 0 ? t + this.cfg.tempPeriodS : -1;

@@ -39,14 +39,10 @@ export const IND_DOUBLE_DOSE = 4;
 export const IND_LEFT_OFF = 8;
 export const IND_ALL = 15;
 
-function pinOf(name: string): any {
-  return name ? G[name] : undefined;
-}
-
 export function createIndicator(board: BoardProfile): Indicator {
-  var red = pinOf(board.ledRed);
-  var green = pinOf(board.ledGreen);
-  var buzz = pinOf(board.buzzer);
+  var red = board.ledRed ? G[board.ledRed] : undefined;
+  var green = board.ledGreen ? G[board.ledGreen] : undefined;
+  var buzz = board.buzzer ? G[board.buzzer] : undefined;
   var on = board.ledOnLevel ? 1 : 0;
   var off = on ? 0 : 1;
   var queue: number[] = []; // code, arg pairs; at most P.QUEUE_MAX signals
