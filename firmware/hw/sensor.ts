@@ -43,13 +43,6 @@ var temperatureEnv: DetectEnv = {
   },
 };
 
-/** Reads the hall switch now: true when the cap is on. */
-export function readSwitch(board: BoardProfile): boolean {
-  var pin = G[board.hallPin];
-  G.pinMode(pin, board.hallPull);
-  return G.digitalRead(pin) === board.capOnLevel;
-}
-
 /**
  * Start detection on `board`. Signals go to the board's LEDs/buzzer and also to sink.signal; events to
  * sink.event; cap transitions to sink.cap (write/clear the reboot marker there). See docs/detection.md.
@@ -86,7 +79,9 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
   var capOn: boolean;
   var calibrated = false;
   if (board.sensor === "switch") {
-    capOn = readSwitch(board);
+    // read the hall switch now: true when the cap is on
+    G.pinMode(G[board.hallPin], board.hallPull);
+    capOn = G.digitalRead(G[board.hallPin]) === board.capOnLevel;
   } else {
     var b = boot.magBaseline;
     var r = G.Puck.mag();
