@@ -55,7 +55,7 @@ export const NRF_STUB =
 /** The bundle with the LINUX profile's `ble: false` turned true (its only `!1`) and NRF_STUB before it: the
  *  firmware then starts its BLE engine (firmware/hw/ble.ts startBle) at boot as on the cap. */
 export function bleVariant(bundle: string): string {
-  const m = /\w+=\{name:"LINUX",[^}]*\}/.exec(bundle);
+  const m = /\{name:"LINUX",[^}]*\}/.exec(bundle);
   if (!m || m[0].split("!1").length !== 2) throw new Error("cannot find the LINUX profile's ble flag in the bundle");
   return NRF_STUB + bundle.replace(m[0], m[0].replace("!1", "!0"));
 }

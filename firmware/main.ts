@@ -1,14 +1,13 @@
 // Boot of the pen cap firmware: choose the board, mount the dose log, start the power supervisor, BLE and
 // detection, and wire them: detection events -> log -> BLE status/advertising. The logic lives in the folders;
 // this file only connects them (docs/architecture.md).
-import { boardProfile, BoardProfile } from "./boards/index";
+import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
 import { T_SEQ_SKIPPED } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
-import { DetectConfig } from "./detect/config";
 import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
@@ -26,29 +25,33 @@ import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
+// Constants as a const enum: the bundler writes the values into the code, so they take no RAM on Espruino
+// (a module-level constant costs about one variable each).
 const FIRMWARE_VERSION = "0.1.0";
 const MODEL = "PenCap-1";
-/** Record type of a log corruption report (docs/architecture.md). */
-const T_LOG_CORRUPTION = 0x0b;
-/** Status alert bits (docs/protocol.md, Status). */
-const ALERT_LEFT_OFF = 1;
-const ALERT_TEMPERATURE = 2;
-const ALERT_BATTERY = 4;
-const ALERT_LOG = 8;
-/** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
-const GESTURE_CLICKS = 5;
-const GESTURE_S = 6;
-/** Place codes for ERROR records: which callback was running when an exception escaped. */
-const PLACE_BOOT = 1;
-const PLACE_DETECT = 2;
-const PLACE_TICK = 3;
-const PLACE_BLE = 4;
-const PLACE_HEALTH = 5;
-/** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
- *  event, detection's sensor timer), unless it marks itself. */
-const PLACE_OTHER = 6;
+const enum K {
+  /** Record type of a log corruption report (docs/architecture.md). */
+  T_LOG_CORRUPTION = 0x0b,
+  /** Status alert bits (docs/protocol.md, Status). */
+  ALERT_LEFT_OFF = 1,
+  ALERT_TEMPERATURE = 2,
+  ALERT_BATTERY = 4,
+  ALERT_LOG = 8,
+  /** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
+  GESTURE_CLICKS = 5,
+  GESTURE_S = 6,
+  /** Place codes for ERROR records: which callback was running when an exception escaped. */
+  PLACE_BOOT = 1,
+  PLACE_DETECT = 2,
+  PLACE_TICK = 3,
+  PLACE_BLE = 4,
+  PLACE_HEALTH = 5,
+  /** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
+   *  event, detection's sensor timer), unless it marks itself. */
+  PLACE_OTHER = 6,
+}
 
-let place = PLACE_BOOT;
+let place = K.PLACE_BOOT;
 let log: DoseLog;
 let power: PowerSupervisor = undefined as unknown as PowerSupervisor; // set by boot()
 let ble: BleHandle | null = null;
@@ -58,12 +61,8 @@ let config: Config;
 let appendFailures = 0;
 /** Bad slots already reported by a LOG_CORRUPTION record since this boot. */
 let badReported = 0;
-const removals = new Float64Array(GESTURE_CLICKS);
+const removals = new Float64Array(K.GESTURE_CLICKS);
 let removalCount = 0;
-
-function now(): number {
-  return Math.floor(getTime());
-}
 
 /**
  * Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused (a flash write
@@ -77,23 +76,19 @@ function record(type: number, flags: number, time: number, a: number, b: number)
   } catch (e: any) {
     appendFailures++;
     console.log("pencap: log append failed: " + (e && e.code ? e.code + " " + e.message : e));
-    setAlert(ALERT_LOG, true);
+    setAlert(K.ALERT_LOG, true);
     return -1;
   }
   if (ble) {
     try {
       ble.recordAdded();
-    } catch (e) {
-      bleFailed(e);
+    } catch (e: any) {
+      // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+      // event handling short. Not sent to the crash handler, which records through here again.
+      console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
     }
   }
   return seq;
-}
-
-/** BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
- *  event handling short. Not sent to the crash handler, which records through here again. */
-function bleFailed(e: any): void {
-  console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
 }
 
 function setAlert(bit: number, on: boolean): void {
@@ -103,23 +98,14 @@ function setAlert(bit: number, on: boolean): void {
   if (ble) {
     try {
       ble.setAlerts(alerts);
-    } catch (e) {
-      bleFailed(e);
+    } catch (e: any) {
+      // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
+      // event handling short. Not sent to the crash handler, which records through here again.
+      console.log("pencap: BLE update failed: " + (e && e.message ? e.message : e));
     }
   }
 }
 
-function openStore(board: BoardProfile): PageStore | null {
-  if (board.name === "LINUX") {
-    // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
-    // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
-    const storage = require("Storage");
-    if (storage.read("pencap.id") === undefined) storage.write("pencap.id", "pencap");
-    return openFlashStore(4, 16);
-  }
-  // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
-  return openLogStore(4, 32, "doselog", 3, 4096);
-}
 
 /** The config in force when BLE is absent (host build): the stored one if valid, else defaults. */
 function storedConfig(): Config {
@@ -130,27 +116,6 @@ function storedConfig(): Config {
   return decodeConfig(buf);
 }
 
-/** Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
- *  a boot with the cap on must not take the magnet's field for "no magnet". */
-const MAG_FILE = "pencap.mag";
-function storedBaseline(): number[] | null {
-  const s = require("Storage").read(MAG_FILE);
-  if (s === undefined) return null;
-  try {
-    const b = JSON.parse(s);
-    if (b && b.length === 3 && isFinite(b[0]) && isFinite(b[1]) && isFinite(b[2])) return b;
-  } catch (e) {
-    // unreadable: calibrate again
-  }
-  return null;
-}
-
-/** Detection thresholds from the config (docs/config.md); the temperature period from the power plan. */
-function detectConfig(c: Config, plan: PowerPlan): DetectConfig {
-  const d = detectConfigFrom(c);
-  d.tempPeriodS = plan.temperaturePeriodSeconds;
-  return d;
-}
 
 /** Scans the newest records once at boot: the last dose time and whether a session followed the marker. */
 function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: boolean } {
@@ -179,62 +144,43 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
   return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
 }
 
-function onCapRemoved(t: number): void {
-  removals[removalCount % GESTURE_CLICKS] = t;
-  removalCount++;
-  if (removalCount >= GESTURE_CLICKS && t - removals[removalCount % GESTURE_CLICKS] <= GESTURE_S) {
-    if (ble) ble.openPairingWindow();
-    removalCount = 0;
-  }
-}
-
-/** The marker is a Storage file, and Storage.write throws when Storage is full: the session is still recorded
- *  and the wiring carries on (not a crash); the cap's storage trouble shows as the log alert. */
-function markerFailed(): void {
-  console.log("pencap: session marker write failed");
-  setAlert(ALERT_LOG, true);
-}
-
 function housekeeping(): void {
-  place = PLACE_TICK;
+  place = K.PLACE_TICK;
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
-  setAlert(ALERT_BATTERY, s.low);
+  setAlert(K.ALERT_BATTERY, s.low);
   if (power.eraseAllowed()) {
     try {
       log.maintain();
     } catch (e: any) {
       // A page that will not erase is not cured by a reboot: report it and keep the heartbeat (docs/power.md).
       console.log("pencap: log maintenance failed: " + (e && e.code ? e.code + " " + e.message : e));
-      setAlert(ALERT_LOG, true);
+      setAlert(K.ALERT_LOG, true);
     }
   }
   // Corruption met by reads (a sync) after mount: one LOG_CORRUPTION per tick that saw more, a = 0xFFFF (the
   // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
   const bad = log.badSlotsSeen();
   if (bad > badReported) {
-    record(T_LOG_CORRUPTION, 0, now(), 0xffff, Math.min(0xffff, bad - badReported));
+    record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), 0xffff, Math.min(0xffff, bad - badReported));
     badReported = bad;
-    setAlert(ALERT_LOG, true);
+    setAlert(K.ALERT_LOG, true);
   }
   power.heartbeat();
-  place = PLACE_OTHER;
-}
-
-/** Which indicator outputs may play: the power plan (safe mode) and the config's alert switches. */
-function indicatorMask(plan: PowerPlan): number {
-  let m = 0;
-  if (plan.blinkCodes) m |= IND_BLINK;
-  if (plan.buzzer) m |= IND_BUZZER;
-  if (config.alerts & AL_DOUBLE_DOSE) m |= IND_DOUBLE_DOSE;
-  if (config.alerts & AL_CAP_LEFT_OFF) m |= IND_LEFT_OFF;
-  return m;
+  place = K.PLACE_OTHER;
 }
 
 function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (ble) ble.setPlan(plan);
   if (detection) {
-    detection.indicator.enable(indicatorMask(plan));
+    // Which indicator outputs may play: the power plan (safe mode) and the config's alert switches (the same
+    // expression in applyConfig; a helper would cost RAM on Espruino).
+    detection.indicator.enable(
+      (plan.blinkCodes ? IND_BLINK : 0) |
+        (plan.buzzer ? IND_BUZZER : 0) |
+        (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+    );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
     detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
   }
@@ -245,23 +191,41 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
 function applyConfig(c: Config): void {
   config = c;
   if (detection) {
-    const d = detectConfig(c, power.plan);
+    // Detection thresholds from the config (docs/config.md); the temperature period from the power plan.
+    const d = detectConfigFrom(c);
+    d.tempPeriodS = power.plan.temperaturePeriodSeconds;
     const live: any = detection.detector.m.cfg;
     for (const k in d) live[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
-    detection.indicator.enable(indicatorMask(power.plan));
+    detection.indicator.enable(
+      (power.plan.blinkCodes ? IND_BLINK : 0) |
+        (power.plan.buzzer ? IND_BUZZER : 0) |
+        (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+    );
   }
 }
 
 function boot(): void {
   const board = boardProfile(process.env.BOARD);
-  const store = openStore(board);
+  // (One-caller steps are written out in boot(): each function costs RAM on Espruino.)
+  let store: PageStore | null;
+  if (board.name === "LINUX") {
+    // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
+    // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
+    if (require("Storage").read("pencap.id") === undefined) require("Storage").write("pencap.id", "pencap");
+    store = openFlashStore(4, 16);
+  } else {
+    // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
+    store = openLogStore(4, 32, "doselog", 3, 4096);
+  }
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);
-  const mount = log.mount();
+  // mount and scan are dropped after use: boot()'s scope stays alive (the callbacks below keep it).
+  let mount: any = log.mount();
   // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
   if (mount.skippedCount > 0) {
-    record(T_SEQ_SKIPPED, 0, now(), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
+    record(T_SEQ_SKIPPED, 0, Math.floor(getTime()), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
   }
 
   const resetReason = readResetReason();
@@ -276,28 +240,42 @@ function boot(): void {
     },
     storageHistoryStore("pencap.pwr"),
     function (type: number, a: number, b: number) {
-      record(type, 0, now(), a, b);
+      record(type, 0, Math.floor(getTime()), a, b);
     },
     applyPlan
   );
   power.boot(resetReason, getTime());
   if (mount.corruptPage >= 0) {
-    record(T_LOG_CORRUPTION, 0, now(), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
-    alerts |= ALERT_LOG;
+    record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), mount.corruptPage, Math.min(0xffff, mount.badSlots + mount.damagedPages));
+    alerts |= K.ALERT_LOG;
   }
+  mount = null;
 
   config = storedConfig();
   const marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
-  const scan = scanLog(markerSeq);
-  const magBaseline = board.sensor === "mag" ? storedBaseline() : null;
+  let scan: any = scanLog(markerSeq);
+  // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
+  // a boot with the cap on must not take the magnet's field for "no magnet".
+  let magBaseline: any = board.sensor === "mag" ? require("Storage").read("pencap.mag") : undefined;
+  if (magBaseline !== undefined) {
+    try {
+      magBaseline = JSON.parse(magBaseline);
+    } catch (e) {
+      magBaseline = null; // unreadable: calibrate again
+    }
+    const ok = magBaseline && magBaseline.length === 3 && isFinite(magBaseline[0]) && isFinite(magBaseline[1]) && isFinite(magBaseline[2]);
+    if (!ok) magBaseline = null;
+  } else magBaseline = null;
   // Detection first: whatever else fails, doses are still recorded.
+  const dc = detectConfigFrom(config); // the thresholds (docs/config.md); the temperature period: power plan
+  dc.tempPeriodS = power.plan.temperaturePeriodSeconds;
   detection = startDetection(
     board,
-    detectConfig(config, power.plan),
+    dc,
     {
       event: function (type: number, flags: number, t0: number, t1: number, a: number, b: number) {
-        place = PLACE_DETECT;
+        place = K.PLACE_DETECT;
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
@@ -305,50 +283,61 @@ function boot(): void {
             try {
               marker.clear();
             } catch (e) {
-              markerFailed();
+              // The marker is a Storage file, and Storage.write throws when Storage is full: the session is
+              // still recorded and the wiring carries on (not a crash); the storage trouble shows as the log alert.
+              console.log("pencap: session marker write failed");
+              setAlert(K.ALERT_LOG, true);
             }
           }
-          setAlert(ALERT_LEFT_OFF, false);
+          setAlert(K.ALERT_LEFT_OFF, false);
         }
-        if (type === T_CAP_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        if (type === T_CAP_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
         power.heartbeat();
-        place = PLACE_OTHER;
+        place = K.PLACE_OTHER;
       },
       signal: function (code: number, arg: number) {
-        if (code === SIG_LEFT_OFF) setAlert(ALERT_LEFT_OFF, true);
+        if (code === SIG_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
         // Set while an excursion is in progress (arg 1 hot / 2 cold), cleared when it ends (arg 0); the
         // TEMP_EXCURSION record keeps the history.
-        if (code === SIG_TEMP) setAlert(ALERT_TEMPERATURE, arg !== 0);
+        if (code === SIG_TEMP) setAlert(K.ALERT_TEMPERATURE, arg !== 0);
       },
       cap: function (on: boolean, t: number) {
-        place = PLACE_DETECT;
+        place = K.PLACE_DETECT;
         if (!on) {
           try {
             marker.write(log.newestSeq());
           } catch (e) {
-            markerFailed();
+            console.log("pencap: session marker write failed"); // (as in event above)
+            setAlert(K.ALERT_LOG, true);
           }
-          onCapRemoved(t);
+          // the pairing gesture: GESTURE_CLICKS removals within GESTURE_S seconds
+          removals[removalCount % K.GESTURE_CLICKS] = t;
+          removalCount++;
+          if (removalCount >= K.GESTURE_CLICKS && t - removals[removalCount % K.GESTURE_CLICKS] <= K.GESTURE_S) {
+            if (ble) ble.openPairingWindow();
+            removalCount = 0;
+          }
         }
         power.heartbeat();
-        place = PLACE_OTHER;
+        place = K.PLACE_OTHER;
       },
     },
     { markerSeq: markerSeq, sessionLoggedAfterMarker: scan.sessionAfterMarker, magBaseline: magBaseline, lastDoseT: scan.lastDoseT }
   );
+  scan = null;
   if (board.sensor === "mag" && !magBaseline) {
     try {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      require("Storage").write(MAG_FILE, JSON.stringify(detection.baseline()));
+      require("Storage").write("pencap.mag", JSON.stringify(detection.baseline()));
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }
   }
 
   if (board.ble) {
-    place = PLACE_BLE;
+    place = K.PLACE_BLE;
     try {
       ble = startBle({
         log: log,
@@ -363,26 +352,26 @@ function boot(): void {
         onTimeChanged: function (delta: number) {
           power.timeShift(delta);
           // The gesture's removal times too: a clock set back must not make old removals look recent.
-          for (let i = 0; i < GESTURE_CLICKS; i++) removals[i] += delta;
+          for (let i = 0; i < K.GESTURE_CLICKS; i++) removals[i] += delta;
           if (detection) detection.timeChanged(delta);
         },
       });
       ble.setAlerts(alerts);
     } catch (e: any) {
       // Without BLE the cap still records; the error is logged and the watchdog policy applies.
-      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, PLACE_BLE, getTime());
+      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, K.PLACE_BLE, getTime());
     }
   }
   applyPlan(power.plan, power.safeMode);
 
   setInterval(function () {
-    place = PLACE_HEALTH;
+    place = K.PLACE_HEALTH;
     power.healthTick(getTime());
-    place = PLACE_OTHER;
+    place = K.PLACE_OTHER;
   }, power.plan.healthCheckSeconds * 1000);
   setInterval(housekeeping, power.plan.tickSeconds * 1000);
   housekeeping();
-  place = PLACE_OTHER;
+  place = K.PLACE_OTHER;
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
 }
 

@@ -1,6 +1,6 @@
 // The front of detection: raw hall-switch edges or magnetometer samples -> debounced transitions -> CapMachine.
 // Pure; the hardware adapters in firmware/hw/sensor.ts feed it. No allocation per edge or sample.
-import { CapMachine, DetectSink, DetectEnv } from "./machine";
+import { CapMachine, DetectSink, DetectEnv, SignalOut } from "./machine";
 import { DetectConfig } from "./config";
 
 /** Magnetometer thresholds in the sensor's units (Puck.js: 0.1 µT), on |B - baseline|. */
@@ -27,8 +27,10 @@ export class CapDetector {
   count = 0;
   candT = 0;
 
-  constructor(cfg: DetectConfig, sink: DetectSink, env: DetectEnv, mag: MagThresholds | null) {
-    this.m = new CapMachine(cfg, sink, env);
+  // Few methods on purpose (each costs ~6 variables of RAM on Espruino): one-caller helpers are written inline.
+  /** `ind`: the hardware indicator, told each signal before the sink (optional). */
+  constructor(cfg: DetectConfig, sink: DetectSink, env: DetectEnv, mag: MagThresholds | null, ind?: SignalOut | null) {
+    this.m = new CapMachine(cfg, sink, env, ind);
     this.settleS = cfg.settleS;
     this.confirm = cfg.magConfirm < 1 ? 1 : cfg.magConfirm;
     if (mag) {
@@ -54,20 +56,17 @@ export class CapDetector {
 
   /** A raw edge: the input says cap on/off since time t. Glitches shorter than settleS are dropped. */
   edge(t: number, on: boolean): void {
-    this.settle(t);
+    // settle (as in tick): a pending edge that has held settleS is committed at its own time
+    if (this.pending && t >= this.rawT + this.settleS) {
+      this.pending = false;
+      this.m.commit(this.rawT, this.rawOn);
+    }
     if (on !== this.m.capOn) {
       // a repeated edge of the same level keeps the start of the run
       if (!this.pending || this.rawOn !== on) this.rawT = t;
       this.pending = true;
     } else this.pending = false;
     this.rawOn = on;
-  }
-
-  private settle(now: number): void {
-    if (this.pending && now >= this.rawT + this.settleS) {
-      this.pending = false;
-      this.m.commit(this.rawT, this.rawOn);
-    }
   }
 
   // ---- magnetometer ----
@@ -78,22 +77,21 @@ export class CapDetector {
     this.bz = z;
   }
 
-  /** Squared distance of a reading from the baseline. */
-  dist2(x: number, y: number, z: number): number {
+  /** True if a single reading shows the magnet (for the initial state at boot). */
+  magnetPresent(x: number, y: number, z: number): boolean {
     var dx = x - this.bx;
     var dy = y - this.by;
     var dz = z - this.bz;
-    return dx * dx + dy * dy + dz * dz;
-  }
-
-  /** True if a single reading shows the magnet (for the initial state at boot). */
-  magnetPresent(x: number, y: number, z: number): boolean {
-    return this.dist2(x, y, z) >= this.on2;
+    return dx * dx + dy * dy + dz * dz >= this.on2;
   }
 
   /** One magnetometer sample at time t: hysteresis, then `confirm` consecutive samples to change state. */
   sample(t: number, x: number, y: number, z: number): void {
-    var d2 = this.dist2(x, y, z);
+    // squared distance from the baseline (written out here and in magnetPresent: a helper costs RAM)
+    var dx = x - this.bx;
+    var dy = y - this.by;
+    var dz = z - this.bz;
+    var d2 = dx * dx + dy * dy + dz * dz;
     var on = this.m.capOn;
     var level = on ? d2 > this.off2 : d2 >= this.on2;
     if (level !== on) {
@@ -126,7 +124,11 @@ export class CapDetector {
 
   /** Run everything due at time `now`. Call when nextDeadline() is reached (one timeout, no polling). */
   tick(now: number): void {
-    this.settle(now);
+    // settle: a pending edge that has held settleS is committed at its own time
+    if (this.pending && now >= this.rawT + this.settleS) {
+      this.pending = false;
+      this.m.commit(this.rawT, this.rawOn);
+    }
     // A transition still being confirmed happened at rawT/candT: deadlines after it must wait for it.
     var t = now;
     if (this.pending && this.rawT < t) t = this.rawT;

@@ -28,6 +28,11 @@ export interface DetectEnv {
   temperature(): number;
 }
 
+/** Something else that shows signals (the hardware indicator): told before the sink. */
+export interface SignalOut {
+  signal(code: number, arg: number): void;
+}
+
 export const START_NORMAL = 0;
 export const START_INTERRUPTED = 1;
 export const START_UNTRACKED = 2;
@@ -36,6 +41,7 @@ export class CapMachine {
   cfg: DetectConfig;
   sink: DetectSink;
   env: DetectEnv;
+  ind: SignalOut | null;
   capOn = true;
   t0 = 0; // current session start
   interrupted = false; // current session began before a reboot
@@ -51,10 +57,12 @@ export class CapMachine {
   excT0 = 0;
   excExtreme = 0;
 
-  constructor(cfg: DetectConfig, sink: DetectSink, env: DetectEnv) {
+  // Few methods and parameters on purpose: on Espruino each function costs ~6 variables of RAM, each parameter one.
+  constructor(cfg: DetectConfig, sink: DetectSink, env: DetectEnv, ind?: SignalOut | null) {
     this.cfg = cfg;
     this.sink = sink;
     this.env = env;
+    this.ind = ind || null;
   }
 
   /**
@@ -101,18 +109,63 @@ export class CapMachine {
   /** A debounced transition at time t (the time of the edge, possibly a little in the past). */
   commit(t: number, on: boolean): void {
     if (on === this.capOn) return;
-    this.catchUp(t);
+    this.tick(t);
     this.capOn = on;
     this.sampleTemp(t);
-    if (!on) this.removed(t);
-    else this.replaced(t);
+    // removal and recap written out here (one-caller helpers cost RAM on Espruino)
+    if (!on) {
+      var cfg = this.cfg;
+      // An excursion still going on when the pen is about to be used: log the part so far now, so that it
+      // precedes the dose in the log; the rest continues as a new excursion from here. (Not for a part shorter
+      // than one sampling period: repeated removals must not chop an excursion into crumbs.)
+      if (this.exc && t - this.excT0 >= cfg.tempPeriodS) {
+        var kind = this.exc;
+        this.endExcursion(t);
+        this.exc = kind;
+        this.excT0 = t;
+        this.excExtreme = this.lastTempC;
+      }
+      this.t0 = t;
+      this.interrupted = false;
+      this.untracked = false;
+      this.leftOffFired = false;
+      this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
+      var n = 0;
+      if (this.lastDoseT >= 0) {
+        var since = t - this.lastDoseT;
+        // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
+        if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) {
+          if (this.ind) this.ind.signal(SIG_DOUBLE_DOSE, since);
+          this.sink.signal(SIG_DOUBLE_DOSE, since);
+        }
+        n = blinkCount(since, cfg.blinkMax);
+      }
+      if (this.ind) this.ind.signal(SIG_BLINK, n);
+      this.sink.signal(SIG_BLINK, n);
+    } else if (this.untracked) {
+      this.untracked = false;
+    } else {
+      // recap: the session's record
+      var d = t - this.t0;
+      var type: number;
+      var flags = 0;
+      if (this.interrupted) {
+        type = T_UNCERTAIN_DOSE;
+        flags = F_INTERRUPTED;
+      } else if (this.leftOffFired || d >= this.cfg.leftOffS) type = T_UNCERTAIN_DOSE;
+      else if (d >= this.cfg.doseMinS) type = T_DOSE;
+      else type = T_CAP_CHECK;
+      if (this.primeCandidate && type !== T_CAP_CHECK) flags |= F_PRIMING;
+      this.emitSession(type, flags, this.t0, t);
+      // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
+      // window and the blink code count from the removal, not from the morning recap.
+      if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
+      this.interrupted = false;
+      this.primeCandidate = false;
+    }
     this.sink.cap(on, t);
   }
 
-  /** Process deadlines up to time t (left-off alert, temperature sampling). */
-  tick(t: number): void {
-    this.catchUp(t);
-  }
 
   /** Absolute time of the next deadline, or -1 when there is none. */
   nextDeadline(): number {
@@ -124,79 +177,29 @@ export class CapMachine {
     return d;
   }
 
-  private catchUp(t: number): void {
+  /** Process deadlines up to time t (left-off alert, temperature sampling). */
+  tick(t: number): void {
     if (!this.capOn && !this.leftOffFired && t >= this.t0 + this.cfg.leftOffS) {
       this.leftOffFired = true;
       var fireT = this.t0 + this.cfg.leftOffS;
-      this.sink.event(T_CAP_LEFT_OFF, this.insulinFlags(), this.t0, fireT, sat16(this.cfg.leftOffS), tempByte(this.lastTempC));
+      this.sink.event(T_CAP_LEFT_OFF, (this.cfg.insulinType & 3) << 4, this.t0, fireT, sat16(this.cfg.leftOffS), tempByte(this.lastTempC));
+      if (this.ind) this.ind.signal(SIG_LEFT_OFF, this.cfg.leftOffS);
       this.sink.signal(SIG_LEFT_OFF, this.cfg.leftOffS);
     }
     if (this.nextTempT >= 0 && t >= this.nextTempT) this.sampleTemp(t);
   }
 
-  private removed(t: number): void {
-    var cfg = this.cfg;
-    // An excursion still going on when the pen is about to be used: log the part so far now, so that it
-    // precedes the dose in the log; the rest continues as a new excursion from here. (Not for a part shorter
-    // than one sampling period: repeated removals must not chop an excursion into crumbs.)
-    if (this.exc && t - this.excT0 >= cfg.tempPeriodS) {
-      var kind = this.exc;
-      this.endExcursion(t);
-      this.beginExcursion(kind, t, this.lastTempC);
-    }
-    this.t0 = t;
-    this.interrupted = false;
-    this.untracked = false;
-    this.leftOffFired = false;
-    this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
-    if (this.lastDoseT >= 0) {
-      var since = t - this.lastDoseT;
-      // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
-      if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) this.sink.signal(SIG_DOUBLE_DOSE, since);
-      this.sink.signal(SIG_BLINK, blinkCount(since, cfg.blinkMax));
-    } else {
-      this.sink.signal(SIG_BLINK, 0);
-    }
-  }
-
-  private replaced(t: number): void {
-    if (this.untracked) {
-      this.untracked = false;
-      return;
-    }
-    var d = t - this.t0;
-    var type: number;
-    var flags = 0;
-    if (this.interrupted) {
-      type = T_UNCERTAIN_DOSE;
-      flags = F_INTERRUPTED;
-    } else if (this.leftOffFired || d >= this.cfg.leftOffS) type = T_UNCERTAIN_DOSE;
-    else if (d >= this.cfg.doseMinS) type = T_DOSE;
-    else type = T_CAP_CHECK;
-    if (this.primeCandidate && type !== T_CAP_CHECK) flags |= F_PRIMING;
-    this.emitSession(type, flags, this.t0, t);
-    // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
-    // window and the blink code count from the removal, not from the morning recap.
-    if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
-    this.interrupted = false;
-    this.primeCandidate = false;
-  }
-
   private emitSession(type: number, flags: number, t0: number, t1: number): void {
-    this.sink.event(type, flags | this.insulinFlags(), t0, t1, sat16(t1 - t0), doseB(this.lastTempC, -1));
+    this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), doseB(this.lastTempC, -1));
     if (type !== T_CAP_CHECK) this.lastDoseT = t1;
     this.prevType = type;
     this.prevT1 = t1;
   }
 
-  private insulinFlags(): number {
-    return (this.cfg.insulinType & 3) << 4;
-  }
-
   /**
    * Take a temperature reading now and run the excursion rule on it. A change of the excursion state (none,
    * hot, cold) is signalled at once (SIG_TEMP), so an alert can show while the excursion lasts; the record
-   * comes when it ends. The split at a removal (removed()) is not a change and is not signalled.
+   * comes when it ends. The split at a removal (commit()) is not a change and is not signalled.
    */
   private sampleTemp(t: number): void {
     this.nextTempT = this.cfg.tempPeriodS > 0 ? t + this.cfg.tempPeriodS : -1;
@@ -218,15 +221,15 @@ export class CapMachine {
       }
       this.endExcursion(t);
     }
-    if (c > cfg.tempMaxC) this.beginExcursion(EXC_HOT, t, c);
-    else if (c < cfg.tempMinC) this.beginExcursion(EXC_COLD, t, c);
-    if (this.exc !== was) this.sink.signal(SIG_TEMP, this.exc);
-  }
-
-  private beginExcursion(kind: number, t: number, c: number): void {
-    this.exc = kind;
-    this.excT0 = t;
-    this.excExtreme = c;
+    if (c > cfg.tempMaxC || c < cfg.tempMinC) {
+      this.exc = c > cfg.tempMaxC ? EXC_HOT : EXC_COLD;
+      this.excT0 = t;
+      this.excExtreme = c;
+    }
+    if (this.exc !== was) {
+      if (this.ind) this.ind.signal(SIG_TEMP, this.exc);
+      this.sink.signal(SIG_TEMP, this.exc);
+    }
   }
 
   private endExcursion(t: number): void {

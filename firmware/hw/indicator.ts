@@ -5,17 +5,20 @@ import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF } from "../detect/codes";
 
 var G: any = global;
 
-// Pattern timings (ms): on, off, on, off, ...
-var BLINK_ON = 200;
-var BLINK_OFF = 300;
-var NO_DOSE_ON = 1000;
-var WARN_ON = 100; // double dose: 5 fast red flashes with beeps, unlike anything else
-var WARN_OFF = 100;
-var WARN_N = 5;
-var ALERT_ON = 600; // cap left off: 3 long red flashes with beeps
-var ALERT_OFF = 400;
-var ALERT_N = 3;
-var QUEUE_MAX = 4;
+// Pattern timings (ms): on, off, on, off, ... A const enum: the bundler writes the numbers into the code, so
+// they take no RAM (a module-level variable costs about one variable each on Espruino).
+const enum P {
+  BLINK_ON = 200,
+  BLINK_OFF = 300,
+  NO_DOSE_ON = 1000,
+  WARN_ON = 100, // double dose: 5 fast red flashes with beeps, unlike anything else
+  WARN_OFF = 100,
+  WARN_N = 5,
+  ALERT_ON = 600, // cap left off: 3 long red flashes with beeps
+  ALERT_OFF = 400,
+  ALERT_N = 3,
+  QUEUE_MAX = 4,
+}
 
 export interface Indicator {
   /** Show a detection signal (codes.ts SIG_*); signals play one after another. */
@@ -36,17 +39,13 @@ export const IND_DOUBLE_DOSE = 4;
 export const IND_LEFT_OFF = 8;
 export const IND_ALL = 15;
 
-function pinOf(name: string): any {
-  return name ? G[name] : undefined;
-}
-
 export function createIndicator(board: BoardProfile): Indicator {
-  var red = pinOf(board.ledRed);
-  var green = pinOf(board.ledGreen);
-  var buzz = pinOf(board.buzzer);
+  var red = board.ledRed ? G[board.ledRed] : undefined;
+  var green = board.ledGreen ? G[board.ledGreen] : undefined;
+  var buzz = board.buzzer ? G[board.buzzer] : undefined;
   var on = board.ledOnLevel ? 1 : 0;
   var off = on ? 0 : 1;
-  var queue: number[] = []; // code, arg pairs; at most QUEUE_MAX signals
+  var queue: number[] = []; // code, arg pairs; at most P.QUEUE_MAX signals
   var playing = false;
   var mask = IND_ALL;
   // current pattern
@@ -56,70 +55,70 @@ export function createIndicator(board: BoardProfile): Indicator {
   var offMs = 0;
   var left = 0;
 
-  function write(level: number): void {
-    if (pA !== undefined) G.digitalWrite(pA, level);
-    if (pB !== undefined) G.digitalWrite(pB, level);
-  }
+  var lit = false; // the outputs are on
 
-  function step(): void {
-    // called with the outputs on: switch them off, then either the next pulse or the next signal
-    write(off);
-    left--;
-    if (left > 0) G.setTimeout(pulse, offMs);
-    else G.setTimeout(next, offMs);
-  }
-
-  function pulse(): void {
-    write(on);
-    G.setTimeout(step, onMs);
-  }
-
-  function next(): void {
-    if (!queue.length) {
-      playing = false;
+  // One function for the whole pattern player (each function costs RAM on Espruino): switches the outputs off
+  // after a pulse, on for the next pulse, or takes the next signal from the queue.
+  function run(): void {
+    if (lit) {
+      // called with the outputs on: switch them off, then either the next pulse or the next signal
+      lit = false;
+      if (pA !== undefined) G.digitalWrite(pA, off);
+      if (pB !== undefined) G.digitalWrite(pB, off);
+      left--;
+      G.setTimeout(run, offMs);
       return;
     }
-    var code = queue.shift() as number;
-    var arg = queue.shift() as number;
-    pA = undefined;
-    pB = undefined;
-    if (code === SIG_BLINK) {
-      pA = green !== undefined ? green : red;
-      onMs = arg > 0 ? BLINK_ON : NO_DOSE_ON;
-      offMs = BLINK_OFF;
-      left = arg > 0 ? arg : 1;
-    } else if (code === SIG_DOUBLE_DOSE) {
-      pA = red;
-      pB = mask & IND_BUZZER ? buzz : undefined;
-      onMs = WARN_ON;
-      offMs = WARN_OFF;
-      left = WARN_N;
-    } else if (code === SIG_LEFT_OFF) {
-      pA = red;
-      pB = mask & IND_BUZZER ? buzz : undefined;
-      onMs = ALERT_ON;
-      offMs = ALERT_OFF;
-      left = ALERT_N;
-    } else left = 0;
-    if (left > 0 && (pA !== undefined || pB !== undefined)) pulse();
-    else {
-      if (left > 0) G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
-      next();
+    while (!(left > 0)) {
+      if (!queue.length) {
+        playing = false;
+        return;
+      }
+      var code = queue.shift() as number;
+      var arg = queue.shift() as number;
+      pA = undefined;
+      pB = undefined;
+      if (code === SIG_BLINK) {
+        pA = green !== undefined ? green : red;
+        onMs = arg > 0 ? P.BLINK_ON : P.NO_DOSE_ON;
+        offMs = P.BLINK_OFF;
+        left = arg > 0 ? arg : 1;
+      } else if (code === SIG_DOUBLE_DOSE) {
+        pA = red;
+        pB = mask & IND_BUZZER ? buzz : undefined;
+        onMs = P.WARN_ON;
+        offMs = P.WARN_OFF;
+        left = P.WARN_N;
+      } else if (code === SIG_LEFT_OFF) {
+        pA = red;
+        pB = mask & IND_BUZZER ? buzz : undefined;
+        onMs = P.ALERT_ON;
+        offMs = P.ALERT_OFF;
+        left = P.ALERT_N;
+      } else left = 0;
+      if (left > 0 && pA === undefined && pB === undefined) {
+        G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
+        left = 0;
+      }
     }
+    lit = true;
+    if (pA !== undefined) G.digitalWrite(pA, on);
+    if (pB !== undefined) G.digitalWrite(pB, on);
+    G.setTimeout(run, onMs);
   }
 
   return {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
       if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
-      if (queue.length >= QUEUE_MAX * 2) return;
+      if (queue.length >= P.QUEUE_MAX * 2) return;
       if (code === SIG_BLINK && !(mask & IND_BLINK)) return;
       if (code === SIG_DOUBLE_DOSE && !(mask & IND_DOUBLE_DOSE)) return;
       if (code === SIG_LEFT_OFF && !(mask & IND_LEFT_OFF)) return;
       queue.push(code, arg);
       if (!playing) {
         playing = true;
-        next();
+        run();
       }
     },
     busy: function (): boolean {

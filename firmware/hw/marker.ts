@@ -5,9 +5,12 @@
 // offset 8: a Storage write at offset 0 re-creates the file (Espruino's Storage.write semantics).
 import { SessionMarker } from "../detect/reboot";
 
-const SLOTS = 16;
-const BASE = 8;
-const SIZE = BASE + SLOTS * 8;
+// A const enum: the bundler writes the numbers into the code (no RAM on Espruino).
+const enum M {
+  SLOTS = 16,
+  BASE = 8,
+  SIZE = 8 + 16 * 8, // BASE + SLOTS * 8
+}
 
 export function storageSessionMarker(name: string): SessionMarker {
   const storage = require("Storage");
@@ -15,17 +18,18 @@ export function storageSessionMarker(name: string): SessionMarker {
   // Index of the newest written slot, -1 none; found once, then tracked.
   let last = -1;
   let cleared = true;
-  const img = storage.readArrayBuffer(name);
-  if (img && img.byteLength === SIZE) {
-    const dv = new DataView(img);
-    for (let i = 0; i < SLOTS; i++) {
-      if (dv.getUint32(BASE + i * 8, true) === 0xffffffff) break;
+  let img: any = storage.readArrayBuffer(name);
+  if (img && img.byteLength === M.SIZE) {
+    img = new DataView(img);
+    for (let i = 0; i < M.SLOTS; i++) {
+      if (img.getUint32(M.BASE + i * 8, true) === 0xffffffff) break;
       last = i;
-      cleared = dv.getUint32(BASE + i * 8 + 4, true) !== 0xffffffff;
+      cleared = img.getUint32(M.BASE + i * 8 + 4, true) !== 0xffffffff;
     }
   } else {
-    storage.write(name, "PCSM", 0, SIZE);
+    storage.write(name, "PCSM", 0, M.SIZE);
   }
+  img = null; // this scope lives as long as the functions below: keep no boot-time buffer in it
   function put(offset: number, v: number): void {
     word[0] = v & 0xff;
     word[1] = (v >>> 8) & 0xff;
@@ -38,22 +42,22 @@ export function storageSessionMarker(name: string): SessionMarker {
       if (last < 0 || cleared) return -2;
       const buf = storage.readArrayBuffer(name);
       if (!buf) return -2;
-      return new DataView(buf).getUint32(BASE + last * 8, true) - 2;
+      return new DataView(buf).getUint32(M.BASE + last * 8, true) - 2;
     },
     write: function (seqAtRemoval: number): void {
-      if (last + 1 >= SLOTS) {
+      if (last + 1 >= M.SLOTS) {
         storage.erase(name);
-        storage.write(name, "PCSM", 0, SIZE);
+        storage.write(name, "PCSM", 0, M.SIZE);
         last = -1;
       }
       last++;
       cleared = false;
-      put(BASE + last * 8, seqAtRemoval + 2);
+      put(M.BASE + last * 8, seqAtRemoval + 2);
     },
     clear: function (): void {
       if (last < 0 || cleared) return;
       cleared = true;
-      put(BASE + last * 8 + 4, 0);
+      put(M.BASE + last * 8 + 4, 0);
     },
   };
 }

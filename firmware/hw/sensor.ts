@@ -43,33 +43,15 @@ var temperatureEnv: DetectEnv = {
   },
 };
 
-/** Reads the hall switch now: true when the cap is on. */
-export function readSwitch(board: BoardProfile): boolean {
-  var pin = G[board.hallPin];
-  G.pinMode(pin, board.hallPull);
-  return G.digitalRead(pin) === board.capOnLevel;
-}
-
 /**
  * Start detection on `board`. Signals go to the board's LEDs/buzzer and also to sink.signal; events to
  * sink.event; cap transitions to sink.cap (write/clear the reboot marker there). See docs/detection.md.
  */
 export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: DetectSink, boot: DetectionBoot): Detection {
   var indicator = createIndicator(board);
-  var wrapped: DetectSink = {
-    event: function (type, flags, t0, t1, a, b) {
-      sink.event(type, flags, t0, t1, a, b);
-    },
-    signal: function (code, arg) {
-      indicator.signal(code, arg);
-      sink.signal(code, arg);
-    },
-    cap: function (on, t) {
-      sink.cap(on, t);
-    },
-  };
   var mag = board.sensor === "mag" ? { onDelta: board.magOnDelta, offDelta: board.magOffDelta } : null;
-  var det = new CapDetector(cfg, wrapped, temperatureEnv, mag);
+  // The machine tells the indicator each signal before the sink (no wrapping sink: its functions would cost RAM).
+  var det = new CapDetector(cfg, sink, temperatureEnv, mag, indicator);
   det.m.setLastDose(boot.lastDoseT);
   var timer: any = undefined;
   var timerAt = -1;
@@ -97,7 +79,9 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
   var capOn: boolean;
   var calibrated = false;
   if (board.sensor === "switch") {
-    capOn = readSwitch(board);
+    // read the hall switch now: true when the cap is on
+    G.pinMode(G[board.hallPin], board.hallPull);
+    capOn = G.digitalRead(G[board.hallPin]) === board.capOnLevel;
   } else {
     var b = boot.magBaseline;
     var r = G.Puck.mag();
@@ -114,6 +98,11 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
     }
   }
   var action = bootAction(boot.markerSeq, boot.sessionLoggedAfterMarker, capOn);
+  // This scope lives as long as the callbacks below: drop what boot alone needed (RAM on Espruino).
+  boot = null as unknown as DetectionBoot;
+  mag = null;
+  b = null;
+  r = r2 = r3 = undefined;
   det.start(now, capOn, calibrated ? START_UNTRACKED : action === BOOT_OPEN_INTERRUPTED ? START_INTERRUPTED : START_NORMAL);
   if (action === BOOT_LOG_INTERRUPTED) det.m.logInterrupted(now);
 
