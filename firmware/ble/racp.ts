@@ -77,7 +77,6 @@ export class Racp {
   private pktLast = 0; // seq of the last record in that packet
   private rec = new Uint8Array(RECORD_SIZE);
   private resp = new Uint8Array(RESP_SLOTS * RESP_SIZE);
-  private respViews: Uint8Array[] = [];
   private respLen = [0, 0, 0, 0];
   private respHead = 0;
   private respCount = 0;
@@ -87,7 +86,6 @@ export class Racp {
     this.out = out;
     this.now = now;
     this.onAppend = undefined;
-    for (let i = 0; i < RESP_SLOTS; i++) this.respViews.push(this.resp.subarray(i * RESP_SIZE, i * RESP_SIZE + RESP_SIZE));
   }
 
   busy(): boolean {
@@ -300,31 +298,22 @@ export class Racp {
   }
 
   private respond(op: number, rc: number): void {
-    const b = this.slot();
-    if (!b) return;
-    b[0] = OP_RESPONSE;
-    b[1] = OPR_NULL;
-    b[2] = op;
-    b[3] = rc;
-    this.push(4);
+    this.queue(OP_RESPONSE, op | (rc << 8), 4);
   }
 
   private numberResponse(n: number): void {
-    const b = this.slot();
-    if (!b) return;
-    b[0] = OP_NUMBER_RESPONSE;
-    b[1] = OPR_NULL;
-    wr32(b, 2, n);
-    this.push(6);
+    this.queue(OP_NUMBER_RESPONSE, n, 6);
   }
 
-  private slot(): Uint8Array | undefined {
-    if (this.respCount >= RESP_SLOTS) return undefined; // full: drop (a client waits for one answer at a time)
-    return this.respViews[(this.respHead + this.respCount) % RESP_SLOTS];
-  }
-
-  private push(len: number): void {
-    this.respLen[(this.respHead + this.respCount) % RESP_SLOTS] = len;
+  /** Queues op code, operator NULL and a little-endian operand of len - 2 bytes; then sends what it can. */
+  private queue(code: number, v: number, len: number): void {
+    if (this.respCount >= RESP_SLOTS) return; // full: drop (a client waits for one answer at a time)
+    const i = (this.respHead + this.respCount) % RESP_SLOTS;
+    const o = i * RESP_SIZE;
+    this.resp[o] = code;
+    this.resp[o + 1] = OPR_NULL;
+    wr32(this.resp, o + 2, v);
+    this.respLen[i] = len;
     this.respCount++;
     this.pump();
   }
@@ -347,7 +336,7 @@ export class Racp {
   private pumpInner(): void {
     while (this.respCount > 0) {
       const i = this.respHead;
-      const v = this.respViews[i].subarray(0, this.respLen[i]);
+      const v = this.resp.subarray(i * RESP_SIZE, i * RESP_SIZE + this.respLen[i]);
       if (!this.out.indicate(CH_RACP, v)) return;
       this.respHead = (i + 1) % RESP_SLOTS;
       this.respCount--;

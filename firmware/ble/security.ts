@@ -36,32 +36,8 @@ export function access(ch: number, op: number, encrypted: boolean, bonded: boole
 /**
  * New bonds are accepted only while this window is open: for PAIR_AFTER_POWER_ON_S after a power-on reset
  * (battery inserted) or PAIR_AFTER_GESTURE_S after the pairing gesture (5 cap open/close clicks within
- * 6 s, recognised by the detector). One successful bond closes it.
+ * 6 s, recognised by the detector). One successful bond closes it. firmware/hw/ble.ts keeps the window as one
+ * number (the clock time it closes), shifted with the clock when the app sets the time.
  */
 export const PAIR_AFTER_POWER_ON_S = 180;
 export const PAIR_AFTER_GESTURE_S = 120;
-
-export class PairingWindow {
-  private until = -1;
-  open(now: number, seconds: number): void {
-    this.until = now + seconds;
-  }
-  close(): void {
-    this.until = -1;
-  }
-  isOpen(now: number): boolean {
-    return now < this.until;
-  }
-  /** The clock was set: keep the window's remaining time (deadlines are clock times). */
-  shift(delta: number): void {
-    if (this.until >= 0) this.until += delta;
-  }
-  /** Clock time at which the window closes, -1 when closed. */
-  closesAt(): number {
-    return this.until;
-  }
-  /** Seconds left, 0 when closed. */
-  left(now: number): number {
-    return now < this.until ? this.until - now : 0;
-  }
-}

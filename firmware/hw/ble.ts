@@ -4,7 +4,7 @@ import { BleEngine } from "../ble/engine";
 import { ConfigStore, LogPort, Sender } from "../ble/ports";
 import { fwError } from "../errors";
 import { fastUntil, scanResponse } from "../ble/adv";
-import { PairingWindow, PAIR_AFTER_GESTURE_S, PAIR_AFTER_POWER_ON_S } from "../ble/security";
+import { PAIR_AFTER_GESTURE_S, PAIR_AFTER_POWER_ON_S } from "../ble/security";
 import {
   BAS_LEVEL, BAS_UUID, CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME, CONFIG_UUID,
   DIS_FIRMWARE, DIS_MANUFACTURER, DIS_MODEL, DIS_SERIAL, DIS_UUID, RACP_UUID, RECORDS_UUID, SERVICE_UUID,
@@ -135,7 +135,9 @@ export function startBle(o: BleStartOptions): BleHandle {
   let connected = false;
   let lastActive = 0; // clock time of the last request or the end of the last transfer
   let timeDelta = 0; // set by the clock port when a Device Time write moved the clock
-  const pairing = new PairingWindow();
+  // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
+  // number, not an object: every method costs RAM on the cap.
+  let pairUntil = -1;
   const mitm = o.passkey.length === 6;
 
   // One reusable update object per direction: updateServices copies the value.
@@ -180,7 +182,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     log: o.log,
     sender: sender,
     clock: {
-      now: function () { return getTime(); },
+      now: getTime,
       set: function (t: number) { const old = getTime(); setTime(t); timeDelta += t - old; },
     },
     store: storageConfigStore(),
@@ -220,7 +222,7 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   let pairOpen = false;
   function applySecurity(): void {
-    pairOpen = pairing.isOpen(getTime());
+    pairOpen = getTime() < pairUntil;
     nrf.setSecurity({
       bond: true, mitm: mitm, display: mitm, passkey: mitm ? o.passkey : undefined,
       pair: pairOpen, encryptUart: true,
@@ -234,10 +236,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   function advertise(): void {
     const ms = engine.advIntervalMs(getTime(), plan);
     advInterval = ms;
-    const a = engine.advertising();
-    const raw: number[] = [];
-    for (let i = 0; i < a.length; i++) raw.push(a[i]);
-    nrf.setAdvertising(raw, { interval: ms, connectable: true, scannable: true });
+    // The engine's buffer itself: NRF keeps what it is given, and an Array would hold 30 variables.
+    nrf.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
@@ -261,8 +261,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     wake = -1;
     const now = getTime();
     let next = -1;
-    const p = pairing.closesAt();
-    if (p >= 0) next = p;
+    if (pairUntil >= 0) next = pairUntil;
     if (!connected) {
       const f = fastUntil(engine.lastEvent, plan);
       if (f > now && (next < 0 || f < next)) next = f;
@@ -278,8 +277,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   function onWake(): void {
     wake = -1;
     const now = getTime();
-    if (pairOpen !== pairing.isOpen(now)) {
-      if (!pairing.isOpen(now)) pairing.close();
+    if (pairOpen !== now < pairUntil) {
+      if (now >= pairUntil) pairUntil = -1;
       applySecurity();
     }
     if (!connected && engine.advIntervalMs(now, plan) !== advInterval) advertise();
@@ -296,20 +295,13 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (engine.racp.busy() && !(engine.encrypted && engine.bonded)) engine.racp.linkDown();
     engine.pump();
     flush();
-    if (!engine.pending()) stopTicker();
-  }
-  function startTicker(): void {
-    if (ticker < 0 && connected && engine.pending()) {
-      ticker = setInterval(tick, tickMs);
-      arm(); // no idle deadline while a transfer runs
+    if (!engine.pending()) {
+      if (ticker >= 0) clearInterval(ticker);
+      ticker = -1;
+      budget = perTick; // the radio queue had a tick to drain
+      lastActive = getTime(); // the idle time counts from the end of the transfer
+      arm();
     }
-  }
-  function stopTicker(): void {
-    if (ticker >= 0) clearInterval(ticker);
-    ticker = -1;
-    budget = perTick; // the radio queue had a tick to drain
-    lastActive = getTime(); // the idle time counts from the end of the transfer
-    arm();
   }
   function onWrite(ch: number, evt: any): void {
     syncSecurity();
@@ -319,15 +311,18 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (timeDelta !== 0) {
       const d = timeDelta;
       timeDelta = 0;
-      pairing.shift(d);
+      if (pairUntil >= 0) pairUntil += d; // keep the window's remaining time
       lastActive += d;
       if (o.onTimeChanged) o.onTimeChanged(d);
     }
     if (ticker < 0) engine.pump(); // the first packet at once, the rest paced
     flush();
     if (ticker < 0) {
-      if (engine.pending()) startTicker();
-      else arm();
+      if (!engine.pending()) arm();
+      else if (connected) {
+        ticker = setInterval(tick, tickMs);
+        arm(); // no idle deadline while a transfer runs
+      }
     }
   }
 
@@ -353,7 +348,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   nrf.on("bond", function (st: string) {
     lastActive = getTime();
     if (st === "success") {
-      pairing.close();
+      pairUntil = -1;
       applySecurity();
     }
     arm();
@@ -368,23 +363,24 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
 
-  function applyPlan(): void {
-    try { nrf.setTxPower(plan.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
-    advertise();
-    arm();
-  }
-  if (o.powerOnReset) pairing.open(getTime(), PAIR_AFTER_POWER_ON_S);
+  if (o.powerOnReset) pairUntil = getTime() + PAIR_AFTER_POWER_ON_S;
   applySecurity();
   nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
-  applyPlan();
 
-  return {
+  const handle: BleHandle = {
     engine: engine,
     recordAdded: function () { engine.recordAdded(); flush(); arm(); },
     setBattery: function (p: number) { engine.setBattery(p); flush(); },
     setAlerts: function (f: number) { engine.setAlerts(f); flush(); },
-    openPairingWindow: function () { pairing.open(getTime(), PAIR_AFTER_GESTURE_S); applySecurity(); arm(); },
+    openPairingWindow: function () { pairUntil = getTime() + PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
     config: function () { return engine.config(); },
-    setPlan: function (p: BlePlan) { plan = p; applyPlan(); },
+    setPlan: function (p: BlePlan) {
+      plan = p;
+      try { nrf.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
+      advertise();
+      arm();
+    },
   };
+  handle.setPlan(plan);
+  return handle;
 }
