@@ -1,12 +1,19 @@
 // Advertising payloads (docs/protocol.md "Advertising"): legacy advertising, 31 bytes at most each.
 import { wr32 } from "./bytes";
 
+/** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
+ *  name below is an alias kept for tests and the client). */
+export const enum AdvK {
+  COMPANY_ID = 0xffff,
+  ADV_LEN = 30,
+}
+
 // Service UUID bd635a9b-a865-4781-94c2-0cef8c1bf40b in the little-endian byte order of the AD structure.
 const SERVICE_LE = [0x0b, 0xf4, 0x1b, 0x8c, 0xef, 0x0c, 0xc2, 0x94, 0x81, 0x47, 0x65, 0xa8, 0x9b, 0x5a, 0x63, 0xbd];
 
 /** Bluetooth SIG company identifier 0xFFFF: reserved "for testing/internal use", not a registered company. */
-export const COMPANY_ID = 0xffff;
-export const ADV_LEN = 30;
+export const COMPANY_ID: number = AdvK.COMPANY_ID;
+export const ADV_LEN: number = AdvK.ADV_LEN;
 
 /** The advertising part of the power plan (firmware/power/plan.ts, docs/power.md). */
 export interface AdvPlan {
@@ -27,8 +34,8 @@ export function advData(newestSeq: number, alerts: number, out: Uint8Array): Uin
   for (let i = 0; i < 16; i++) out[o++] = SERVICE_LE[i];
   out[o++] = 8;
   out[o++] = 0xff; // Manufacturer Specific Data
-  out[o++] = COMPANY_ID & 0xff;
-  out[o++] = COMPANY_ID >> 8;
+  out[o++] = AdvK.COMPANY_ID & 0xff;
+  out[o++] = AdvK.COMPANY_ID >> 8;
   wr32(out, o, newestSeq < 0 ? 0xffffffff : newestSeq);
   o += 4;
   out[o++] = alerts & 0xff;

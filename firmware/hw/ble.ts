@@ -4,12 +4,8 @@ import { BleEngine } from "../ble/engine";
 import { ConfigStore, LogPort, Sender } from "../ble/ports";
 import { fwError } from "../errors";
 import { fastUntil, scanResponse } from "../ble/adv";
-import { PAIR_AFTER_GESTURE_S, PAIR_AFTER_POWER_ON_S } from "../ble/security";
-import {
-  BAS_LEVEL, BAS_UUID, CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME, CONFIG_UUID,
-  DIS_FIRMWARE, DIS_MANUFACTURER, DIS_MODEL, DIS_SERIAL, DIS_UUID, RACP_UUID, RECORDS_UUID, SERVICE_UUID,
-  STATUS_UUID, TIME_UUID,
-} from "../ble/uuids";
+import { SecK } from "../ble/security";
+import { UuidK } from "../ble/uuids";
 import { Config } from "../config/config";
 
 // The @types/espruino in use predates several NRF calls; this is the part of the 2v29 API used here
@@ -117,11 +113,11 @@ export function storageConfigStore(): ConfigStore {
 }
 
 function uuidOf(ch: number): string {
-  if (ch === CH_RECORDS) return RECORDS_UUID;
-  if (ch === CH_RACP) return RACP_UUID;
-  if (ch === CH_TIME) return TIME_UUID;
-  if (ch === CH_STATUS) return STATUS_UUID;
-  return CONFIG_UUID;
+  if (ch === UuidK.CH_RECORDS) return UuidK.RECORDS_UUID;
+  if (ch === UuidK.CH_RACP) return UuidK.RACP_UUID;
+  if (ch === UuidK.CH_TIME) return UuidK.TIME_UUID;
+  if (ch === UuidK.CH_STATUS) return UuidK.STATUS_UUID;
+  return UuidK.CONFIG_UUID;
 }
 
 export function startBle(o: BleStartOptions): BleHandle {
@@ -144,7 +140,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   const inner: any = { value: undefined, notify: false, indicate: false };
   const chars: any = {};
   const upd: any = {};
-  upd[SERVICE_UUID] = chars;
+  upd[UuidK.SERVICE_UUID] = chars;
   function push(ch: number, data: Uint8Array, notify: boolean, indicate: boolean): boolean {
     for (const k in chars) delete chars[k];
     inner.value = data;
@@ -164,7 +160,7 @@ export function startBle(o: BleStartOptions): BleHandle {
       if (!push(ch, data, true, false)) {
         // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
         // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
-        if (ch === CH_RECORDS) engine.racp.notifyRefused();
+        if (ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
         return false;
       }
       budget--;
@@ -192,31 +188,31 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   const sec = { read: { encrypted: true, mitm: mitm }, write: { encrypted: true, mitm: mitm } };
   const dis: any = {};
-  dis[DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
-  dis[DIS_MODEL] = { value: o.model, readable: true };
-  dis[DIS_SERIAL] = { value: o.serial, readable: true };
-  dis[DIS_FIRMWARE] = { value: o.firmware, readable: true };
+  dis[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
+  dis[UuidK.DIS_MODEL] = { value: o.model, readable: true };
+  dis[UuidK.DIS_SERIAL] = { value: o.serial, readable: true };
+  dis[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
   const bas: any = {};
-  bas[BAS_LEVEL] = { value: engine.value(CH_BATTERY), readable: true, notify: true };
+  bas[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
   const svc: any = {};
-  svc[RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
-  svc[RACP_UUID] = {
+  svc[UuidK.RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
+  svc[UuidK.RACP_UUID] = {
     value: [0], maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_RACP, evt); },
+    onWrite: function (evt: any) { onWrite(UuidK.CH_RACP, evt); },
   };
-  svc[TIME_UUID] = {
-    value: engine.value(CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_TIME, evt); },
+  svc[UuidK.TIME_UUID] = {
+    value: engine.value(UuidK.CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
+    onWrite: function (evt: any) { onWrite(UuidK.CH_TIME, evt); },
   };
-  svc[STATUS_UUID] = { value: engine.value(CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
-  svc[CONFIG_UUID] = {
-    value: engine.value(CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_CONFIG, evt); },
+  svc[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
+  svc[UuidK.CONFIG_UUID] = {
+    value: engine.value(UuidK.CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
+    onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
   };
   const all: any = {};
-  all[DIS_UUID] = dis;
-  all[BAS_UUID] = bas;
-  all[SERVICE_UUID] = svc;
+  all[UuidK.DIS_UUID] = dis;
+  all[UuidK.BAS_UUID] = bas;
+  all[UuidK.SERVICE_UUID] = svc;
   // uart:false: no JavaScript console over BLE in production (docs/protocol.md "Re-flashing a locked cap").
   nrf.setServices(all, { uart: false });
 
@@ -242,16 +238,16 @@ export function startBle(o: BleStartOptions): BleHandle {
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
     const c = engine.takeChanged();
-    const chs = [CH_TIME, CH_STATUS, CH_CONFIG];
-    for (let i = 0; i < chs.length; i++) if (c & (1 << chs[i])) push(chs[i], engine.value(chs[i]), false, false);
-    if (c & (1 << CH_BATTERY)) {
+    // Time, Status, Config: ids 3, 4, 5.
+    for (let ch: number = UuidK.CH_TIME; ch <= UuidK.CH_CONFIG; ch++) if (c & (1 << ch)) push(ch, engine.value(ch), false, false);
+    if (c & (1 << UuidK.CH_BATTERY)) {
       const b: any = {};
-      b[BAS_LEVEL] = { value: engine.value(CH_BATTERY), notify: true };
+      b[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), notify: true };
       const u: any = {};
-      u[BAS_UUID] = b;
+      u[UuidK.BAS_UUID] = b;
       try { nrf.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
     }
-    if (c & (1 << CH_STATUS)) advertise();
+    if (c & (1 << UuidK.CH_STATUS)) advertise();
   }
 
   // ---- timers: nothing runs unless something is due (docs/power.md charges every CPU wake-up) ----
@@ -363,7 +359,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
 
-  if (o.powerOnReset) pairUntil = getTime() + PAIR_AFTER_POWER_ON_S;
+  if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
   nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
 
@@ -372,7 +368,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     recordAdded: function () { engine.recordAdded(); flush(); arm(); },
     setBattery: function (p: number) { engine.setBattery(p); flush(); },
     setAlerts: function (f: number) { engine.setAlerts(f); flush(); },
-    openPairingWindow: function () { pairUntil = getTime() + PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
+    openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
     config: function () { return engine.config(); },
     setPlan: function (p: BlePlan) {
       plan = p;
