@@ -60,7 +60,6 @@ export class BleEngine {
   private onConfig: ((c: Config) => void) | undefined;
 
   private cfg = new Uint8Array(CfgK.CONFIG_SIZE);
-  private cfgOld = new Uint8Array(CfgK.CONFIG_SIZE);
   private cfgResult = CfgK.WR_NONE;
   private cfgDetail = 0xff;
   private timeResult = CfgK.WR_NONE;
@@ -244,80 +243,75 @@ export class BleEngine {
   write(ch: number, d: Uint8Array): number {
     const e = access(ch, SecK.OP_WRITE, this.encrypted, this.bonded);
     if (e !== SecK.ATT_OK) return e;
+    // The Time and Config writes are inlined here (one method less: each costs RAM on the cap).
     try {
       if (ch === UuidK.CH_RACP) this.racp.write(d);
-      else if (ch === UuidK.CH_TIME) this.writeTime(d);
-      else if (ch === UuidK.CH_CONFIG) this.writeConfig(d);
+      else if (ch === UuidK.CH_TIME) {
+        this.changed |= 1 << UuidK.CH_TIME;
+        if (d.length !== 4) {
+          this.timeResult = CfgK.WR_BAD_LENGTH;
+          return SecK.ATT_OK;
+        }
+        const t = rd32(d, 0);
+        if (t < EngK.TIME_MIN || t > EngK.TIME_MAX) {
+          this.timeResult = CfgK.WR_OUT_OF_RANGE;
+          return SecK.ATT_OK;
+        }
+        const prev = Math.floor(this.clock.now()) >>> 0;
+        if (t === prev) {
+          this.timeResult = CfgK.WR_OK;
+          return SecK.ATT_OK;
+        }
+        try {
+          this.log.append(EngK.T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
+        } catch (x) {
+          this.timeResult = CfgK.WR_LOG_FAILED;
+          return SecK.ATT_OK;
+        }
+        this.clock.set(t);
+        this.timeResult = CfgK.WR_OK;
+        this.recordAdded();
+      } else if (ch === UuidK.CH_CONFIG) {
+        this.changed |= 1 << UuidK.CH_CONFIG;
+        const bad = validateConfig(d);
+        if (bad >= 0) {
+          this.cfgResult = validateCode;
+          this.cfgDetail = bad;
+          return SecK.ATT_OK;
+        }
+        this.cfgDetail = 0xff;
+        let same = true;
+        for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
+        if (same) {
+          this.cfgResult = CfgK.WR_OK;
+          return SecK.ATT_OK;
+        }
+        try {
+          this.store.save(d);
+        } catch (x) {
+          this.cfgResult = CfgK.WR_NOT_STORED;
+          return SecK.ATT_OK;
+        }
+        try {
+          this.log.append(EngK.T_CONFIG_CHANGED, 0, Math.floor(this.clock.now()) >>> 0, crc16(d, 0, CfgK.CONFIG_SIZE), 0);
+        } catch (x) {
+          try {
+            this.store.save(this.cfg); // put the stored copy back (cfg is still the old block): no change without its record
+          } catch (y) {
+            // The next boot loads the new block; the cap still runs the old one until then.
+          }
+          this.cfgResult = CfgK.WR_LOG_FAILED;
+          return SecK.ATT_OK;
+        }
+        this.cfg.set(d);
+        this.cfgResult = CfgK.WR_OK;
+        this.recordAdded();
+        if (this.onConfig) this.onConfig(decodeConfig(this.cfg));
+      }
     } catch (x) {
       // Nothing above should throw; if it does, the state was not changed past the failing step.
     }
     return SecK.ATT_OK;
-  }
-
-  private writeTime(d: Uint8Array): void {
-    this.changed |= 1 << UuidK.CH_TIME;
-    if (d.length !== 4) {
-      this.timeResult = CfgK.WR_BAD_LENGTH;
-      return;
-    }
-    const t = rd32(d, 0);
-    if (t < EngK.TIME_MIN || t > EngK.TIME_MAX) {
-      this.timeResult = CfgK.WR_OUT_OF_RANGE;
-      return;
-    }
-    const prev = Math.floor(this.clock.now()) >>> 0;
-    if (t === prev) {
-      this.timeResult = CfgK.WR_OK;
-      return;
-    }
-    try {
-      this.log.append(EngK.T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
-    } catch (x) {
-      this.timeResult = CfgK.WR_LOG_FAILED;
-      return;
-    }
-    this.clock.set(t);
-    this.timeResult = CfgK.WR_OK;
-    this.recordAdded();
-  }
-
-  private writeConfig(d: Uint8Array): void {
-    this.changed |= 1 << UuidK.CH_CONFIG;
-    const bad = validateConfig(d);
-    if (bad >= 0) {
-      this.cfgResult = validateCode;
-      this.cfgDetail = bad;
-      return;
-    }
-    this.cfgDetail = 0xff;
-    let same = true;
-    for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
-    if (same) {
-      this.cfgResult = CfgK.WR_OK;
-      return;
-    }
-    this.cfgOld.set(this.cfg);
-    try {
-      this.store.save(d);
-    } catch (x) {
-      this.cfgResult = CfgK.WR_NOT_STORED;
-      return;
-    }
-    try {
-      this.log.append(EngK.T_CONFIG_CHANGED, 0, Math.floor(this.clock.now()) >>> 0, crc16(d, 0, CfgK.CONFIG_SIZE), 0);
-    } catch (x) {
-      try {
-        this.store.save(this.cfgOld); // put the stored copy back: no change without its record
-      } catch (y) {
-        // The next boot loads the new block; the cap still runs the old one until then.
-      }
-      this.cfgResult = CfgK.WR_LOG_FAILED;
-      return;
-    }
-    this.cfg.set(d);
-    this.cfgResult = CfgK.WR_OK;
-    this.recordAdded();
-    if (this.onConfig) this.onConfig(decodeConfig(this.cfg));
   }
 
   // ---- advertising ----

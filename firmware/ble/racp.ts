@@ -167,7 +167,9 @@ export class Racp {
       return;
     }
     if (d.length < 2) {
-      this.respond(op, d.length === 0 || !isKnownOp(op) ? RacpK.RC_OP_NOT_SUPPORTED : RacpK.RC_INVALID_OPERATOR);
+      this.respond(op, d.length === 0 ||
+          !(op === RacpK.OP_REPORT || op === RacpK.OP_DELETE || op === RacpK.OP_ABORT || op === RacpK.OP_REPORT_NUMBER ||
+            op === RacpK.OP_ANNOTATE || op === RacpK.OP_NOTIFY_SIZE) ? RacpK.RC_OP_NOT_SUPPORTED : RacpK.RC_INVALID_OPERATOR);
       return;
     }
     const opr = d[1];
@@ -303,7 +305,7 @@ export class Racp {
       if (upTo > newest) upTo = newest;
       this.last = upTo;
       if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
-      this.log.append(RacpK.T_DELETE, 0, this.time(), upTo & 0xffff, (upTo >>> 16) & 0xffff);
+      this.log.append(RacpK.T_DELETE, 0, Math.floor(this.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
       this.deletedThrough = upTo;
     } catch (e) {
       return this.respond(RacpK.OP_DELETE, RacpK.RC_NOT_COMPLETED);
@@ -323,7 +325,7 @@ export class Racp {
       if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
       const t = this.rec[8];
       if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
-      this.log.append(RacpK.T_ANNOTATION, 0, this.time(), seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
+      this.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
     } catch (e) {
       return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
     }
@@ -331,9 +333,6 @@ export class Racp {
     this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
   }
 
-  private time(): number {
-    return Math.floor(this.now()) >>> 0;
-  }
 
   private respond(op: number, rc: number): void {
     this.queue(RacpK.OP_RESPONSE, op | (rc << 8), 4);
@@ -362,7 +361,48 @@ export class Racp {
    */
   pump(): void {
     try {
-      this.pumpInner();
+      while (this.respCount > 0) {
+        const i = this.respHead;
+        const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.respLen[i]);
+        if (!this.out.indicate(UuidK.CH_RACP, v)) return;
+        this.respHead = (i + 1) % RacpK.RESP_SLOTS;
+        this.respCount--;
+      }
+      while (this.reporting) {
+        if (this.pktLen === 0) {
+          let k = Math.floor((this.mtu - 3) / RacpK.RECORD_SIZE);
+          if (k < 1) k = 1;
+          if (k > RacpK.MAX_PER_PACKET) k = RacpK.MAX_PER_PACKET;
+          let n = 0;
+          let s = this.cursor;
+          while (n < k) {
+            const got = this.nextVisible(s);
+            if (got < 0) break;
+            this.pkt.set(this.rec, n * RacpK.RECORD_SIZE);
+            this.pktLast = got;
+            n++;
+            s = got + 1;
+            if (got >= this.last) break;
+          }
+          if (n === 0) {
+            this.reporting = false;
+            this.respond(RacpK.OP_REPORT, this.sent > 0 ? RacpK.RC_SUCCESS : RacpK.RC_NO_RECORDS);
+            return;
+          }
+          this.pktLen = n;
+        }
+        let view = this.views[this.pktLen];
+        if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
+        if (!this.out.notify(UuidK.CH_RECORDS, view)) return;
+        this.sent += this.pktLen;
+        this.pktLen = 0;
+        if (this.pktLast >= this.last) {
+          this.reporting = false;
+          this.respond(RacpK.OP_REPORT, RacpK.RC_SUCCESS);
+          return;
+        }
+        this.cursor = this.pktLast + 1;
+      }
     } catch (e) {
       // A log failure mid-transfer: end the procedure with "procedure not completed".
       this.reporting = false;
@@ -370,53 +410,4 @@ export class Racp {
       this.respond(RacpK.OP_REPORT, RacpK.RC_NOT_COMPLETED);
     }
   }
-
-  private pumpInner(): void {
-    while (this.respCount > 0) {
-      const i = this.respHead;
-      const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.respLen[i]);
-      if (!this.out.indicate(UuidK.CH_RACP, v)) return;
-      this.respHead = (i + 1) % RacpK.RESP_SLOTS;
-      this.respCount--;
-    }
-    while (this.reporting) {
-      if (this.pktLen === 0) {
-        let k = Math.floor((this.mtu - 3) / RacpK.RECORD_SIZE);
-        if (k < 1) k = 1;
-        if (k > RacpK.MAX_PER_PACKET) k = RacpK.MAX_PER_PACKET;
-        let n = 0;
-        let s = this.cursor;
-        while (n < k) {
-          const got = this.nextVisible(s);
-          if (got < 0) break;
-          this.pkt.set(this.rec, n * RacpK.RECORD_SIZE);
-          this.pktLast = got;
-          n++;
-          s = got + 1;
-          if (got >= this.last) break;
-        }
-        if (n === 0) {
-          this.reporting = false;
-          this.respond(RacpK.OP_REPORT, this.sent > 0 ? RacpK.RC_SUCCESS : RacpK.RC_NO_RECORDS);
-          return;
-        }
-        this.pktLen = n;
-      }
-      let view = this.views[this.pktLen];
-      if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
-      if (!this.out.notify(UuidK.CH_RECORDS, view)) return;
-      this.sent += this.pktLen;
-      this.pktLen = 0;
-      if (this.pktLast >= this.last) {
-        this.reporting = false;
-        this.respond(RacpK.OP_REPORT, RacpK.RC_SUCCESS);
-        return;
-      }
-      this.cursor = this.pktLast + 1;
-    }
-  }
-}
-
-function isKnownOp(op: number): boolean {
-  return op === RacpK.OP_REPORT || op === RacpK.OP_DELETE || op === RacpK.OP_ABORT || op === RacpK.OP_REPORT_NUMBER || op === RacpK.OP_ANNOTATE || op === RacpK.OP_NOTIFY_SIZE;
 }

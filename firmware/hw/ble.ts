@@ -112,13 +112,6 @@ export function storageConfigStore(): ConfigStore {
   };
 }
 
-function uuidOf(ch: number): string {
-  if (ch === UuidK.CH_RECORDS) return UuidK.RECORDS_UUID;
-  if (ch === UuidK.CH_RACP) return UuidK.RACP_UUID;
-  if (ch === UuidK.CH_TIME) return UuidK.TIME_UUID;
-  if (ch === UuidK.CH_STATUS) return UuidK.STATUS_UUID;
-  return UuidK.CONFIG_UUID;
-}
 
 export function startBle(o: BleStartOptions): BleHandle {
   const nrf = NRF as NrfApi;
@@ -146,7 +139,10 @@ export function startBle(o: BleStartOptions): BleHandle {
     inner.value = data;
     inner.notify = notify;
     inner.indicate = indicate;
-    chars[uuidOf(ch)] = inner;
+    chars[
+      ch === UuidK.CH_RECORDS ? UuidK.RECORDS_UUID : ch === UuidK.CH_RACP ? UuidK.RACP_UUID : ch === UuidK.CH_TIME ? UuidK.TIME_UUID
+        : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
+    ] = inner;
     try {
       nrf.updateServices(upd);
       return true;
@@ -186,7 +182,9 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   engine.init();
 
-  const sec = { read: { encrypted: true, mitm: mitm }, write: { encrypted: true, mitm: mitm } };
+  // One object for read and write, shared by every characteristic (NRF keeps the services object).
+  const need = { encrypted: true, mitm: mitm };
+  const sec = { read: need, write: need };
   const dis: any = {};
   dis[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
   dis[UuidK.DIS_MODEL] = { value: o.model, readable: true };
