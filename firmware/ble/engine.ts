@@ -86,10 +86,9 @@ export class BleEngine {
     this.clock = o.clock;
     this.store = o.store;
     this.onConfig = o.onConfig;
-    const clock = o.clock;
-    this.racp = new Racp(o.log, o.sender, () => clock.now());
-    const self = this;
-    this.racp.onAppend = () => self.recordAdded();
+    // The clock and the engine itself, not closures over them (each function costs RAM on the cap).
+    this.racp = new Racp(o.log, o.sender, o.clock);
+    this.racp.onAppend = this;
   }
 
   /** Start-up: one pass over the log (newest DELETE, time of the last dose) and the stored config. */

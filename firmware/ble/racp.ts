@@ -101,9 +101,9 @@ export class Racp {
   /** Current ATT MTU of the link. */
   mtu = 23;
   /** Time source for records this engine appends (ANNOTATION, DELETE). */
-  now: () => number;
+  clock: { now(): number };
   /** Called after the engine appended a record (main refreshes status/advertising). */
-  onAppend: (() => void) | undefined;
+  onAppend: { recordAdded(): void } | undefined;
 
   private reporting = false;
   private cursor = 0; // next seq to read
@@ -119,10 +119,10 @@ export class Racp {
   private respHead = 0;
   private respCount = 0;
 
-  constructor(log: LogPort, out: Sender, now: () => number) {
+  constructor(log: LogPort, out: Sender, clock: { now(): number }) {
     this.log = log;
     this.out = out;
-    this.now = now;
+    this.clock = clock;
     this.onAppend = undefined;
   }
 
@@ -305,12 +305,12 @@ export class Racp {
       if (upTo > newest) upTo = newest;
       this.last = upTo;
       if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
-      this.log.append(RacpK.T_DELETE, 0, Math.floor(this.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
+      this.log.append(RacpK.T_DELETE, 0, Math.floor(this.clock.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
       this.deletedThrough = upTo;
     } catch (e) {
       return this.respond(RacpK.OP_DELETE, RacpK.RC_NOT_COMPLETED);
     }
-    if (this.onAppend) this.onAppend();
+    if (this.onAppend) this.onAppend.recordAdded();
     this.respond(RacpK.OP_DELETE, RacpK.RC_SUCCESS);
   }
 
@@ -325,11 +325,11 @@ export class Racp {
       if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
       const t = this.rec[8];
       if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
-      this.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
+      this.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.clock.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
     } catch (e) {
       return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
     }
-    if (this.onAppend) this.onAppend();
+    if (this.onAppend) this.onAppend.recordAdded();
     this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
   }
 

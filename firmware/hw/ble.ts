@@ -192,10 +192,11 @@ export function startBle(o: BleStartOptions): BleHandle {
   dis[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
   const bas: any = {};
   bas[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
+  const zero = [0]; // the initial value of Records and RACP: one Array for both
   const svc: any = {};
-  svc[UuidK.RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
+  svc[UuidK.RECORDS_UUID] = { value: zero, maxLen: 240, notify: true, description: "Dose Records", security: sec };
   svc[UuidK.RACP_UUID] = {
-    value: [0], maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
+    value: zero, maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_RACP, evt); },
   };
   svc[UuidK.TIME_UUID] = {
