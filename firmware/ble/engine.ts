@@ -63,12 +63,14 @@ export class BleEngine {
   private cfgResult = CfgK.WR_NONE;
   private cfgDetail = 0xff;
   private timeResult = CfgK.WR_NONE;
-  private statusBuf = new Uint8Array(EngK.STATUS_SIZE);
-  private timeBuf = new Uint8Array(EngK.TIME_SIZE);
-  private cfgBuf = new Uint8Array(EngK.CONFIG_VALUE_SIZE);
-  private batBuf = new Uint8Array(1);
-  private advBuf = new Uint8Array(31);
-  private rec = new Uint8Array(RacpK.RECORD_SIZE);
+  // Views on one 104-byte buffer (20 + 6 + 30 + 1 + 31 + 16): each separate Uint8Array costs its own
+  // ArrayBuffer in RAM on the cap.
+  private statusBuf: Uint8Array;
+  private timeBuf: Uint8Array;
+  private cfgBuf: Uint8Array;
+  private batBuf: Uint8Array;
+  private advBuf: Uint8Array;
+  private rec: Uint8Array;
 
   battery = 0xff; // percent, 0xFF unknown
   alerts = 0;
@@ -86,6 +88,13 @@ export class BleEngine {
     this.clock = o.clock;
     this.store = o.store;
     this.onConfig = o.onConfig;
+    const m = new Uint8Array(104);
+    this.statusBuf = m.subarray(0, EngK.STATUS_SIZE);
+    this.timeBuf = m.subarray(20, 20 + EngK.TIME_SIZE);
+    this.cfgBuf = m.subarray(26, 26 + EngK.CONFIG_VALUE_SIZE);
+    this.batBuf = m.subarray(56, 57);
+    this.advBuf = m.subarray(57, 88);
+    this.rec = m.subarray(88, 88 + RacpK.RECORD_SIZE);
     // The clock and the engine itself, not closures over them (each function costs RAM on the cap).
     this.racp = new Racp(o.log, o.sender, o.clock);
     this.racp.onAppend = this;

@@ -109,13 +109,13 @@ export class Racp {
   private cursor = 0; // next seq to read
   private last = 0; // last seq included
   private sent = 0; // records sent in this procedure
-  private pkt = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
-  private views: Uint8Array[] = []; // views[k] = pkt[0 .. 16k), each made once, when first needed
+  // pkt, rec and resp are views on one buffer (one ArrayBuffer in RAM instead of three).
+  private pkt: Uint8Array; // MAX_PER_PACKET records
+  private view: Uint8Array; // pkt[0 .. 16 * pktLen) for the last packet size sent, remade when the size changes
   private pktLen = 0; // bytes of a built packet not yet accepted by the radio
   private pktLast = 0; // seq of the last record in that packet
-  private rec = new Uint8Array(RacpK.RECORD_SIZE);
-  private resp = new Uint8Array(RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
-  private respLen = [0, 0, 0, 0];
+  private rec: Uint8Array;
+  private resp: Uint8Array; // RESP_SLOTS slots of RESP_SIZE bytes; a slot's last byte holds its length
   private respHead = 0;
   private respCount = 0;
 
@@ -124,6 +124,11 @@ export class Racp {
     this.out = out;
     this.clock = clock;
     this.onAppend = undefined;
+    const m = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE + RacpK.RECORD_SIZE + RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
+    this.pkt = m.subarray(0, RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
+    this.view = this.pkt.subarray(0, 0);
+    this.rec = m.subarray(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE, (RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
+    this.resp = m.subarray((RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
   }
 
   busy(): boolean {
@@ -350,7 +355,7 @@ export class Racp {
     this.resp[o] = code;
     this.resp[o + 1] = RacpK.OPR_NULL;
     wr32(this.resp, o + 2, v);
-    this.respLen[i] = len;
+    this.resp[o + RacpK.RESP_SIZE - 1] = len;
     this.respCount++;
     this.pump();
   }
@@ -363,7 +368,7 @@ export class Racp {
     try {
       while (this.respCount > 0) {
         const i = this.respHead;
-        const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.respLen[i]);
+        const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.resp[i * RacpK.RESP_SIZE + RacpK.RESP_SIZE - 1]);
         if (!this.out.indicate(UuidK.CH_RACP, v)) return;
         this.respHead = (i + 1) % RacpK.RESP_SLOTS;
         this.respCount--;
@@ -391,9 +396,8 @@ export class Racp {
           }
           this.pktLen = n;
         }
-        let view = this.views[this.pktLen];
-        if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
-        if (!this.out.notify(UuidK.CH_RECORDS, view)) return;
+        if (this.view.length !== this.pktLen * RacpK.RECORD_SIZE) this.view = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
+        if (!this.out.notify(UuidK.CH_RECORDS, this.view)) return;
         this.sent += this.pktLen;
         this.pktLen = 0;
         if (this.pktLast >= this.last) {
