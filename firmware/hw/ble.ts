@@ -128,6 +128,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   // number, not an object: every method costs RAM on the cap.
   let pairUntil = -1;
   const mitm = o.passkey.length === 6;
+  const passkey = o.passkey;
+  const onTimeChanged = o.onTimeChanged;
 
   // One reusable update object per direction: updateServices copies the value.
   const inner: any = { value: undefined, notify: false, indicate: false };
@@ -150,25 +152,20 @@ export function startBle(o: BleStartOptions): BleHandle {
       return false; // e.g. an indication still unconfirmed (BUSY): offered again on the next tick
     }
   }
-  const sender: Sender = {
-    notify: function (ch: number, data: Uint8Array): boolean {
-      if (budget <= 0) return false;
-      if (!push(ch, data, true, false)) {
-        // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
-        // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
-        if (ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
-        return false;
-      }
-      budget--;
-      return true;
-    },
-    indicate: function (ch: number, data: Uint8Array): boolean {
-      if (budget <= 0) return false;
-      if (!push(ch, data, false, true)) return false;
-      budget--;
-      return true;
-    },
-  };
+  // One function for both Sender methods (each function costs RAM on the cap): the engine indicates on the
+  // RACP only and notifies on Records and Status only, so the characteristic says which one is meant.
+  function send(ch: number, data: Uint8Array): boolean {
+    if (budget <= 0) return false;
+    if (!push(ch, data, ch !== UuidK.CH_RACP, ch === UuidK.CH_RACP)) {
+      // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
+      // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
+      if (ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
+      return false;
+    }
+    budget--;
+    return true;
+  }
+  const sender: Sender = { notify: send, indicate: send };
 
   const engine = new BleEngine({
     log: o.log,
@@ -182,36 +179,33 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   engine.init();
 
-  // One object for read and write, shared by every characteristic (NRF keeps the services object).
-  const need = { encrypted: true, mitm: mitm };
-  const sec = { read: need, write: need };
-  const dis: any = {};
-  dis[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
-  dis[UuidK.DIS_MODEL] = { value: o.model, readable: true };
-  dis[UuidK.DIS_SERIAL] = { value: o.serial, readable: true };
-  dis[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
-  const bas: any = {};
-  bas[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
-  const zero = [0]; // the initial value of Records and RACP: one Array for both
-  const svc: any = {};
-  svc[UuidK.RECORDS_UUID] = { value: zero, maxLen: 240, notify: true, description: "Dose Records", security: sec };
-  svc[UuidK.RACP_UUID] = {
-    value: zero, maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
+  // NRF keeps the services object, and the closures below keep this scope: few locals, shared parts.
+  // One object for read and write, shared by every characteristic.
+  const sec: any = { read: { encrypted: true, mitm: mitm } };
+  sec.write = sec.read;
+  const all: any = {};
+  let s: any = (all[UuidK.DIS_UUID] = {}); // the service being filled in
+  s[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
+  s[UuidK.DIS_MODEL] = { value: o.model, readable: true };
+  s[UuidK.DIS_SERIAL] = { value: o.serial, readable: true };
+  s[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
+  s = all[UuidK.BAS_UUID] = {};
+  s[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
+  s = all[UuidK.SERVICE_UUID] = {};
+  s[UuidK.RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
+  s[UuidK.RACP_UUID] = {
+    value: s[UuidK.RECORDS_UUID].value /* the same [0] */, maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_RACP, evt); },
   };
-  svc[UuidK.TIME_UUID] = {
+  s[UuidK.TIME_UUID] = {
     value: engine.value(UuidK.CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_TIME, evt); },
   };
-  svc[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
-  svc[UuidK.CONFIG_UUID] = {
+  s[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
+  s[UuidK.CONFIG_UUID] = {
     value: engine.value(UuidK.CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
   };
-  const all: any = {};
-  all[UuidK.DIS_UUID] = dis;
-  all[UuidK.BAS_UUID] = bas;
-  all[UuidK.SERVICE_UUID] = svc;
   // uart:false: no JavaScript console over BLE in production (docs/protocol.md "Re-flashing a locked cap").
   nrf.setServices(all, { uart: false });
 
@@ -219,7 +213,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   function applySecurity(): void {
     pairOpen = getTime() < pairUntil;
     nrf.setSecurity({
-      bond: true, mitm: mitm, display: mitm, passkey: mitm ? o.passkey : undefined,
+      bond: true, mitm: mitm, display: mitm, passkey: mitm ? passkey : undefined,
       pair: pairOpen, encryptUart: true,
     });
   }
@@ -308,7 +302,7 @@ export function startBle(o: BleStartOptions): BleHandle {
       timeDelta = 0;
       if (pairUntil >= 0) pairUntil += d; // keep the window's remaining time
       lastActive += d;
-      if (o.onTimeChanged) o.onTimeChanged(d);
+      if (onTimeChanged) onTimeChanged(d);
     }
     if (ticker < 0) engine.pump(); // the first packet at once, the rest paced
     flush();
@@ -361,6 +355,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
   nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
+  // The closures here keep this scope, parameter included: let the options object go.
+  o = undefined as unknown as BleStartOptions;
 
   const handle: BleHandle = {
     engine: engine,
