@@ -79,7 +79,7 @@ export class BleEngine {
   connected = false;
   encrypted = false;
   bonded = false;
-  /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values. */
+  /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values and clears it. */
   changed = 0;
 
   constructor(o: EngineOptions) {
@@ -145,9 +145,6 @@ export class BleEngine {
     this.timeResult = CfgK.WR_NONE;
     this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
   }
-  setMtu(mtu: number): void {
-    this.racp.mtu = mtu;
-  }
   setSecurity(encrypted: boolean, bonded: boolean): void {
     this.encrypted = encrypted;
     this.bonded = bonded;
@@ -190,13 +187,6 @@ export class BleEngine {
   /** Lets queued RACP responses and record notifications go out while the radio accepts them. */
   pump(): void {
     this.racp.pump();
-  }
-
-  /** The bits of `changed`, cleared. */
-  takeChanged(): number {
-    const c = this.changed;
-    this.changed = 0;
-    return c;
   }
 
   // ---- GATT ----

@@ -98,10 +98,6 @@ export function defaultConfig(out: Uint8Array): Uint8Array {
   return out;
 }
 
-function i8(v: number): number {
-  return v > 127 ? v - 256 : v;
-}
-
 /**
  * Validates a candidate block. Returns -1 when valid, else the byte offset of the first bad field
  * (with the result code in validateCode). Ranges: docs/config.md.
@@ -124,8 +120,8 @@ export function validateConfig(b: Uint8Array): number {
   // doseMinS 3-8 < leftOffS 180-3600; primingWindowS 0-240 < shortest double-dose window 300.
   if (b[CfgK.CF_CAP_CHECK_MAX_S] < 3 || b[CfgK.CF_CAP_CHECK_MAX_S] > 8) return CfgK.CF_CAP_CHECK_MAX_S;
   if (b[CfgK.CF_PRIMING_WINDOW_S] > 240) return CfgK.CF_PRIMING_WINDOW_S;
-  const lo = i8(b[CfgK.CF_TEMP_LOW]);
-  const hi = i8(b[CfgK.CF_TEMP_HIGH]);
+  const lo = (b[CfgK.CF_TEMP_LOW] << 24) >> 24; // signed bytes (no helper function: each costs RAM on the cap)
+  const hi = (b[CfgK.CF_TEMP_HIGH] << 24) >> 24;
   if (lo < -10 || lo > 15) return CfgK.CF_TEMP_LOW;
   if (hi < 20 || hi > 45) return CfgK.CF_TEMP_HIGH;
   if (b[CfgK.CF_RESERVED] !== 0) return CfgK.CF_RESERVED;
@@ -157,8 +153,8 @@ export function decodeConfig(b: Uint8Array): Config {
     alerts: b[CfgK.CF_ALERTS],
     capCheckMaxS: b[CfgK.CF_CAP_CHECK_MAX_S],
     primingWindowS: b[CfgK.CF_PRIMING_WINDOW_S],
-    tempLowC: i8(b[CfgK.CF_TEMP_LOW]),
-    tempHighC: i8(b[CfgK.CF_TEMP_HIGH]),
+    tempLowC: (b[CfgK.CF_TEMP_LOW] << 24) >> 24,
+    tempHighC: (b[CfgK.CF_TEMP_HIGH] << 24) >> 24,
     doubleDoseMin: rd16(b, CfgK.CF_DOUBLE_DOSE_MIN),
     capLeftOffS: rd16(b, CfgK.CF_CAP_LEFT_OFF_S),
     name: name,

@@ -230,7 +230,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
-    const c = engine.takeChanged();
+    const c = engine.changed;
+    engine.changed = 0;
     // Time, Status, Config: ids 3, 4, 5.
     for (let ch: number = UuidK.CH_TIME; ch <= UuidK.CH_CONFIG; ch++) if (c & (1 << ch)) push(ch, engine.value(ch), false, false);
     if (c & (1 << UuidK.CH_BATTERY)) {
@@ -326,7 +327,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
   // Only emitted when Espruino is the central (2v29); the app announces its size with RACP op 0xA2 instead.
-  nrf.on("mtu", function (m: number) { engine.setMtu(m); });
+  nrf.on("mtu", function (m: number) { engine.racp.mtu = m; });
   // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
   // must not cut the link under it (the idle time restarts at every pairing/security step).
   nrf.on("security", function () {
