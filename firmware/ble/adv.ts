@@ -1,12 +1,16 @@
 // Advertising payloads (docs/protocol.md "Advertising"): legacy advertising, 31 bytes at most each.
 import { wr32 } from "./bytes";
 
-// Service UUID bd635a9b-a865-4781-94c2-0cef8c1bf40b in the little-endian byte order of the AD structure.
-const SERVICE_LE = [0x0b, 0xf4, 0x1b, 0x8c, 0xef, 0x0c, 0xc2, 0x94, 0x81, 0x47, 0x65, 0xa8, 0x9b, 0x5a, 0x63, 0xbd];
+/** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
+ *  name below is an alias kept for tests and the client). */
+export const enum AdvK {
+  COMPANY_ID = 0xffff,
+  ADV_LEN = 30,
+}
 
 /** Bluetooth SIG company identifier 0xFFFF: reserved "for testing/internal use", not a registered company. */
-export const COMPANY_ID = 0xffff;
-export const ADV_LEN = 30;
+export const COMPANY_ID: number = AdvK.COMPANY_ID;
+export const ADV_LEN: number = AdvK.ADV_LEN;
 
 /** The advertising part of the power plan (firmware/power/plan.ts, docs/power.md). */
 export interface AdvPlan {
@@ -24,11 +28,16 @@ export function advData(newestSeq: number, alerts: number, out: Uint8Array): Uin
   out[o++] = 0x06; // LE General Discoverable, BR/EDR not supported
   out[o++] = 17;
   out[o++] = 0x07; // Complete List of 128-bit Service UUIDs
-  for (let i = 0; i < 16; i++) out[o++] = SERVICE_LE[i];
+  // bd635a9b-a865-4781-94c2-0cef8c1bf40b as four little-endian words (no 16-element Array kept in RAM).
+  wr32(out, o, 0x8c1bf40b);
+  wr32(out, o + 4, 0x94c20cef);
+  wr32(out, o + 8, 0xa8654781);
+  wr32(out, o + 12, 0xbd635a9b);
+  o += 16;
   out[o++] = 8;
   out[o++] = 0xff; // Manufacturer Specific Data
-  out[o++] = COMPANY_ID & 0xff;
-  out[o++] = COMPANY_ID >> 8;
+  out[o++] = AdvK.COMPANY_ID & 0xff;
+  out[o++] = AdvK.COMPANY_ID >> 8;
   wr32(out, o, newestSeq < 0 ? 0xffffffff : newestSeq);
   o += 4;
   out[o++] = alerts & 0xff;

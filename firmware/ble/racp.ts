@@ -5,55 +5,93 @@
 // is a u32, and vendor op code 0xA1 annotates a dose.
 // Pure: works over LogPort and Sender; one reusable packet buffer, no allocation per record.
 import { rd32, wr32 } from "./bytes";
-import { CH_RACP, CH_RECORDS } from "./uuids";
+import { UuidK } from "./uuids";
 import { LogPort, Sender } from "./ports";
 
-export const OP_REPORT = 0x01;
-export const OP_DELETE = 0x02;
-export const OP_ABORT = 0x03;
-export const OP_REPORT_NUMBER = 0x04;
-export const OP_NUMBER_RESPONSE = 0x05;
-export const OP_RESPONSE = 0x06;
-export const OP_ANNOTATE = 0xa1; // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
+/** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
+ *  name below is an alias kept for tests and the client). */
+export const enum RacpK {
+  OP_REPORT = 0x01,
+  OP_DELETE = 0x02,
+  OP_ABORT = 0x03,
+  OP_REPORT_NUMBER = 0x04,
+  OP_NUMBER_RESPONSE = 0x05,
+  OP_RESPONSE = 0x06,
+  OP_ANNOTATE = 0xa1, // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
+  OP_NOTIFY_SIZE = 0xa2,
+  MIN_NOTIFY_SIZE = 20,
+  OPR_NULL = 0x00,
+  OPR_ALL = 0x01,
+  OPR_LE = 0x02,
+  OPR_GE = 0x03,
+  OPR_RANGE = 0x04,
+  OPR_FIRST = 0x05,
+  OPR_LAST = 0x06,
+  FILTER_SEQ = 0x01,
+  RC_SUCCESS = 0x01,
+  RC_OP_NOT_SUPPORTED = 0x02,
+  RC_INVALID_OPERATOR = 0x03,
+  RC_OPERATOR_NOT_SUPPORTED = 0x04,
+  RC_INVALID_OPERAND = 0x05,
+  RC_NO_RECORDS = 0x06,
+  RC_ABORT_UNSUCCESSFUL = 0x07,
+  RC_NOT_COMPLETED = 0x08,
+  RC_OPERAND_NOT_SUPPORTED = 0x09,
+  T_DOSE = 0x01,
+  T_CAP_CHECK = 0x02,
+  T_UNCERTAIN = 0x03,
+  T_ANNOTATION = 0x09,
+  T_DELETE = 0x0c,
+  RECORD_SIZE = 16,
+  MAX_MTU = 247, // largest ATT MTU the packet buffer is sized for
+  MAX_PER_PACKET = 15, // floor((247 - 3) / 16)
+  RESP_SLOTS = 4,
+  RESP_SIZE = 8,
+  NONE = 0xffffffff,
+}
+
+export const OP_REPORT: number = RacpK.OP_REPORT;
+export const OP_DELETE: number = RacpK.OP_DELETE;
+export const OP_ABORT: number = RacpK.OP_ABORT;
+export const OP_REPORT_NUMBER: number = RacpK.OP_REPORT_NUMBER;
+export const OP_NUMBER_RESPONSE: number = RacpK.OP_NUMBER_RESPONSE;
+export const OP_RESPONSE: number = RacpK.OP_RESPONSE;
+export const OP_ANNOTATE: number = RacpK.OP_ANNOTATE; // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
 // Vendor op: the app tells the cap its notification payload size (ATT_MTU - 3). Espruino 2v29 emits no `mtu`
 // event in peripheral mode, so the firmware cannot learn the MTU itself (docs/sim-ble.md).
-export const OP_NOTIFY_SIZE = 0xa2;
+export const OP_NOTIFY_SIZE: number = RacpK.OP_NOTIFY_SIZE;
 /** Smallest notification payload: the minimum ATT_MTU 23 (Core spec v5.3 Vol 3 Part F 3.2.8) minus 3. */
-export const MIN_NOTIFY_SIZE = 20;
+export const MIN_NOTIFY_SIZE: number = RacpK.MIN_NOTIFY_SIZE;
 
-export const OPR_NULL = 0x00;
-export const OPR_ALL = 0x01;
-export const OPR_LE = 0x02;
-export const OPR_GE = 0x03;
-export const OPR_RANGE = 0x04;
-export const OPR_FIRST = 0x05;
-export const OPR_LAST = 0x06;
+export const OPR_NULL: number = RacpK.OPR_NULL;
+export const OPR_ALL: number = RacpK.OPR_ALL;
+export const OPR_LE: number = RacpK.OPR_LE;
+export const OPR_GE: number = RacpK.OPR_GE;
+export const OPR_RANGE: number = RacpK.OPR_RANGE;
+export const OPR_FIRST: number = RacpK.OPR_FIRST;
+export const OPR_LAST: number = RacpK.OPR_LAST;
 
-export const FILTER_SEQ = 0x01;
+export const FILTER_SEQ: number = RacpK.FILTER_SEQ;
 
-export const RC_SUCCESS = 0x01;
-export const RC_OP_NOT_SUPPORTED = 0x02;
-export const RC_INVALID_OPERATOR = 0x03;
-export const RC_OPERATOR_NOT_SUPPORTED = 0x04;
-export const RC_INVALID_OPERAND = 0x05;
-export const RC_NO_RECORDS = 0x06;
-export const RC_ABORT_UNSUCCESSFUL = 0x07;
-export const RC_NOT_COMPLETED = 0x08;
-export const RC_OPERAND_NOT_SUPPORTED = 0x09;
+export const RC_SUCCESS: number = RacpK.RC_SUCCESS;
+export const RC_OP_NOT_SUPPORTED: number = RacpK.RC_OP_NOT_SUPPORTED;
+export const RC_INVALID_OPERATOR: number = RacpK.RC_INVALID_OPERATOR;
+export const RC_OPERATOR_NOT_SUPPORTED: number = RacpK.RC_OPERATOR_NOT_SUPPORTED;
+export const RC_INVALID_OPERAND: number = RacpK.RC_INVALID_OPERAND;
+export const RC_NO_RECORDS: number = RacpK.RC_NO_RECORDS;
+export const RC_ABORT_UNSUCCESSFUL: number = RacpK.RC_ABORT_UNSUCCESSFUL;
+export const RC_NOT_COMPLETED: number = RacpK.RC_NOT_COMPLETED;
+export const RC_OPERAND_NOT_SUPPORTED: number = RacpK.RC_OPERAND_NOT_SUPPORTED;
 
 // Record types the RACP needs to know (architecture.md).
-export const T_DOSE = 0x01;
-export const T_CAP_CHECK = 0x02;
-export const T_UNCERTAIN = 0x03;
-export const T_ANNOTATION = 0x09;
-export const T_DELETE = 0x0c;
+export const T_DOSE: number = RacpK.T_DOSE;
+export const T_CAP_CHECK: number = RacpK.T_CAP_CHECK;
+export const T_UNCERTAIN: number = RacpK.T_UNCERTAIN;
+export const T_ANNOTATION: number = RacpK.T_ANNOTATION;
+export const T_DELETE: number = RacpK.T_DELETE;
 
-export const RECORD_SIZE = 16;
-export const MAX_MTU = 247; // largest ATT MTU the packet buffer is sized for
-const MAX_PER_PACKET = 15; // floor((247 - 3) / 16)
-const RESP_SLOTS = 4;
-const RESP_SIZE = 8;
-const NONE = 0xffffffff;
+export const RECORD_SIZE: number = RacpK.RECORD_SIZE;
+export const MAX_MTU: number = RacpK.MAX_MTU; // largest ATT MTU the packet buffer is sized for
 
 export class Racp {
   log: LogPort;
@@ -63,31 +101,34 @@ export class Racp {
   /** Current ATT MTU of the link. */
   mtu = 23;
   /** Time source for records this engine appends (ANNOTATION, DELETE). */
-  now: () => number;
+  clock: { now(): number };
   /** Called after the engine appended a record (main refreshes status/advertising). */
-  onAppend: (() => void) | undefined;
+  onAppend: { recordAdded(): void } | undefined;
 
   private reporting = false;
   private cursor = 0; // next seq to read
   private last = 0; // last seq included
   private sent = 0; // records sent in this procedure
-  private pkt = new Uint8Array(MAX_PER_PACKET * RECORD_SIZE);
-  private views: Uint8Array[] = []; // views[k] = pkt[0 .. 16k), each made once, when first needed
+  // pkt, rec and resp are views on one buffer (one ArrayBuffer in RAM instead of three).
+  private pkt: Uint8Array; // MAX_PER_PACKET records
+  private view: Uint8Array; // pkt[0 .. 16 * pktLen) for the last packet size sent, remade when the size changes
   private pktLen = 0; // bytes of a built packet not yet accepted by the radio
   private pktLast = 0; // seq of the last record in that packet
-  private rec = new Uint8Array(RECORD_SIZE);
-  private resp = new Uint8Array(RESP_SLOTS * RESP_SIZE);
-  private respViews: Uint8Array[] = [];
-  private respLen = [0, 0, 0, 0];
+  private rec: Uint8Array;
+  private resp: Uint8Array; // RESP_SLOTS slots of RESP_SIZE bytes; a slot's last byte holds its length
   private respHead = 0;
   private respCount = 0;
 
-  constructor(log: LogPort, out: Sender, now: () => number) {
+  constructor(log: LogPort, out: Sender, clock: { now(): number }) {
     this.log = log;
     this.out = out;
-    this.now = now;
+    this.clock = clock;
     this.onAppend = undefined;
-    for (let i = 0; i < RESP_SLOTS; i++) this.respViews.push(this.resp.subarray(i * RESP_SIZE, i * RESP_SIZE + RESP_SIZE));
+    const m = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE + RacpK.RECORD_SIZE + RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
+    this.pkt = m.subarray(0, RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
+    this.view = this.pkt.subarray(0, 0);
+    this.rec = m.subarray(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE, (RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
+    this.resp = m.subarray((RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
   }
 
   busy(): boolean {
@@ -105,8 +146,8 @@ export class Racp {
    * notification and rebuild the packet from its first record.
    */
   notifyRefused(): void {
-    if (this.mtu > MIN_NOTIFY_SIZE + 3) {
-      this.mtu = MIN_NOTIFY_SIZE + 3;
+    if (this.mtu > RacpK.MIN_NOTIFY_SIZE + 3) {
+      this.mtu = RacpK.MIN_NOTIFY_SIZE + 3;
       this.pktLen = 0;
     }
   }
@@ -122,45 +163,47 @@ export class Racp {
   write(d: Uint8Array): void {
     const op = d.length > 0 ? d[0] : 0;
     if (this.reporting) {
-      if (op === OP_ABORT && d.length === 2 && d[1] === OPR_NULL) {
+      if (op === RacpK.OP_ABORT && d.length === 2 && d[1] === RacpK.OPR_NULL) {
         this.linkDown(); // drops the packet being built and any queued responses
-        this.respond(OP_ABORT, RC_SUCCESS);
+        this.respond(RacpK.OP_ABORT, RacpK.RC_SUCCESS);
       } else {
-        this.respond(op, RC_NOT_COMPLETED); // busy: the running procedure continues
+        this.respond(op, RacpK.RC_NOT_COMPLETED); // busy: the running procedure continues
       }
       return;
     }
     if (d.length < 2) {
-      this.respond(op, d.length === 0 || !isKnownOp(op) ? RC_OP_NOT_SUPPORTED : RC_INVALID_OPERATOR);
+      this.respond(op, d.length === 0 ||
+          !(op === RacpK.OP_REPORT || op === RacpK.OP_DELETE || op === RacpK.OP_ABORT || op === RacpK.OP_REPORT_NUMBER ||
+            op === RacpK.OP_ANNOTATE || op === RacpK.OP_NOTIFY_SIZE) ? RacpK.RC_OP_NOT_SUPPORTED : RacpK.RC_INVALID_OPERATOR);
       return;
     }
     const opr = d[1];
     switch (op) {
-      case OP_REPORT:
-      case OP_REPORT_NUMBER:
+      case RacpK.OP_REPORT:
+      case RacpK.OP_REPORT_NUMBER:
         this.report(op, opr, d);
         return;
-      case OP_DELETE:
+      case RacpK.OP_DELETE:
         this.del(opr, d);
         return;
-      case OP_ABORT:
-        if (opr !== OPR_NULL) this.respond(op, RC_INVALID_OPERATOR);
-        else if (d.length !== 2) this.respond(op, RC_INVALID_OPERAND);
-        else this.respond(op, RC_ABORT_UNSUCCESSFUL); // nothing running to abort
+      case RacpK.OP_ABORT:
+        if (opr !== RacpK.OPR_NULL) this.respond(op, RacpK.RC_INVALID_OPERATOR);
+        else if (d.length !== 2) this.respond(op, RacpK.RC_INVALID_OPERAND);
+        else this.respond(op, RacpK.RC_ABORT_UNSUCCESSFUL); // nothing running to abort
         return;
-      case OP_ANNOTATE:
+      case RacpK.OP_ANNOTATE:
         this.annotate(opr, d);
         return;
-      case OP_NOTIFY_SIZE:
-        if (opr !== OPR_NULL) this.respond(op, RC_INVALID_OPERATOR);
-        else if (d.length !== 3 || d[2] < MIN_NOTIFY_SIZE) this.respond(op, RC_INVALID_OPERAND);
+      case RacpK.OP_NOTIFY_SIZE:
+        if (opr !== RacpK.OPR_NULL) this.respond(op, RacpK.RC_INVALID_OPERATOR);
+        else if (d.length !== 3 || d[2] < RacpK.MIN_NOTIFY_SIZE) this.respond(op, RacpK.RC_INVALID_OPERAND);
         else {
           this.mtu = d[2] + 3;
-          this.respond(op, RC_SUCCESS);
+          this.respond(op, RacpK.RC_SUCCESS);
         }
         return;
       default:
-        this.respond(op, RC_OP_NOT_SUPPORTED);
+        this.respond(op, RacpK.RC_OP_NOT_SUPPORTED);
     }
   }
 
@@ -170,31 +213,31 @@ export class Racp {
    */
   private bounds(opr: number, d: Uint8Array): number {
     const n = d.length;
-    if (opr === OPR_NULL) return RC_INVALID_OPERATOR;
-    if (opr > OPR_LAST) return RC_OPERATOR_NOT_SUPPORTED;
-    if (opr === OPR_ALL || opr === OPR_FIRST || opr === OPR_LAST) {
-      if (n !== 2) return RC_INVALID_OPERAND;
+    if (opr === RacpK.OPR_NULL) return RacpK.RC_INVALID_OPERATOR;
+    if (opr > RacpK.OPR_LAST) return RacpK.RC_OPERATOR_NOT_SUPPORTED;
+    if (opr === RacpK.OPR_ALL || opr === RacpK.OPR_FIRST || opr === RacpK.OPR_LAST) {
+      if (n !== 2) return RacpK.RC_INVALID_OPERAND;
       this.cursor = 0;
-      this.last = NONE;
+      this.last = RacpK.NONE;
       return 0;
     }
-    if (n < 3) return RC_INVALID_OPERAND;
-    if (d[2] !== FILTER_SEQ) return RC_OPERAND_NOT_SUPPORTED;
-    if (opr === OPR_RANGE) {
-      if (n !== 11) return RC_INVALID_OPERAND;
+    if (n < 3) return RacpK.RC_INVALID_OPERAND;
+    if (d[2] !== RacpK.FILTER_SEQ) return RacpK.RC_OPERAND_NOT_SUPPORTED;
+    if (opr === RacpK.OPR_RANGE) {
+      if (n !== 11) return RacpK.RC_INVALID_OPERAND;
       this.cursor = rd32(d, 3);
       this.last = rd32(d, 7);
-      if (this.cursor > this.last) return RC_INVALID_OPERAND;
+      if (this.cursor > this.last) return RacpK.RC_INVALID_OPERAND;
       return 0;
     }
-    if (n !== 7) return RC_INVALID_OPERAND;
+    if (n !== 7) return RacpK.RC_INVALID_OPERAND;
     const v = rd32(d, 3);
-    if (opr === OPR_LE) {
+    if (opr === RacpK.OPR_LE) {
       this.cursor = 0;
       this.last = v;
     } else {
       this.cursor = v;
-      this.last = NONE;
+      this.last = RacpK.NONE;
     }
     return 0;
   }
@@ -217,24 +260,24 @@ export class Racp {
     try {
       const first = this.nextVisible(this.cursor);
       if (first < 0) {
-        if (op === OP_REPORT_NUMBER) this.numberResponse(0);
-        else this.respond(op, RC_NO_RECORDS);
+        if (op === RacpK.OP_REPORT_NUMBER) this.numberResponse(0);
+        else this.respond(op, RacpK.RC_NO_RECORDS);
         return;
       }
-      if (opr === OPR_FIRST) this.last = first;
-      if (opr === OPR_LAST) {
+      if (opr === RacpK.OPR_FIRST) this.last = first;
+      if (opr === RacpK.OPR_LAST) {
         const newest = this.log.newestSeq();
         this.cursor = newest;
         this.last = newest;
         if (this.nextVisible(newest) < 0) {
-          if (op === OP_REPORT_NUMBER) this.numberResponse(0);
-          else this.respond(op, RC_NO_RECORDS);
+          if (op === RacpK.OP_REPORT_NUMBER) this.numberResponse(0);
+          else this.respond(op, RacpK.RC_NO_RECORDS);
           return;
         }
       } else {
         this.cursor = first;
       }
-      if (op === OP_REPORT_NUMBER) {
+      if (op === RacpK.OP_REPORT_NUMBER) {
         let n = 0;
         let s = this.nextVisible(this.cursor);
         while (s >= 0) {
@@ -245,7 +288,7 @@ export class Racp {
         return;
       }
     } catch (e) {
-      this.respond(op, RC_NOT_COMPLETED);
+      this.respond(op, RacpK.RC_NOT_COMPLETED);
       return;
     }
     this.reporting = true;
@@ -255,76 +298,64 @@ export class Racp {
   }
 
   private del(opr: number, d: Uint8Array): void {
-    if (opr === OPR_NULL) return this.respond(OP_DELETE, RC_INVALID_OPERATOR);
-    if (opr !== OPR_ALL && opr !== OPR_LE) {
-      return this.respond(OP_DELETE, RC_OPERATOR_NOT_SUPPORTED); // GLS allows delete by range/first/last; this cap does not
+    if (opr === RacpK.OPR_NULL) return this.respond(RacpK.OP_DELETE, RacpK.RC_INVALID_OPERATOR);
+    if (opr !== RacpK.OPR_ALL && opr !== RacpK.OPR_LE) {
+      return this.respond(RacpK.OP_DELETE, RacpK.RC_OPERATOR_NOT_SUPPORTED); // GLS allows delete by range/first/last; this cap does not
     }
     const rc = this.bounds(opr, d);
-    if (rc !== 0) return this.respond(OP_DELETE, rc);
+    if (rc !== 0) return this.respond(RacpK.OP_DELETE, rc);
     try {
       const newest = this.log.newestSeq();
-      let upTo = this.last === NONE ? newest : this.last;
+      let upTo = this.last === RacpK.NONE ? newest : this.last;
       if (upTo > newest) upTo = newest;
       this.last = upTo;
-      if (newest < 0 || this.nextVisible(0) < 0) return this.respond(OP_DELETE, RC_NO_RECORDS);
-      this.log.append(T_DELETE, 0, this.time(), upTo & 0xffff, (upTo >>> 16) & 0xffff);
+      if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
+      this.log.append(RacpK.T_DELETE, 0, Math.floor(this.clock.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
       this.deletedThrough = upTo;
     } catch (e) {
-      return this.respond(OP_DELETE, RC_NOT_COMPLETED);
+      return this.respond(RacpK.OP_DELETE, RacpK.RC_NOT_COMPLETED);
     }
-    if (this.onAppend) this.onAppend();
-    this.respond(OP_DELETE, RC_SUCCESS);
+    if (this.onAppend) this.onAppend.recordAdded();
+    this.respond(RacpK.OP_DELETE, RacpK.RC_SUCCESS);
   }
 
   private annotate(opr: number, d: Uint8Array): void {
-    if (opr !== OPR_NULL) return this.respond(OP_ANNOTATE, RC_INVALID_OPERATOR);
-    if (d.length !== 7) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
+    if (opr !== RacpK.OPR_NULL) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERATOR);
+    if (d.length !== 7) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
     const seq = rd32(d, 2);
     const units2 = d[6];
-    if (units2 === 0 || units2 === 0xff || seq > 0xffffff) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
+    if (units2 === 0 || units2 === 0xff || seq > 0xffffff) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
     try {
       this.last = seq;
-      if (this.nextVisible(seq) !== seq) return this.respond(OP_ANNOTATE, RC_NO_RECORDS);
+      if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
       const t = this.rec[8];
-      if (t !== T_DOSE && t !== T_UNCERTAIN && t !== T_CAP_CHECK) return this.respond(OP_ANNOTATE, RC_INVALID_OPERAND);
-      this.log.append(T_ANNOTATION, 0, this.time(), seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
+      if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
+      this.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.clock.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
     } catch (e) {
-      return this.respond(OP_ANNOTATE, RC_NOT_COMPLETED);
+      return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
     }
-    if (this.onAppend) this.onAppend();
-    this.respond(OP_ANNOTATE, RC_SUCCESS);
+    if (this.onAppend) this.onAppend.recordAdded();
+    this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
   }
 
-  private time(): number {
-    return Math.floor(this.now()) >>> 0;
-  }
 
   private respond(op: number, rc: number): void {
-    const b = this.slot();
-    if (!b) return;
-    b[0] = OP_RESPONSE;
-    b[1] = OPR_NULL;
-    b[2] = op;
-    b[3] = rc;
-    this.push(4);
+    this.queue(RacpK.OP_RESPONSE, op | (rc << 8), 4);
   }
 
   private numberResponse(n: number): void {
-    const b = this.slot();
-    if (!b) return;
-    b[0] = OP_NUMBER_RESPONSE;
-    b[1] = OPR_NULL;
-    wr32(b, 2, n);
-    this.push(6);
+    this.queue(RacpK.OP_NUMBER_RESPONSE, n, 6);
   }
 
-  private slot(): Uint8Array | undefined {
-    if (this.respCount >= RESP_SLOTS) return undefined; // full: drop (a client waits for one answer at a time)
-    return this.respViews[(this.respHead + this.respCount) % RESP_SLOTS];
-  }
-
-  private push(len: number): void {
-    this.respLen[(this.respHead + this.respCount) % RESP_SLOTS] = len;
+  /** Queues op code, operator NULL and a little-endian operand of len - 2 bytes; then sends what it can. */
+  private queue(code: number, v: number, len: number): void {
+    if (this.respCount >= RacpK.RESP_SLOTS) return; // full: drop (a client waits for one answer at a time)
+    const i = (this.respHead + this.respCount) % RacpK.RESP_SLOTS;
+    const o = i * RacpK.RESP_SIZE;
+    this.resp[o] = code;
+    this.resp[o + 1] = RacpK.OPR_NULL;
+    wr32(this.resp, o + 2, v);
+    this.resp[o + RacpK.RESP_SIZE - 1] = len;
     this.respCount++;
     this.pump();
   }
@@ -335,61 +366,52 @@ export class Racp {
    */
   pump(): void {
     try {
-      this.pumpInner();
+      while (this.respCount > 0) {
+        const i = this.respHead;
+        const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.resp[i * RacpK.RESP_SIZE + RacpK.RESP_SIZE - 1]);
+        if (!this.out.indicate(UuidK.CH_RACP, v)) return;
+        this.respHead = (i + 1) % RacpK.RESP_SLOTS;
+        this.respCount--;
+      }
+      while (this.reporting) {
+        if (this.pktLen === 0) {
+          let k = Math.floor((this.mtu - 3) / RacpK.RECORD_SIZE);
+          if (k < 1) k = 1;
+          if (k > RacpK.MAX_PER_PACKET) k = RacpK.MAX_PER_PACKET;
+          let n = 0;
+          let s = this.cursor;
+          while (n < k) {
+            const got = this.nextVisible(s);
+            if (got < 0) break;
+            this.pkt.set(this.rec, n * RacpK.RECORD_SIZE);
+            this.pktLast = got;
+            n++;
+            s = got + 1;
+            if (got >= this.last) break;
+          }
+          if (n === 0) {
+            this.reporting = false;
+            this.respond(RacpK.OP_REPORT, this.sent > 0 ? RacpK.RC_SUCCESS : RacpK.RC_NO_RECORDS);
+            return;
+          }
+          this.pktLen = n;
+        }
+        if (this.view.length !== this.pktLen * RacpK.RECORD_SIZE) this.view = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
+        if (!this.out.notify(UuidK.CH_RECORDS, this.view)) return;
+        this.sent += this.pktLen;
+        this.pktLen = 0;
+        if (this.pktLast >= this.last) {
+          this.reporting = false;
+          this.respond(RacpK.OP_REPORT, RacpK.RC_SUCCESS);
+          return;
+        }
+        this.cursor = this.pktLast + 1;
+      }
     } catch (e) {
       // A log failure mid-transfer: end the procedure with "procedure not completed".
       this.reporting = false;
       this.pktLen = 0;
-      this.respond(OP_REPORT, RC_NOT_COMPLETED);
+      this.respond(RacpK.OP_REPORT, RacpK.RC_NOT_COMPLETED);
     }
   }
-
-  private pumpInner(): void {
-    while (this.respCount > 0) {
-      const i = this.respHead;
-      const v = this.respViews[i].subarray(0, this.respLen[i]);
-      if (!this.out.indicate(CH_RACP, v)) return;
-      this.respHead = (i + 1) % RESP_SLOTS;
-      this.respCount--;
-    }
-    while (this.reporting) {
-      if (this.pktLen === 0) {
-        let k = Math.floor((this.mtu - 3) / RECORD_SIZE);
-        if (k < 1) k = 1;
-        if (k > MAX_PER_PACKET) k = MAX_PER_PACKET;
-        let n = 0;
-        let s = this.cursor;
-        while (n < k) {
-          const got = this.nextVisible(s);
-          if (got < 0) break;
-          this.pkt.set(this.rec, n * RECORD_SIZE);
-          this.pktLast = got;
-          n++;
-          s = got + 1;
-          if (got >= this.last) break;
-        }
-        if (n === 0) {
-          this.reporting = false;
-          this.respond(OP_REPORT, this.sent > 0 ? RC_SUCCESS : RC_NO_RECORDS);
-          return;
-        }
-        this.pktLen = n;
-      }
-      let view = this.views[this.pktLen];
-      if (!view) view = this.views[this.pktLen] = this.pkt.subarray(0, this.pktLen * RECORD_SIZE);
-      if (!this.out.notify(CH_RECORDS, view)) return;
-      this.sent += this.pktLen;
-      this.pktLen = 0;
-      if (this.pktLast >= this.last) {
-        this.reporting = false;
-        this.respond(OP_REPORT, RC_SUCCESS);
-        return;
-      }
-      this.cursor = this.pktLast + 1;
-    }
-  }
-}
-
-function isKnownOp(op: number): boolean {
-  return op === OP_REPORT || op === OP_DELETE || op === OP_ABORT || op === OP_REPORT_NUMBER || op === OP_ANNOTATE || op === OP_NOTIFY_SIZE;
 }

@@ -4,40 +4,71 @@
 import { rd16, wr16 } from "../ble/bytes";
 import { DetectConfig, defaultDetectConfig, doubleDoseWindowFor } from "../detect/config";
 
-export const CONFIG_SIZE = 28;
-export const CONFIG_VERSION = 1;
+/** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
+ *  name below is an alias kept for tests and the client). */
+export const enum CfgK {
+  CONFIG_SIZE = 28,
+  CONFIG_VERSION = 1,
+  CF_VERSION = 0,
+  CF_INSULIN = 1,
+  CF_ALERTS = 2,
+  CF_CAP_CHECK_MAX_S = 3,
+  CF_PRIMING_WINDOW_S = 4,
+  CF_TEMP_LOW = 5,
+  CF_TEMP_HIGH = 6,
+  CF_RESERVED = 7,
+  CF_DOUBLE_DOSE_MIN = 8,
+  CF_CAP_LEFT_OFF_S = 10,
+  CF_NAME = 12,
+  CF_NAME_LEN = 16,
+  AL_CAP_LEFT_OFF = 1,
+  AL_TEMPERATURE = 2,
+  AL_DOUBLE_DOSE = 4,
+  AL_BATTERY = 8,
+  AL_ALL = 15,
+  WR_OK = 0x00,
+  WR_BAD_LENGTH = 0x01,
+  WR_BAD_VERSION = 0x02,
+  WR_OUT_OF_RANGE = 0x03,
+  WR_NOT_STORED = 0x04,
+  WR_LOG_FAILED = 0x05,
+  WR_NONE = 0xff, // no write since the link came up
+}
+
+export const CONFIG_SIZE: number = CfgK.CONFIG_SIZE;
+export const CONFIG_VERSION: number = CfgK.CONFIG_VERSION;
 
 // Byte offsets (docs/config.md).
-export const CF_VERSION = 0;
-export const CF_INSULIN = 1;
-export const CF_ALERTS = 2;
-export const CF_CAP_CHECK_MAX_S = 3;
-export const CF_PRIMING_WINDOW_S = 4;
-export const CF_TEMP_LOW = 5;
-export const CF_TEMP_HIGH = 6;
-export const CF_RESERVED = 7;
-export const CF_DOUBLE_DOSE_MIN = 8;
-export const CF_CAP_LEFT_OFF_S = 10;
-export const CF_NAME = 12;
-export const CF_NAME_LEN = 16;
+export const CF_VERSION: number = CfgK.CF_VERSION;
+export const CF_INSULIN: number = CfgK.CF_INSULIN;
+export const CF_ALERTS: number = CfgK.CF_ALERTS;
+export const CF_CAP_CHECK_MAX_S: number = CfgK.CF_CAP_CHECK_MAX_S;
+export const CF_PRIMING_WINDOW_S: number = CfgK.CF_PRIMING_WINDOW_S;
+export const CF_TEMP_LOW: number = CfgK.CF_TEMP_LOW;
+export const CF_TEMP_HIGH: number = CfgK.CF_TEMP_HIGH;
+export const CF_RESERVED: number = CfgK.CF_RESERVED;
+export const CF_DOUBLE_DOSE_MIN: number = CfgK.CF_DOUBLE_DOSE_MIN;
+export const CF_CAP_LEFT_OFF_S: number = CfgK.CF_CAP_LEFT_OFF_S;
+export const CF_NAME: number = CfgK.CF_NAME;
+export const CF_NAME_LEN: number = CfgK.CF_NAME_LEN;
 
 // Alert switch bits (offset 2). They silence the cap's own alert (LED/buzzer) only: whoever plays alerts
 // (the signal handler wired in main.ts, the power module for the battery) must check them. Records are logged
 // and the Status characteristic's alert flags are set whatever the switches say.
-export const AL_CAP_LEFT_OFF = 1;
-export const AL_TEMPERATURE = 2;
-export const AL_DOUBLE_DOSE = 4;
-export const AL_BATTERY = 8;
-export const AL_ALL = 15;
+export const AL_CAP_LEFT_OFF: number = CfgK.AL_CAP_LEFT_OFF;
+export const AL_TEMPERATURE: number = CfgK.AL_TEMPERATURE;
+export const AL_DOUBLE_DOSE: number = CfgK.AL_DOUBLE_DOSE;
+export const AL_BATTERY: number = CfgK.AL_BATTERY;
+export const AL_ALL: number = CfgK.AL_ALL;
 
 // Result codes of a config or time write, read back in the characteristic (docs/protocol.md).
-export const WR_OK = 0x00;
-export const WR_BAD_LENGTH = 0x01;
-export const WR_BAD_VERSION = 0x02;
-export const WR_OUT_OF_RANGE = 0x03;
-export const WR_NOT_STORED = 0x04;
-export const WR_LOG_FAILED = 0x05;
-export const WR_NONE = 0xff; // no write since the link came up
+export const WR_OK: number = CfgK.WR_OK;
+export const WR_BAD_LENGTH: number = CfgK.WR_BAD_LENGTH;
+export const WR_BAD_VERSION: number = CfgK.WR_BAD_VERSION;
+export const WR_OUT_OF_RANGE: number = CfgK.WR_OUT_OF_RANGE;
+export const WR_NOT_STORED: number = CfgK.WR_NOT_STORED;
+export const WR_LOG_FAILED: number = CfgK.WR_LOG_FAILED;
+export const WR_NONE: number = CfgK.WR_NONE; // no write since the link came up
 
 /** Readable view of a config block (for main.ts; detectConfigFrom turns it into detection's settings). */
 export interface Config {
@@ -54,98 +85,94 @@ export interface Config {
 
 export function defaultConfig(out: Uint8Array): Uint8Array {
   out.fill(0);
-  out[CF_VERSION] = CONFIG_VERSION;
-  out[CF_INSULIN] = 0;
-  out[CF_ALERTS] = AL_ALL;
+  out[CfgK.CF_VERSION] = CfgK.CONFIG_VERSION;
+  out[CfgK.CF_INSULIN] = 0;
+  out[CfgK.CF_ALERTS] = CfgK.AL_ALL;
   // Detection's defaults (firmware/detect/config.ts, docs/detection.md): one source of meaning.
-  out[CF_CAP_CHECK_MAX_S] = 6;
-  out[CF_PRIMING_WINDOW_S] = 120;
-  out[CF_TEMP_LOW] = 2;
-  out[CF_TEMP_HIGH] = 30;
-  wr16(out, CF_DOUBLE_DOSE_MIN, 0); // by insulin type
-  wr16(out, CF_CAP_LEFT_OFF_S, 600);
+  out[CfgK.CF_CAP_CHECK_MAX_S] = 6;
+  out[CfgK.CF_PRIMING_WINDOW_S] = 120;
+  out[CfgK.CF_TEMP_LOW] = 2;
+  out[CfgK.CF_TEMP_HIGH] = 30;
+  wr16(out, CfgK.CF_DOUBLE_DOSE_MIN, 0); // by insulin type
+  wr16(out, CfgK.CF_CAP_LEFT_OFF_S, 600);
   return out;
-}
-
-function i8(v: number): number {
-  return v > 127 ? v - 256 : v;
 }
 
 /**
  * Validates a candidate block. Returns -1 when valid, else the byte offset of the first bad field
  * (with the result code in validateCode). Ranges: docs/config.md.
  */
-export let validateCode = WR_OK;
+export let validateCode = CfgK.WR_OK;
 export function validateConfig(b: Uint8Array): number {
-  validateCode = WR_OK;
-  if (b.length !== CONFIG_SIZE) {
-    validateCode = WR_BAD_LENGTH;
+  validateCode = CfgK.WR_OK;
+  if (b.length !== CfgK.CONFIG_SIZE) {
+    validateCode = CfgK.WR_BAD_LENGTH;
     return 0xff;
   }
-  if (b[CF_VERSION] !== CONFIG_VERSION) {
-    validateCode = WR_BAD_VERSION;
-    return CF_VERSION;
+  if (b[CfgK.CF_VERSION] !== CfgK.CONFIG_VERSION) {
+    validateCode = CfgK.WR_BAD_VERSION;
+    return CfgK.CF_VERSION;
   }
-  validateCode = WR_OUT_OF_RANGE;
-  if (b[CF_INSULIN] > 3) return CF_INSULIN;
-  if (b[CF_ALERTS] & ~AL_ALL) return CF_ALERTS;
+  validateCode = CfgK.WR_OUT_OF_RANGE;
+  if (b[CfgK.CF_INSULIN] > 3) return CfgK.CF_INSULIN;
+  if (b[CfgK.CF_ALERTS] & ~CfgK.AL_ALL) return CfgK.CF_ALERTS;
   // Ranges keep every accepted block a sane DetectConfig (docs/config.md explains each bound):
   // doseMinS 3-8 < leftOffS 180-3600; primingWindowS 0-240 < shortest double-dose window 300.
-  if (b[CF_CAP_CHECK_MAX_S] < 3 || b[CF_CAP_CHECK_MAX_S] > 8) return CF_CAP_CHECK_MAX_S;
-  if (b[CF_PRIMING_WINDOW_S] > 240) return CF_PRIMING_WINDOW_S;
-  const lo = i8(b[CF_TEMP_LOW]);
-  const hi = i8(b[CF_TEMP_HIGH]);
-  if (lo < -10 || lo > 15) return CF_TEMP_LOW;
-  if (hi < 20 || hi > 45) return CF_TEMP_HIGH;
-  if (b[CF_RESERVED] !== 0) return CF_RESERVED;
-  const dd = rd16(b, CF_DOUBLE_DOSE_MIN);
-  if (dd !== 0 && (dd < 5 || dd > 720)) return CF_DOUBLE_DOSE_MIN;
-  const lo2 = rd16(b, CF_CAP_LEFT_OFF_S);
-  if (lo2 < 180 || lo2 > 3600) return CF_CAP_LEFT_OFF_S;
+  if (b[CfgK.CF_CAP_CHECK_MAX_S] < 3 || b[CfgK.CF_CAP_CHECK_MAX_S] > 8) return CfgK.CF_CAP_CHECK_MAX_S;
+  if (b[CfgK.CF_PRIMING_WINDOW_S] > 240) return CfgK.CF_PRIMING_WINDOW_S;
+  const lo = (b[CfgK.CF_TEMP_LOW] << 24) >> 24; // signed bytes (no helper function: each costs RAM on the cap)
+  const hi = (b[CfgK.CF_TEMP_HIGH] << 24) >> 24;
+  if (lo < -10 || lo > 15) return CfgK.CF_TEMP_LOW;
+  if (hi < 20 || hi > 45) return CfgK.CF_TEMP_HIGH;
+  if (b[CfgK.CF_RESERVED] !== 0) return CfgK.CF_RESERVED;
+  const dd = rd16(b, CfgK.CF_DOUBLE_DOSE_MIN);
+  if (dd !== 0 && (dd < 5 || dd > 720)) return CfgK.CF_DOUBLE_DOSE_MIN;
+  const lo2 = rd16(b, CfgK.CF_CAP_LEFT_OFF_S);
+  if (lo2 < 180 || lo2 > 3600) return CfgK.CF_CAP_LEFT_OFF_S;
   // Name: printable ASCII, then only zero padding.
   let ended = false;
-  for (let i = 0; i < CF_NAME_LEN; i++) {
-    const c = b[CF_NAME + i];
+  for (let i = 0; i < CfgK.CF_NAME_LEN; i++) {
+    const c = b[CfgK.CF_NAME + i];
     if (ended) {
-      if (c !== 0) return CF_NAME + i;
+      if (c !== 0) return CfgK.CF_NAME + i;
     } else if (c === 0) {
       ended = true;
     } else if (c < 0x20 || c > 0x7e) {
-      return CF_NAME + i;
+      return CfgK.CF_NAME + i;
     }
   }
-  validateCode = WR_OK;
+  validateCode = CfgK.WR_OK;
   return -1;
 }
 
 export function decodeConfig(b: Uint8Array): Config {
   let name = "";
-  for (let i = 0; i < CF_NAME_LEN && b[CF_NAME + i] !== 0; i++) name += String.fromCharCode(b[CF_NAME + i]);
+  for (let i = 0; i < CfgK.CF_NAME_LEN && b[CfgK.CF_NAME + i] !== 0; i++) name += String.fromCharCode(b[CfgK.CF_NAME + i]);
   return {
-    insulinType: b[CF_INSULIN],
-    alerts: b[CF_ALERTS],
-    capCheckMaxS: b[CF_CAP_CHECK_MAX_S],
-    primingWindowS: b[CF_PRIMING_WINDOW_S],
-    tempLowC: i8(b[CF_TEMP_LOW]),
-    tempHighC: i8(b[CF_TEMP_HIGH]),
-    doubleDoseMin: rd16(b, CF_DOUBLE_DOSE_MIN),
-    capLeftOffS: rd16(b, CF_CAP_LEFT_OFF_S),
+    insulinType: b[CfgK.CF_INSULIN],
+    alerts: b[CfgK.CF_ALERTS],
+    capCheckMaxS: b[CfgK.CF_CAP_CHECK_MAX_S],
+    primingWindowS: b[CfgK.CF_PRIMING_WINDOW_S],
+    tempLowC: (b[CfgK.CF_TEMP_LOW] << 24) >> 24,
+    tempHighC: (b[CfgK.CF_TEMP_HIGH] << 24) >> 24,
+    doubleDoseMin: rd16(b, CfgK.CF_DOUBLE_DOSE_MIN),
+    capLeftOffS: rd16(b, CfgK.CF_CAP_LEFT_OFF_S),
     name: name,
   };
 }
 
 export function encodeConfig(c: Config, out: Uint8Array): Uint8Array {
   out.fill(0);
-  out[CF_VERSION] = CONFIG_VERSION;
-  out[CF_INSULIN] = c.insulinType;
-  out[CF_ALERTS] = c.alerts;
-  out[CF_CAP_CHECK_MAX_S] = c.capCheckMaxS;
-  out[CF_PRIMING_WINDOW_S] = c.primingWindowS;
-  out[CF_TEMP_LOW] = c.tempLowC & 0xff;
-  out[CF_TEMP_HIGH] = c.tempHighC & 0xff;
-  wr16(out, CF_DOUBLE_DOSE_MIN, c.doubleDoseMin);
-  wr16(out, CF_CAP_LEFT_OFF_S, c.capLeftOffS);
-  for (let i = 0; i < CF_NAME_LEN && i < c.name.length; i++) out[CF_NAME + i] = c.name.charCodeAt(i) & 0xff;
+  out[CfgK.CF_VERSION] = CfgK.CONFIG_VERSION;
+  out[CfgK.CF_INSULIN] = c.insulinType;
+  out[CfgK.CF_ALERTS] = c.alerts;
+  out[CfgK.CF_CAP_CHECK_MAX_S] = c.capCheckMaxS;
+  out[CfgK.CF_PRIMING_WINDOW_S] = c.primingWindowS;
+  out[CfgK.CF_TEMP_LOW] = c.tempLowC & 0xff;
+  out[CfgK.CF_TEMP_HIGH] = c.tempHighC & 0xff;
+  wr16(out, CfgK.CF_DOUBLE_DOSE_MIN, c.doubleDoseMin);
+  wr16(out, CfgK.CF_CAP_LEFT_OFF_S, c.capLeftOffS);
+  for (let i = 0; i < CfgK.CF_NAME_LEN && i < c.name.length; i++) out[CfgK.CF_NAME + i] = c.name.charCodeAt(i) & 0xff;
   return out;
 }
 

@@ -4,12 +4,8 @@ import { BleEngine } from "../ble/engine";
 import { ConfigStore, LogPort, Sender } from "../ble/ports";
 import { fwError } from "../errors";
 import { fastUntil, scanResponse } from "../ble/adv";
-import { PairingWindow, PAIR_AFTER_GESTURE_S, PAIR_AFTER_POWER_ON_S } from "../ble/security";
-import {
-  BAS_LEVEL, BAS_UUID, CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME, CONFIG_UUID,
-  DIS_FIRMWARE, DIS_MANUFACTURER, DIS_MODEL, DIS_SERIAL, DIS_UUID, RACP_UUID, RECORDS_UUID, SERVICE_UUID,
-  STATUS_UUID, TIME_UUID,
-} from "../ble/uuids";
+import { SecK } from "../ble/security";
+import { UuidK } from "../ble/uuids";
 import { Config } from "../config/config";
 
 // The @types/espruino in use predates several NRF calls; this is the part of the 2v29 API used here
@@ -116,13 +112,6 @@ export function storageConfigStore(): ConfigStore {
   };
 }
 
-function uuidOf(ch: number): string {
-  if (ch === CH_RECORDS) return RECORDS_UUID;
-  if (ch === CH_RACP) return RACP_UUID;
-  if (ch === CH_TIME) return TIME_UUID;
-  if (ch === CH_STATUS) return STATUS_UUID;
-  return CONFIG_UUID;
-}
 
 export function startBle(o: BleStartOptions): BleHandle {
   const nrf = NRF as NrfApi;
@@ -135,20 +124,27 @@ export function startBle(o: BleStartOptions): BleHandle {
   let connected = false;
   let lastActive = 0; // clock time of the last request or the end of the last transfer
   let timeDelta = 0; // set by the clock port when a Device Time write moved the clock
-  const pairing = new PairingWindow();
+  // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
+  // number, not an object: every method costs RAM on the cap.
+  let pairUntil = -1;
   const mitm = o.passkey.length === 6;
+  const passkey = o.passkey;
+  const onTimeChanged = o.onTimeChanged;
 
   // One reusable update object per direction: updateServices copies the value.
   const inner: any = { value: undefined, notify: false, indicate: false };
   const chars: any = {};
   const upd: any = {};
-  upd[SERVICE_UUID] = chars;
+  upd[UuidK.SERVICE_UUID] = chars;
   function push(ch: number, data: Uint8Array, notify: boolean, indicate: boolean): boolean {
     for (const k in chars) delete chars[k];
     inner.value = data;
     inner.notify = notify;
     inner.indicate = indicate;
-    chars[uuidOf(ch)] = inner;
+    chars[
+      ch === UuidK.CH_RECORDS ? UuidK.RECORDS_UUID : ch === UuidK.CH_RACP ? UuidK.RACP_UUID : ch === UuidK.CH_TIME ? UuidK.TIME_UUID
+        : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
+    ] = inner;
     try {
       nrf.updateServices(upd);
       return true;
@@ -156,31 +152,26 @@ export function startBle(o: BleStartOptions): BleHandle {
       return false; // e.g. an indication still unconfirmed (BUSY): offered again on the next tick
     }
   }
-  const sender: Sender = {
-    notify: function (ch: number, data: Uint8Array): boolean {
-      if (budget <= 0) return false;
-      if (!push(ch, data, true, false)) {
-        // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
-        // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
-        if (ch === CH_RECORDS) engine.racp.notifyRefused();
-        return false;
-      }
-      budget--;
-      return true;
-    },
-    indicate: function (ch: number, data: Uint8Array): boolean {
-      if (budget <= 0) return false;
-      if (!push(ch, data, false, true)) return false;
-      budget--;
-      return true;
-    },
-  };
+  // One function for both Sender methods (each function costs RAM on the cap): the engine indicates on the
+  // RACP only and notifies on Records and Status only, so the characteristic says which one is meant.
+  function send(ch: number, data: Uint8Array): boolean {
+    if (budget <= 0) return false;
+    if (!push(ch, data, ch !== UuidK.CH_RACP, ch === UuidK.CH_RACP)) {
+      // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
+      // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
+      if (ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
+      return false;
+    }
+    budget--;
+    return true;
+  }
+  const sender: Sender = { notify: send, indicate: send };
 
   const engine = new BleEngine({
     log: o.log,
     sender: sender,
     clock: {
-      now: function () { return getTime(); },
+      now: getTime,
       set: function (t: number) { const old = getTime(); setTime(t); timeDelta += t - old; },
     },
     store: storageConfigStore(),
@@ -188,41 +179,41 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   engine.init();
 
-  const sec = { read: { encrypted: true, mitm: mitm }, write: { encrypted: true, mitm: mitm } };
-  const dis: any = {};
-  dis[DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
-  dis[DIS_MODEL] = { value: o.model, readable: true };
-  dis[DIS_SERIAL] = { value: o.serial, readable: true };
-  dis[DIS_FIRMWARE] = { value: o.firmware, readable: true };
-  const bas: any = {};
-  bas[BAS_LEVEL] = { value: engine.value(CH_BATTERY), readable: true, notify: true };
-  const svc: any = {};
-  svc[RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
-  svc[RACP_UUID] = {
-    value: [0], maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_RACP, evt); },
-  };
-  svc[TIME_UUID] = {
-    value: engine.value(CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_TIME, evt); },
-  };
-  svc[STATUS_UUID] = { value: engine.value(CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
-  svc[CONFIG_UUID] = {
-    value: engine.value(CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
-    onWrite: function (evt: any) { onWrite(CH_CONFIG, evt); },
-  };
+  // NRF keeps the services object, and the closures below keep this scope: few locals, shared parts.
+  // One object for read and write, shared by every characteristic.
+  const sec: any = { read: { encrypted: true, mitm: mitm } };
+  sec.write = sec.read;
   const all: any = {};
-  all[DIS_UUID] = dis;
-  all[BAS_UUID] = bas;
-  all[SERVICE_UUID] = svc;
+  let s: any = (all[UuidK.DIS_UUID] = {}); // the service being filled in
+  s[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
+  s[UuidK.DIS_MODEL] = { value: o.model, readable: true };
+  s[UuidK.DIS_SERIAL] = { value: o.serial, readable: true };
+  s[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
+  s = all[UuidK.BAS_UUID] = {};
+  s[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
+  s = all[UuidK.SERVICE_UUID] = {};
+  s[UuidK.RECORDS_UUID] = { value: [0], maxLen: 240, notify: true, description: "Dose Records", security: sec };
+  s[UuidK.RACP_UUID] = {
+    value: s[UuidK.RECORDS_UUID].value /* the same [0] */, maxLen: 20, writable: true, indicate: true, description: "Record Access Control Point", security: sec,
+    onWrite: function (evt: any) { onWrite(UuidK.CH_RACP, evt); },
+  };
+  s[UuidK.TIME_UUID] = {
+    value: engine.value(UuidK.CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
+    onWrite: function (evt: any) { onWrite(UuidK.CH_TIME, evt); },
+  };
+  s[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
+  s[UuidK.CONFIG_UUID] = {
+    value: engine.value(UuidK.CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
+    onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
+  };
   // uart:false: no JavaScript console over BLE in production (docs/protocol.md "Re-flashing a locked cap").
   nrf.setServices(all, { uart: false });
 
   let pairOpen = false;
   function applySecurity(): void {
-    pairOpen = pairing.isOpen(getTime());
+    pairOpen = getTime() < pairUntil;
     nrf.setSecurity({
-      bond: true, mitm: mitm, display: mitm, passkey: mitm ? o.passkey : undefined,
+      bond: true, mitm: mitm, display: mitm, passkey: mitm ? passkey : undefined,
       pair: pairOpen, encryptUart: true,
     });
   }
@@ -234,24 +225,23 @@ export function startBle(o: BleStartOptions): BleHandle {
   function advertise(): void {
     const ms = engine.advIntervalMs(getTime(), plan);
     advInterval = ms;
-    const a = engine.advertising();
-    const raw: number[] = [];
-    for (let i = 0; i < a.length; i++) raw.push(a[i]);
-    nrf.setAdvertising(raw, { interval: ms, connectable: true, scannable: true });
+    // The engine's buffer itself: NRF keeps what it is given, and an Array would hold 30 variables.
+    nrf.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
-    const c = engine.takeChanged();
-    const chs = [CH_TIME, CH_STATUS, CH_CONFIG];
-    for (let i = 0; i < chs.length; i++) if (c & (1 << chs[i])) push(chs[i], engine.value(chs[i]), false, false);
-    if (c & (1 << CH_BATTERY)) {
+    const c = engine.changed;
+    engine.changed = 0;
+    // Time, Status, Config: ids 3, 4, 5.
+    for (let ch: number = UuidK.CH_TIME; ch <= UuidK.CH_CONFIG; ch++) if (c & (1 << ch)) push(ch, engine.value(ch), false, false);
+    if (c & (1 << UuidK.CH_BATTERY)) {
       const b: any = {};
-      b[BAS_LEVEL] = { value: engine.value(CH_BATTERY), notify: true };
+      b[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), notify: true };
       const u: any = {};
-      u[BAS_UUID] = b;
+      u[UuidK.BAS_UUID] = b;
       try { nrf.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
     }
-    if (c & (1 << CH_STATUS)) advertise();
+    if (c & (1 << UuidK.CH_STATUS)) advertise();
   }
 
   // ---- timers: nothing runs unless something is due (docs/power.md charges every CPU wake-up) ----
@@ -261,8 +251,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     wake = -1;
     const now = getTime();
     let next = -1;
-    const p = pairing.closesAt();
-    if (p >= 0) next = p;
+    if (pairUntil >= 0) next = pairUntil;
     if (!connected) {
       const f = fastUntil(engine.lastEvent, plan);
       if (f > now && (next < 0 || f < next)) next = f;
@@ -278,8 +267,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   function onWake(): void {
     wake = -1;
     const now = getTime();
-    if (pairOpen !== pairing.isOpen(now)) {
-      if (!pairing.isOpen(now)) pairing.close();
+    if (pairOpen !== now < pairUntil) {
+      if (now >= pairUntil) pairUntil = -1;
       applySecurity();
     }
     if (!connected && engine.advIntervalMs(now, plan) !== advInterval) advertise();
@@ -296,20 +285,13 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (engine.racp.busy() && !(engine.encrypted && engine.bonded)) engine.racp.linkDown();
     engine.pump();
     flush();
-    if (!engine.pending()) stopTicker();
-  }
-  function startTicker(): void {
-    if (ticker < 0 && connected && engine.pending()) {
-      ticker = setInterval(tick, tickMs);
-      arm(); // no idle deadline while a transfer runs
+    if (!engine.pending()) {
+      if (ticker >= 0) clearInterval(ticker);
+      ticker = -1;
+      budget = perTick; // the radio queue had a tick to drain
+      lastActive = getTime(); // the idle time counts from the end of the transfer
+      arm();
     }
-  }
-  function stopTicker(): void {
-    if (ticker >= 0) clearInterval(ticker);
-    ticker = -1;
-    budget = perTick; // the radio queue had a tick to drain
-    lastActive = getTime(); // the idle time counts from the end of the transfer
-    arm();
   }
   function onWrite(ch: number, evt: any): void {
     syncSecurity();
@@ -319,15 +301,18 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (timeDelta !== 0) {
       const d = timeDelta;
       timeDelta = 0;
-      pairing.shift(d);
+      if (pairUntil >= 0) pairUntil += d; // keep the window's remaining time
       lastActive += d;
-      if (o.onTimeChanged) o.onTimeChanged(d);
+      if (onTimeChanged) onTimeChanged(d);
     }
     if (ticker < 0) engine.pump(); // the first packet at once, the rest paced
     flush();
     if (ticker < 0) {
-      if (engine.pending()) startTicker();
-      else arm();
+      if (!engine.pending()) arm();
+      else if (connected) {
+        ticker = setInterval(tick, tickMs);
+        arm(); // no idle deadline while a transfer runs
+      }
     }
   }
 
@@ -342,7 +327,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
   // Only emitted when Espruino is the central (2v29); the app announces its size with RACP op 0xA2 instead.
-  nrf.on("mtu", function (m: number) { engine.setMtu(m); });
+  nrf.on("mtu", function (m: number) { engine.racp.mtu = m; });
   // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
   // must not cut the link under it (the idle time restarts at every pairing/security step).
   nrf.on("security", function () {
@@ -353,7 +338,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   nrf.on("bond", function (st: string) {
     lastActive = getTime();
     if (st === "success") {
-      pairing.close();
+      pairUntil = -1;
       applySecurity();
     }
     arm();
@@ -368,23 +353,26 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
 
-  function applyPlan(): void {
-    try { nrf.setTxPower(plan.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
-    advertise();
-    arm();
-  }
-  if (o.powerOnReset) pairing.open(getTime(), PAIR_AFTER_POWER_ON_S);
+  if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
   nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
-  applyPlan();
+  // The closures here keep this scope, parameter included: let the options object go.
+  o = undefined as unknown as BleStartOptions;
 
-  return {
+  const handle: BleHandle = {
     engine: engine,
     recordAdded: function () { engine.recordAdded(); flush(); arm(); },
     setBattery: function (p: number) { engine.setBattery(p); flush(); },
     setAlerts: function (f: number) { engine.setAlerts(f); flush(); },
-    openPairingWindow: function () { pairing.open(getTime(), PAIR_AFTER_GESTURE_S); applySecurity(); arm(); },
+    openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
     config: function () { return engine.config(); },
-    setPlan: function (p: BlePlan) { plan = p; applyPlan(); },
+    setPlan: function (p: BlePlan) {
+      plan = p;
+      try { nrf.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
+      advertise();
+      arm();
+    },
   };
+  handle.setPlan(plan);
+  return handle;
 }

@@ -14,7 +14,7 @@ function logOf(n: number): MemLog {
 }
 function racpOver(log: MemLog, mtu = 23) {
   const sender = new CaptureSender();
-  const r = new Racp(log, sender, () => 1764100000);
+  const r = new Racp(log, sender, { now: () => 1764100000 });
   r.mtu = mtu;
   return { r, sender };
 }

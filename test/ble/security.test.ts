@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { access, OP_READ, OP_SUBSCRIBE, OP_WRITE, PairingWindow } from "../../firmware/ble/security";
+import { access, OP_READ, OP_SUBSCRIBE, OP_WRITE } from "../../firmware/ble/security";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { exampleEngine } from "./fixture";
 import { unhex } from "./fake-log";
@@ -42,21 +42,5 @@ describe("access rules", () => {
     expect(store.saves).toBe(0);
     expect(engine.read(CH_CONFIG)).toBe(0x05);
     expect(engine.read(CH_TIME)).toBe(0x05);
-  });
-});
-
-describe("pairing window", () => {
-  it("opens for a duration and closes on time or on demand", () => {
-    const w = new PairingWindow();
-    expect(w.isOpen(0)).toBe(false);
-    w.open(100, 180);
-    expect(w.isOpen(100)).toBe(true);
-    expect(w.isOpen(279.9)).toBe(true);
-    expect(w.isOpen(280)).toBe(false);
-    expect(w.left(200)).toBe(80);
-    w.open(300, 120);
-    w.close();
-    expect(w.isOpen(301)).toBe(false);
-    expect(w.left(301)).toBe(0);
   });
 });
