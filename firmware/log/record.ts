@@ -46,21 +46,16 @@ export type Crc32Fn = (buf: Uint8Array, off: number, len: number) => number;
 declare const E: { CRC32(data: Uint8Array): number };
 let crcFn: Crc32Fn | null = null;
 
-function nativeCrc(buf: Uint8Array, off: number, len: number): number {
-  return E.CRC32(buf.subarray(off, off + len)) >>> 0;
-}
-
 /** Replaces the CRC-32 implementation (tests in Node); pass null to go back to E.CRC32. */
 export function setCrc32(fn: Crc32Fn | null): void {
   crcFn = fn;
 }
 
 export function crc32(buf: Uint8Array, off: number, len: number): number {
-  if (crcFn) return crcFn(buf, off, len);
-  return nativeCrc(buf, off, len);
+  return crcFn ? crcFn(buf, off, len) : E.CRC32(buf.subarray(off, off + len)) >>> 0;
 }
 
-function put32(b: Uint8Array, o: number, v: number): void {
+export function put32(b: Uint8Array, o: number, v: number): void {
   b[o] = v & 0xff;
   b[o + 1] = (v >>> 8) & 0xff;
   b[o + 2] = (v >>> 16) & 0xff;
