@@ -78,22 +78,6 @@ const STORAGE_MODULE = "Storage";
 const FLASH_MODULE = "Flash";
 
 /**
- * Opens (creating once, at full size) the Storage file `name` as a page store of `pageCount` pages of the
- * flash page size. Returns null when the file cannot be created (Storage too full).
- */
-export function openStorageStore(name: string, pageSize: number, pageCount: number): StorageStore | null {
-  const storage = require(STORAGE_MODULE) as StorageModule;
-  const flash = require(FLASH_MODULE) as FlashModule;
-  const size = storageFileSize(pageSize, pageCount);
-  const cur = storage.read(name);
-  if (cur === undefined || cur.length !== size) {
-    // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
-    if (!storage.write(name, "L", 0, size)) return null;
-  }
-  return new StorageStore(flash, () => E.getAddressOf(storage.read(name), true), pageSize, pageCount);
-}
-
-/**
  * The board decision of docs/log-format.md: raw flash pages from Flash.getFree() when there are at least
  * `minFlashPages` (taking at most `maxFlashPages`), otherwise `storagePages` pages of `flashPageSize` bytes
  * (4096 on nRF52) in the Storage file `name`. On nRF52: openLogStore(4, 32, "doselog", 3, 4096).
@@ -102,5 +86,14 @@ export function openStorageStore(name: string, pageSize: number, pageCount: numb
 export function openLogStore(minFlashPages: number, maxFlashPages: number, name: string, storagePages: number, flashPageSize: number): PageStore | null {
   const fs = openFlashStore(minFlashPages, maxFlashPages);
   if (fs) return fs;
-  return openStorageStore(name, flashPageSize, storagePages);
+  // The Storage file `name` as a page store (created once, at full size); null when the file cannot be
+  // created (Storage too full).
+  const storage = require(STORAGE_MODULE) as StorageModule;
+  const size = storageFileSize(flashPageSize, storagePages);
+  const cur = storage.read(name);
+  if (cur === undefined || cur.length !== size) {
+    // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
+    if (!storage.write(name, "L", 0, size)) return null;
+  }
+  return new StorageStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(name), true), flashPageSize, storagePages);
 }

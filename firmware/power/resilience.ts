@@ -121,7 +121,8 @@ export interface BootInfo {
 
 export class Resilience {
   private readonly store: HistoryStore;
-  private st: HistoryState = { bootCount: 0, crashes: 0, safeMode: false, next: HISTORY_SIZE };
+  /** The current state (read by PowerSupervisor; a getter per field would cost RAM on the device). */
+  st: HistoryState = { bootCount: 0, crashes: 0, safeMode: false, next: HISTORY_SIZE };
   private crashEntries = 0;
   private lastCrashAt = 0;
   private tokens = ERROR_BURST;
@@ -144,10 +145,6 @@ export class Resilience {
     return { resetReason: resetReason, bootCount: st.bootCount, crashes: st.crashes, safeMode: st.safeMode };
   }
 
-  get safeMode(): boolean {
-    return this.st.safeMode;
-  }
-
   /** An uncaught exception was caught and the cap carries on (uptime: seconds since boot). Returns true
    *  when this crash just tipped the cap into safe mode (main switches to the safe plan, logs SAFE_MODE). */
   onCrash(uptime: number): boolean {
@@ -161,10 +158,6 @@ export class Resilience {
       applyEntry(this.st, ENTRY_CRASH);
     }
     return !was && this.st.safeMode;
-  }
-
-  get crashes(): number {
-    return this.st.crashes;
   }
 
   /** Rate limit for ERROR records (token bucket over uptime seconds). */
