@@ -34,22 +34,25 @@ export class StorageStore implements PageStore {
     this.locate = locate;
     this.pageSize = pageSize;
     this.pageCount = pageCount;
-    this.base = this.alignedBase();
+    this.base = -1;
+    this.base = this.addr(0, 0, 0, true);
   }
 
-  /** First whole flash page inside the file (never the file's byte 0, which Storage would rewrite). */
-  private alignedBase(): number {
-    const a = this.locate();
-    // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
-    if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
-    return (Math.floor(a / this.pageSize) + 1) * this.pageSize;
-  }
-
+  /** Flash address of a page access; with `check`, refuses when the file moved (or cannot be found). The
+   *  pages start at the first whole flash page inside the file (never the file's byte 0, which Storage
+   *  would rewrite). */
   private addr(page: number, offset: number, length: number, check: boolean): number {
     if (page < 0 || page >= this.pageCount || offset < 0 || offset + length > this.pageSize || Math.floor(page) !== page) {
       throw fwError("STORE_RANGE", "storage page access out of range");
     }
-    if (check && this.alignedBase() !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
+    if (check) {
+      const a = this.locate();
+      // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
+      if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
+      const base = (Math.floor(a / this.pageSize) + 1) * this.pageSize;
+      if (this.base < 0) this.base = base; // the constructor's first look
+      else if (base !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
+    }
     return (this.base + page * this.pageSize + offset) | 0;
   }
 

@@ -7,7 +7,7 @@ import {
 } from "./record";
 import {
   classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
-  hdrSlots, STATE_OFFSET,
+  STATE_OFFSET,
 } from "./page";
 
 export interface PageStore {
@@ -146,7 +146,8 @@ export class DoseLog {
       }
       if (c === H_RETIRED || c === H_OTHER) {
         // No seq such a page ever held may be handed out again, whatever its format.
-        const top = get32(h, 12) + hdrSlots(h, this.pageSize);
+        // Slots such a page held, from its own record size (5), header size (6) and page size (20).
+        const top = get32(h, 12) + Math.floor(((get16(h, 20) || this.pageSize) - (h[6] || HEADER_SIZE)) / (h[5] || RECORD_SIZE));
         if (top > seqFloor) seqFloor = top;
       }
       if (c === H_OTHER) others++;

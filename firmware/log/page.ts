@@ -57,10 +57,3 @@ export function classifyHeader(h: Uint8Array, pageSize: number): number {
 }
 
 // Fields read by the log with get32: page sequence at 8, first record seq at 12, erase count at 16.
-/** Record slots a page of another format held (for the "no seq reuse" floor): from its own sizes. */
-export function hdrSlots(h: Uint8Array, pageSize: number): number {
-  const rs = h[5] || RECORD_SIZE;
-  const hs = h[6] || HEADER_SIZE;
-  const ps = get16(h, 20) || pageSize;
-  return Math.floor((ps - hs) / rs);
-}

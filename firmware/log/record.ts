@@ -78,14 +78,15 @@ export function recordCheck(b: Uint8Array, o: number): number {
 
 /** True when every field is in range (u32 seq/time, u8 type/flags, u16 a/b). */
 export function fieldsValid(seq: number, type: number, flags: number, time: number, a: number, b: number): boolean {
+  // Each: a number, whole, in range (written out rather than a helper: a function costs RAM on the device).
   return (
-    isUint(seq, 0xffffffff) && isUint(time, 0xffffffff) && isUint(type, 0xff) && type !== 0 && type !== 0xff &&
-    isUint(flags, 0xff) && isUint(a, 0xffff) && isUint(b, 0xffff)
+    typeof seq === "number" && seq >= 0 && seq <= 0xffffffff && Math.floor(seq) === seq &&
+    typeof time === "number" && time >= 0 && time <= 0xffffffff && Math.floor(time) === time &&
+    typeof type === "number" && type > 0 && type < 0xff && Math.floor(type) === type &&
+    typeof flags === "number" && flags >= 0 && flags <= 0xff && Math.floor(flags) === flags &&
+    typeof a === "number" && a >= 0 && a <= 0xffff && Math.floor(a) === a &&
+    typeof b === "number" && b >= 0 && b <= 0xffff && Math.floor(b) === b
   );
-}
-
-function isUint(v: number, max: number): boolean {
-  return typeof v === "number" && v >= 0 && v <= max && Math.floor(v) === v;
 }
 
 /** Writes a complete record (with its check) into `out` at `o`. Fields must be in range (fieldsValid). */

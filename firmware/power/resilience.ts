@@ -25,10 +25,6 @@ export function resetReasonFromRegister(reg: number): number {
   return RESET_POWER_ON;
 }
 
-export function isCrashReset(reason: number): boolean {
-  return reason === RESET_WATCHDOG || reason === RESET_LOCKUP || reason === RESET_SOFTWARE;
-}
-
 /** Three: one fault is worth a reboot and nothing more (a glitch, a one-off input); a second can be the
  *  same trigger repeating once; a third without a stable run in between is a loop. */
 export const CRASH_LIMIT = 3;
@@ -87,7 +83,9 @@ function applyEntry(st: HistoryState, e: number): void {
   const kind = e & 0xf0;
   if (kind === ENTRY_BOOT) {
     st.bootCount = (st.bootCount + 1) & 0xffff;
-    if (isCrashReset(e & 0x0f)) st.crashes++;
+    const reason = e & 0x0f;
+    // a boot after a watchdog, lockup or software reset is a crash
+    if (reason === RESET_WATCHDOG || reason === RESET_LOCKUP || reason === RESET_SOFTWARE) st.crashes++;
   } else if (kind === ENTRY_CRASH) {
     st.crashes++;
   } else if (kind === ENTRY_STABLE) {
