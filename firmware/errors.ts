@@ -1,6 +1,6 @@
 // Errors in firmware are plain objects: Espruino cannot `extends Error` (docs/architecture.md, "Errors").
 // `code` is a stable upper-case string for programs, `message` is for people. The ERROR record (type 0x0A)
-// carries a number instead of the string: the table below maps one to the other. Add new codes at the end;
+// carries a number instead of the string: errorNumber() below maps one to the other. Add new codes at the end;
 // never renumber (numbers are stored in flash and sent over BLE).
 
 export interface FwError {
@@ -18,20 +18,19 @@ export function isFwError(e: unknown, code: string): boolean {
   return typeof e === "object" && e !== null && (e as FwError).code === code;
 }
 
-/** Numeric codes for the ERROR record's `a` field. 0 means "unknown / not in this table". */
-export const ERROR_CODES: { [code: string]: number } = {
-  INTERNAL: 1, // a bug: an invariant did not hold
-  LOG_VERIFY: 2, // a flash write or erase did not read back as written
-  LOG_ARG: 3, // a record field out of range
-  LOG_NOT_MOUNTED: 4, // the log was used before mount()
-  LOG_GEOMETRY: 5, // a page store too small or with an unusable page size
-  STORE_RANGE: 6, // a page store access outside its pages or not word aligned
-  STORE_ALIGN: 7, // a Storage file that is not page aligned (it cannot be erased page by page)
-  CONFIG_STORE: 8, // the BLE config file did not read back as written (firmware/hw/ble.ts)
-};
-
-/** The numeric code of an error code string (0 when unknown). */
+/** The numeric code of an error code string for the ERROR record's `a` field; 0 means "unknown / not in
+ *  this table". A switch rather than a table object: its code stays in flash, an object would hold ~20
+ *  variables of RAM for the life of the firmware. */
 export function errorNumber(code: string): number {
-  const n = ERROR_CODES[code];
-  return typeof n === "number" ? n : 0;
+  switch (code) {
+    case "INTERNAL": return 1; // a bug: an invariant did not hold
+    case "LOG_VERIFY": return 2; // a flash write or erase did not read back as written
+    case "LOG_ARG": return 3; // a record field out of range
+    case "LOG_NOT_MOUNTED": return 4; // the log was used before mount()
+    case "LOG_GEOMETRY": return 5; // a page store too small or with an unusable page size
+    case "STORE_RANGE": return 6; // a page store access outside its pages or not word aligned
+    case "STORE_ALIGN": return 7; // a Storage file that is not page aligned (it cannot be erased page by page)
+    case "CONFIG_STORE": return 8; // the BLE config file did not read back as written (firmware/hw/ble.ts)
+  }
+  return 0;
 }

@@ -77,13 +77,19 @@ export function verifiedErase(flash: FlashModule, a: number, pageSize: number): 
   }
 }
 
+declare function require(name: string): unknown;
+
+const FLASH_MODULE = "Flash"; // not a literal in require(): the bundler must leave it to the interpreter
+
 /**
- * The log region on this device: the top `maxPages` whole pages of the largest free area reported by
- * Flash.getFree(), or null when it has fewer than `minPages` (then the board uses a Storage file).
+ * Opens the flash store of this device (require("Flash")): the top `maxPages` whole pages of the largest free
+ * area reported by Flash.getFree(), or null when it has fewer than `minPages` (then the board uses a Storage
+ * file).
  */
-export function findFlashRegion(flash: FlashModule, minPages: number, maxPages: number): { top: number; pageSize: number; pageCount: number } | null {
+export function openFlashStore(minPages: number, maxPages: number): FlashStore | null {
+  const flash = require(FLASH_MODULE) as FlashModule;
   const areas = flash.getFree();
-  let best: { top: number; pageSize: number; pageCount: number } | null = null;
+  let best: FlashStore | null = null;
   for (let i = 0; i < areas.length; i++) {
     const ar = areas[i];
     const pg = flash.getPage(ar.addr);
@@ -94,18 +100,7 @@ export function findFlashRegion(flash: FlashModule, minPages: number, maxPages: 
     const end = Math.floor((ar.addr + ar.length) / ps) * ps;
     let n = Math.floor((end - start) / ps);
     if (n > maxPages) n = maxPages;
-    if (n >= minPages && (!best || n > best.pageCount)) best = { top: end, pageSize: ps, pageCount: n };
+    if (n >= minPages && (!best || n > best.pageCount)) best = new FlashStore(flash, end, ps, n);
   }
   return best;
-}
-
-declare function require(name: string): unknown;
-
-const FLASH_MODULE = "Flash"; // not a literal in require(): the bundler must leave it to the interpreter
-
-/** Opens the flash store of this device (require("Flash")), or null when the free area is too small. */
-export function openFlashStore(minPages: number, maxPages: number): FlashStore | null {
-  const flash = require(FLASH_MODULE) as FlashModule;
-  const r = findFlashRegion(flash, minPages, maxPages);
-  return r ? new FlashStore(flash, r.top, r.pageSize, r.pageCount) : null;
 }

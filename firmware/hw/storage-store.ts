@@ -34,22 +34,25 @@ export class StorageStore implements PageStore {
     this.locate = locate;
     this.pageSize = pageSize;
     this.pageCount = pageCount;
-    this.base = this.alignedBase();
+    this.base = -1;
+    this.base = this.addr(0, 0, 0, true);
   }
 
-  /** First whole flash page inside the file (never the file's byte 0, which Storage would rewrite). */
-  private alignedBase(): number {
-    const a = this.locate();
-    // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
-    if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
-    return (Math.floor(a / this.pageSize) + 1) * this.pageSize;
-  }
-
+  /** Flash address of a page access; with `check`, refuses when the file moved (or cannot be found). The
+   *  pages start at the first whole flash page inside the file (never the file's byte 0, which Storage
+   *  would rewrite). */
   private addr(page: number, offset: number, length: number, check: boolean): number {
     if (page < 0 || page >= this.pageCount || offset < 0 || offset + length > this.pageSize || Math.floor(page) !== page) {
       throw fwError("STORE_RANGE", "storage page access out of range");
     }
-    if (check && this.alignedBase() !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
+    if (check) {
+      const a = this.locate();
+      // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
+      if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
+      const base = (Math.floor(a / this.pageSize) + 1) * this.pageSize;
+      if (this.base < 0) this.base = base; // the constructor's first look
+      else if (base !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
+    }
     return (this.base + page * this.pageSize + offset) | 0;
   }
 
@@ -78,22 +81,6 @@ const STORAGE_MODULE = "Storage";
 const FLASH_MODULE = "Flash";
 
 /**
- * Opens (creating once, at full size) the Storage file `name` as a page store of `pageCount` pages of the
- * flash page size. Returns null when the file cannot be created (Storage too full).
- */
-export function openStorageStore(name: string, pageSize: number, pageCount: number): StorageStore | null {
-  const storage = require(STORAGE_MODULE) as StorageModule;
-  const flash = require(FLASH_MODULE) as FlashModule;
-  const size = storageFileSize(pageSize, pageCount);
-  const cur = storage.read(name);
-  if (cur === undefined || cur.length !== size) {
-    // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
-    if (!storage.write(name, "L", 0, size)) return null;
-  }
-  return new StorageStore(flash, () => E.getAddressOf(storage.read(name), true), pageSize, pageCount);
-}
-
-/**
  * The board decision of docs/log-format.md: raw flash pages from Flash.getFree() when there are at least
  * `minFlashPages` (taking at most `maxFlashPages`), otherwise `storagePages` pages of `flashPageSize` bytes
  * (4096 on nRF52) in the Storage file `name`. On nRF52: openLogStore(4, 32, "doselog", 3, 4096).
@@ -102,5 +89,14 @@ export function openStorageStore(name: string, pageSize: number, pageCount: numb
 export function openLogStore(minFlashPages: number, maxFlashPages: number, name: string, storagePages: number, flashPageSize: number): PageStore | null {
   const fs = openFlashStore(minFlashPages, maxFlashPages);
   if (fs) return fs;
-  return openStorageStore(name, flashPageSize, storagePages);
+  // The Storage file `name` as a page store (created once, at full size); null when the file cannot be
+  // created (Storage too full).
+  const storage = require(STORAGE_MODULE) as StorageModule;
+  const size = storageFileSize(flashPageSize, storagePages);
+  const cur = storage.read(name);
+  if (cur === undefined || cur.length !== size) {
+    // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
+    if (!storage.write(name, "L", 0, size)) return null;
+  }
+  return new StorageStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(name), true), flashPageSize, storagePages);
 }

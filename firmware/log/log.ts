@@ -7,7 +7,7 @@ import {
 } from "./record";
 import {
   classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
-  hdrEraseCount, hdrFirstSeq, hdrPageSeq, hdrSlots, STATE_OFFSET,
+  STATE_OFFSET,
 } from "./page";
 
 export interface PageStore {
@@ -141,22 +141,25 @@ export class DoseLog {
       cls[p] = c;
       this.erases[p] = 0;
       if (c === H_LIVE || c === H_RETIRED || c === H_OTHER) {
-        this.erases[p] = hdrEraseCount(h);
+        this.erases[p] = get32(h, 16); // header: erase count at 16
         if (this.erases[p] > maxErase) maxErase = this.erases[p];
       }
       if (c === H_RETIRED || c === H_OTHER) {
         // No seq such a page ever held may be handed out again, whatever its format.
-        const top = hdrFirstSeq(h) + hdrSlots(h, this.pageSize);
+        // Slots such a page held, from its own record size (5), header size (6) and page size (20).
+        const top = get32(h, 12) + Math.floor(((get16(h, 20) || this.pageSize) - (h[6] || HEADER_SIZE)) / (h[5] || RECORD_SIZE));
         if (top > seqFloor) seqFloor = top;
       }
       if (c === H_OTHER) others++;
       if (c === H_BAD) bads++;
       if (c === H_LIVE) {
-        this.pageSeqs[p] = hdrPageSeq(h);
-        this.first[p] = hdrFirstSeq(h);
-        if (headPage < 0 || hdrPageSeq(h) > headSeq) {
+        // header (docs/log-format.md): page sequence at 8, first record seq at 12
+        const ps = get32(h, 8);
+        this.pageSeqs[p] = ps;
+        this.first[p] = get32(h, 12);
+        if (headPage < 0 || ps > headSeq) {
           headPage = p;
-          headSeq = hdrPageSeq(h);
+          headSeq = ps;
         }
       }
     }
@@ -170,7 +173,19 @@ export class DoseLog {
     if (headPage < 0) {
       rep.formatted = true;
       rep.reason = others > 0 ? "version" : bads > 0 ? "foreign" : "blank";
-      rep.erases = this.format(seqFloor);
+      // A new log in page 0 (one erase at most), its first seq at the floor.
+      if (!this.pageBlank(0)) {
+        st.erase(0);
+        this.erases[0]++;
+        rep.erases = 1;
+      }
+      this.head = 0;
+      this.tail = 0;
+      this.live = 0;
+      this.floor = seqFloor;
+      this.openPage(0, 1, seqFloor);
+      this.newest = -1;
+      this.oldest = -1;
       rep.livePages = 1;
       this.mounted = true;
       return rep;
@@ -268,28 +283,23 @@ export class DoseLog {
     this.floor = seqFloor;
     if (this.first[hp] + this.nextSlot < seqFloor) this.nextSlot = this.S;
     this.mounted = true;
-    this.newest = lastValid >= 0 ? this.first[hp] + lastValid : this.scanBack();
-    this.oldest = this.newest < 0 ? -1 : this.firstValidFrom(this.first[this.tail]);
+    this.newest = -1;
+    if (lastValid >= 0) this.newest = this.first[hp] + lastValid;
+    else {
+      // The newest valid record before the head page's slots (the head page has none).
+      for (let k = 1; k < this.live && this.newest < 0; k++) {
+        const p = (hp - k + P) % P;
+        for (let s = this.S - 1; s >= 0; s--) {
+          if (classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), 0, this.first[p] + s) === S_VALID) {
+            this.newest = this.first[p] + s;
+            break;
+          }
+        }
+      }
+    }
+    this.oldest = this.newest < 0 ? -1 : this.readFrom(this.first[this.tail], this.rec);
     rep.livePages = this.live;
     return rep;
-  }
-
-  /** Starts a new log in page 0 (one erase at most), its first seq at the floor. */
-  private format(seqFloor: number): number {
-    let erased = 0;
-    if (!this.pageBlank(0)) {
-      this.store.erase(0);
-      this.erases[0]++;
-      erased = 1;
-    }
-    this.head = 0;
-    this.tail = 0;
-    this.live = 0;
-    this.floor = seqFloor;
-    this.openPage(0, 1, seqFloor);
-    this.newest = -1;
-    this.oldest = -1;
-    return erased;
   }
 
   // ---------------------------------------------------------------- append
@@ -299,7 +309,13 @@ export class DoseLog {
     if (!fieldsValid(0, type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
     let failures = 0;
     for (;;) {
-      if (this.nextSlot >= this.S) this.advance();
+      if (this.nextSlot >= this.S) {
+        // Move the head to the next page: it must be erased (the spare); if it is not, erase it now.
+        const n = (this.head + 1) % this.P;
+        if (this.spare !== n) this.makeSpare(n);
+        const f = this.first[this.head] + this.S;
+        this.openPage(n, this.pageSeqs[this.head] + 1, f > this.floor ? f : this.floor);
+      }
       const p = this.head;
       const slot = this.nextSlot;
       const seq = this.first[p] + slot;
@@ -330,15 +346,6 @@ export class DoseLog {
     }
   }
 
-  /** Moves the head to the next page: it must be erased (the spare); if it is not, erases it now. */
-  private advance(): void {
-    const n = (this.head + 1) % this.P;
-    if (this.spare !== n) this.makeSpare(n);
-    const hp = this.head;
-    const f = this.first[hp] + this.S;
-    this.openPage(n, this.pageSeqs[hp] + 1, f > this.floor ? f : this.floor);
-  }
-
   /** Writes the header of erased page `p` and makes it the head. */
   private openPage(p: number, pageSeq: number, firstSeq: number): void {
     const h = this.hdr;
@@ -365,7 +372,7 @@ export class DoseLog {
       this.rewrite(n, STATE_OFFSET, w);
       this.live--;
       this.tail = (n + 1) % this.P;
-      this.oldest = this.newest < 0 ? -1 : this.firstValidFrom(this.first[this.tail]);
+      this.oldest = this.newest < 0 ? -1 : this.readFrom(this.first[this.tail], this.rec);
       this.store.erase(n);
       this.erases[n]++;
     } else if (!this.pageBlank(n)) {
@@ -430,22 +437,6 @@ export class DoseLog {
           else this.tornSeen++;
           this.badSeenAt = f + s;
         }
-      }
-    }
-    return -1;
-  }
-
-  private firstValidFrom(seq: number): number {
-    return this.readFrom(seq, this.rec);
-  }
-
-  /** The newest valid record before the head page's slots (used when the head page has none). */
-  private scanBack(): number {
-    for (let k = 1; k < this.live; k++) {
-      const p = (this.head - k + this.P) % this.P;
-      for (let s = this.S - 1; s >= 0; s--) {
-        const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        if (classifySlot(b, 0, this.first[p] + s) === S_VALID) return this.first[p] + s;
       }
     }
     return -1;

@@ -3,7 +3,7 @@
 //  8 u32 page sequence  12 u32 first record seq  16 u32 erase count  20 u16 page size  22 u16 0xFFFF
 // 24 u32 header check: CRC-32 of bytes 0..23 (0xFFFFFFFF stored as 0)
 // 28 u32 state: 0xFFFFFFFF live; any other value = retired (cleared before the page is erased)
-import { crc32, get16, get32, RECORD_SIZE } from "./record";
+import { crc32, get16, get32, put32, RECORD_SIZE } from "./record";
 
 export const PAGE_MAGIC = 0x474f4c44; // bytes 44 4C 4F 47 = "DLOG"
 export const FORMAT_VERSION = 1;
@@ -18,13 +18,6 @@ export const H_LIVE = 1; // ours, this version, check ok, state live
 export const H_RETIRED = 2; // ours, check ok, state cleared: about to be erased
 export const H_OTHER = 3; // magic and check ok, but another version or geometry (fields at 8..23 still usable)
 export const H_BAD = 4; // anything else: garbage, torn write or torn erase, foreign data
-
-function put32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
-  b[o + 2] = (v >>> 16) & 0xff;
-  b[o + 3] = (v >>> 24) & 0xff;
-}
 
 export function headerCheck(h: Uint8Array): number {
   const c = crc32(h, 0, 24);
@@ -63,19 +56,4 @@ export function classifyHeader(h: Uint8Array, pageSize: number): number {
   return get32(h, STATE_OFFSET) === 0xffffffff ? H_LIVE : H_RETIRED;
 }
 
-export function hdrPageSeq(h: Uint8Array): number {
-  return get32(h, 8);
-}
-export function hdrFirstSeq(h: Uint8Array): number {
-  return get32(h, 12);
-}
-export function hdrEraseCount(h: Uint8Array): number {
-  return get32(h, 16);
-}
-/** Record slots a page of another format held (for the "no seq reuse" floor): from its own sizes. */
-export function hdrSlots(h: Uint8Array, pageSize: number): number {
-  const rs = h[5] || RECORD_SIZE;
-  const hs = h[6] || HEADER_SIZE;
-  const ps = get16(h, 20) || pageSize;
-  return Math.floor((ps - hs) / rs);
-}
+// Fields read by the log with get32: page sequence at 8, first record seq at 12, erase count at 16.

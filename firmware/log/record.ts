@@ -46,21 +46,16 @@ export type Crc32Fn = (buf: Uint8Array, off: number, len: number) => number;
 declare const E: { CRC32(data: Uint8Array): number };
 let crcFn: Crc32Fn | null = null;
 
-function nativeCrc(buf: Uint8Array, off: number, len: number): number {
-  return E.CRC32(buf.subarray(off, off + len)) >>> 0;
-}
-
 /** Replaces the CRC-32 implementation (tests in Node); pass null to go back to E.CRC32. */
 export function setCrc32(fn: Crc32Fn | null): void {
   crcFn = fn;
 }
 
 export function crc32(buf: Uint8Array, off: number, len: number): number {
-  if (crcFn) return crcFn(buf, off, len);
-  return nativeCrc(buf, off, len);
+  return crcFn ? crcFn(buf, off, len) : E.CRC32(buf.subarray(off, off + len)) >>> 0;
 }
 
-function put32(b: Uint8Array, o: number, v: number): void {
+export function put32(b: Uint8Array, o: number, v: number): void {
   b[o] = v & 0xff;
   b[o + 1] = (v >>> 8) & 0xff;
   b[o + 2] = (v >>> 16) & 0xff;
@@ -83,14 +78,15 @@ export function recordCheck(b: Uint8Array, o: number): number {
 
 /** True when every field is in range (u32 seq/time, u8 type/flags, u16 a/b). */
 export function fieldsValid(seq: number, type: number, flags: number, time: number, a: number, b: number): boolean {
+  // Each: a number, whole, in range (written out rather than a helper: a function costs RAM on the device).
   return (
-    isUint(seq, 0xffffffff) && isUint(time, 0xffffffff) && isUint(type, 0xff) && type !== 0 && type !== 0xff &&
-    isUint(flags, 0xff) && isUint(a, 0xffff) && isUint(b, 0xffff)
+    typeof seq === "number" && seq >= 0 && seq <= 0xffffffff && Math.floor(seq) === seq &&
+    typeof time === "number" && time >= 0 && time <= 0xffffffff && Math.floor(time) === time &&
+    typeof type === "number" && type > 0 && type < 0xff && Math.floor(type) === type &&
+    typeof flags === "number" && flags >= 0 && flags <= 0xff && Math.floor(flags) === flags &&
+    typeof a === "number" && a >= 0 && a <= 0xffff && Math.floor(a) === a &&
+    typeof b === "number" && b >= 0 && b <= 0xffff && Math.floor(b) === b
   );
-}
-
-function isUint(v: number, max: number): boolean {
-  return typeof v === "number" && v >= 0 && v <= max && Math.floor(v) === v;
 }
 
 /** Writes a complete record (with its check) into `out` at `o`. Fields must be in range (fieldsValid). */

@@ -6,7 +6,7 @@
  *  (Energizer CR2032 datasheet: ~3.0 V fresh, a long plateau near 2.9 V, a knee, 2.0 V at the end of the
  *  rated 235 mAh on 15 kOhm), lowered ~0.05-0.2 V for the cell's internal resistance under the few mA the
  *  CPU draws while NRF.getBattery() samples VDD. On the plateau the estimate is coarse (+-20 %). */
-const SOC_CURVE: number[] = [
+const SOC_CURVE = new Uint16Array([ // a typed array: ~5 variables of RAM where an array of numbers holds ~17
   2200, 0,
   2500, 5,
   2700, 15,
@@ -15,7 +15,7 @@ const SOC_CURVE: number[] = [
   2900, 70,
   2950, 90,
   3000, 100,
-];
+]);
 
 /** Percent 0..100 (integer) for a loaded-cell voltage; 0xFF when the voltage is unknown (NaN).
  *  Works in whole millivolts with integer rounding: with float maths Espruino 2v29 and Node rounded .5

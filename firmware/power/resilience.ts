@@ -25,10 +25,6 @@ export function resetReasonFromRegister(reg: number): number {
   return RESET_POWER_ON;
 }
 
-export function isCrashReset(reason: number): boolean {
-  return reason === RESET_WATCHDOG || reason === RESET_LOCKUP || reason === RESET_SOFTWARE;
-}
-
 /** Three: one fault is worth a reboot and nothing more (a glitch, a one-off input); a second can be the
  *  same trigger repeating once; a third without a stable run in between is a loop. */
 export const CRASH_LIMIT = 3;
@@ -87,7 +83,9 @@ function applyEntry(st: HistoryState, e: number): void {
   const kind = e & 0xf0;
   if (kind === ENTRY_BOOT) {
     st.bootCount = (st.bootCount + 1) & 0xffff;
-    if (isCrashReset(e & 0x0f)) st.crashes++;
+    const reason = e & 0x0f;
+    // a boot after a watchdog, lockup or software reset is a crash
+    if (reason === RESET_WATCHDOG || reason === RESET_LOCKUP || reason === RESET_SOFTWARE) st.crashes++;
   } else if (kind === ENTRY_CRASH) {
     st.crashes++;
   } else if (kind === ENTRY_STABLE) {
@@ -121,7 +119,8 @@ export interface BootInfo {
 
 export class Resilience {
   private readonly store: HistoryStore;
-  private st: HistoryState = { bootCount: 0, crashes: 0, safeMode: false, next: HISTORY_SIZE };
+  /** The current state (read by PowerSupervisor; a getter per field would cost RAM on the device). */
+  st: HistoryState = { bootCount: 0, crashes: 0, safeMode: false, next: HISTORY_SIZE };
   private crashEntries = 0;
   private lastCrashAt = 0;
   private tokens = ERROR_BURST;
@@ -144,10 +143,6 @@ export class Resilience {
     return { resetReason: resetReason, bootCount: st.bootCount, crashes: st.crashes, safeMode: st.safeMode };
   }
 
-  get safeMode(): boolean {
-    return this.st.safeMode;
-  }
-
   /** An uncaught exception was caught and the cap carries on (uptime: seconds since boot). Returns true
    *  when this crash just tipped the cap into safe mode (main switches to the safe plan, logs SAFE_MODE). */
   onCrash(uptime: number): boolean {
@@ -161,10 +156,6 @@ export class Resilience {
       applyEntry(this.st, ENTRY_CRASH);
     }
     return !was && this.st.safeMode;
-  }
-
-  get crashes(): number {
-    return this.st.crashes;
   }
 
   /** Rate limit for ERROR records (token bucket over uptime seconds). */

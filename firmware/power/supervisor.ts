@@ -3,7 +3,7 @@
 // and tells main which plan (normal or safe) to run. Hardware comes in through PowerHardware
 // (firmware/hw/watchdog.ts + NRF.getBattery), so this file stays pure and testable in Node.
 import { BatteryMonitor, type BatteryStatus } from "./battery";
-import { HealthCheck, fatalErrorFlags } from "./health";
+import { fatalErrorFlags } from "./health";
 import { HEARTBEAT_MAX_SILENCE_SECONDS, WATCHDOG_TIMEOUT_SECONDS, planFor, type PowerPlan } from "./plan";
 import { Resilience, type BootInfo, type HistoryStore } from "./resilience";
 
@@ -31,7 +31,13 @@ export class PowerSupervisor {
   private readonly res: Resilience;
   private readonly sink: RecordSink;
   private readonly onPlan: (plan: PowerPlan, safeMode: boolean) => void;
-  private health: HealthCheck | null = null;
+  // The health check (policy in ./health.ts): heartbeats counted, the count the last check saw, the time of
+  // the last progress, and whether a fatal error flag stopped the kicks for good.
+  private beats = 0;
+  private seen = 0;
+  private lastProgress = 0;
+  private failed = false;
+  private booted = false;
   private bootTime = 0;
   plan: PowerPlan = planFor(false);
   /** Records that could not be written (log full/failing); kept as a count, never as a growing list. */
@@ -51,26 +57,35 @@ export class PowerSupervisor {
     this.record(REC_BOOT, b.resetReason, b.bootCount & 0xffff);
     if (b.safeMode) this.record(REC_SAFE_MODE, Math.min(b.crashes, 0xffff), 0);
     this.setPlan(b.safeMode);
-    this.health = new HealthCheck(HEARTBEAT_MAX_SILENCE_SECONDS, now);
+    this.beats = 0;
+    this.seen = 0;
+    this.lastProgress = now;
+    this.booted = true;
     this.hw.startWatchdog(WATCHDOG_TIMEOUT_SECONDS);
     this.hw.kickWatchdog();
     return b;
   }
 
   get safeMode(): boolean {
-    return this.res.safeMode;
+    return this.res.st.safeMode;
   }
 
   /** Main logic: call after each handled event and at the end of each periodic tick. */
   heartbeat(): void {
-    if (this.health) this.health.heartbeat();
+    this.beats = (this.beats + 1) | 0;
   }
 
   /** The health-check timer (every plan.healthCheckSeconds): kicks the watchdog only on progress,
    *  moves the crash history on (stable marker, safe-mode exit). */
   healthTick(now: number): void {
-    if (!this.health) return;
-    if (this.health.check(now, fatalErrorFlags(this.hw.takeErrorFlags()))) this.hw.kickWatchdog();
+    if (!this.booted) return;
+    // Once it has said no because of a fatal flag it stays no: the watchdog must reset the cap.
+    if (fatalErrorFlags(this.hw.takeErrorFlags())) this.failed = true;
+    if (this.beats !== this.seen) {
+      this.seen = this.beats;
+      this.lastProgress = now;
+    }
+    if (!this.failed && now - this.lastProgress <= HEARTBEAT_MAX_SILENCE_SECONDS) this.hw.kickWatchdog();
     if (this.res.tick(now - this.bootTime)) this.setPlan(false);
   }
 
@@ -79,7 +94,7 @@ export class PowerSupervisor {
    *  stalled main loop and stop the watchdog kicks). */
   timeShift(delta: number): void {
     this.bootTime += delta;
-    if (this.health) this.health.timeShift(delta);
+    this.lastProgress += delta; // the silence stays measured in the old clock's terms
   }
 
   /** From the housekeeping tick (plan.tickSeconds): reads the battery, records BATTERY_LOW once per low episode. */
@@ -99,7 +114,7 @@ export class PowerSupervisor {
   onUncaught(code: number, place: number, now: number): void {
     if (this.res.allowErrorRecord(now - this.bootTime)) this.record(REC_ERROR, code & 0xffff, place & 0xffff);
     if (this.res.onCrash(now - this.bootTime)) {
-      this.record(REC_SAFE_MODE, Math.min(this.res.crashes, 0xffff), 0);
+      this.record(REC_SAFE_MODE, Math.min(this.res.st.crashes, 0xffff), 0);
       this.setPlan(true);
     }
   }

@@ -1,30 +1,70 @@
 import { describe, expect, it } from "vitest";
-import { HealthCheck, fatalErrorFlags } from "../../firmware/power/health.js";
+import { fatalErrorFlags } from "../../firmware/power/health.js";
+import { HEARTBEAT_MAX_SILENCE_SECONDS } from "../../firmware/power/plan.js";
+import type { HistoryStore } from "../../firmware/power/resilience.js";
+import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 
-describe("HealthCheck", () => {
+// The health check lives in PowerSupervisor (heartbeat / healthTick): driven here on its own.
+class MemStore implements HistoryStore {
+  img: Uint8Array | null = null;
+  read() { return this.img ? this.img.slice() : null; }
+  writeByte(o: number, v: number) { this.img![o] &= v; }
+  rewrite(image: Uint8Array) { this.img = image.slice(); }
+}
+
+function health() {
+  const hw = {
+    kicked: false,
+    flags: [] as string[],
+    startWatchdog() {},
+    kickWatchdog() { hw.kicked = true; },
+    takeErrorFlags() { const f = hw.flags; hw.flags = []; return f; },
+    batteryVolts() { return NaN; },
+  };
+  const sup = new PowerSupervisor(hw, new MemStore(), () => {}, () => {});
+  sup.boot(0, 0);
+  /** One health tick at `t`: did it kick? */
+  const check = (t: number, fatal: boolean): boolean => {
+    if (fatal) hw.flags = ["MEMORY"];
+    hw.kicked = false;
+    sup.healthTick(t);
+    return hw.kicked;
+  };
+  return { sup, check };
+}
+
+describe("health check", () => {
   it("kicks while the heartbeat moves and stops after maxSilence without it", () => {
-    const h = new HealthCheck(300, 0);
+    const { sup, check } = health();
+    const M = HEARTBEAT_MAX_SILENCE_SECONDS;
     const steps: Array<[number, boolean, boolean]> = [
       // time, heartbeat before the check?, kick?
       [120, true, true],
-      [240, false, true],   // 120 s silent
-      [360, false, true],   // 240 s
-      [480, false, false],  // 360 s > 300: no kick -> the watchdog will fire
-      [600, true, true],    // progress again (the watchdog had not fired yet in this test)
+      [120 + M / 2, false, true],
+      [120 + M, false, true],       // exactly maxSilence silent: still kicks
+      [121 + M, false, false],      // more than maxSilence: no kick -> the watchdog will fire
+      [200 + M, true, true],        // progress again (the watchdog had not fired yet in this test)
     ];
     for (const [t, beat, kick] of steps) {
-      if (beat) h.heartbeat();
-      expect([t, h.check(t, false)]).toEqual([t, kick]);
+      if (beat) sup.heartbeat();
+      expect([t, check(t, false)]).toEqual([t, kick]);
     }
   });
   it("never kicks again after a fatal error flag", () => {
-    const h = new HealthCheck(300, 0);
-    h.heartbeat();
-    expect(h.check(10, false)).toBe(true);
-    h.heartbeat();
-    expect(h.check(20, true)).toBe(false);
-    h.heartbeat();
-    expect(h.check(30, false)).toBe(false);
+    const { sup, check } = health();
+    sup.heartbeat();
+    expect(check(10, false)).toBe(true);
+    sup.heartbeat();
+    expect(check(20, true)).toBe(false);
+    sup.heartbeat();
+    expect(check(30, false)).toBe(false);
+  });
+  it("a clock change is not taken for silence", () => {
+    const { sup, check } = health();
+    sup.heartbeat();
+    expect(check(10, false)).toBe(true);
+    sup.timeShift(100000);
+    expect(check(100020, false)).toBe(true);
   });
   it.each([
     [[], false], [["LOW_MEMORY"], false], [["FIFO_FULL", "BUFFER_FULL", "UART_OVERFLOW"], false],

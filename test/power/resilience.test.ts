@@ -114,7 +114,7 @@ describe("crash counting and safe mode", () => {
     for (let i = 0; i < 10; i++) tipped.push(r.onCrash(100 + i));
     expect(tipped.indexOf(true)).toBe(CRASH_LIMIT - 1);
     expect(tipped.filter((x) => x).length).toBe(1);
-    expect(r.safeMode).toBe(true);
+    expect(r.st.safeMode).toBe(true);
     expect(f.byteWrites).toBe(1 + CRASH_LIMIT); // boot + 3 crash entries, not 10
     expect(Array.from(f.img!.subarray(6, 10))).toEqual([ENTRY_BOOT, ENTRY_CRASH, ENTRY_CRASH, ENTRY_CRASH]);
     // the next boot (normal power-on) is still in safe mode
@@ -131,7 +131,7 @@ describe("crash counting and safe mode", () => {
     expect(r.tick(STABLE_SECONDS)).toBe(false); // the normal stable period does not end safe mode
     expect(r.tick(SAFE_EXIT_SECONDS - 1)).toBe(false);
     expect(r.tick(SAFE_EXIT_SECONDS)).toBe(true);
-    expect(r.safeMode).toBe(false);
+    expect(r.st.safeMode).toBe(false);
     expect(f.img!.includes(ENTRY_SAFE_EXIT)).toBe(true);
     r = new Resilience(f);
     b = r.boot(RESET_POWER_ON);

@@ -2,7 +2,6 @@
 // same bundle can be run on the real Espruino interpreter and in Node and the outputs compared.
 // Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
 import { BatteryMonitor, batteryPercent, eraseAllowed } from "../../../firmware/power/battery";
-import { HealthCheck, fatalErrorFlags } from "../../../firmware/power/health";
 import { Resilience, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
 import { kickWatchdog, readResetReason, startWatchdog, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
@@ -32,10 +31,22 @@ function pure(): unknown {
   const lowTrace: string[] = [];
   const vs = [2.9, 2.5, 2.49, 2.6, 2.5, 2.5, 2.45, 2.4, 2.6, 2.64, 2.65, 2.5];
   for (let i = 0; i < vs.length; i++) { const s = mon.update(vs[i]); lowTrace.push(s.millivolts + ":" + s.percent + ":" + s.low + ":" + s.becameLow); }
-  const h = new HealthCheck(300, 0);
+  // the health check (in PowerSupervisor; maxSilence 1500 s)
+  let kicked = false;
+  let flags: string[] = [];
+  const h = new PowerSupervisor({
+    startWatchdog: function () {},
+    kickWatchdog: function () { kicked = true; },
+    takeErrorFlags: function () { const f = flags; flags = []; return f; },
+    batteryVolts: function () { return NaN; },
+  }, new MemStore(), function () {}, function () {});
+  h.boot(0, 0);
   const kicks: boolean[] = [];
-  for (let t = 120; t <= 1200; t += 120) { if (t < 300 || t > 900) h.heartbeat(); kicks.push(h.check(t, false)); }
-  kicks.push(h.check(1300, fatalErrorFlags(["LOW_MEMORY", "CALLBACK"])));
+  for (let t = 600; t <= 6000; t += 600) { if (t < 1500 || t > 4500) h.heartbeat(); kicked = false; h.healthTick(t); kicks.push(kicked); }
+  flags = ["LOW_MEMORY", "CALLBACK"];
+  kicked = false;
+  h.healthTick(6500);
+  kicks.push(kicked);
   const resets: number[] = [];
   const regs = [0, 1, 2, 4, 8, 0x10000, 3, 0xc];
   for (let i = 0; i < regs.length; i++) resets.push(resetReasonFromRegister(regs[i]));
