@@ -128,7 +128,7 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
   const fillCode = await fillLogScript(-1, 1764000000);
   const boot = /pencap: boot[^\r\n]*/;
   // The boot line, or the interpreter giving up (then the probe still reads what is held).
-  const ready = /pencap: boot[^\r\n]*|LOW_MEMORY|pencap: FATAL/;
+  const ready = /pencap: boot[^\r\n]*|LOW_MEMORY|pencap: FATAL|OUT OF MEMORY/;
   const code = readFileSync(bundle, "utf8");
   const run = async (fill: boolean, firmware = code, interp = bin): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
     const bin = interp;
