@@ -1,7 +1,7 @@
 // Runs firmware/hw/ble.ts's startBle() on the interpreter's host build (no radio) against a stub NRF that
 // records calls: the adapter's wiring code parses and runs, and a RACP write reaches the engine.
+import { memLog } from "./mem-log";
 import { startBle } from "../../../firmware/hw/ble";
-import { LogPort } from "../../../firmware/ble/ports";
 import { NORMAL_PLAN } from "../../../firmware/power/plan";
 
 const handlers: { [k: string]: (x: any) => void } = {};
@@ -26,24 +26,7 @@ const stub = {
 };
 (globalThis as any).NRF = stub;
 
-const recs: Uint8Array[] = [];
-const log: LogPort = {
-  append: function (type: number, flags: number, time: number, a: number, b: number) {
-    const r = new Uint8Array(16);
-    r[0] = recs.length; r[8] = type; r[9] = flags; r[10] = a & 255; r[12] = b & 255;
-    recs.push(r);
-    return recs.length - 1;
-  },
-  readFrom: function (seq: number, out: Uint8Array) {
-    if (seq < 0) seq = 0;
-    if (seq >= recs.length) return -1;
-    out.set(recs[seq]);
-    return seq;
-  },
-  count: function () { return recs.length; },
-  oldestSeq: function () { return recs.length ? 0 : -1; },
-  newestSeq: function () { return recs.length - 1; },
-};
+const log = memLog();
 for (let i = 0; i < 7; i++) log.append(1, 0x10, 1764000000 + i, 5, 0xff16);
 
 const h = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: "123456", powerOnReset: true, plan: NORMAL_PLAN, perTick: 2, tickMs: 30 });

@@ -1,8 +1,8 @@
 // startBle()'s timers on the interpreter's host build (real time, so the plan is shortened): the pacing
 // interval runs only during a transfer, the idle link is dropped, fast advertising ends on time, and then
 // no timer is left (the interpreter exits by itself without clearInterval()).
+import { memLog } from "./mem-log";
 import { startBle } from "../../../firmware/hw/ble";
-import { LogPort } from "../../../firmware/ble/ports";
 
 declare function getTime(): number;
 const handlers: { [k: string]: (x: any) => void } = {};
@@ -31,24 +31,7 @@ const stub = {
 };
 (globalThis as any).NRF = stub;
 
-const recs: Uint8Array[] = [];
-const log: LogPort = {
-  append: function (type: number, flags: number, time: number, a: number, b: number) {
-    const r = new Uint8Array(16);
-    r[0] = recs.length; r[8] = type; r[9] = flags; r[10] = a & 255; r[12] = b & 255;
-    recs.push(r);
-    return recs.length - 1;
-  },
-  readFrom: function (seq: number, out: Uint8Array) {
-    if (seq < 0) seq = 0;
-    if (seq >= recs.length) return -1;
-    out.set(recs[seq]);
-    return seq;
-  },
-  count: function () { return recs.length; },
-  oldestSeq: function () { return recs.length ? 0 : -1; },
-  newestSeq: function () { return recs.length - 1; },
-};
+const log = memLog();
 for (let i = 0; i < 10; i++) log.append(1, 0x10, 1764000000 + i, 5, 0xff16);
 
 const plan = { slowAdvertisingMs: 1022.5, fastAdvertisingMs: 211.25, fastAdvertisingSeconds: 2, txPowerDbm: 0, idleDisconnectSeconds: 1, syncConnectionIntervalMs: 30 };
