@@ -79,6 +79,18 @@ export function checkBundle(code, opts = {}) {
     problems.push({ ...where, rule, message: `${message} (in ${bundleName}:${line}:${column + 1})` });
   };
 
+  // The bundle's top level is the interpreter's global scope: a top-level binding must not take the name of
+  // one of its globals (espruino-globals.mjs).
+  if (opts.globals) {
+    const taken = new Set(opts.globals);
+    for (const s of ast.body) {
+      const ids = s.type === "VariableDeclaration" ? s.declarations.map((d) => d.id) : (s.type === "FunctionDeclaration" || s.type === "ClassDeclaration") && s.id ? [s.id] : [];
+      for (const id of ids) {
+        if (id.type === "Identifier" && taken.has(id.name)) report(id, "global-name", `top-level '${id.name}' would replace the interpreter's global of that name`);
+      }
+    }
+  }
+
   // Every name declared anywhere in the bundle: a reference to a missing global only counts when free.
   const declared = new Set();
   const addPattern = (p) => {

@@ -8,7 +8,9 @@ import { checkBundle, decodeMappings } from "./bundle-check.mjs";
 import { collectMangleNames, exactNames, RESERVED } from "./mangle.mjs";
 import { pretokenise } from "./pretokenise.mjs";
 import { collectConstInlines, inlineConstsPlugin } from "./inline-consts.mjs";
+import { ESPRUINO_GLOBALS, reserveGlobalsSource } from "./espruino-globals.mjs";
 
+export { ESPRUINO_GLOBALS };
 export { checkSources, firmwareSources, checkBundle, decodeMappings, formatProblem, FIRMWARE_TSCONFIG, collectMangleNames, RESERVED, pretokenise };
 
 /**
@@ -60,7 +62,11 @@ export async function buildFirmware(opts = {}) {
       entryPoints: [entry],
       outfile,
       bundle: true,
-      format: "iife",
+      // No IIFE: the bundle's top level is the interpreter's global scope (espruino-globals.mjs says why
+      // and how its names are kept apart from the interpreter's own).
+      format: "esm",
+      // Strict in Node (the simulator) as the IIFE's directive made it; a plain string statement to Espruino.
+      banner: { js: '"use strict";' },
       platform: "neutral",
       target: "es2020",
       supported: ESBUILD_SUPPORTED,
@@ -77,7 +83,7 @@ export async function buildFirmware(opts = {}) {
       write: false,
       logLevel: "silent",
       legalComments: "none",
-      plugins: [inlineConstsPlugin(inlines)],
+      plugins: [inlineConstsPlugin(inlines, { file: path.resolve(entry), text: reserveGlobalsSource() })],
       ...mangleOptions,
     });
   } catch (e) {
@@ -95,7 +101,7 @@ export async function buildFirmware(opts = {}) {
   const mapFile = result.outputFiles.find((f) => path.resolve(f.path) === outAbs + ".map");
   const code = jsFile.text;
   const sourceMap = mapFile ? JSON.parse(mapFile.text) : undefined;
-  const bundleProblems = checkBundle(code, { file: path.relative(process.cwd(), outAbs), sourceMap, mapDir: path.dirname(outAbs) });
+  const bundleProblems = checkBundle(code, { file: path.relative(process.cwd(), outAbs), sourceMap, mapDir: path.dirname(outAbs), globals: ESPRUINO_GLOBALS });
   if (bundleProblems.length) return { ok: false, problems: bundleProblems, files };
 
   const metaOut = Object.entries(result.metafile.outputs).find(([p]) => path.resolve(p) === outAbs)?.[1];

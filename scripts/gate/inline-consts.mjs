@@ -85,16 +85,19 @@ export function applyEdits(text, list) {
   return out;
 }
 
-/** An esbuild plugin that serves the edited sources. */
-export function inlineConstsPlugin(edits) {
+/** An esbuild plugin that serves the edited sources; `tail.text` is appended to `tail.file` (the entry). */
+export function inlineConstsPlugin(edits, tail) {
   return {
     name: "inline-consts",
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
-        const list = edits.get(path.resolve(args.path));
-        if (!list) return undefined;
+        const file = path.resolve(args.path);
+        const list = edits.get(file);
+        const extra = tail && tail.file === file ? tail.text : "";
+        if (!list && !extra) return undefined;
         const fs = await import("node:fs");
-        return { contents: applyEdits(fs.readFileSync(args.path, "utf8"), list), loader: "ts" };
+        const text = fs.readFileSync(args.path, "utf8");
+        return { contents: (list ? applyEdits(text, list) : text) + extra, loader: "ts" };
       });
     },
   };

@@ -6,7 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
 import { execFileSync } from "node:child_process";
-import { buildFirmware, checkSources, formatProblem } from "../../scripts/gate/index.mjs";
+import { buildFirmware, checkSources, formatProblem, ESPRUINO_GLOBALS } from "../../scripts/gate/index.mjs";
+import { checkBundle } from "../../scripts/gate/bundle-check.mjs";
+import * as acorn from "acorn";
 import { runOnEspruino } from "../../scripts/espruino-run.mjs";
 import { ROOT, FIXTURES, ESPRUINO_BIN, explainSkip, expectations } from "./helpers";
 
@@ -136,5 +138,69 @@ describe("allowed constructs", () => {
     const run = await runOnEspruino(outfile, { timeoutMs: 10_000 });
     expect(run.errors).toEqual([]);
     expect(run.lines.join("\n")).toContain("pencap: boot on LINUX");
+  });
+});
+
+describe("the bundle's top level is the interpreter's global scope", () => {
+  const entry = () => rel(path.join(FIXTURES, "globals/main.ts"));
+  const topLevel = (code: string): string[] =>
+    (acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" }) as unknown as { body: Array<{ type: string; id?: { name: string }; declarations?: Array<{ id: { name: string } }> }> }).body.flatMap((s) =>
+      s.type === "VariableDeclaration" ? s.declarations!.map((d) => d.id.name) : s.id ? [s.id.name] : [],
+    );
+
+  it.each([false, true])("module-level names that are Espruino globals are renamed (readable: %s)", async (readable) => {
+    const result = await buildFirmware({ entry: entry(), outfile: path.join(os.tmpdir(), "gate-globals.js"), readable, write: false });
+    expect(result.problems.map(formatProblem)).toEqual([]);
+    const names = topLevel(result.code!);
+    expect(names.length).toBeGreaterThanOrEqual(readable ? 5 : 1);
+    expect(names.filter((n) => ESPRUINO_GLOBALS.includes(n))).toEqual([]);
+    expect(result.code!.startsWith('"use strict";')).toBe(true);
+    expect(runInNode(result.code!)).toEqual(["GLOBALS [2,5,0,8,9,9]"]);
+    if (!readable) expect(result.code).not.toContain("if(!1)"); // the reservation is dead code, dropped
+  });
+
+  it("an entry that declares a global's name at its top level is refused in a readable build, with its place", async () => {
+    const result = await buildFirmware({ entry: rel(path.join(FIXTURES, "globals/entry-declares.ts")), outfile: path.join(os.tmpdir(), "gate-globals-entry.js"), readable: true, write: false });
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => [p.file, p.line, p.rule])).toEqual([[rel(path.join(FIXTURES, "globals/entry-declares.ts")), 3, "global-name"]]);
+    // minified, esbuild renames it like any other name
+    const min = await buildFirmware({ entry: rel(path.join(FIXTURES, "globals/entry-declares.ts")), outfile: path.join(os.tmpdir(), "gate-globals-entry.js"), write: false });
+    expect(min.problems).toEqual([]);
+    expect(runInNode(min.code!)).toEqual(["RESET 0"]);
+  });
+
+  it("the firmware bundle has no IIFE and no top-level name of the interpreter's", async () => {
+    const result = await buildFirmware({ outfile: path.join(os.tmpdir(), "gate-main-globals.js"), write: false });
+    const names = topLevel(result.code!);
+    expect(names.length).toBeGreaterThan(50); // its functions and state are at global scope
+    expect(names.filter((n) => ESPRUINO_GLOBALS.includes(n))).toEqual([]);
+  });
+
+  it("the bundle check refuses a top-level binding that takes a global's name, and only at top level", () => {
+    const globals = ["D5", "print"];
+    const bad = checkBundle("var D5 = 1; function print() {}", { file: "b.js", globals });
+    expect(bad.map((p) => [p.rule, p.column])).toEqual([["global-name", 5], ["global-name", 22]]);
+    expect(checkBundle("function f() { var D5 = 1; function print() {} return D5; } f();", { file: "b.js", globals })).toEqual([]);
+  });
+
+  it.skipIf(!ESPRUINO_BIN)("the list covers every global of the 2v29 host interpreter", async () => {
+    const file = path.join(os.tmpdir(), "gate-globals-list.js");
+    fs.writeFileSync(file, 'print("NAMES " + JSON.stringify(Object.getOwnPropertyNames(global)));\n');
+    const run = await runOnEspruino(file, { timeoutMs: 10_000 });
+    const line = run.lines.find((l) => l.startsWith("NAMES "))!;
+    const names = (JSON.parse(line.slice(6)) as string[]).filter((n) => n !== "arguments" && n !== "eval");
+    expect(names.filter((n) => !ESPRUINO_GLOBALS.includes(n))).toEqual([]);
+  });
+
+  it.skipIf(!ESPRUINO_BIN)("the renamed bundle prints the same on the real interpreter, whose reset() is untouched", async () => {
+    for (const readable of [false, true]) {
+      const outfile = path.join(os.tmpdir(), `gate-globals-${readable}.js`);
+      const result = await buildFirmware({ entry: entry(), outfile, readable });
+      fs.appendFileSync(outfile, 'print("NATIVE " + typeof reset + " " + (String(reset).indexOf("[native code]") >= 0));\n');
+      const run = await runOnEspruino(outfile, { timeoutMs: 10_000 });
+      expect(run.errors).toEqual([]);
+      expect(run.lines.filter((l) => l.startsWith("GLOBALS "))).toEqual(runInNode(result.code!));
+      expect(run.lines).toContain("NATIVE function true");
+    }
   });
 });
