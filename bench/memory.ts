@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fillLogScript } from "./prelude.js";
+import { RACP_UUID, SERVICE_UUID } from "../firmware/ble/uuids.js";
 
 export interface MemInfo {
   usage: number;
@@ -38,6 +39,9 @@ export interface DeviceMemory {
   bootcdeString: number;
   /** boot with a full log and BLE started against NRF_STUB (see bleVariant) */
   ble: { bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]>; stubAlone: number };
+  /** a full sync after the BLE boot (SYNC_PROBE): the highest usage seen at a packet sent, packets sent, and
+   *  the RACP response code that ended it (1: success); outOfMemory when the interpreter gave up */
+  sync: { peak: number | null; packets: number; response: number | null; outOfMemory: string | null };
   /** the BLE boot again on a build with more variables of the same size (roomyBin), when given */
   roomy?: { total: number; blocksize: number; bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]> };
 }
@@ -48,9 +52,21 @@ export interface DeviceMemory {
 export const NRF_STUB =
   'var NRF={k:{},on:function(e,f){this.k["#on"+e]=f},setServices:function(d,o){this.k.sd=d;this.k.so=o},' +
   "setAdvertising:function(d,o){this.k.ad=d;this.k.ao=o},setScanResponse:function(d){this.k.sr=d},setSecurity:function(o){this.k.se=o}," +
-  "updateServices:function(){},setTxPower:function(){},setConnectionInterval:function(){},disconnect:function(){}," +
+  // During a sync (SYNC_PROBE sets k.link): the usage at every packet the firmware sends, the highest kept, and
+  // the RACP response that ends the report printed with it.
+  `updateServices:function(d){var k=this.k;if(!k.link)return;var u=process.memory().usage;if(u>k.pk)k.pk=u;k.nu++;` +
+  `var s=d["${SERVICE_UUID}"],r=s&&s["${RACP_UUID}"];if(r&&k.arm&&r.value[0]==6){k.arm=0;print("MEMSYNC:"+k.pk+","+k.nu+","+r.value[3])}},` +
+  "setTxPower:function(){},setConnectionInterval:function(){},disconnect:function(){}," +
   'getAddress:function(){return "aa:bb:cc:dd:ee:ff public"},getBattery:function(){return 3},' +
-  "getSecurityStatus:function(){return {connected:false,encrypted:false,bonded:false,mitm_protected:false}}};\n";
+  "getSecurityStatus:function(){var l=!!this.k.link;return {connected:l,encrypted:l,bonded:l,mitm_protected:false}}};\n";
+
+/** Typed at the REPL after the BLE boot: a bonded, encrypted phone connects, announces 240-byte notifications
+ *  (RACP op 0xA2, the largest the firmware builds) and asks for every stored record (op 0x01, operator 0x01);
+ *  the firmware's own timers then pace the report (docs/protocol.md). No variable of its own stays alive. */
+export const SYNC_PROBE =
+  'NRF.k.link=1;NRF.k.pk=0;NRF.k.nu=0;NRF.k["#onconnect"]("aa:bb:cc:dd:ee:01");' +
+  `NRF.k.sd["${SERVICE_UUID}"]["${RACP_UUID}"].onWrite({data:[0xA2,0,240]});NRF.k.arm=1;` +
+  `NRF.k.sd["${SERVICE_UUID}"]["${RACP_UUID}"].onWrite({data:[1,1]})\n`;
 
 /** The bundle with the LINUX profile's `ble: false` turned true (its only `!1`) and NRF_STUB before it: the
  *  firmware then starts its BLE engine (firmware/hw/ble.ts startBle) at boot as on the cap. */
@@ -85,17 +101,19 @@ const PROBE = 'print("MEM:"+JSON.stringify(process.memory()))\n';
 
 /** Boots the interpreter as a device (no file: .bootcde runs from flash), waits for `ready` in its output
  *  (or 1 s when ready is null), then types PROBE at each of `settle` seconds after that. */
-function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: number[]): Promise<{ out: string; mems: MemInfo[] }> {
+function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: number[], then?: { probe: string; until: RegExp }): Promise<{ out: string; mems: MemInfo[] }> {
   return new Promise((res, rej) => {
     const child = spawn(bin, [], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
     child.stdin.on("error", () => undefined); // it may have exited already when the exit key is sent
     let out = "";
     let started = false;
+    let thenSent = false;
+    let afterProbes = 0;
     const mems: MemInfo[] = [];
     const timers: NodeJS.Timeout[] = [];
     const fail = setTimeout(() => {
       child.kill("SIGKILL");
-      rej(new Error(`no ${started ? "MEM line" : "boot line"} within 120 s: ${out.slice(-300).trim()}`));
+      rej(new Error(`no ${thenSent ? "end of the sync" : started ? "MEM line" : "boot line"} within 120 s: ${out.slice(-300).trim()}`));
     }, 120000);
     const finish = (): void => {
       clearTimeout(fail);
@@ -114,7 +132,15 @@ function bootAndProbe(bin: string, dir: string, ready: RegExp | null, settle: nu
       if (ready && ready.test(out)) start();
       const all = [...out.matchAll(/MEM:(\{.*\})\r?\n/g)];
       while (mems.length < all.length) mems.push(JSON.parse(all[mems.length][1]) as MemInfo);
-      if (mems.length === settle.length) finish();
+      if (mems.length === settle.length) {
+        if (!then) finish();
+        else if (!thenSent) {
+          thenSent = true;
+          afterProbes = out.length;
+          child.stdin.write(then.probe);
+          if (then.until.test(out.slice(afterProbes))) finish();
+        } else if (then.until.test(out.slice(afterProbes))) finish();
+      }
     });
     child.on("error", (e) => {
       clearTimeout(fail);
@@ -130,7 +156,7 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
   // The boot line, or the interpreter giving up (then the probe still reads what is held).
   const ready = /pencap: boot[^\r\n]*|LOW_MEMORY|pencap: FATAL|OUT OF MEMORY/;
   const code = readFileSync(bundle, "utf8");
-  const run = async (fill: boolean, firmware = code, interp = bin): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
+  const run = async (fill: boolean, firmware = code, interp = bin, then?: { probe: string; until: RegExp }): Promise<{ out: string; mems: MemInfo[]; fillLine?: string; info?: string }> => {
     const bin = interp;
     const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
     try {
@@ -147,7 +173,7 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
       install(bin, dir, "firmware.js", ".bootcde");
       const o = runFile(bin, dir, "info.js", 'print("INFO:"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,s:E.getSizeOf(require("Storage").read(".bootcde"))}));\n');
       info = /INFO:(\{[^}]*\})/.exec(o)?.[1];
-      const r = await bootAndProbe(bin, dir, ready, settle);
+      const r = await bootAndProbe(bin, dir, ready, settle, then);
       return { ...r, fillLine, info };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -155,7 +181,8 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
   };
   const full = await run(true);
   const empty = await run(false);
-  const withBle = await run(true, bleVariant(code));
+  // The BLE boot, then a full sync (the probes at `settle` come first, so the boot rows are the same run's).
+  const withBle = await run(true, bleVariant(code), bin, { probe: SYNC_PROBE, until: /MEMSYNC:\d+,\d+,\d+|OUT OF MEMORY|LOW_MEMORY/ });
   const alone = async (firmware: string | null): Promise<number> => {
     const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
     try {
@@ -198,8 +225,15 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
       usage: settle.map((s, i) => [s, withBle.mems[i].usage]),
       stubAlone,
     },
+    sync: syncOf(withBle.out, oomOf),
     roomy,
   };
+}
+
+/** The MEMSYNC line of SYNC_PROBE's run (from the NRF stub's updateServices). */
+function syncOf(out: string, oomOf: (out: string) => string | null): DeviceMemory["sync"] {
+  const m = /MEMSYNC:(\d+),(\d+),(\d+)/.exec(out);
+  return m ? { peak: +m[1], packets: +m[2], response: +m[3], outOfMemory: oomOf(out) } : { peak: null, packets: 0, response: null, outOfMemory: oomOf(out) ?? "no end of the sync" };
 }
 
 // `npx tsx bench/memory.ts <bin> [roomy bin]`: this section alone.
