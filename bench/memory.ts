@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fillLogScript } from "./prelude.js";
 import { RACP_UUID, SERVICE_UUID } from "../firmware/ble/uuids.js";
+import { memoryMap, parseDump, type MemoryMap } from "./memory-map.js";
 
 export interface MemInfo {
   usage: number;
@@ -42,6 +43,8 @@ export interface DeviceMemory {
   /** a full sync after the BLE boot (SYNC_PROBE): the highest usage seen at a packet sent, packets sent, and
    *  the RACP response code that ended it (1: success); outOfMemory when the interpreter gave up */
   sync: { peak: number | null; packets: number; response: number | null; outOfMemory: string | null };
+  /** after the BLE boot, just before the sync: E.dumpVariables() summed by kind (bench/memory-map.ts) */
+  map: MemoryMap | null;
   /** the BLE boot again on a build with more variables of the same size (roomyBin), when given */
   roomy?: { total: number; blocksize: number; bootLine: string | null; outOfMemory: string | null; usage: Array<[number, number]> };
 }
@@ -50,7 +53,9 @@ export interface DeviceMemory {
  *  (libs/bluetooth/jswrap_bluetooth.c keeps the services data and options, advertising data, scan response and
  *  security options in its hidden root; NRF.on keeps each listener), so those objects stay alive as on the cap. */
 export const NRF_STUB =
-  'var NRF={k:{},on:function(e,f){this.k["#on"+e]=f},setServices:function(d,o){this.k.sd=d;this.k.so=o},' +
+  // setServices: targets/nrf5x/bluetooth.c also puts each onWrite callback in the root under "#onblew<handle>".
+  'var NRF={k:{},on:function(e,f){this.k["#on"+e]=f},setServices:function(d,o){this.k.sd=d;this.k.so=o;var h=10,s,c;' +
+  'for(s in d)for(c in d[s])if(d[s][c].onWrite)global["#onblew"+(h++)]=d[s][c].onWrite},' +
   "setAdvertising:function(d,o){this.k.ad=d;this.k.ao=o},setScanResponse:function(d){this.k.sr=d},setSecurity:function(o){this.k.se=o}," +
   // During a sync (SYNC_PROBE sets k.link): the usage at every packet the firmware sends, the highest kept, and
   // the RACP response that ends the report printed with it.
@@ -60,13 +65,18 @@ export const NRF_STUB =
   'getAddress:function(){return "aa:bb:cc:dd:ee:ff public"},getBattery:function(){return 3},' +
   "getSecurityStatus:function(){var l=!!this.k.link;return {connected:l,encrypted:l,bonded:l,mitm_protected:false}}};\n";
 
-/** Typed at the REPL after the BLE boot: a bonded, encrypted phone connects, announces 240-byte notifications
- *  (RACP op 0xA2, the largest the firmware builds) and asks for every stored record (op 0x01, operator 0x01);
- *  the firmware's own timers then pace the report (docs/protocol.md). No variable of its own stays alive. */
-export const SYNC_PROBE =
+/** Run after the BLE boot: a bonded, encrypted phone connects, announces 240-byte notifications (RACP op 0xA2,
+ *  the largest the firmware builds) and asks for every stored record (op 0x01, operator 0x01); the firmware's
+ *  own timers then pace the report (docs/protocol.md). It is installed in Storage and run from there
+ *  (SYNC_PROBE), so its text stays in flash like the firmware's and no variable of its own stays alive. */
+export const SYNC_DRIVER =
   'NRF.k.link=1;NRF.k.pk=0;NRF.k.nu=0;NRF.k["#onconnect"]("aa:bb:cc:dd:ee:01");' +
   `NRF.k.sd["${SERVICE_UUID}"]["${RACP_UUID}"].onWrite({data:[0xA2,0,240]});NRF.k.arm=1;` +
-  `NRF.k.sd["${SERVICE_UUID}"]["${RACP_UUID}"].onWrite({data:[1,1]})\n`;
+  `NRF.k.sd["${SERVICE_UUID}"]["${RACP_UUID}"].onWrite({data:[1,1]});\n`;
+
+/** Typed at the REPL after the BLE boot's probes: where the variables go (E.dumpVariables, bench/memory-map.ts),
+ *  then the sync. */
+export const SYNC_PROBE = 'E.dumpVariables();print("DUMPEND");eval(require("Storage").read("benchsync"))\n';
 
 /** The bundle with the LINUX profile's `ble: false` turned true (its only `!1`) and NRF_STUB before it: the
  *  firmware then starts its BLE engine (firmware/hw/ble.ts startBle) at boot as on the cap. */
@@ -171,6 +181,10 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
         if (!fillLine) throw new Error(`the log filler printed nothing: ${out.slice(-300).trim()}`);
       }
       install(bin, dir, "firmware.js", ".bootcde");
+      if (then) {
+        writeFileSync(join(dir, "sync.js"), SYNC_DRIVER);
+        install(bin, dir, "sync.js", "benchsync");
+      }
       const o = runFile(bin, dir, "info.js", 'print("INFO:"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,s:E.getSizeOf(require("Storage").read(".bootcde"))}));\n');
       info = /INFO:(\{[^}]*\})/.exec(o)?.[1];
       const r = await bootAndProbe(bin, dir, ready, settle, then);
@@ -226,8 +240,15 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
       stubAlone,
     },
     sync: syncOf(withBle.out, oomOf),
+    map: mapOf(withBle.out),
     roomy,
   };
+}
+
+/** The dump SYNC_PROBE printed, up to its own DUMPEND line (the echo of the typed line has one too). */
+function mapOf(out: string): MemoryMap | null {
+  const end = /\nDUMPEND\r?\n/.exec(out);
+  return end ? memoryMap(parseDump(out.slice(0, end.index))) : null;
 }
 
 /** The MEMSYNC line of SYNC_PROBE's run (from the NRF stub's updateServices). */

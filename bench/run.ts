@@ -238,6 +238,26 @@ async function deviceMemorySection(): Promise<void> {
     row("with BLE started (LINUX profile's ble turned on, NRF stub): boot", b.bootLine ?? `did not finish: ${b.outOfMemory ?? "no boot line"}`);
     for (const [s, u] of b.usage) row(`with BLE started: variables in use ${s} s after ${b.bootLine ? "the boot line" : "the failure"}`, u, "variables");
     row("the NRF stub alone (its own cost, included above)", b.stubAlone - m.bare, "variables");
+    const stub = b.stubAlone - m.bare;
+    const bleWorst = Math.max(...b.usage.map((x) => x[1]));
+    row("with BLE started, less the NRF stub's own cost: share of 2,950", `${((100 * (bleWorst - stub)) / 2950).toFixed(1)} %`);
+    if (m.map) {
+      // E.dumpVariables() after the BLE boot, summed by kind (bench/memory-map.ts; counts garbage not yet collected too).
+      const mm = m.map;
+      row("after the BLE boot, where the variables go: live functions", `${mm.functions} functions (${mm.parameters} parameters) hold ${mm.functionVars} variables (${((100 * mm.functionVars) / mm.total).toFixed(0)} %)`);
+      row("after the BLE boot: scopes kept by closures", `${mm.scopes} scopes hold ${mm.scopeVars} variables`);
+      row("after the BLE boot: other names (globals, properties, array indices)", mm.otherNames, "variables");
+      row("after the BLE boot: objects and arrays / strings / numbers and the rest", `${mm.objects} / ${mm.strings} / ${mm.other}`, "variables");
+    }
+    // A bonded phone syncs every record with 240-byte notifications (bench/memory.ts SYNC_DRIVER).
+    const sy = m.sync;
+    if (sy.peak === null) row("full sync after the BLE boot", `did not finish: ${sy.outOfMemory}`);
+    else {
+      row(`full sync after the BLE boot: packets sent (RACP response code ${sy.response})`, sy.packets, "packets");
+      row("full sync: highest variables in use at a packet sent", sy.peak, "variables");
+      row("full sync: free at that peak", m.total - sy.peak, "variables");
+      row("full sync, less the NRF stub's own cost: share of 2,950 at the peak", `${((100 * (sy.peak - stub)) / 2950).toFixed(1)} %`);
+    }
     if (m.roomy) {
       row(`with BLE started, on a ${m.roomy.total}-variable build of the same ${m.roomy.blocksize}-byte variables (ESPRUINO32_ROOMY_BIN): boot`, m.roomy.bootLine ?? `did not finish: ${m.roomy.outOfMemory ?? "no boot line"}`);
       for (const [s, u] of m.roomy.usage) row(`with BLE started, roomy build: variables in use ${s} s after the boot line`, u, "variables");
