@@ -6,6 +6,8 @@
 // (13-byte variables), which has ESPR_UNICODE_SUPPORT and SPIFLASH_BASE (LINUX): JSV_FUNCTION 7,
 // JSV_FUNCTION_RETURN 9, names 14..28, strings 29..41 (41: flash string, the code of a function kept in flash).
 
+import * as acorn from "acorn";
+
 export interface VarLine {
   ref: number;
   size: number;
@@ -105,4 +107,30 @@ export function memoryMap(vars: VarLine[]): MemoryMap {
     else m.other += v.size;
   }
   return m;
+}
+
+/** Functions written in a bundle (acorn): at its top level (they exist from the start, for good), nested
+ *  (created when their enclosing function runs), and parameters of all. A figure any machine can print; on
+ *  the cap each live function costs ~4 variables plus 1 per parameter (docs/benchmarks.md §5). */
+export function bundleFunctions(code: string): { topLevel: number; nested: number; parameters: number } {
+  const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
+  const out = { topLevel: 0, nested: 0, parameters: 0 };
+  const visit = (n: unknown, depth: number): void => {
+    if (!n || typeof n !== "object") return;
+    if (Array.isArray(n)) {
+      for (const c of n) visit(c, depth);
+      return;
+    }
+    const node = n as { type?: string; params?: unknown[] };
+    if (typeof node.type !== "string") return;
+    const isFn = node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
+    if (isFn) {
+      if (depth === 0) out.topLevel++;
+      else out.nested++;
+      out.parameters += node.params!.length;
+    }
+    for (const k of Object.keys(node)) if (k !== "type") visit((node as Record<string, unknown>)[k], depth + (isFn ? 1 : 0));
+  };
+  visit(ast, 0);
+  return out;
 }

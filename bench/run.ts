@@ -16,6 +16,7 @@ import { simSyncBench } from "./sim-sync.js";
 import { scenarioEnergy } from "./scenario-energy.js";
 import { fillLogScript } from "./prelude.js";
 import { deviceMemoryBench } from "./memory.js";
+import { bundleFunctions } from "./memory-map.js";
 
 type Value = number | string;
 interface Row {
@@ -56,6 +57,10 @@ function bundleSection(): void {
   section("bundle");
   if (!existsSync(BUNDLE)) return notMeasured("dist/firmware.js size", "not built");
   row("dist/firmware.js size", statSync(BUNDLE).size, "bytes");
+  // RAM on the cap is mostly functions (docs/benchmarks.md §5): their count, on any machine.
+  const f = bundleFunctions(readFileSync(BUNDLE, "utf8"));
+  row("functions in the bundle: at top level (alive for good) / nested (alive while their parent's scope is)", `${f.topLevel} / ${f.nested}`);
+  row("parameters of those functions (each a variable on the cap while its function exists)", f.parameters);
   row("MDBT42Q / Puck.js Storage area (10 pages of 4096)", 40960, "bytes");
 }
 

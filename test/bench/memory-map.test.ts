@@ -51,3 +51,12 @@ describe("bench/memory-map.ts", () => {
     expect(m.total).toBe(m.functionVars + m.scopeVars + m.otherNames + m.objects + m.strings + m.other);
   });
 });
+
+describe("bundleFunctions", () => {
+  it("counts top-level and nested functions (declarations, expressions, arrows, methods) and their parameters", async () => {
+    const { bundleFunctions } = await import("../../bench/memory-map");
+    const code = "function a(x,y){return function(z){return x+z}}var b=function(){},c=(p)=>p;var o={m(q){}};class K{n(r,s){}}";
+    // top level: a, b, c, o.m, K#n; nested: the function inside a
+    expect(bundleFunctions(code)).toEqual({ topLevel: 5, nested: 1, parameters: 2 + 1 + 0 + 1 + 1 + 2 });
+  });
+});
