@@ -74,14 +74,11 @@ export class BleEngine {
 
   /** The 28-byte config block in force (docs/config.md); decodeConfig() reads it. Do not write it. */
   readonly cfg = new Uint8Array(CfgK.CONFIG_SIZE);
-  private cfgResult = CfgK.WR_NONE;
-  private cfgDetail = 0xff;
-  private timeResult = CfgK.WR_NONE;
   // Views on one 103-byte buffer (20 + 6 + 30 + 1 + 30 + 16): each separate Uint8Array costs its own
   // ArrayBuffer in RAM on the cap.
   private statusBuf: Uint8Array;
-  private timeBuf: Uint8Array;
-  private cfgBuf: Uint8Array;
+  private timeBuf: Uint8Array; // [5] the last time write's result
+  private cfgBuf: Uint8Array; // [0] the last config write's result, [1] its bad offset (0xFF none), then cfg
   private batBuf: Uint8Array;
   private advBuf: Uint8Array;
   private rec: Uint8Array;
@@ -114,6 +111,10 @@ export class BleEngine {
     this.batBuf = m.subarray(56, 57);
     this.advBuf = m.subarray(57, 87);
     this.rec = m.subarray(87, 87 + RacpK.RECORD_SIZE);
+    // The write results live in their value bytes, not in fields of their own (RAM on the cap).
+    this.timeBuf[5] = CfgK.WR_NONE;
+    this.cfgBuf[0] = CfgK.WR_NONE;
+    this.cfgBuf[1] = 0xff;
     // The engine itself as the Racp's host, not closures (each function costs RAM on the cap).
     this.racp = new Racp(this);
     let s = this.log.oldestSeq();
@@ -146,9 +147,9 @@ export class BleEngine {
     this.trusted = false;
     if (mtu > 0) {
       this.racp.mtu = mtu;
-      this.cfgResult = CfgK.WR_NONE;
-      this.cfgDetail = 0xff;
-      this.timeResult = CfgK.WR_NONE;
+      this.cfgBuf[0] = CfgK.WR_NONE;
+      this.cfgBuf[1] = 0xff;
+      this.timeBuf[5] = CfgK.WR_NONE;
       this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
     }
   }
@@ -200,15 +201,12 @@ export class BleEngine {
         const b = this.timeBuf;
         const t = Math.floor(this.clock.now());
         wr32(b, 0, t);
-        b[4] = t >= EngK.TIME_MIN ? 1 : 0;
-        b[5] = this.timeResult;
+        b[4] = t >= EngK.TIME_MIN ? 1 : 0; // b[5]: the write result, kept there
         return b;
       }
       case UuidK.CH_CONFIG: {
         const b = this.cfgBuf;
-        b[0] = this.cfgResult;
-        b[1] = this.cfgDetail;
-        b.set(this.cfg, 2);
+        b.set(this.cfg, 2); // b[0], b[1]: the write result and bad offset, kept there
         return b;
       }
       case UuidK.CH_BATTERY:
@@ -233,48 +231,48 @@ export class BleEngine {
       else if (ch === UuidK.CH_TIME) {
         this.changed |= 1 << UuidK.CH_TIME;
         if (d.length !== 4) {
-          this.timeResult = CfgK.WR_BAD_LENGTH;
+          this.timeBuf[5] = CfgK.WR_BAD_LENGTH;
           return SecK.ATT_OK;
         }
         const t = rd32(d, 0);
         if (t < EngK.TIME_MIN || t > EngK.TIME_MAX) {
-          this.timeResult = CfgK.WR_OUT_OF_RANGE;
+          this.timeBuf[5] = CfgK.WR_OUT_OF_RANGE;
           return SecK.ATT_OK;
         }
         const prev = Math.floor(this.clock.now()) >>> 0;
         if (t === prev) {
-          this.timeResult = CfgK.WR_OK;
+          this.timeBuf[5] = CfgK.WR_OK;
           return SecK.ATT_OK;
         }
         try {
           this.log.append(EngK.T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
         } catch (x) {
-          this.timeResult = CfgK.WR_LOG_FAILED;
+          this.timeBuf[5] = CfgK.WR_LOG_FAILED;
           return SecK.ATT_OK;
         }
         this.timeDelta = t - this.clock.now(); // read just before the clock moves, as the adapter needs it
         this.clock.set(t);
-        this.timeResult = CfgK.WR_OK;
+        this.timeBuf[5] = CfgK.WR_OK;
         this.update(EngK.UPD_RECORD, 0);
       } else if (ch === UuidK.CH_CONFIG) {
         this.changed |= 1 << UuidK.CH_CONFIG;
         const bad = validateConfig(d);
         if (bad >= 0) {
-          this.cfgResult = validateCode;
-          this.cfgDetail = bad;
+          this.cfgBuf[0] = validateCode;
+          this.cfgBuf[1] = bad;
           return SecK.ATT_OK;
         }
-        this.cfgDetail = 0xff;
+        this.cfgBuf[1] = 0xff;
         let same = true;
         for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
         if (same) {
-          this.cfgResult = CfgK.WR_OK;
+          this.cfgBuf[0] = CfgK.WR_OK;
           return SecK.ATT_OK;
         }
         try {
           this.store.save(d);
         } catch (x) {
-          this.cfgResult = CfgK.WR_NOT_STORED;
+          this.cfgBuf[0] = CfgK.WR_NOT_STORED;
           return SecK.ATT_OK;
         }
         try {
@@ -285,11 +283,11 @@ export class BleEngine {
           } catch (y) {
             // The next boot loads the new block; the cap still runs the old one until then.
           }
-          this.cfgResult = CfgK.WR_LOG_FAILED;
+          this.cfgBuf[0] = CfgK.WR_LOG_FAILED;
           return SecK.ATT_OK;
         }
         this.cfg.set(d);
-        this.cfgResult = CfgK.WR_OK;
+        this.cfgBuf[0] = CfgK.WR_OK;
         this.update(EngK.UPD_RECORD, 0);
         if (this.onConfig) this.onConfig(decodeConfig(this.cfg));
       }

@@ -23,7 +23,8 @@ interface NrfApi {
   disconnect(): void;
 }
 declare function require(name: string): any;
-declare const NRF: unknown;
+// The global itself, typed here (no local alias: each local of startBle lives as long as its closures).
+declare const NRF: NrfApi;
 declare function getTime(): number;
 declare function setTime(t: number): void;
 declare function setInterval(fn: () => void, ms: number): number;
@@ -115,14 +116,12 @@ export function storageConfigStore(): ConfigStore {
 
 
 export function startBle(o: BleStartOptions): BleHandle {
-  const nrf = NRF as NrfApi;
   const perTick = o.perTick || 1;
   const tickMs = o.tickMs || 20;
   let plan = o.plan;
   let budget = perTick;
   let ticker = -1; // pacing interval: only while connected with packets pending
   let wake = -1; // the one timeout for the next scheduled change (pairing, fast->slow, idle link)
-  let connected = false;
   let lastActive = 0; // clock time of the last request or the end of the last transfer
   // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
   // number, not an object: every method costs RAM on the cap.
@@ -153,7 +152,7 @@ export function startBle(o: BleStartOptions): BleHandle {
         : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
     ] = inner;
     try {
-      nrf.updateServices(upd);
+      NRF.updateServices(upd);
     } catch (e) {
       // e.g. an indication still unconfirmed (BUSY): offered again on the next tick. A notification is never
       // refused for a full queue on Espruino (it is dropped silently): this one is too long for the link
@@ -202,18 +201,18 @@ export function startBle(o: BleStartOptions): BleHandle {
     onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
   };
   // uart:false: no JavaScript console over BLE in production (docs/protocol.md "Re-flashing a locked cap").
-  nrf.setServices(all, { uart: false });
+  NRF.setServices(all, { uart: false });
 
   let pairOpen = false;
   function applySecurity(): void {
     pairOpen = getTime() < pairUntil;
-    nrf.setSecurity({
+    NRF.setSecurity({
       bond: true, mitm: passkey !== undefined, display: passkey !== undefined, passkey: passkey,
       pair: pairOpen, encryptUart: true,
     });
   }
   function syncSecurity(): void {
-    const s = nrf.getSecurityStatus();
+    const s = NRF.getSecurityStatus();
     engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded;
   }
   let advMs = -1; // the interval advertising runs at
@@ -221,7 +220,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     const ms = advInterval(getTime(), engine.lastEvent, plan);
     advMs = ms;
     // The engine's buffer itself: NRF keeps what it is given, and an Array would hold 30 variables.
-    nrf.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
+    NRF.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
@@ -234,7 +233,7 @@ export function startBle(o: BleStartOptions): BleHandle {
       b[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), notify: true };
       const u: any = {};
       u[UuidK.BAS_UUID] = b;
-      try { nrf.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
+      try { NRF.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
     }
     if (c & (1 << UuidK.CH_STATUS)) advertise();
   }
@@ -247,7 +246,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     const now = getTime();
     let next = -1;
     if (pairUntil >= 0) next = pairUntil;
-    if (!connected) {
+    if (!engine.linkUp) {
       const f = fastUntil(engine.lastEvent, plan);
       if (f > now && (next < 0 || f < next)) next = f;
     } else if (ticker < 0) {
@@ -266,9 +265,9 @@ export function startBle(o: BleStartOptions): BleHandle {
       if (now >= pairUntil) pairUntil = -1;
       applySecurity();
     }
-    if (!connected && advInterval(now, engine.lastEvent, plan) !== advMs) advertise();
-    if (connected && ticker < 0 && !engine.racp.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
-      nrf.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
+    if (!engine.linkUp && advInterval(now, engine.lastEvent, plan) !== advMs) advertise();
+    if (engine.linkUp && ticker < 0 && !engine.racp.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
+      NRF.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
       return; // the disconnect event re-arms
     }
     arm();
@@ -304,20 +303,19 @@ export function startBle(o: BleStartOptions): BleHandle {
     flush();
     if (ticker < 0) {
       if (!engine.racp.pending()) arm();
-      else if (connected) {
+      else if (engine.linkUp) {
         ticker = setInterval(tick, tickMs);
         arm(); // no idle deadline while a transfer runs
       }
     }
   }
 
-  nrf.on("connect", function () {
-    connected = true;
+  NRF.on("connect", function () {
     lastActive = getTime();
     engine.link(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
     syncSecurity();
     // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
-    try { nrf.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
+    try { NRF.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
     flush();
     arm();
   });
@@ -326,12 +324,12 @@ export function startBle(o: BleStartOptions): BleHandle {
   // app announces its size with RACP op 0xA2 instead (docs/protocol.md 3.1).
   // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
   // must not cut the link under it (the idle time restarts at every pairing/security step).
-  nrf.on("security", function () {
+  NRF.on("security", function () {
     syncSecurity();
     lastActive = getTime();
     arm();
   });
-  nrf.on("bond", function (st: string) {
+  NRF.on("bond", function (st: string) {
     lastActive = getTime();
     if (st === "success") {
       pairUntil = -1;
@@ -339,8 +337,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     }
     arm();
   });
-  nrf.on("disconnect", function () {
-    connected = false;
+  NRF.on("disconnect", function () {
     engine.link(0);
     if (ticker >= 0) clearInterval(ticker);
     ticker = -1;
@@ -351,7 +348,7 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
-  nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
+  NRF.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
   // The closures here keep this scope, parameter included: let the options object go.
   o = undefined as unknown as BleStartOptions;
 
@@ -365,7 +362,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
     setPlan: function (p: BlePlan) {
       plan = p;
-      try { nrf.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
+      try { NRF.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
       advertise();
       arm();
     },
