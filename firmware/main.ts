@@ -22,6 +22,7 @@ import {
   storageHistoryStore,
 } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
+import { EngK } from "./ble/engine";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
@@ -81,7 +82,7 @@ function record(type: number, flags: number, time: number, a: number, b: number)
   }
   if (ble) {
     try {
-      ble.recordAdded();
+      ble.update(EngK.UPD_RECORD, 0);
     } catch (e: any) {
       // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
       // event handling short. Not sent to the crash handler, which records through here again.
@@ -97,7 +98,7 @@ function setAlert(bit: number, on: boolean): void {
   alerts = next;
   if (ble) {
     try {
-      ble.setAlerts(alerts);
+      ble.update(EngK.UPD_ALERTS, alerts);
     } catch (e: any) {
       // BLE only mirrors what was recorded: an error there (NRF.setAdvertising throws) must not cut detection's
       // event handling short. Not sent to the crash handler, which records through here again.
@@ -147,7 +148,7 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
 function housekeeping(): void {
   place = K.PLACE_TICK;
   const s = power.batteryTick();
-  if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
+  if (ble && s.percent !== 0xff) ble.update(EngK.UPD_BATTERY, s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
   if (power.eraseAllowed()) {
     try {
@@ -356,7 +357,7 @@ function boot(): void {
           if (detection) detection.timeChanged(delta);
         },
       });
-      ble.setAlerts(alerts);
+      ble.update(EngK.UPD_ALERTS, alerts);
     } catch (e: any) {
       // Without BLE the cap still records; the error is logged and the watchdog policy applies.
       power.onUncaught(e && e.code ? errorNumber(e.code) : 1, K.PLACE_BLE, getTime());

@@ -1,12 +1,12 @@
 // The pen cap's GATT service logic without the radio: characteristic values, writes, security checks,
 // the RACP engine, status and advertising contents. firmware/hw/ble.ts wires it to NRF; tests and the
 // client's fake transport drive it directly.
-import { rd32, wr16, wr32 } from "./bytes";
-import { ConfigStore, Clock, LogPort, Sender } from "./ports";
+import { rd32, wr32 } from "./bytes";
+import { ConfigStore, Clock, LogPort, Send } from "./ports";
 import { RacpK, Racp } from "./racp";
 import { SecK, access } from "./security";
 import { UuidK } from "./uuids";
-import { AdvPlan, advData, advInterval } from "./adv";
+import { advData } from "./adv";
 import { CfgK, Config, crc16, decodeConfig, defaultConfig, validateCode, validateConfig } from "../config/config";
 
 /** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
@@ -23,6 +23,9 @@ export const enum EngK {
   STATUS_SIZE = 20,
   TIME_SIZE = 6,
   CONFIG_VALUE_SIZE = 30, // CfgK.CONFIG_SIZE + 2 (a literal: esbuild folds no cross-module sum)
+  UPD_RECORD = 0,
+  UPD_BATTERY = 1,
+  UPD_ALERTS = 2,
 }
 
 export const T_TIME_SET: number = EngK.T_TIME_SET;
@@ -42,32 +45,40 @@ export const STATUS_SIZE: number = EngK.STATUS_SIZE;
 export const TIME_SIZE: number = EngK.TIME_SIZE;
 export const CONFIG_VALUE_SIZE: number = EngK.CONFIG_VALUE_SIZE;
 
+/** BleEngine.update() (and BleHandle.update()) kinds: a record was appended (v unused), the battery percent
+ *  (0xFF unknown), the Status alert flags. */
+export const UPD_RECORD: number = EngK.UPD_RECORD;
+export const UPD_BATTERY: number = EngK.UPD_BATTERY;
+export const UPD_ALERTS: number = EngK.UPD_ALERTS;
+
 export interface EngineOptions {
   log: LogPort;
-  sender: Sender;
+  send: Send;
   clock: Clock;
   store: ConfigStore;
   /** Called with the new config after a valid, stored, logged config write. */
   onConfig?: (c: Config) => void;
 }
 
+// RAM on the cap: every method costs variables (~4 and 1 per parameter), so the engine has few. Link state
+// and security are plain fields the adapter sets; reads that only tests and the client's fake transport
+// make are free functions below (left out of the bundle).
 export class BleEngine {
   readonly racp: Racp;
-  private log: LogPort;
-  private out: Sender;
-  private clock: Clock;
+  // log, out and clock are the Racp's host too (racp.ts RacpHost).
+  readonly log: LogPort;
+  readonly out: Send;
+  readonly clock: Clock;
   private store: ConfigStore;
   private onConfig: ((c: Config) => void) | undefined;
 
-  private cfg = new Uint8Array(CfgK.CONFIG_SIZE);
-  private cfgResult = CfgK.WR_NONE;
-  private cfgDetail = 0xff;
-  private timeResult = CfgK.WR_NONE;
-  // Views on one 104-byte buffer (20 + 6 + 30 + 1 + 31 + 16): each separate Uint8Array costs its own
+  /** The 28-byte config block in force (docs/config.md); decodeConfig() reads it. Do not write it. */
+  readonly cfg = new Uint8Array(CfgK.CONFIG_SIZE);
+  // Views on one 103-byte buffer (20 + 6 + 30 + 1 + 30 + 16): each separate Uint8Array costs its own
   // ArrayBuffer in RAM on the cap.
   private statusBuf: Uint8Array;
-  private timeBuf: Uint8Array;
-  private cfgBuf: Uint8Array;
+  private timeBuf: Uint8Array; // [5] the last time write's result
+  private cfgBuf: Uint8Array; // [0] the last config write's result, [1] its bad offset (0xFF none), then cfg
   private batBuf: Uint8Array;
   private advBuf: Uint8Array;
   private rec: Uint8Array;
@@ -76,33 +87,36 @@ export class BleEngine {
   alerts = 0;
   lastDoseTime = 0;
   lastEvent = -1; // clock time of the newest record (fast advertising)
-  connected = false;
-  encrypted = false;
-  bonded = false;
+  /** A central is connected (set by link()). */
+  linkUp = false;
+  /** The link is encrypted with a bonded key (the adapter sets it from NRF.getSecurityStatus()): the only
+   *  state in which records, RACP, Time and Config are served (docs/protocol.md "Security"). link() clears it. */
+  trusted = false;
   /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values and clears it. */
   changed = 0;
+  /** new - old clock (s) of the last Device Time write that set the clock; the adapter reads and clears it. */
+  timeDelta = 0;
 
+  /** Start-up included: one pass over the log (newest DELETE, time of the last dose) and the stored config. */
   constructor(o: EngineOptions) {
     this.log = o.log;
-    this.out = o.sender;
+    this.out = o.send;
     this.clock = o.clock;
     this.store = o.store;
     this.onConfig = o.onConfig;
-    const m = new Uint8Array(104);
+    const m = new Uint8Array(103);
     this.statusBuf = m.subarray(0, EngK.STATUS_SIZE);
     this.timeBuf = m.subarray(20, 20 + EngK.TIME_SIZE);
     this.cfgBuf = m.subarray(26, 26 + EngK.CONFIG_VALUE_SIZE);
     this.batBuf = m.subarray(56, 57);
-    this.advBuf = m.subarray(57, 88);
-    this.rec = m.subarray(88, 88 + RacpK.RECORD_SIZE);
-    // The clock and the engine itself, not closures over them (each function costs RAM on the cap).
-    this.racp = new Racp(o.log, o.sender, o.clock);
-    this.racp.onAppend = this;
-  }
-
-  /** Start-up: one pass over the log (newest DELETE, time of the last dose) and the stored config. */
-  init(): void {
-    this.racp.deletedThrough = -1;
+    this.advBuf = m.subarray(57, 87);
+    this.rec = m.subarray(87, 87 + RacpK.RECORD_SIZE);
+    // The write results live in their value bytes, not in fields of their own (RAM on the cap).
+    this.timeBuf[5] = CfgK.WR_NONE;
+    this.cfgBuf[0] = CfgK.WR_NONE;
+    this.cfgBuf[1] = 0xff;
+    // The engine itself as the Racp's host, not closures (each function costs RAM on the cap).
+    this.racp = new Racp(this);
     let s = this.log.oldestSeq();
     if (s >= 0) {
       for (;;) {
@@ -125,78 +139,48 @@ export class BleEngine {
     this.changed = 0xff;
   }
 
-  config(): Config {
-    return decodeConfig(this.cfg);
-  }
-
-  configBytes(): Uint8Array {
-    return this.cfg;
-  }
-
-  // ---- link events (from the adapter) ----
-  connect(mtu: number): void {
+  /** The link came up (mtu: the ATT MTU to assume, 23 until the app's RACP 0xA2) or went down (mtu 0). One
+   *  method for both (RAM on the cap). Security starts untrusted either way. */
+  link(mtu: number): void {
     this.racp.linkDown();
-    this.connected = true;
-    this.racp.mtu = mtu;
-    this.encrypted = false;
-    this.bonded = false;
-    this.cfgResult = CfgK.WR_NONE;
-    this.cfgDetail = 0xff;
-    this.timeResult = CfgK.WR_NONE;
-    this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
-  }
-  setSecurity(encrypted: boolean, bonded: boolean): void {
-    this.encrypted = encrypted;
-    this.bonded = bonded;
-  }
-  disconnect(): void {
-    this.racp.linkDown();
-    this.connected = false;
-    this.encrypted = false;
-    this.bonded = false;
-  }
-
-  // ---- inputs from the rest of the firmware ----
-  /** main.ts calls this after every log append (and the engine after its own). */
-  recordAdded(): void {
-    const n = this.log.newestSeq();
-    if (n >= 0 && this.log.readFrom(n, this.rec) === n) {
-      const t = this.rec[8];
-      if (t === RacpK.T_DOSE || t === RacpK.T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
+    this.linkUp = mtu > 0;
+    this.trusted = false;
+    if (mtu > 0) {
+      this.racp.mtu = mtu;
+      this.cfgBuf[0] = CfgK.WR_NONE;
+      this.cfgBuf[1] = 0xff;
+      this.timeBuf[5] = CfgK.WR_NONE;
+      this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
     }
-    this.lastEvent = this.clock.now();
-    this.statusChanged();
   }
-  setBattery(percent: number): void {
-    if (percent === this.battery) return;
-    this.battery = percent;
-    this.changed |= 1 << UuidK.CH_BATTERY;
-    this.statusChanged();
-  }
-  setAlerts(flags: number): void {
-    if (flags === this.alerts) return;
-    this.alerts = flags & 0xff;
-    this.statusChanged();
-  }
-  private statusChanged(): void {
+
+  /**
+   * Inputs from the rest of the firmware, one method for the three (RAM on the cap): UPD_RECORD after every
+   * log append (main.ts, and the engine after its own; v unused), UPD_BATTERY with the percent (0xFF
+   * unknown), UPD_ALERTS with the Status alert flags.
+   */
+  update(kind: number, v: number): void {
+    if (kind === EngK.UPD_RECORD) {
+      const n = this.log.newestSeq();
+      if (n >= 0 && this.log.readFrom(n, this.rec) === n) {
+        const t = this.rec[8];
+        if (t === RacpK.T_DOSE || t === RacpK.T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
+      }
+      this.lastEvent = this.clock.now();
+    } else if (kind === EngK.UPD_BATTERY) {
+      if (v === this.battery) return;
+      this.battery = v;
+      this.changed |= 1 << UuidK.CH_BATTERY;
+    } else {
+      if (v === this.alerts) return;
+      this.alerts = v & 0xff;
+    }
     this.changed |= 1 << UuidK.CH_STATUS;
     // Best effort: the value is readable anyway, so a full radio queue just skips this notification.
-    if (this.connected && !this.racp.busy()) this.out.notify(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
-  }
-
-  /** Lets queued RACP responses and record notifications go out while the radio accepts them. */
-  pump(): void {
-    this.racp.pump();
+    if (this.linkUp && !this.racp.reporting) this.out(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
   }
 
   // ---- GATT ----
-  /** A read as the client sees it: the value, or an ATT error number. */
-  read(ch: number): Uint8Array | number {
-    const e = access(ch, SecK.OP_READ, this.encrypted, this.bonded);
-    if (e !== SecK.ATT_OK) return e;
-    return this.value(ch);
-  }
-
   /** Current value of a readable characteristic (a reusable buffer: copy it if you keep it). */
   value(ch: number): Uint8Array {
     switch (ch) {
@@ -205,7 +189,8 @@ export class BleEngine {
         const c = this.log.count();
         b[0] = this.battery;
         b[1] = this.alerts;
-        wr16(b, 2, c > 0xffff ? 0xffff : c);
+        b[2] = c > 0xffff ? 0xff : c & 0xff; // u16 LE, capped (no wr16: a function less in RAM on the cap)
+        b[3] = c > 0xffff ? 0xff : c >> 8;
         wr32(b, 4, this.log.newestSeq() >>> 0);
         wr32(b, 8, this.lastDoseTime);
         wr32(b, 12, this.log.oldestSeq() >>> 0);
@@ -216,15 +201,12 @@ export class BleEngine {
         const b = this.timeBuf;
         const t = Math.floor(this.clock.now());
         wr32(b, 0, t);
-        b[4] = t >= EngK.TIME_MIN ? 1 : 0;
-        b[5] = this.timeResult;
+        b[4] = t >= EngK.TIME_MIN ? 1 : 0; // b[5]: the write result, kept there
         return b;
       }
       case UuidK.CH_CONFIG: {
         const b = this.cfgBuf;
-        b[0] = this.cfgResult;
-        b[1] = this.cfgDetail;
-        b.set(this.cfg, 2);
+        b.set(this.cfg, 2); // b[0], b[1]: the write result and bad offset, kept there
         return b;
       }
       case UuidK.CH_BATTERY:
@@ -239,55 +221,58 @@ export class BleEngine {
    * result byte in the characteristic's value) or an ATT error, in which case nothing changed. Never throws.
    */
   write(ch: number, d: Uint8Array): number {
-    const e = access(ch, SecK.OP_WRITE, this.encrypted, this.bonded);
-    if (e !== SecK.ATT_OK) return e;
+    // security.ts access(ch, OP_WRITE, ...) written out (it is a function less in the bundle; security.test.ts
+    // checks that both agree): only RACP, Time and Config are writable, and only on a trusted link.
+    if (ch !== UuidK.CH_RACP && ch !== UuidK.CH_TIME && ch !== UuidK.CH_CONFIG) return SecK.ATT_WRITE_NOT_PERMITTED;
+    if (!this.trusted) return SecK.ATT_INSUFFICIENT_AUTHENTICATION;
     // The Time and Config writes are inlined here (one method less: each costs RAM on the cap).
     try {
       if (ch === UuidK.CH_RACP) this.racp.write(d);
       else if (ch === UuidK.CH_TIME) {
         this.changed |= 1 << UuidK.CH_TIME;
         if (d.length !== 4) {
-          this.timeResult = CfgK.WR_BAD_LENGTH;
+          this.timeBuf[5] = CfgK.WR_BAD_LENGTH;
           return SecK.ATT_OK;
         }
         const t = rd32(d, 0);
         if (t < EngK.TIME_MIN || t > EngK.TIME_MAX) {
-          this.timeResult = CfgK.WR_OUT_OF_RANGE;
+          this.timeBuf[5] = CfgK.WR_OUT_OF_RANGE;
           return SecK.ATT_OK;
         }
         const prev = Math.floor(this.clock.now()) >>> 0;
         if (t === prev) {
-          this.timeResult = CfgK.WR_OK;
+          this.timeBuf[5] = CfgK.WR_OK;
           return SecK.ATT_OK;
         }
         try {
           this.log.append(EngK.T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
         } catch (x) {
-          this.timeResult = CfgK.WR_LOG_FAILED;
+          this.timeBuf[5] = CfgK.WR_LOG_FAILED;
           return SecK.ATT_OK;
         }
+        this.timeDelta = t - this.clock.now(); // read just before the clock moves, as the adapter needs it
         this.clock.set(t);
-        this.timeResult = CfgK.WR_OK;
-        this.recordAdded();
+        this.timeBuf[5] = CfgK.WR_OK;
+        this.update(EngK.UPD_RECORD, 0);
       } else if (ch === UuidK.CH_CONFIG) {
         this.changed |= 1 << UuidK.CH_CONFIG;
         const bad = validateConfig(d);
         if (bad >= 0) {
-          this.cfgResult = validateCode;
-          this.cfgDetail = bad;
+          this.cfgBuf[0] = validateCode;
+          this.cfgBuf[1] = bad;
           return SecK.ATT_OK;
         }
-        this.cfgDetail = 0xff;
+        this.cfgBuf[1] = 0xff;
         let same = true;
         for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
         if (same) {
-          this.cfgResult = CfgK.WR_OK;
+          this.cfgBuf[0] = CfgK.WR_OK;
           return SecK.ATT_OK;
         }
         try {
           this.store.save(d);
         } catch (x) {
-          this.cfgResult = CfgK.WR_NOT_STORED;
+          this.cfgBuf[0] = CfgK.WR_NOT_STORED;
           return SecK.ATT_OK;
         }
         try {
@@ -298,12 +283,12 @@ export class BleEngine {
           } catch (y) {
             // The next boot loads the new block; the cap still runs the old one until then.
           }
-          this.cfgResult = CfgK.WR_LOG_FAILED;
+          this.cfgBuf[0] = CfgK.WR_LOG_FAILED;
           return SecK.ATT_OK;
         }
         this.cfg.set(d);
-        this.cfgResult = CfgK.WR_OK;
-        this.recordAdded();
+        this.cfgBuf[0] = CfgK.WR_OK;
+        this.update(EngK.UPD_RECORD, 0);
         if (this.onConfig) this.onConfig(decodeConfig(this.cfg));
       }
     } catch (x) {
@@ -314,14 +299,14 @@ export class BleEngine {
 
   // ---- advertising ----
   advertising(): Uint8Array {
-    return advData(this.log.newestSeq(), this.alerts, this.advBuf).subarray(0, 30);
+    return advData(this.log.newestSeq(), this.alerts, this.advBuf);
   }
-  advIntervalMs(now: number, plan: AdvPlan): number {
-    return advInterval(now, this.lastEvent, plan);
-  }
+}
 
-  /** True while packets wait for the radio: a running report or queued RACP responses. */
-  pending(): boolean {
-    return this.racp.pending();
-  }
+/** A read as the client sees it: the value, or an ATT error number (security.ts rules). Tests and the
+ *  client's fake transport use it; on the cap the SoftDevice serves reads (not in the bundle). */
+export function readChar(engine: BleEngine, ch: number): Uint8Array | number {
+  const e = access(ch, SecK.OP_READ, engine.trusted, engine.trusted);
+  if (e !== SecK.ATT_OK) return e;
+  return engine.value(ch);
 }

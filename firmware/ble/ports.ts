@@ -11,14 +11,13 @@ export interface LogPort {
 }
 
 /**
- * Outgoing packets. Each call returns true when the radio accepted the packet (it is then the radio's
- * job), false when its queue is full: the engine keeps the packet and offers it again on the next pump().
+ * Outgoing packets: one function, not an object with notify() and indicate() (RAM on the cap). The engine
+ * indicates on the RACP (UuidK.CH_RACP) only and notifies on Records and Status only, so the characteristic
+ * says which is meant. Returns true when the radio accepted the packet (it is then the radio's job), false
+ * when its queue is full: the engine keeps the packet and offers it again on the next pump().
  * `data` is a view of a reusable buffer: copy it (NRF.updateServices does) before returning.
  */
-export interface Sender {
-  notify(ch: number, data: Uint8Array): boolean;
-  indicate(ch: number, data: Uint8Array): boolean;
-}
+export type Send = (ch: number, data: Uint8Array) => boolean;
 
 /** The device clock: getTime() and setTime() on Espruino. */
 export interface Clock {

@@ -3,10 +3,10 @@
 // and response code values as in the GATT Specification Supplement). Differences (docs/protocol.md):
 // the filter type 0x01 operand is the cap's u32 sequence number (GLS: u16), the number-of-records response
 // is a u32, and vendor op code 0xA1 annotates a dose.
-// Pure: works over LogPort and Sender; one reusable packet buffer, no allocation per record.
+// Pure: works over its host's LogPort and Send; one reusable packet buffer, no allocation per record.
 import { rd32, wr32 } from "./bytes";
 import { UuidK } from "./uuids";
-import { LogPort, Sender } from "./ports";
+import { LogPort, Send } from "./ports";
 
 /** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
  *  name below is an alias kept for tests and the client). */
@@ -48,6 +48,8 @@ export const enum RacpK {
   RESP_SLOTS = 4,
   RESP_SIZE = 8,
   NONE = 0xffffffff,
+  NUMBER = 0x100, // respond()'s selector for a Number of Stored Records response (not a byte: no op code)
+  UPD_RECORD = 0, // EngK.UPD_RECORD (engine.ts imports this module, not the other way round)
 }
 
 export const OP_REPORT: number = RacpK.OP_REPORT;
@@ -93,19 +95,27 @@ export const T_DELETE: number = RacpK.T_DELETE;
 export const RECORD_SIZE: number = RacpK.RECORD_SIZE;
 export const MAX_MTU: number = RacpK.MAX_MTU; // largest ATT MTU the packet buffer is sized for
 
-export class Racp {
+/** What the RACP engine uses of its owner (the BleEngine): one reference instead of four properties and
+ *  three constructor parameters (each costs RAM on the cap). */
+export interface RacpHost {
   log: LogPort;
-  out: Sender;
+  /** The radio (ports.ts Send): RACP answers are indicated, record packets notified. */
+  out: Send;
+  /** Time source for records this engine appends (ANNOTATION, DELETE). */
+  clock: { now(): number };
+  /** Called with EngK.UPD_RECORD (0) after the engine appended a record (status, advertising refresh). */
+  update(kind: number, v: number): void;
+}
+
+export class Racp {
+  host: RacpHost;
   /** Records with seq <= deletedThrough were deleted by the app (DELETE record); -1 when none. */
   deletedThrough = -1;
   /** Current ATT MTU of the link. */
   mtu = 23;
-  /** Time source for records this engine appends (ANNOTATION, DELETE). */
-  clock: { now(): number };
-  /** Called after the engine appended a record (main refreshes status/advertising). */
-  onAppend: { recordAdded(): void } | undefined;
+  /** True while a report runs (no other procedure is accepted; docs/protocol.md "busy"). */
+  reporting = false;
 
-  private reporting = false;
   private cursor = 0; // next seq to read
   private last = 0; // last seq included
   private sent = 0; // records sent in this procedure
@@ -119,20 +129,13 @@ export class Racp {
   private respHead = 0;
   private respCount = 0;
 
-  constructor(log: LogPort, out: Sender, clock: { now(): number }) {
-    this.log = log;
-    this.out = out;
-    this.clock = clock;
-    this.onAppend = undefined;
+  constructor(host: RacpHost) {
+    this.host = host;
     const m = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE + RacpK.RECORD_SIZE + RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
     this.pkt = m.subarray(0, RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
     this.view = this.pkt.subarray(0, 0);
     this.rec = m.subarray(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE, (RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
     this.resp = m.subarray((RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
-  }
-
-  busy(): boolean {
-    return this.reporting;
   }
 
   /** A report running or responses not yet accepted by the radio: the adapter keeps pumping. */
@@ -159,7 +162,11 @@ export class Racp {
     this.respCount = 0;
   }
 
-  /** A write to the RACP (already authorised). Never throws; any answer goes out as an indication. */
+  /**
+   * A write to the RACP (already authorised). Never throws; any answer goes out as an indication.
+   * Report, delete and annotate are written out in the switch below rather than as one method each (each
+   * method costs RAM on the cap).
+   */
   write(d: Uint8Array): void {
     const op = d.length > 0 ? d[0] : 0;
     if (this.reporting) {
@@ -178,22 +185,99 @@ export class Racp {
       return;
     }
     const opr = d[1];
+    let rc: number;
     switch (op) {
       case RacpK.OP_REPORT:
-      case RacpK.OP_REPORT_NUMBER:
-        this.report(op, opr, d);
+      case RacpK.OP_REPORT_NUMBER: {
+        rc = this.bounds(opr, d);
+        if (rc !== 0) {
+          this.respond(op, rc);
+          return;
+        }
+        try {
+          const first = this.nextVisible(this.cursor);
+          if (first < 0) {
+            if (op === RacpK.OP_REPORT_NUMBER) this.respond(RacpK.NUMBER, 0);
+            else this.respond(op, RacpK.RC_NO_RECORDS);
+            return;
+          }
+          if (opr === RacpK.OPR_FIRST) this.last = first;
+          if (opr === RacpK.OPR_LAST) {
+            const newest = this.host.log.newestSeq();
+            this.cursor = newest;
+            this.last = newest;
+            if (this.nextVisible(newest) < 0) {
+              if (op === RacpK.OP_REPORT_NUMBER) this.respond(RacpK.NUMBER, 0);
+              else this.respond(op, RacpK.RC_NO_RECORDS);
+              return;
+            }
+          } else {
+            this.cursor = first;
+          }
+          if (op === RacpK.OP_REPORT_NUMBER) {
+            let n = 0;
+            let s = this.nextVisible(this.cursor);
+            while (s >= 0) {
+              n++;
+              s = s >= this.last ? -1 : this.nextVisible(s + 1);
+            }
+            this.respond(RacpK.NUMBER, n);
+            return;
+          }
+        } catch (e) {
+          this.respond(op, RacpK.RC_NOT_COMPLETED);
+          return;
+        }
+        this.reporting = true;
+        this.sent = 0;
+        this.pktLen = 0;
+        this.pump();
         return;
-      case RacpK.OP_DELETE:
-        this.del(opr, d);
-        return;
+      }
+      case RacpK.OP_DELETE: {
+        if (opr === RacpK.OPR_NULL) return this.respond(RacpK.OP_DELETE, RacpK.RC_INVALID_OPERATOR);
+        if (opr !== RacpK.OPR_ALL && opr !== RacpK.OPR_LE) {
+          return this.respond(RacpK.OP_DELETE, RacpK.RC_OPERATOR_NOT_SUPPORTED); // GLS allows delete by range/first/last; this cap does not
+        }
+        rc = this.bounds(opr, d);
+        if (rc !== 0) return this.respond(RacpK.OP_DELETE, rc);
+        try {
+          const newest = this.host.log.newestSeq();
+          let upTo = this.last === RacpK.NONE ? newest : this.last;
+          if (upTo > newest) upTo = newest;
+          this.last = upTo;
+          if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
+          this.host.log.append(RacpK.T_DELETE, 0, Math.floor(this.host.clock.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
+          this.deletedThrough = upTo;
+        } catch (e) {
+          return this.respond(RacpK.OP_DELETE, RacpK.RC_NOT_COMPLETED);
+        }
+        this.host.update(RacpK.UPD_RECORD, 0);
+        return this.respond(RacpK.OP_DELETE, RacpK.RC_SUCCESS);
+      }
       case RacpK.OP_ABORT:
         if (opr !== RacpK.OPR_NULL) this.respond(op, RacpK.RC_INVALID_OPERATOR);
         else if (d.length !== 2) this.respond(op, RacpK.RC_INVALID_OPERAND);
         else this.respond(op, RacpK.RC_ABORT_UNSUCCESSFUL); // nothing running to abort
         return;
-      case RacpK.OP_ANNOTATE:
-        this.annotate(opr, d);
-        return;
+      case RacpK.OP_ANNOTATE: {
+        if (opr !== RacpK.OPR_NULL) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERATOR);
+        if (d.length !== 7) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
+        const seq = rd32(d, 2);
+        const units2 = d[6];
+        if (units2 === 0 || units2 === 0xff || seq > 0xffffff) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
+        try {
+          this.last = seq;
+          if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
+          const t = this.rec[8];
+          if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
+          this.host.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.host.clock.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
+        } catch (e) {
+          return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
+        }
+        this.host.update(RacpK.UPD_RECORD, 0);
+        return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
+      }
       case RacpK.OP_NOTIFY_SIZE:
         if (opr !== RacpK.OPR_NULL) this.respond(op, RacpK.RC_INVALID_OPERATOR);
         else if (d.length !== 3 || d[2] < RacpK.MIN_NOTIFY_SIZE) this.respond(op, RacpK.RC_INVALID_OPERAND);
@@ -246,116 +330,25 @@ export class Racp {
   private nextVisible(s: number): number {
     if (this.deletedThrough >= 0 && s <= this.deletedThrough) s = this.deletedThrough + 1;
     if (s > this.last) return -1;
-    const got = this.log.readFrom(s, this.rec);
+    const got = this.host.log.readFrom(s, this.rec);
     if (got < 0 || got > this.last) return -1;
     return got;
   }
 
-  private report(op: number, opr: number, d: Uint8Array): void {
-    const rc = this.bounds(opr, d);
-    if (rc !== 0) {
-      this.respond(op, rc);
-      return;
-    }
-    try {
-      const first = this.nextVisible(this.cursor);
-      if (first < 0) {
-        if (op === RacpK.OP_REPORT_NUMBER) this.numberResponse(0);
-        else this.respond(op, RacpK.RC_NO_RECORDS);
-        return;
-      }
-      if (opr === RacpK.OPR_FIRST) this.last = first;
-      if (opr === RacpK.OPR_LAST) {
-        const newest = this.log.newestSeq();
-        this.cursor = newest;
-        this.last = newest;
-        if (this.nextVisible(newest) < 0) {
-          if (op === RacpK.OP_REPORT_NUMBER) this.numberResponse(0);
-          else this.respond(op, RacpK.RC_NO_RECORDS);
-          return;
-        }
-      } else {
-        this.cursor = first;
-      }
-      if (op === RacpK.OP_REPORT_NUMBER) {
-        let n = 0;
-        let s = this.nextVisible(this.cursor);
-        while (s >= 0) {
-          n++;
-          s = s >= this.last ? -1 : this.nextVisible(s + 1);
-        }
-        this.numberResponse(n);
-        return;
-      }
-    } catch (e) {
-      this.respond(op, RacpK.RC_NOT_COMPLETED);
-      return;
-    }
-    this.reporting = true;
-    this.sent = 0;
-    this.pktLen = 0;
-    this.pump();
-  }
-
-  private del(opr: number, d: Uint8Array): void {
-    if (opr === RacpK.OPR_NULL) return this.respond(RacpK.OP_DELETE, RacpK.RC_INVALID_OPERATOR);
-    if (opr !== RacpK.OPR_ALL && opr !== RacpK.OPR_LE) {
-      return this.respond(RacpK.OP_DELETE, RacpK.RC_OPERATOR_NOT_SUPPORTED); // GLS allows delete by range/first/last; this cap does not
-    }
-    const rc = this.bounds(opr, d);
-    if (rc !== 0) return this.respond(RacpK.OP_DELETE, rc);
-    try {
-      const newest = this.log.newestSeq();
-      let upTo = this.last === RacpK.NONE ? newest : this.last;
-      if (upTo > newest) upTo = newest;
-      this.last = upTo;
-      if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
-      this.log.append(RacpK.T_DELETE, 0, Math.floor(this.clock.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
-      this.deletedThrough = upTo;
-    } catch (e) {
-      return this.respond(RacpK.OP_DELETE, RacpK.RC_NOT_COMPLETED);
-    }
-    if (this.onAppend) this.onAppend.recordAdded();
-    this.respond(RacpK.OP_DELETE, RacpK.RC_SUCCESS);
-  }
-
-  private annotate(opr: number, d: Uint8Array): void {
-    if (opr !== RacpK.OPR_NULL) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERATOR);
-    if (d.length !== 7) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
-    const seq = rd32(d, 2);
-    const units2 = d[6];
-    if (units2 === 0 || units2 === 0xff || seq > 0xffffff) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
-    try {
-      this.last = seq;
-      if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
-      const t = this.rec[8];
-      if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
-      this.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.clock.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
-    } catch (e) {
-      return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
-    }
-    if (this.onAppend) this.onAppend.recordAdded();
-    this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
-  }
-
-
+  /**
+   * Queues a response and sends what it can: a Response Code (op code 0x06, operand: request op code and
+   * response code rc) or, for op === RacpK.NUMBER, a Number of Stored Records response (op code 0x05, operand:
+   * the u32 count rc). One method for both (each costs RAM on the cap); NUMBER is above any request op code
+   * (a byte), so a client's op can never select it.
+   */
   private respond(op: number, rc: number): void {
-    this.queue(RacpK.OP_RESPONSE, op | (rc << 8), 4);
-  }
-
-  private numberResponse(n: number): void {
-    this.queue(RacpK.OP_NUMBER_RESPONSE, n, 6);
-  }
-
-  /** Queues op code, operator NULL and a little-endian operand of len - 2 bytes; then sends what it can. */
-  private queue(code: number, v: number, len: number): void {
     if (this.respCount >= RacpK.RESP_SLOTS) return; // full: drop (a client waits for one answer at a time)
-    const i = (this.respHead + this.respCount) % RacpK.RESP_SLOTS;
-    const o = i * RacpK.RESP_SIZE;
-    this.resp[o] = code;
+    const o = ((this.respHead + this.respCount) % RacpK.RESP_SLOTS) * RacpK.RESP_SIZE;
+    const num = op === RacpK.NUMBER;
+    this.resp[o] = num ? RacpK.OP_NUMBER_RESPONSE : RacpK.OP_RESPONSE;
     this.resp[o + 1] = RacpK.OPR_NULL;
-    wr32(this.resp, o + 2, v);
-    this.resp[o + RacpK.RESP_SIZE - 1] = len;
+    wr32(this.resp, o + 2, num ? rc : op | (rc << 8));
+    this.resp[o + RacpK.RESP_SIZE - 1] = num ? 6 : 4; // bytes: op code, operator, operand
     this.respCount++;
     this.pump();
   }
@@ -369,7 +362,7 @@ export class Racp {
       while (this.respCount > 0) {
         const i = this.respHead;
         const v = this.resp.subarray(i * RacpK.RESP_SIZE, i * RacpK.RESP_SIZE + this.resp[i * RacpK.RESP_SIZE + RacpK.RESP_SIZE - 1]);
-        if (!this.out.indicate(UuidK.CH_RACP, v)) return;
+        if (!this.host.out(UuidK.CH_RACP, v)) return;
         this.respHead = (i + 1) % RacpK.RESP_SLOTS;
         this.respCount--;
       }
@@ -397,7 +390,7 @@ export class Racp {
           this.pktLen = n;
         }
         if (this.view.length !== this.pktLen * RacpK.RECORD_SIZE) this.view = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
-        if (!this.out.notify(UuidK.CH_RECORDS, this.view)) return;
+        if (!this.host.out(UuidK.CH_RECORDS, this.view)) return;
         this.sent += this.pktLen;
         this.pktLen = 0;
         if (this.pktLast >= this.last) {

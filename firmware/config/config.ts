@@ -1,7 +1,7 @@
 // The cap's configuration: a fixed 28-byte little-endian block (docs/config.md), its defaults, validation
 // and CRC. Pure: persistence is behind ConfigStore (firmware/ble/ports.ts), wired in firmware/hw/ble.ts.
 // Dependency direction: config imports detect (detectConfigFrom), detect never imports config.
-import { rd16, wr16 } from "../ble/bytes";
+import { wr16 } from "../ble/bytes";
 import { DetectConfig, defaultDetectConfig, doubleDoseWindowFor } from "../detect/config";
 
 /** Constants as a const enum: esbuild inlines them, so none costs a variable on the cap (each exported
@@ -93,8 +93,11 @@ export function defaultConfig(out: Uint8Array): Uint8Array {
   out[CfgK.CF_PRIMING_WINDOW_S] = 120;
   out[CfgK.CF_TEMP_LOW] = 2;
   out[CfgK.CF_TEMP_HIGH] = 30;
-  wr16(out, CfgK.CF_DOUBLE_DOSE_MIN, 0); // by insulin type
-  wr16(out, CfgK.CF_CAP_LEFT_OFF_S, 600);
+  // u16 little-endian fields as bytes (bytes.ts wr16 would be one more function in RAM on the cap).
+  out[CfgK.CF_DOUBLE_DOSE_MIN] = 0; // 0: by insulin type
+  out[CfgK.CF_DOUBLE_DOSE_MIN + 1] = 0;
+  out[CfgK.CF_CAP_LEFT_OFF_S] = 600 & 0xff;
+  out[CfgK.CF_CAP_LEFT_OFF_S + 1] = 600 >> 8;
   return out;
 }
 
@@ -125,9 +128,10 @@ export function validateConfig(b: Uint8Array): number {
   if (lo < -10 || lo > 15) return CfgK.CF_TEMP_LOW;
   if (hi < 20 || hi > 45) return CfgK.CF_TEMP_HIGH;
   if (b[CfgK.CF_RESERVED] !== 0) return CfgK.CF_RESERVED;
-  const dd = rd16(b, CfgK.CF_DOUBLE_DOSE_MIN);
+  // u16 little-endian fields read in place (bytes.ts rd16 would be one more function in RAM on the cap).
+  const dd = b[CfgK.CF_DOUBLE_DOSE_MIN] | (b[CfgK.CF_DOUBLE_DOSE_MIN + 1] << 8);
   if (dd !== 0 && (dd < 5 || dd > 720)) return CfgK.CF_DOUBLE_DOSE_MIN;
-  const lo2 = rd16(b, CfgK.CF_CAP_LEFT_OFF_S);
+  const lo2 = b[CfgK.CF_CAP_LEFT_OFF_S] | (b[CfgK.CF_CAP_LEFT_OFF_S + 1] << 8);
   if (lo2 < 180 || lo2 > 3600) return CfgK.CF_CAP_LEFT_OFF_S;
   // Name: printable ASCII, then only zero padding.
   let ended = false;
@@ -155,8 +159,8 @@ export function decodeConfig(b: Uint8Array): Config {
     primingWindowS: b[CfgK.CF_PRIMING_WINDOW_S],
     tempLowC: (b[CfgK.CF_TEMP_LOW] << 24) >> 24,
     tempHighC: (b[CfgK.CF_TEMP_HIGH] << 24) >> 24,
-    doubleDoseMin: rd16(b, CfgK.CF_DOUBLE_DOSE_MIN),
-    capLeftOffS: rd16(b, CfgK.CF_CAP_LEFT_OFF_S),
+    doubleDoseMin: b[CfgK.CF_DOUBLE_DOSE_MIN] | (b[CfgK.CF_DOUBLE_DOSE_MIN + 1] << 8), // u16 LE, as in validateConfig
+    capLeftOffS: b[CfgK.CF_CAP_LEFT_OFF_S] | (b[CfgK.CF_CAP_LEFT_OFF_S + 1] << 8),
     name: name,
   };
 }

@@ -1,9 +1,9 @@
 // NRF wiring of the BLE engine (the only BLE file that touches Espruino globals). See docs/protocol.md
 // for the bytes and the "Wiring" section there for how main.ts calls startBle().
-import { BleEngine } from "../ble/engine";
-import { ConfigStore, LogPort, Sender } from "../ble/ports";
+import { BleEngine, EngK } from "../ble/engine";
+import { ConfigStore, LogPort } from "../ble/ports";
 import { fwError } from "../errors";
-import { fastUntil, scanResponse } from "../ble/adv";
+import { advInterval, fastUntil, scanResponse } from "../ble/adv";
 import { SecK } from "../ble/security";
 import { UuidK } from "../ble/uuids";
 import { Config } from "../config/config";
@@ -23,7 +23,8 @@ interface NrfApi {
   disconnect(): void;
 }
 declare function require(name: string): any;
-declare const NRF: unknown;
+// The global itself, typed here (no local alias: each local of startBle lives as long as its closures).
+declare const NRF: NrfApi;
 declare function getTime(): number;
 declare function setTime(t: number): void;
 declare function setInterval(fn: () => void, ms: number): number;
@@ -81,13 +82,14 @@ export interface BleStartOptions {
 
 export interface BleHandle {
   engine: BleEngine;
-  /** Call after every log append made by main/detection (status, advertising, fast interval). */
-  recordAdded(): void;
-  setBattery(percent: number): void;
-  setAlerts(flags: number): void;
+  /**
+   * engine.update() and the radio (one function for the three inputs: each costs RAM on the cap):
+   * UPD_RECORD after every log append made by main/detection (status, advertising, fast interval; v unused),
+   * UPD_BATTERY with the percent, UPD_ALERTS with the Status alert flags (firmware/ble/engine.ts).
+   */
+  update(kind: number, v: number): void;
   /** The pairing gesture (5 quick cap clicks) was recognised: accept a new bond for 120 s. */
   openPairingWindow(): void;
-  config(): Config;
   /** Switch the power plan (safe mode): TX power, advertising intervals and link limits at once. */
   setPlan(plan: BlePlan): void;
 }
@@ -114,21 +116,18 @@ export function storageConfigStore(): ConfigStore {
 
 
 export function startBle(o: BleStartOptions): BleHandle {
-  const nrf = NRF as NrfApi;
   const perTick = o.perTick || 1;
   const tickMs = o.tickMs || 20;
   let plan = o.plan;
   let budget = perTick;
   let ticker = -1; // pacing interval: only while connected with packets pending
   let wake = -1; // the one timeout for the next scheduled change (pairing, fast->slow, idle link)
-  let connected = false;
   let lastActive = 0; // clock time of the last request or the end of the last transfer
-  let timeDelta = 0; // set by the clock port when a Device Time write moved the clock
   // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
   // number, not an object: every method costs RAM on the cap.
   let pairUntil = -1;
-  const mitm = o.passkey.length === 6;
-  const passkey = o.passkey;
+  // MITM-protected pairing with the label's passkey, else Just Works (undefined).
+  const passkey = o.passkey.length === 6 ? o.passkey : undefined;
   const onTimeChanged = o.onTimeChanged;
 
   // One reusable update object per direction: updateServices copies the value.
@@ -136,52 +135,47 @@ export function startBle(o: BleStartOptions): BleHandle {
   const chars: any = {};
   const upd: any = {};
   upd[UuidK.SERVICE_UUID] = chars;
-  function push(ch: number, data: Uint8Array, notify: boolean, indicate: boolean): boolean {
+  /**
+   * The engine's Send (firmware/ble/ports.ts), and flush()'s value update when `quiet` (the engine calls it
+   * with two arguments): one function for both, each costs RAM on the cap. The engine indicates on the RACP
+   * only and notifies on Records and Status only, so the characteristic says which one is meant; a quiet
+   * update only sets the value, outside the pacing budget, and its failure is ignored.
+   */
+  function send(ch: number, data: Uint8Array, quiet?: boolean): boolean {
+    if (!quiet && budget <= 0) return false;
     for (const k in chars) delete chars[k];
     inner.value = data;
-    inner.notify = notify;
-    inner.indicate = indicate;
+    inner.notify = !quiet && ch !== UuidK.CH_RACP;
+    inner.indicate = !quiet && ch === UuidK.CH_RACP;
     chars[
       ch === UuidK.CH_RECORDS ? UuidK.RECORDS_UUID : ch === UuidK.CH_RACP ? UuidK.RACP_UUID : ch === UuidK.CH_TIME ? UuidK.TIME_UUID
         : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
     ] = inner;
     try {
-      nrf.updateServices(upd);
-      return true;
+      NRF.updateServices(upd);
     } catch (e) {
-      return false; // e.g. an indication still unconfirmed (BUSY): offered again on the next tick
-    }
-  }
-  // One function for both Sender methods (each function costs RAM on the cap): the engine indicates on the
-  // RACP only and notifies on Records and Status only, so the characteristic says which one is meant.
-  function send(ch: number, data: Uint8Array): boolean {
-    if (budget <= 0) return false;
-    if (!push(ch, data, ch !== UuidK.CH_RACP, ch === UuidK.CH_RACP)) {
-      // A notification is never refused for a full queue on Espruino (it is dropped silently): this one
-      // is too long for the link (DATA_SIZE), so the app's 0xA2 size was wrong.
-      if (ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
+      // e.g. an indication still unconfirmed (BUSY): offered again on the next tick. A notification is never
+      // refused for a full queue on Espruino (it is dropped silently): this one is too long for the link
+      // (DATA_SIZE), so the app's 0xA2 size was wrong.
+      if (!quiet && ch === UuidK.CH_RECORDS) engine.racp.notifyRefused();
       return false;
     }
-    budget--;
+    if (!quiet) budget--;
     return true;
   }
-  const sender: Sender = { notify: send, indicate: send };
 
+  // The clock is getTime/setTime themselves: the engine records how far a Device Time write moved it.
   const engine = new BleEngine({
     log: o.log,
-    sender: sender,
-    clock: {
-      now: getTime,
-      set: function (t: number) { const old = getTime(); setTime(t); timeDelta += t - old; },
-    },
+    send: send,
+    clock: { now: getTime, set: setTime },
     store: storageConfigStore(),
     onConfig: o.onConfig,
   });
-  engine.init();
 
   // NRF keeps the services object, and the closures below keep this scope: few locals, shared parts.
   // One object for read and write, shared by every characteristic.
-  const sec: any = { read: { encrypted: true, mitm: mitm } };
+  const sec: any = { read: { encrypted: true, mitm: passkey !== undefined } };
   sec.write = sec.read;
   const all: any = {};
   let s: any = (all[UuidK.DIS_UUID] = {}); // the service being filled in
@@ -207,39 +201,39 @@ export function startBle(o: BleStartOptions): BleHandle {
     onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
   };
   // uart:false: no JavaScript console over BLE in production (docs/protocol.md "Re-flashing a locked cap").
-  nrf.setServices(all, { uart: false });
+  NRF.setServices(all, { uart: false });
 
   let pairOpen = false;
   function applySecurity(): void {
     pairOpen = getTime() < pairUntil;
-    nrf.setSecurity({
-      bond: true, mitm: mitm, display: mitm, passkey: mitm ? passkey : undefined,
+    NRF.setSecurity({
+      bond: true, mitm: passkey !== undefined, display: passkey !== undefined, passkey: passkey,
       pair: pairOpen, encryptUart: true,
     });
   }
   function syncSecurity(): void {
-    const s = nrf.getSecurityStatus();
-    engine.setSecurity(!!s.connected && !!s.encrypted, !!s.connected && !!s.bonded);
+    const s = NRF.getSecurityStatus();
+    engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded;
   }
-  let advInterval = -1;
+  let advMs = -1; // the interval advertising runs at
   function advertise(): void {
-    const ms = engine.advIntervalMs(getTime(), plan);
-    advInterval = ms;
+    const ms = advInterval(getTime(), engine.lastEvent, plan);
+    advMs = ms;
     // The engine's buffer itself: NRF keeps what it is given, and an Array would hold 30 variables.
-    nrf.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
+    NRF.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
     const c = engine.changed;
     engine.changed = 0;
     // Time, Status, Config: ids 3, 4, 5.
-    for (let ch: number = UuidK.CH_TIME; ch <= UuidK.CH_CONFIG; ch++) if (c & (1 << ch)) push(ch, engine.value(ch), false, false);
+    for (let ch: number = UuidK.CH_TIME; ch <= UuidK.CH_CONFIG; ch++) if (c & (1 << ch)) send(ch, engine.value(ch), true);
     if (c & (1 << UuidK.CH_BATTERY)) {
       const b: any = {};
       b[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), notify: true };
       const u: any = {};
       u[UuidK.BAS_UUID] = b;
-      try { nrf.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
+      try { NRF.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
     }
     if (c & (1 << UuidK.CH_STATUS)) advertise();
   }
@@ -252,7 +246,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     const now = getTime();
     let next = -1;
     if (pairUntil >= 0) next = pairUntil;
-    if (!connected) {
+    if (!engine.linkUp) {
       const f = fastUntil(engine.lastEvent, plan);
       if (f > now && (next < 0 || f < next)) next = f;
     } else if (ticker < 0) {
@@ -271,9 +265,9 @@ export function startBle(o: BleStartOptions): BleHandle {
       if (now >= pairUntil) pairUntil = -1;
       applySecurity();
     }
-    if (!connected && engine.advIntervalMs(now, plan) !== advInterval) advertise();
-    if (connected && ticker < 0 && !engine.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
-      nrf.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
+    if (!engine.linkUp && advInterval(now, engine.lastEvent, plan) !== advMs) advertise();
+    if (engine.linkUp && ticker < 0 && !engine.racp.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
+      NRF.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
       return; // the disconnect event re-arms
     }
     arm();
@@ -282,10 +276,10 @@ export function startBle(o: BleStartOptions): BleHandle {
     budget = perTick;
     // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
     syncSecurity();
-    if (engine.racp.busy() && !(engine.encrypted && engine.bonded)) engine.racp.linkDown();
-    engine.pump();
+    if (engine.racp.reporting && !engine.trusted) engine.racp.linkDown();
+    engine.racp.pump();
     flush();
-    if (!engine.pending()) {
+    if (!engine.racp.pending()) {
       if (ticker >= 0) clearInterval(ticker);
       ticker = -1;
       budget = perTick; // the radio queue had a tick to drain
@@ -296,46 +290,46 @@ export function startBle(o: BleStartOptions): BleHandle {
   function onWrite(ch: number, evt: any): void {
     syncSecurity();
     lastActive = getTime();
-    timeDelta = 0;
+    engine.timeDelta = 0;
     engine.write(ch, new Uint8Array(evt.data));
-    if (timeDelta !== 0) {
-      const d = timeDelta;
-      timeDelta = 0;
+    if (engine.timeDelta !== 0) {
+      const d = engine.timeDelta;
+      engine.timeDelta = 0;
       if (pairUntil >= 0) pairUntil += d; // keep the window's remaining time
       lastActive += d;
       if (onTimeChanged) onTimeChanged(d);
     }
-    if (ticker < 0) engine.pump(); // the first packet at once, the rest paced
+    if (ticker < 0) engine.racp.pump(); // the first packet at once, the rest paced
     flush();
     if (ticker < 0) {
-      if (!engine.pending()) arm();
-      else if (connected) {
+      if (!engine.racp.pending()) arm();
+      else if (engine.linkUp) {
         ticker = setInterval(tick, tickMs);
         arm(); // no idle deadline while a transfer runs
       }
     }
   }
 
-  nrf.on("connect", function () {
-    connected = true;
+  NRF.on("connect", function () {
     lastActive = getTime();
-    engine.connect(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
+    engine.link(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
     syncSecurity();
     // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
-    try { nrf.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
+    try { NRF.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
     flush();
     arm();
   });
-  // Only emitted when Espruino is the central (2v29); the app announces its size with RACP op 0xA2 instead.
-  nrf.on("mtu", function (m: number) { engine.racp.mtu = m; });
+  // No "mtu" handler: 2v29 emits that event only when Espruino is the central (BLEP_MTU_UPDATE is queued from
+  // BLE_GATTC_EVT_EXCHANGE_MTU_RSP only, targets/nrf5x/bluetooth.c), so it would cost RAM for nothing; the
+  // app announces its size with RACP op 0xA2 instead (docs/protocol.md 3.1).
   // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
   // must not cut the link under it (the idle time restarts at every pairing/security step).
-  nrf.on("security", function () {
+  NRF.on("security", function () {
     syncSecurity();
     lastActive = getTime();
     arm();
   });
-  nrf.on("bond", function (st: string) {
+  NRF.on("bond", function (st: string) {
     lastActive = getTime();
     if (st === "success") {
       pairUntil = -1;
@@ -343,9 +337,8 @@ export function startBle(o: BleStartOptions): BleHandle {
     }
     arm();
   });
-  nrf.on("disconnect", function () {
-    connected = false;
-    engine.disconnect();
+  NRF.on("disconnect", function () {
+    engine.link(0);
     if (ticker >= 0) clearInterval(ticker);
     ticker = -1;
     budget = perTick;
@@ -355,20 +348,21 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
-  nrf.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
+  NRF.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
   // The closures here keep this scope, parameter included: let the options object go.
   o = undefined as unknown as BleStartOptions;
 
   const handle: BleHandle = {
     engine: engine,
-    recordAdded: function () { engine.recordAdded(); flush(); arm(); },
-    setBattery: function (p: number) { engine.setBattery(p); flush(); },
-    setAlerts: function (f: number) { engine.setAlerts(f); flush(); },
+    update: function (kind: number, v: number) {
+      engine.update(kind, v);
+      flush();
+      if (kind === EngK.UPD_RECORD) arm(); // fast advertising starts: its end is a deadline
+    },
     openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
-    config: function () { return engine.config(); },
     setPlan: function (p: BlePlan) {
       plan = p;
-      try { nrf.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
+      try { NRF.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }
       advertise();
       arm();
     },

@@ -1,5 +1,6 @@
 // startBle() (firmware/hw/ble.ts) against the simulated NRF and a simulated phone, in virtual time: pairing
 // window, a RACP sync, idle disconnect, advertising from the power plan, and no CPU wake-ups while idle.
+import { UPD_RECORD } from "../../firmware/ble/engine";
 import { afterEach, describe, expect, it } from "vitest";
 import { startBle, BleHandle } from "../../firmware/hw/ble";
 import { NORMAL_PLAN, SAFE_PLAN } from "../../firmware/power/plan";
@@ -117,7 +118,7 @@ describe("startBle over the simulated NRF", () => {
     const { h, log, ble } = start({ powerOnReset: false });
     await runFor(h.clock, 5);
     log.append(1, 0x10, WALL0 + 5, 6, 0xff16);
-    ble.recordAdded();
+    ble.update(UPD_RECORD, 0);
     const t = h.clock.now();
     expect(h.radio.advertisingIntervalMs()).toBe(211.25);
     await runFor(h.clock, 29.99);
@@ -186,7 +187,7 @@ describe("startBle over the simulated NRF", () => {
     ble.setPlan(SAFE_PLAN);
     expect(h.radio.txPowerDbm()).toBe(0);
     log.append(1, 0x10, WALL0, 6, 0xff16);
-    ble.recordAdded();
+    ble.update(UPD_RECORD, 0);
     expect(h.radio.advertisingIntervalMs()).toBe(1022.5);
     expect(h.liveTimers()).toBe(0);
     // back to normal inside the 30 s: fast now, slow at the end of the 30 s

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { BleEngine, readChar } from "../../firmware/ble/engine";
 import { describe, expect, it } from "vitest";
 import { CONFIG_SIZE, crc16, decodeConfig, defaultConfig, detectConfigFrom, encodeConfig, validateCode, validateConfig } from "../../firmware/config/config";
 import { defaultDetectConfig } from "../../firmware/detect/config";
@@ -76,8 +77,8 @@ describe("config writes through the engine", () => {
   };
   const link = () => {
     const x = exampleEngine();
-    x.engine.connect(23);
-    x.engine.setSecurity(true, true);
+    x.engine.link(23);
+    x.engine.trusted = true;
     return x;
   };
   it("valid: stored, CONFIG_CHANGED with the CRC-16, applied, reported", () => {
@@ -91,22 +92,22 @@ describe("config writes through the engine", () => {
     expect(r[8]).toBe(0x0e);
     expect(r[10] | (r[11] << 8)).toBe(crc16(rapid(), 0, 28));
     expect(seen).toEqual([1]);
-    expect((engine.read(CH_CONFIG) as Uint8Array).subarray(0, 3)).toEqual(unhex("00 ff 01"));
+    expect((readChar(engine, CH_CONFIG) as Uint8Array).subarray(0, 3)).toEqual(unhex("00 ff 01"));
   });
   it("identical: nothing stored, nothing logged", () => {
     const { engine, log, store } = link();
     engine.write(CH_CONFIG, def());
     expect(store.saves).toBe(0);
     expect(log.count()).toBe(5);
-    expect((engine.read(CH_CONFIG) as Uint8Array)[0]).toBe(0);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(0);
   });
   it("storage failure: result 4, nothing changed", () => {
     const { engine, log, store } = link();
     store.failSave = true;
     engine.write(CH_CONFIG, rapid());
     expect(log.count()).toBe(5);
-    expect(engine.config().insulinType).toBe(0);
-    expect((engine.read(CH_CONFIG) as Uint8Array)[0]).toBe(4);
+    expect(decodeConfig(engine.cfg).insulinType).toBe(0);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(4);
   });
   it("log failure: result 5, the old block stored again, nothing applied", () => {
     const { engine, log, store } = link();
@@ -114,17 +115,16 @@ describe("config writes through the engine", () => {
     log.failAppend = true;
     engine.write(CH_CONFIG, rapid());
     expect(hex(store.bytes!)).toBe(hex(def()));
-    expect(engine.config().insulinType).toBe(0);
-    expect((engine.read(CH_CONFIG) as Uint8Array)[0]).toBe(5);
+    expect(decodeConfig(engine.cfg).insulinType).toBe(0);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(5);
   });
-  it("a stored block is loaded at init; a corrupt one falls back to defaults", () => {
+  it("a stored block is loaded at start; a corrupt one falls back to defaults", () => {
     const a = exampleEngine();
+    const restart = () => new BleEngine({ log: a.log, send: a.sender.send, clock: a.clock, store: a.store });
     a.store.bytes = rapid();
-    a.engine.init();
-    expect(a.engine.config().insulinType).toBe(1);
+    expect(decodeConfig(restart().cfg).insulinType).toBe(1);
     a.store.bytes = new Uint8Array(5);
-    a.engine.init();
-    expect(hex(a.engine.configBytes())).toBe(hex(def()));
+    expect(hex(restart().cfg)).toBe(hex(def()));
   });
 });
 

@@ -2,6 +2,7 @@
 // Lines: "link mtu=N bonded|unbonded" (N is the phone's; the cap, as on Espruino, does not learn it), "> CHAR hex [!att]" (client writes), "? CHAR hex|!att" (client reads),
 // "< N|I CHAR hex" (the cap notifies/indicates), "clock T", "# comment". regenerate() rewrites every "<"
 // and "?" line from what the engine really does; the test asserts the document is already regenerated.
+import { readChar } from "../../firmware/ble/engine";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { exampleEngine } from "./fixture";
 import { hex, unhex } from "./fake-log";
@@ -24,8 +25,8 @@ function runBlock(lines: string[]): string[] {
       const mtu = Number(/mtu=(\d+)/.exec(line)![1]);
       const bonded = parts.includes("bonded");
       void mtu; // the phone's MTU: the cap starts at 20-byte notifications whatever it is (RACP 0xA2 changes that)
-      engine.connect(23);
-      engine.setSecurity(bonded, bonded);
+      engine.link(23);
+      engine.trusted = bonded;
       sender.take();
       out.push(line);
     } else if (parts[0] === "clock") {
@@ -35,11 +36,11 @@ function runBlock(lines: string[]): string[] {
       const ch = CH[parts[1]];
       const data = unhex(parts.slice(2).filter((p) => !p.startsWith("!")).join(" "));
       const att = engine.write(ch, data);
-      engine.pump();
+      engine.racp.pump();
       out.push(`> ${parts[1]} ${hex(data)}${att ? ` !${att.toString(16).padStart(2, "0")}` : ""}`.trimEnd());
       for (const p of sender.take()) out.push(`< ${p.kind} ${NAME[p.ch]} ${hex(p.data)}`);
     } else if (parts[0] === "?") {
-      const v = engine.read(CH[parts[1]]);
+      const v = readChar(engine, CH[parts[1]]);
       out.push(`? ${parts[1]} ${typeof v === "number" ? "!" + v.toString(16).padStart(2, "0") : hex(v)}`);
     } else {
       throw new Error("unknown flow line: " + line);

@@ -1,4 +1,5 @@
 // Device Time, Status and advertising of the pure engine.
+import { readChar, UPD_ALERTS, UPD_BATTERY, UPD_RECORD } from "../../firmware/ble/engine";
 import { describe, expect, it } from "vitest";
 import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { advInterval, fastUntil, scanResponse } from "../../firmware/ble/adv";
@@ -12,8 +13,8 @@ import { decodeStatus } from "../../client/client";
 
 const link = () => {
   const x = exampleEngine();
-  x.engine.connect(23);
-  x.engine.setSecurity(true, true);
+  x.engine.link(23);
+  x.engine.trusted = true;
   return x;
 };
 
@@ -35,12 +36,12 @@ describe("Device Time", () => {
     engine.write(CH_TIME, unhex(w));
     expect(clock.t).toBe(after);
     expect(log.count()).toBe(5 + appended);
-    expect((engine.read(CH_TIME) as Uint8Array)[5]).toBe(result);
+    expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(result);
   });
   it("TIME_SET carries the new time and the previous clock value (relative before the first set)", () => {
     const { engine, clock, log } = link();
     clock.t = 120.7; // clock not set: seconds since power-on
-    expect(hex(engine.read(CH_TIME) as Uint8Array)).toBe("78 00 00 00 00 ff");
+    expect(hex(readChar(engine, CH_TIME) as Uint8Array)).toBe("78 00 00 00 00 ff");
     engine.write(CH_TIME, unhex("00 81 24 69"));
     const r = new Uint8Array(16);
     log.readFrom(5, r);
@@ -51,22 +52,22 @@ describe("Device Time", () => {
     log.failAppend = true;
     engine.write(CH_TIME, unhex("3c 90 24 69"));
     expect(clock.t).toBe(1764003800);
-    expect((engine.read(CH_TIME) as Uint8Array)[5]).toBe(5);
+    expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(5);
   });
 });
 
 describe("Status and Battery", () => {
   it("follows battery, alerts, new doses and empties", () => {
     const { engine, log, sender } = link();
-    engine.setAlerts(0b1010);
-    engine.setBattery(12);
+    engine.update(UPD_ALERTS, 0b1010);
+    engine.update(UPD_BATTERY, 12);
     log.append(1, 0x10, 1764003810, 7, 0x0a15);
-    engine.recordAdded();
-    const s = decodeStatus(engine.read(CH_STATUS) as Uint8Array);
+    engine.update(UPD_RECORD, 0);
+    const s = decodeStatus(readChar(engine, CH_STATUS) as Uint8Array);
     expect(s).toMatchObject({ batteryPercent: 12, count: 6, newestSeq: 5, lastDoseTime: 1764003810 });
     expect(s.alerts).toEqual({ capLeftOff: false, temperature: true, batteryLow: false, logCorruption: true });
     expect(sender.take().filter((p) => p.ch === CH_STATUS).length).toBe(3);
-    expect(hex(engine.read(CH_BATTERY) as Uint8Array)).toBe("0c");
+    expect(hex(readChar(engine, CH_BATTERY) as Uint8Array)).toBe("0c");
   });
   it("an empty log reads as 0xFFFFFFFF seqs", () => {
     const { engine } = exampleEngine(new MemLog());
@@ -87,9 +88,9 @@ describe("advertising", () => {
     expect(fastUntil(1000, SAFE_PLAN)).toBe(-1);
     const { engine, log, clock } = link();
     log.append(1, 0, 1764003800, 5, 0xff16);
-    engine.recordAdded();
-    expect(engine.advIntervalMs(clock.t + 10, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(engine.advIntervalMs(clock.t + 200, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
+    engine.update(UPD_RECORD, 0);
+    expect(advInterval(clock.t + 10, engine.lastEvent, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
+    expect(advInterval(clock.t + 200, engine.lastEvent, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
     expect(hex(engine.advertising()).slice(-15)).toBe("05 00 00 00 00".padStart(15));
   });
   it("scan response carries the name within 31 bytes", () => {

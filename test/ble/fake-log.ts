@@ -1,5 +1,6 @@
 // In-memory stand-in for DoseLog (docs/architecture.md Log API) for the pure BLE engine's tests.
-import type { LogPort, ConfigStore, Sender, Clock } from "../../firmware/ble/ports";
+import type { LogPort, ConfigStore, Clock } from "../../firmware/ble/ports";
+import { CH_RACP } from "../../firmware/ble/uuids";
 import { encodeRecord } from "../../client/record";
 
 export class MemLog implements LogPort {
@@ -81,22 +82,20 @@ export interface Packet {
   data: Uint8Array;
 }
 
-/** Records what the engine sends; `room` packets accepted before it reports a full queue (Infinity: never). */
-export class CaptureSender implements Sender {
+/**
+ * Records what the engine sends; `room` packets accepted before it reports a full queue (Infinity: never).
+ * `send` is the engine's Send (ports.ts): an indication on the RACP, a notification elsewhere, as the NRF
+ * adapter does.
+ */
+export class CaptureSender {
   packets: Packet[] = [];
   room = Infinity;
-  notify(ch: number, data: Uint8Array): boolean {
+  send = (ch: number, data: Uint8Array): boolean => {
     if (this.room <= 0) return false;
     this.room--;
-    this.packets.push({ kind: "N", ch, data: data.slice() });
+    this.packets.push({ kind: ch === CH_RACP ? "I" : "N", ch, data: data.slice() });
     return true;
-  }
-  indicate(ch: number, data: Uint8Array): boolean {
-    if (this.room <= 0) return false;
-    this.room--;
-    this.packets.push({ kind: "I", ch, data: data.slice() });
-    return true;
-  }
+  };
   take(): Packet[] {
     const p = this.packets;
     this.packets = [];

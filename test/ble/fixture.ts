@@ -1,5 +1,5 @@
 // The example cap of docs/protocol.md: its log, clock and config. The document's hex flows run against it.
-import { BleEngine } from "../../firmware/ble/engine";
+import { BleEngine, UPD_BATTERY } from "../../firmware/ble/engine";
 import { CaptureSender, FakeClock, MemLog, MemStore } from "./fake-log";
 
 export const EXAMPLE_CLOCK = 1764003800; // 2025-11-24T17:03:20Z
@@ -18,8 +18,7 @@ export function exampleEngine(log = exampleLog()) {
   const sender = new CaptureSender();
   const clock = new FakeClock(EXAMPLE_CLOCK);
   const store = new MemStore();
-  const engine = new BleEngine({ log, sender, clock, store });
-  engine.init();
-  engine.setBattery(87);
+  const engine = new BleEngine({ log, send: sender.send, clock, store });
+  engine.update(UPD_BATTERY, 87);
   return { engine, sender, clock, store, log };
 }

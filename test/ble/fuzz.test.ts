@@ -20,8 +20,8 @@ function prng(seed: number) {
 
 function fresh(bonded: boolean) {
   const x = exampleEngine();
-  x.engine.connect(23);
-  x.engine.setSecurity(bonded, bonded);
+  x.engine.link(23);
+  x.engine.trusted = bonded;
   x.sender.take();
   return x;
 }
@@ -69,12 +69,12 @@ describe("fuzz: random writes to the pure engine", () => {
       }
       const len = d.length;
       const seqBefore = x.log.nextSeq;
-      const cfgBefore = hex(x.engine.configBytes());
+      const cfgBefore = hex(x.engine.cfg);
       const clockBefore = x.clock.t;
       const att = x.engine.write(CH_RACP, d);
-      x.engine.pump();
+      x.engine.racp.pump();
       const pk = x.sender.take();
-      expect(hex(x.engine.configBytes())).toBe(cfgBefore);
+      expect(hex(x.engine.cfg)).toBe(cfgBefore);
       expect(x.clock.t).toBe(clockBefore);
       if (!bonded) {
         expect(att).toBe(0x05);
@@ -101,7 +101,7 @@ describe("fuzz: random writes to the pure engine", () => {
         expect(x.log.nextSeq).toBe(seqBefore);
       }
       if (success) stats.ok++;
-      expect(x.engine.racp.busy()).toBe(false);
+      expect(x.engine.racp.reporting).toBe(false);
     }
     expect(stats.ok).toBeGreaterThan(1000);
     expect(stats.mutations).toBeGreaterThan(50);
@@ -123,10 +123,10 @@ describe("fuzz: random writes to the pure engine", () => {
       for (let k = 0; k < len; k++) d[k] = Math.floor(rnd() * 256);
       if (len === 4 && rnd() < 0.5) d[3] = 0x40 + Math.floor(rnd() * 0x40); // often inside 2004..2106
       const seqBefore = x.log.nextSeq;
-      const cfgBefore = hex(x.engine.configBytes());
+      const cfgBefore = hex(x.engine.cfg);
       const clockBefore = x.clock.t;
       const att = x.engine.write(CH_TIME, d);
-      expect(hex(x.engine.configBytes())).toBe(cfgBefore);
+      expect(hex(x.engine.cfg)).toBe(cfgBefore);
       const v = len === 4 ? (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0 : -1;
       const valid = bonded && len === 4 && v >= 946684800 && v <= 4102444799 && v !== Math.floor(clockBefore);
       expect(att).toBe(bonded ? 0 : 0x05);
@@ -163,7 +163,7 @@ describe("fuzz: random writes to the pure engine", () => {
         for (let k = 0; k < d.length; k++) d[k] = Math.floor(rnd() * 256);
       }
       const seqBefore = x.log.nextSeq;
-      const cfgBefore = hex(x.engine.configBytes());
+      const cfgBefore = hex(x.engine.cfg);
       const clockBefore = x.clock.t;
       const att = x.engine.write(CH_CONFIG, d);
       expect(att).toBe(bonded ? 0 : 0x05);
@@ -171,11 +171,11 @@ describe("fuzz: random writes to the pure engine", () => {
       const valid = bonded && configValid(d) && hex(d) !== cfgBefore;
       if (valid) {
         changes++;
-        expect(hex(x.engine.configBytes())).toBe(hex(d));
+        expect(hex(x.engine.cfg)).toBe(hex(d));
         expect(hex(x.store.bytes!)).toBe(hex(d));
         expect(x.log.nextSeq).toBe(seqBefore + 1);
       } else {
-        expect(hex(x.engine.configBytes())).toBe(cfgBefore);
+        expect(hex(x.engine.cfg)).toBe(cfgBefore);
         expect(x.log.nextSeq).toBe(seqBefore);
       }
     }
@@ -189,10 +189,10 @@ describe("fuzz: random writes to the pure engine", () => {
       x.sender.room = Math.floor(rnd() * 4);
       const r = rnd();
       if (r < 0.05) {
-        x.engine.disconnect();
-        x.engine.connect(rnd() < 0.5 ? 23 : 53);
-        x.engine.setSecurity(true, true);
-      } else if (r < 0.5) x.engine.pump();
+        x.engine.link(0);
+        x.engine.link(rnd() < 0.5 ? 23 : 53);
+        x.engine.trusted = true;
+      } else if (r < 0.5) x.engine.racp.pump();
       else {
         const d = new Uint8Array(Math.floor(rnd() * 12));
         for (let k = 0; k < d.length; k++) d[k] = Math.floor(rnd() * 8);

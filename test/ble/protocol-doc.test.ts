@@ -1,4 +1,5 @@
 // docs/protocol.md's hex examples are the vectors: every flow is replayed against the engine.
+import { readChar } from "../../firmware/ble/engine";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { flowBlocks, regenerate } from "./doc-flows";
@@ -35,8 +36,8 @@ describe("docs/protocol.md", () => {
   });
   it("the example Status decodes to the documented fields", () => {
     const { engine } = exampleEngine();
-    engine.setSecurity(true, true);
-    const s = decodeStatus(engine.read(4) as Uint8Array);
+    engine.trusted = true;
+    const s = decodeStatus(readChar(engine, 4) as Uint8Array);
     expect(s).toMatchObject({ batteryPercent: 87, alertBits: 0, count: 5, newestSeq: 4, lastDoseTime: 1764003600, oldestSeq: 0, deletedThrough: -1 });
   });
 });

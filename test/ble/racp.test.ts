@@ -14,7 +14,7 @@ function logOf(n: number): MemLog {
 }
 function racpOver(log: MemLog, mtu = 23) {
   const sender = new CaptureSender();
-  const r = new Racp(log, sender, { now: () => 1764100000 });
+  const r = new Racp({ log, out: sender.send, clock: { now: () => 1764100000 }, update: () => {} });
   r.mtu = mtu;
   return { r, sender };
 }
@@ -85,7 +85,7 @@ describe("RACP response codes", () => {
     const { r, sender } = racpOver(logOf(10));
     r.write(unhex(req));
     expect(responses(sender.take())).toEqual([resp]);
-    expect(r.busy()).toBe(false);
+    expect(r.reporting).toBe(false);
   });
 
   it("reports the right records for each operator", () => {
@@ -129,8 +129,8 @@ describe("RACP response codes", () => {
 
   it("does not report deleted records, and a delete is a DELETE record", () => {
     const { engine, sender, log } = exampleEngine();
-    engine.connect(23);
-    engine.setSecurity(true, true);
+    engine.link(23);
+    engine.trusted = true;
     engine.write(CH_RACP, unhex("02 02 01 02 00 00 00"));
     expect(log.newestSeq()).toBe(5);
     const b = new Uint8Array(16);
@@ -146,8 +146,7 @@ describe("RACP response codes", () => {
     expect(responses(sender.take())).toEqual(["06 00 02 06"]);
     expect(log.newestSeq()).toBe(5);
     // After a restart the cap finds the DELETE record again.
-    const again = new BleEngine({ log, sender, clock: new FakeClock(0), store: new MemStore() });
-    again.init();
+    const again = new BleEngine({ log, send: sender.send, clock: new FakeClock(0), store: new MemStore() });
     expect(again.racp.deletedThrough).toBe(2);
   });
 
@@ -189,7 +188,7 @@ describe("RACP response codes", () => {
     r.write(unhex("01 01"));
     const p = sender.take();
     expect(responses(p)).toEqual(["06 00 01 08"]);
-    expect(r.busy()).toBe(false);
+    expect(r.reporting).toBe(false);
   });
 });
 
@@ -219,12 +218,12 @@ describe("RACP notification size (vendor op 0xA2)", () => {
   });
   it("the engine starts every link at 20-byte notifications", () => {
     const { engine } = exampleEngine();
-    engine.connect(23);
-    engine.setSecurity(true, true);
+    engine.link(23);
+    engine.trusted = true;
     engine.write(CH_RACP, unhex("a2 00 32"));
     expect(engine.racp.mtu).toBe(53);
-    engine.disconnect();
-    engine.connect(23);
+    engine.link(0);
+    engine.link(23);
     expect(engine.racp.mtu).toBe(23);
   });
 });
@@ -235,7 +234,7 @@ describe("RACP pacing, busy, abort, dropped link", () => {
     sender.room = 3;
     r.write(unhex("01 01"));
     expect(seqsOf(sender.packets)).toEqual([0, 1, 2]);
-    expect(r.busy()).toBe(true);
+    expect(r.reporting).toBe(true);
     r.pump(); // queue still full: nothing, nothing lost
     expect(sender.packets.length).toBe(3);
     sender.room = 100;
@@ -269,7 +268,7 @@ describe("RACP pacing, busy, abort, dropped link", () => {
     const p = sender.take();
     expect(seqsOf(p)).toEqual([0, 1, 2]);
     expect(responses(p)).toEqual(["06 00 03 01"]);
-    expect(r.busy()).toBe(false);
+    expect(r.reporting).toBe(false);
   });
 
   it("a dropped link stops the transfer, leaves the log alone, and the next request resumes from any seq", () => {

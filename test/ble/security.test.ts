@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readChar } from "../../firmware/ble/engine";
 import { access, OP_READ, OP_SUBSCRIBE, OP_WRITE } from "../../firmware/ble/security";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { exampleEngine } from "./fixture";
@@ -28,19 +29,34 @@ describe("access rules", () => {
     expect(access(ch, op, false, true)).toBe(untrusted); // bonded phone before re-encryption
   });
 
+  it("the engine's write check (written out in engine.write) refuses exactly what access() refuses", () => {
+    // Every characteristic id 0..7, trusted or not: a refused write answers access()'s ATT error and changes
+    // nothing; an allowed one is accepted (0). The payload is an invalid request, answered in the value.
+    for (const trusted of [true, false]) {
+      for (let ch = 0; ch <= 7; ch++) {
+        const { engine, log } = exampleEngine();
+        engine.link(23);
+        engine.trusted = trusted;
+        const before = log.snapshot();
+        expect(engine.write(ch, unhex("00"))).toBe(access(ch, OP_WRITE, trusted, trusted));
+        expect(log.snapshot()).toBe(before);
+      }
+    }
+  });
+
   it("an unbonded link can read no record, set no time, change no config, delete nothing", () => {
     const { engine, sender, log, clock, store } = exampleEngine();
-    engine.connect(23);
+    engine.link(23);
     const before = log.snapshot();
     for (const [ch, d] of [[CH_RACP, "01 01"], [CH_RACP, "02 01"], [CH_RACP, "a1 00 01 00 00 00 08"], [CH_TIME, "3c 90 24 69"], [CH_CONFIG, "01 01 0f 06 78 02 1e 00 00 00 58 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"]] as const) {
       expect(engine.write(ch, unhex(d))).toBe(0x05);
     }
-    engine.pump();
+    engine.racp.pump();
     expect(sender.take()).toEqual([]);
     expect(log.snapshot()).toBe(before);
     expect(clock.t).toBe(1764003800);
     expect(store.saves).toBe(0);
-    expect(engine.read(CH_CONFIG)).toBe(0x05);
-    expect(engine.read(CH_TIME)).toBe(0x05);
+    expect(readChar(engine, CH_CONFIG)).toBe(0x05);
+    expect(readChar(engine, CH_TIME)).toBe(0x05);
   });
 });

@@ -347,7 +347,7 @@ describe("abort", () => {
     expect(got).toBeLessThan(300);
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // 20 more connection events
     expect(n).toBe(got); // nothing after the abort
-    expect(central.cap.engine.racp.busy()).toBe(false);
+    expect(central.cap.engine.racp.reporting).toBe(false);
   });
 });
 

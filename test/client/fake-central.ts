@@ -1,7 +1,7 @@
 // An in-memory central with the simulator central's API (client/sim-transport.ts SimCentralLike) that runs
 // the pure firmware engine: end-to-end tests without NRF. Time is virtual: one "connection event" per
 // macrotask, notificationsPerEvent packets per event.
-import { BleEngine } from "../../firmware/ble/engine";
+import { BleEngine, readChar } from "../../firmware/ble/engine";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { access, OP_SUBSCRIBE } from "../../firmware/ble/security";
 import type { SimCentralLike } from "../../client/sim-transport";
@@ -27,8 +27,7 @@ export class FakeCap {
       r.outbox.push({ ch, data: data.slice() });
       return true;
     };
-    this.engine = new BleEngine({ log, clock, store: this.store, sender: { notify: send, indicate: send } });
-    this.engine.init();
+    this.engine = new BleEngine({ log, clock, store: this.store, send });
   }
 }
 
@@ -57,13 +56,13 @@ export class FakeCentral implements SimCentralLike {
     this.subs.clear();
     this.recordPackets = 0;
     this.cap.radio = { budget: 0, outbox: [], up: true };
-    this.cap.engine.connect(23); // as the adapter: the cap cannot learn the MTU (the client sends RACP 0xA2)
-    this.cap.engine.setSecurity(o.bonded, o.bonded);
+    this.cap.engine.link(23); // as the adapter: the cap cannot learn the MTU (the client sends RACP 0xA2)
+    this.cap.engine.trusted = o.bonded;
   }
   async pair(_o: { passkey?: string }): Promise<void> {
     if (!this.cap.pairingOpen) throw { attError: 0x05, reason: "pairing not allowed" };
     this.bonded = true;
-    this.cap.engine.setSecurity(true, true);
+    this.cap.engine.trusted = true;
   }
   async disconnect(): Promise<void> {
     this.down();
@@ -75,7 +74,7 @@ export class FakeCentral implements SimCentralLike {
     if (!this.cap.radio.up) return;
     this.cap.radio.up = false;
     this.cap.radio.outbox = [];
-    this.cap.engine.disconnect();
+    this.cap.engine.link(0);
     for (const cb of this.disconnectCbs) cb();
   }
   onDisconnect(cb: () => void): void {
@@ -84,7 +83,7 @@ export class FakeCentral implements SimCentralLike {
   async read(service: string, char: string): Promise<Uint8Array> {
     if (!this.cap.radio.up) throw new Error("not connected");
     if (service === P.DIS && char === P.DIS_SERIAL) return new TextEncoder().encode(this.cap.serial);
-    const v = this.cap.engine.read(CH[char]);
+    const v = readChar(this.cap.engine, CH[char]);
     if (typeof v === "number") throw { attError: v };
     return v.slice();
   }
@@ -112,7 +111,7 @@ export class FakeCentral implements SimCentralLike {
     if (!r.up) return;
     this.events++;
     r.budget = this.perEvent;
-    this.cap.engine.pump();
+    this.cap.engine.racp.pump();
     const out = r.outbox;
     r.outbox = [];
     const full = r.budget === 0;

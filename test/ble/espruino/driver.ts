@@ -1,7 +1,7 @@
 // A RACP exchange against an in-memory log, bundled (esbuild --bundle --format=iife) and run both by Node
 // and by the Espruino interpreter: the printed packets must be identical. Imports firmware/ only and is
 // written in the language subset Espruino runs.
-import { BleEngine } from "../../../firmware/ble/engine";
+import { BleEngine, UPD_BATTERY } from "../../../firmware/ble/engine";
 import { LogPort } from "../../../firmware/ble/ports";
 import { CH_CONFIG, CH_RACP, CH_STATUS, CH_TIME } from "../../../firmware/ble/uuids";
 import { defaultConfig } from "../../../firmware/config/config";
@@ -77,22 +77,22 @@ function out(kind: string, ch: number, d: Uint8Array): boolean {
 const memBefore = memUsage();
 const engine = new BleEngine({
   log: log,
-  sender: { notify: function (ch: number, d: Uint8Array) { return out("N", ch, d); }, indicate: function (ch: number, d: Uint8Array) { return out("I", ch, d); } },
+  // The engine indicates on the RACP only and notifies on Records and Status only (ports.ts Send).
+  send: function (ch: number, d: Uint8Array) { return out(ch === CH_RACP ? "I" : "N", ch, d); },
   clock: { now: function () { return t; }, set: function (v: number) { t = v; } },
   store: { load: function () { return stored; }, save: function (b: Uint8Array) { stored = new Uint8Array(b); } },
 });
-engine.init();
 const engineVars = memUsage() - memBefore;
-engine.setBattery(87);
-engine.connect(53);
-engine.setSecurity(true, true);
+engine.update(UPD_BATTERY, 87);
+engine.link(53);
+engine.trusted = true;
 function w(ch: number, s: string): void {
   console.log("> " + ch + " " + s);
   const att = engine.write(ch, bytes(s));
   if (att) console.log("att " + att);
   for (let i = 0; i < 20; i++) {
     room = 2; // the radio takes two packets per connection event
-    engine.pump();
+    engine.racp.pump();
   }
 }
 w(CH_RACP, "01 01");
@@ -113,7 +113,7 @@ console.log("status " + hex(engine.value(CH_STATUS)));
 console.log("time " + hex(engine.value(CH_TIME)));
 console.log("config " + hex(engine.value(CH_CONFIG)));
 console.log("adv " + hex(engine.advertising()));
-engine.setSecurity(false, false);
+engine.trusted = false;
 w(CH_RACP, "02 01");
 console.log("count " + log.count());
 // Only the interpreter has process.memory(): a figure for the report, left out of the comparison.

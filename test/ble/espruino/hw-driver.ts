@@ -3,6 +3,8 @@
 import { memLog } from "./mem-log";
 import { startBle } from "../../../firmware/hw/ble";
 import { NORMAL_PLAN } from "../../../firmware/power/plan";
+import { UPD_RECORD } from "../../../firmware/ble/engine";
+import { decodeConfig } from "../../../firmware/config/config";
 
 const handlers: { [k: string]: (x: any) => void } = {};
 let services: any;
@@ -33,14 +35,14 @@ const h = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "Pen
 const svc = services["bd635a9b-a865-4781-94c2-0cef8c1bf40b"];
 console.log("chars " + Object.keys(svc).length + " racp desc=" + svc["bd630002-a865-4781-94c2-0cef8c1bf40b"].description);
 handlers["connect"]("aa:bb");
-handlers["mtu"](53);
+h.engine.racp.mtu = 53; // as after the app's RACP 0xA2 with size 50 (2v29 emits no "mtu" event as a peripheral)
 svc["bd630002-a865-4781-94c2-0cef8c1bf40b"].onWrite({ data: new Uint8Array([1, 1]).buffer });
 console.log("after write: " + sent.join(","));
 sent.splice(0, sent.length);
-h.engine.pump(); // the pacing timer would do this; budget is still spent until it refills
+h.engine.racp.pump(); // the pacing timer would do this; budget is still spent until it refills
 console.log("pump without tick: " + sent.length);
 handlers["disconnect"]("x");
-h.recordAdded();
-console.log("done " + h.config().capLeftOffS);
+h.update(UPD_RECORD, 0);
+console.log("done " + decodeConfig(h.engine.cfg).capLeftOffS);
 // Espruino: clearInterval() without an argument stops every timer (timeouts too), so the interpreter can exit.
 (globalThis as any).clearInterval();
