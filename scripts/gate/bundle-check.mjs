@@ -56,9 +56,10 @@ function mapBack(decoded, map, mapDir, line, column) {
 
 /**
  * Checks bundle text. `sourceMap` (parsed JSON) and `mapDir` (the folder the map's sources are relative to)
- * are optional; without them, places are given in the bundle itself.
+ * are optional; without them, places are given in the bundle itself. `globals`: names no top-level binding
+ * may take (espruino-globals.mjs).
  * @param {string} code
- * @param {{ file?: string, sourceMap?: any, mapDir?: string }} [opts]
+ * @param {{ file?: string, sourceMap?: any, mapDir?: string, globals?: readonly string[] }} [opts]
  * @returns {import("./source-check.mjs").Problem[]}
  */
 export function checkBundle(code, opts = {}) {
