@@ -149,7 +149,7 @@ function housekeeping(): void {
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.setBattery(s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
-  if (power.eraseAllowed()) {
+  if (s.eraseAllowed) {
     try {
       log.maintain();
     } catch (e: any) {

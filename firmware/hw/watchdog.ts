@@ -74,13 +74,10 @@ export function storageHistoryStore(name: string): HistoryStore {
       const s = require("Storage").read(name);
       return s === undefined ? null : E.toUint8Array(s);
     },
-    writeByte(offset: number, value: number): void {
-      const b = new Uint8Array(1);
-      b[0] = value;
-      require("Storage").write(name, b, offset);
-    },
-    rewrite(image: Uint8Array): void {
-      require("Storage").write(name, image, 0, image.length);
+    write(data: Uint8Array, offset: number): void {
+      // offset 0 creates the file anew at data's size (a 64-byte image); otherwise the bytes go in place
+      if (offset) require("Storage").write(name, data, offset);
+      else require("Storage").write(name, data, 0, data.length);
     },
   };
 }

@@ -64,7 +64,8 @@ export function writeAllowed(volts: number): boolean {
   return !(volts === volts) || Math.round(volts * 1000) >= MIN_WRITE_MV;
 }
 
-/** The status the monitor keeps; one object, updated in place (no allocation per reading). */
+/** The battery part of the supervisor's state (PowerSupervisor implements it: the supervisor is its own
+ *  status object, one object less in RAM on the device). Updated in place by batteryTick(). */
 export interface BatteryStatus {
   millivolts: number; // 0 when unknown
   percent: number;    // 0..100, 0xFF unknown
@@ -72,28 +73,4 @@ export interface BatteryStatus {
   /** True on the reading that set the flag: log one BATTERY_LOW record (a = mV, b = percent). */
   becameLow: boolean;
   eraseAllowed: boolean;
-}
-
-export class BatteryMonitor {
-  readonly status: BatteryStatus = { millivolts: 0, percent: 0xff, low: false, becameLow: false, eraseAllowed: true };
-  private below = 0;
-
-  update(volts: number): BatteryStatus {
-    const s = this.status;
-    s.becameLow = false;
-    if (!(volts === volts)) { s.eraseAllowed = true; return s; }
-    const mv = Math.round(volts * 1000);
-    s.millivolts = mv;
-    s.percent = batteryPercent(volts);
-    s.eraseAllowed = mv >= MIN_ERASE_MV;
-    if (s.low) {
-      if (mv >= LOW_CLEAR_MV) { s.low = false; this.below = 0; }
-    } else if (mv <= LOW_SET_MV) {
-      this.below++;
-      if (this.below >= LOW_SAMPLES) { s.low = true; s.becameLow = true; }
-    } else {
-      this.below = 0;
-    }
-    return s;
-  }
 }

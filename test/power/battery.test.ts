@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
-import {
-  BatteryMonitor, LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, eraseAllowed, writeAllowed,
-} from "../../firmware/power/battery.js";
+import { LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, eraseAllowed, writeAllowed } from "../../firmware/power/battery.js";
+import { PowerSupervisor } from "../../firmware/power/supervisor.js";
+
+/** The battery monitor inside PowerSupervisor: update(volts) = one housekeeping reading of that voltage. */
+function monitor() {
+  let volts = NaN;
+  const hw = { startWatchdog() {}, kickWatchdog() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => volts };
+  const sup = new PowerSupervisor(hw, { read: () => null, write() {} }, () => {}, () => {});
+  return {
+    status: sup,
+    update(v: number) {
+      volts = v;
+      return sup.batteryTick();
+    },
+  };
+}
 
 describe("batteryPercent (CR2032 under load)", () => {
   it.each([
@@ -35,9 +48,9 @@ describe("flash voltage floors", () => {
   });
 });
 
-describe("BatteryMonitor low flag with hysteresis", () => {
+describe("battery monitor: low flag with hysteresis", () => {
   it("sets after three low readings, once, and clears only above the clear threshold", () => {
-    const m = new BatteryMonitor();
+    const m = monitor();
     const trace: Array<[number, boolean, boolean]> = [
       // volts, low, becameLow
       [2.9, false, false],
@@ -59,7 +72,7 @@ describe("BatteryMonitor low flag with hysteresis", () => {
     }
   });
   it("fills millivolts, percent and eraseAllowed, and ignores unknown readings", () => {
-    const m = new BatteryMonitor();
+    const m = monitor();
     const s = m.update(2.1);
     expect(s.millivolts).toBe(2100);
     expect(s.percent).toBe(0);
