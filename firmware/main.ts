@@ -13,14 +13,7 @@ import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
 import { RESET_POWER_ON } from "./power/resilience";
-import {
-  startWatchdog,
-  kickWatchdog,
-  takeErrorFlags,
-  readResetReason,
-  onUncaughtException,
-  storageHistoryStore,
-} from "./hw/watchdog";
+import { kickWatchdog, takeErrorFlags, readResetReason, storageHistoryStore } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
@@ -231,8 +224,7 @@ function boot(): void {
   const resetReason = readResetReason();
   power = new PowerSupervisor(
     {
-      startWatchdog: startWatchdog,
-      kickWatchdog: kickWatchdog,
+      kick: kickWatchdog,
       takeErrorFlags: takeErrorFlags,
       batteryVolts: function () {
         return board.ble ? NRF.getBattery() : NaN;
@@ -375,7 +367,8 @@ function boot(): void {
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
 }
 
-onUncaughtException(function (e: any) {
+// The single uncaught-exception handler: Espruino then stops printing and clears the exception.
+process.on("uncaughtException", function (e: any) {
   const code = e && typeof e.code === "string" ? errorNumber(e.code) : 1;
   console.log("pencap: error " + (e && e.code ? e.code + " " + e.message : e));
   if (power) power.onUncaught(code, place, getTime());

@@ -55,7 +55,7 @@ export interface HistoryStore {
   read(): Uint8Array | null;                   // the whole file, or null when absent
   /** offset > 0: program data into the file at offset (a one-byte entry). offset 0: replace the file by
    *  data (rare: when full, absent or foreign). One method for both: a method costs RAM on the device. */
-  write(data: Uint8Array, offset: number): void;
+  save(data: Uint8Array, offset: number): void;
 }
 
 export interface BootInfo {

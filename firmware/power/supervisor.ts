@@ -9,7 +9,7 @@
 // each method ~4 plus one per parameter, each object and field more; folded here, the same rules cost ~60
 // variables less. The rules are unchanged and stay in their sections below; the thresholds and the history
 // file format are still in battery.ts, plan.ts and resilience.ts (docs/power.md).
-import { LOW_CLEAR_MV, LOW_SAMPLES, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, type BatteryStatus } from "./battery";
+import { LOW_CLEAR_MV, LOW_SAMPLES, LOW_SET_MV, MIN_ERASE_MV, SOC_CURVE, type BatteryStatus } from "./battery";
 import { HEARTBEAT_MAX_SILENCE_SECONDS, NORMAL_PLAN, SAFE_PLAN, WATCHDOG_TIMEOUT_SECONDS, type PowerPlan } from "./plan";
 import {
   CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_HEADER,
@@ -24,8 +24,9 @@ export const REC_ERROR = 0x0a;
 export const REC_SAFE_MODE = 0x0d;
 
 export interface PowerHardware {
-  startWatchdog(timeoutSeconds: number): void;
-  kickWatchdog(): void;
+  /** Kicks the watchdog; with startSeconds > 0 (once, at boot) first starts it in manual mode with that
+   *  timeout. One method for both: each costs RAM on the device. */
+  kick(startSeconds: number): void;
   takeErrorFlags(): string[];
   /** NRF.getBattery() in volts; NaN where there is none (host build). */
   batteryVolts(): number;
@@ -53,10 +54,9 @@ export class PowerSupervisor implements BatteryStatus {
   eraseAllowed = true;
   private below = 0;
 
-  // Health check (watchdog policy below): heartbeats counted, the count the last check saw, the time of the last
-  // progress, and whether a fatal error flag stopped the kicks for good.
-  private beats = 0;
-  private seen = 0;
+  // Health check (watchdog policy below): a heartbeat since the last check, the time of the last progress,
+  // and whether a fatal error flag stopped the kicks for good.
+  private beat = false;
   private lastProgress = 0;
   private failed = false;
   private booted = false;
@@ -103,18 +103,18 @@ export class PowerSupervisor implements BatteryStatus {
     this.entry(ENTRY_BOOT | (resetReason & 0x0f), true);
     this.record(REC_BOOT, resetReason, this.bootCount & 0xffff);
     if (this.safeMode) this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
-    this.setPlan(this.safeMode);
-    this.seen = this.beats; // heartbeats before boot are not progress
+    this.plan = this.safeMode ? SAFE_PLAN : NORMAL_PLAN;
+    this.onPlan(this.plan, this.safeMode);
+    this.beat = false; // heartbeats before boot are not progress
     this.lastProgress = now;
     this.booted = true;
-    this.hw.startWatchdog(WATCHDOG_TIMEOUT_SECONDS);
-    this.hw.kickWatchdog();
+    this.hw.kick(WATCHDOG_TIMEOUT_SECONDS);
     return { resetReason: resetReason, bootCount: this.bootCount, crashes: this.crashes, safeMode: this.safeMode };
   }
 
   /** Main logic: call after each handled event and at the end of each periodic tick. */
   heartbeat(): void {
-    this.beats = (this.beats + 1) | 0;
+    this.beat = true;
   }
 
   /** The health-check timer (every plan.healthCheckSeconds): kicks the watchdog only on progress, moves the
@@ -133,18 +133,19 @@ export class PowerSupervisor implements BatteryStatus {
     for (let i = 0; i < flags.length; i++) {
       if (flags[i] === "MEMORY" || flags[i] === "CALLBACK") this.failed = true;
     }
-    if (this.beats !== this.seen) {
-      this.seen = this.beats;
+    if (this.beat) {
+      this.beat = false;
       this.lastProgress = now;
     }
-    if (!this.failed && now - this.lastProgress <= HEARTBEAT_MAX_SILENCE_SECONDS) this.hw.kickWatchdog();
+    if (!this.failed && now - this.lastProgress <= HEARTBEAT_MAX_SILENCE_SECONDS) this.hw.kick(0);
     // The stable marker once the run has gone STABLE_SECONDS without a crash (only if there is a count to
     // forget); safe mode ends after SAFE_EXIT_SECONDS without a crash.
     const quiet = now - this.bootTime - this.lastCrashAt;
     if (this.safeMode) {
       if (quiet >= SAFE_EXIT_SECONDS) {
         this.entry(ENTRY_SAFE_EXIT, true);
-        this.setPlan(false);
+        this.plan = NORMAL_PLAN;
+        this.onPlan(NORMAL_PLAN, false);
       }
     } else if (this.crashes > 0 && quiet >= STABLE_SECONDS) {
       this.entry(ENTRY_STABLE, true);
@@ -170,7 +171,23 @@ export class PowerSupervisor implements BatteryStatus {
     }
     const mv = Math.round(volts * 1000);
     this.millivolts = mv;
-    this.percent = batteryPercent(volts);
+    // State of charge: 0..100 along SOC_CURVE, in whole millivolts with integer rounding (battery.ts says why).
+    if (mv <= SOC_CURVE[0]) this.percent = 0;
+    else {
+      const n = SOC_CURVE.length;
+      this.percent = 100;
+      for (let i = 2; i < n; i += 2) {
+        const v1 = SOC_CURVE[i];
+        if (mv <= v1) {
+          const v0 = SOC_CURVE[i - 2];
+          const p0 = SOC_CURVE[i - 1];
+          const dv = v1 - v0;
+          // round half up, all integers
+          this.percent = p0 + Math.floor(((mv - v0) * (SOC_CURVE[i + 1] - p0) * 2 + dv) / (2 * dv));
+          break;
+        }
+      }
+    }
     this.eraseAllowed = mv >= MIN_ERASE_MV;
     // Low after LOW_SAMPLES consecutive readings at or below LOW_SET_MV, cleared at LOW_CLEAR_MV (hysteresis).
     if (this.low) {
@@ -214,7 +231,8 @@ export class PowerSupervisor implements BatteryStatus {
     this.entry(ENTRY_CRASH, write);
     if (!was && this.safeMode) {
       this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
-      this.setPlan(true);
+      this.plan = SAFE_PLAN;
+      this.onPlan(SAFE_PLAN, true);
     }
   }
 
@@ -237,12 +255,12 @@ export class PowerSupervisor implements BatteryStatus {
         img[3] = (this.bootCount >> 8) & 0xff;
         img[4] = this.crashes;
         img[5] = this.safeMode ? 1 : 0;
-        this.store.write(img, 0);
+        this.store.save(img, 0);
         this.next = HISTORY_HEADER;
       }
       const b = new Uint8Array(1);
       b[0] = e;
-      this.store.write(b, this.next);
+      this.store.save(b, this.next);
       this.next++;
     }
     const kind = e & 0xf0;
@@ -261,11 +279,6 @@ export class PowerSupervisor implements BatteryStatus {
     }
     if (this.crashes > 250) this.crashes = 250;
     if (this.crashes >= CRASH_LIMIT) this.safeMode = true;
-  }
-
-  private setPlan(safe: boolean): void {
-    this.plan = safe ? SAFE_PLAN : NORMAL_PLAN;
-    this.onPlan(this.plan, safe);
   }
 
   private record(type: number, a: number, b: number): void {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, eraseAllowed, writeAllowed } from "../../firmware/power/battery.js";
+import { LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, eraseAllowed, writeAllowed } from "../../firmware/power/battery.js";
 import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 
 /** The battery monitor inside PowerSupervisor: update(volts) = one housekeeping reading of that voltage. */
 function monitor() {
   let volts = NaN;
-  const hw = { startWatchdog() {}, kickWatchdog() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => volts };
-  const sup = new PowerSupervisor(hw, { read: () => null, write() {} }, () => {}, () => {});
+  const hw = { kick() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => volts };
+  const sup = new PowerSupervisor(hw, { read: () => null, save() {} }, () => {}, () => {});
   return {
     status: sup,
     update(v: number) {
@@ -16,7 +16,12 @@ function monitor() {
   };
 }
 
-describe("batteryPercent (CR2032 under load)", () => {
+/** The state of charge of one reading of `volts` on a fresh monitor. */
+function batteryPercent(volts: number): number {
+  return monitor().update(volts).percent;
+}
+
+describe("state of charge (CR2032 under load)", () => {
   it.each([
     [3.3, 100], [3.0, 100], [2.975, 95], [2.95, 90], [2.9, 70], [2.875, 58], [2.85, 45], [2.8, 30],
     [2.75, 23], [2.7, 15], [2.6, 10], [2.5, 5], [2.35, 3], [2.2, 0], [1.9, 0],

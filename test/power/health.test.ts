@@ -7,15 +7,14 @@ import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 class MemStore implements HistoryStore {
   img: Uint8Array | null = null;
   read() { return this.img ? this.img.slice() : null; }
-  write(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
+  save(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
 }
 
 function health() {
   const hw = {
     kicked: false,
     flags: [] as string[],
-    startWatchdog() {},
-    kickWatchdog() { hw.kicked = true; },
+    kick() { hw.kicked = true; },
     takeErrorFlags() { const f = hw.flags; hw.flags = []; return f; },
     batteryVolts() { return NaN; },
   };

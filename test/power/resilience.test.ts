@@ -16,7 +16,7 @@ class FlashFile implements HistoryStore {
   read(): Uint8Array | null {
     return this.img ? this.img.slice() : null;
   }
-  write(data: Uint8Array, offset: number): void {
+  save(data: Uint8Array, offset: number): void {
     if (offset === 0) {
       expect(data.length).toBe(HISTORY_SIZE);
       this.img = data.slice();
@@ -34,7 +34,7 @@ class FlashFile implements HistoryStore {
 /** A supervisor on the file with inert hardware; `records` collects what it logs. */
 function resilience(f: FlashFile) {
   const records: Array<[number, number, number]> = [];
-  const hw = { startWatchdog() {}, kickWatchdog() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => NaN };
+  const hw = { kick() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => NaN };
   const sup = new PowerSupervisor(hw, f, (t, a, b) => { records.push([t, a, b]); }, () => {});
   return { sup, records };
 }
@@ -99,7 +99,7 @@ describe("history file", () => {
     expect(f.byteWrites).toBe(200);
     // the file rewritten at boot 175 carries 174 boots in its header
     expect(Array.from(f.img!.subarray(0, 6))).toEqual([HISTORY_MAGIC, 1, 174, 0, 0, 0]);
-    f.write(image(0xffff, 0, false), 0);
+    f.save(image(0xffff, 0, false), 0);
     expect(bootOnce(f, RESET_PIN).bootCount).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { PowerSupervisor, REC_BATTERY_LOW, REC_BOOT, REC_ERROR, REC_SAFE_MODE, t
 class MemStore implements HistoryStore {
   img: Uint8Array | null = null;
   read() { return this.img ? this.img.slice() : null; }
-  write(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
+  save(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
 }
 
 /** A watchdog in virtual time: fires when not kicked for `timeout` seconds. */
@@ -17,8 +17,7 @@ class FakeHw implements PowerHardware {
   flags: string[] = [];
   volts = 3.0;
   now = 0;
-  startWatchdog(t: number) { this.timeout = t; this.lastKick = this.now; }
-  kickWatchdog() { this.lastKick = this.now; this.kicks++; }
+  kick(start: number) { if (start > 0) this.timeout = start; this.lastKick = this.now; this.kicks++; }
   takeErrorFlags() { const f = this.flags; this.flags = []; return f; }
   batteryVolts() { return this.volts; }
   fired(): boolean { return this.timeout > 0 && this.now - this.lastKick > this.timeout; }

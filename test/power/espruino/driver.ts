@@ -1,9 +1,9 @@
 // Runs the firmware/power pure modules on a fixed table and prints the results as one JSON line, so the
 // same bundle can be run on the real Espruino interpreter and in Node and the outputs compared.
 // Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
-import { batteryPercent, eraseAllowed } from "../../../firmware/power/battery";
+import { eraseAllowed } from "../../../firmware/power/battery";
 import { resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
-import { kickWatchdog, readResetReason, startWatchdog, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
+import { kickWatchdog, readResetReason, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
@@ -18,13 +18,12 @@ function arr(u: Uint8Array): number[] {
 class MemStore implements HistoryStore {
   img: Uint8Array | null = null;
   read(): Uint8Array | null { return this.img ? new Uint8Array(this.img) : null; }
-  write(data: Uint8Array, o: number): void { if (o === 0) this.img = new Uint8Array(data); else if (this.img) this.img[o] &= data[0]; }
+  save(data: Uint8Array, o: number): void { if (o === 0) this.img = new Uint8Array(data); else if (this.img) this.img[o] &= data[0]; }
 }
 
 let supply = 3.0;
 const inert = {
-  startWatchdog: function () {},
-  kickWatchdog: function () {},
+  kick: function () {},
   takeErrorFlags: function (): string[] { return []; },
   batteryVolts: function () { return supply; },
 };
@@ -37,7 +36,7 @@ function pure(): unknown {
   const volts = [3.3, 3.0, 2.975, 2.95, 2.9, 2.875, 2.85, 2.8, 2.75, 2.7, 2.6, 2.5, 2.35, 2.2, 1.9];
   const percents: number[] = [];
   const erase: boolean[] = [];
-  for (let i = 0; i < volts.length; i++) { percents.push(batteryPercent(volts[i])); erase.push(eraseAllowed(volts[i])); }
+  for (let i = 0; i < volts.length; i++) { supply = volts[i]; percents.push(sup(new MemStore()).batteryTick().percent); erase.push(eraseAllowed(volts[i])); }
   const mon = sup(new MemStore());
   const lowTrace: string[] = [];
   const vs = [2.9, 2.5, 2.49, 2.6, 2.5, 2.5, 2.45, 2.4, 2.6, 2.64, 2.65, 2.5];
@@ -46,8 +45,7 @@ function pure(): unknown {
   let kicked = false;
   let flags: string[] = [];
   const h = new PowerSupervisor({
-    startWatchdog: function () {},
-    kickWatchdog: function () { kicked = true; },
+    kick: function () { kicked = true; },
     takeErrorFlags: function () { const f = flags; flags = []; return f; },
     batteryVolts: function () { return NaN; },
   }, new MemStore(), function () {}, function () {});
@@ -85,8 +83,7 @@ function supervisor(): unknown {
   let kicks = 0;
   let volts = 3.0;
   const hw = {
-    startWatchdog: function (t: number) { log.push("wdt:" + t); },
-    kickWatchdog: function () { kicks++; },
+    kick: function (t: number) { if (t > 0) log.push("wdt:" + t); kicks++; },
     takeErrorFlags: function (): string[] { return []; },
     batteryVolts: function () { return volts; },
   };
@@ -123,7 +120,7 @@ if (process.env.BOARD === "LINUX") {
   const img2 = hs.read();
   print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null, last: last, img2: img2 ? arr(img2) : null }));
   // the rest of the adapter runs on the host build (no watchdog hardware, no RESETREAS there)
-  startWatchdog(300);
-  kickWatchdog();
+  kickWatchdog(300);
+  kickWatchdog(0);
   print("ADAPTER:" + JSON.stringify({ reset: readResetReason(), flags: takeErrorFlags() }));
 }
