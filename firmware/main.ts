@@ -13,7 +13,7 @@ import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
 import { RESET_POWER_ON } from "./power/resilience";
-import { kickWatchdog, takeErrorFlags, readResetReason, storageHistoryStore } from "./hw/watchdog";
+import { kickWatchdog, takeErrorFlags, readResetReason, historyFile } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
@@ -230,7 +230,7 @@ function boot(): void {
         return board.ble ? NRF.getBattery() : NaN;
       },
     },
-    storageHistoryStore("pencap.pwr"),
+    historyFile,
     function (type: number, a: number, b: number) {
       record(type, 0, Math.floor(getTime()), a, b);
     },

@@ -58,19 +58,18 @@ export function readResetReason(): number {
   return resetReasonFromRegister(reg);
 }
 
-/** The crash history as a 64-byte Storage file. Bytes are appended in place (Storage.write with an
- *  offset into the file created at full size), so a boot costs one byte of flash; the file is rewritten
- *  only when its 58 entries are used up. */
-export function storageHistoryStore(name: string): HistoryStore {
-  return {
-    read(): Uint8Array | null {
-      const s = require("Storage").read(name);
-      return s === undefined ? null : E.toUint8Array(s);
-    },
-    save(data: Uint8Array, offset: number): void {
-      // offset 0 creates the file anew at data's size (a 64-byte image); otherwise the bytes go in place
-      if (offset) require("Storage").write(name, data, offset);
-      else require("Storage").write(name, data, 0, data.length);
-    },
-  };
-}
+/** The crash history as the 64-byte Storage file "pencap.pwr". Bytes are appended in place (Storage.write
+ *  with an offset into the file created at full size), so a boot costs one byte of flash; the file is
+ *  rewritten only when its 58 entries are used up. A top-level object with the name fixed rather than a
+ *  factory taking the name: its methods then keep no closure scope (RAM on the device). */
+export const historyFile: HistoryStore = {
+  read(): Uint8Array | null {
+    const s = require("Storage").read("pencap.pwr");
+    return s === undefined ? null : E.toUint8Array(s);
+  },
+  save(data: Uint8Array, offset: number): void {
+    // offset 0 creates the file anew at data's size (a 64-byte image); otherwise the bytes go in place
+    if (offset) require("Storage").write("pencap.pwr", data, offset);
+    else require("Storage").write("pencap.pwr", data, 0, data.length);
+  },
+};

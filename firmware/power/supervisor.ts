@@ -10,7 +10,7 @@
 // variables less. The rules are unchanged and stay in their sections below; the thresholds and the history
 // file format are still in battery.ts, plan.ts and resilience.ts (docs/power.md).
 import { LOW_CLEAR_MV, LOW_SAMPLES, LOW_SET_MV, MIN_ERASE_MV, SOC_CURVE, type BatteryStatus } from "./battery";
-import { HEARTBEAT_MAX_SILENCE_SECONDS, NORMAL_PLAN, SAFE_PLAN, WATCHDOG_TIMEOUT_SECONDS, type PowerPlan } from "./plan";
+import { HEARTBEAT_MAX_SILENCE_SECONDS, NORMAL_PLAN, WATCHDOG_TIMEOUT_SECONDS, safePlan, type PowerPlan } from "./plan";
 import {
   CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_HEADER,
   HISTORY_MAGIC, HISTORY_SIZE, HISTORY_VERSION, RESET_LOCKUP, RESET_SOFTWARE, RESET_WATCHDOG, SAFE_EXIT_SECONDS,
@@ -103,7 +103,7 @@ export class PowerSupervisor implements BatteryStatus {
     this.entry(ENTRY_BOOT | (resetReason & 0x0f), true);
     this.record(REC_BOOT, resetReason, this.bootCount & 0xffff);
     if (this.safeMode) this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
-    this.plan = this.safeMode ? SAFE_PLAN : NORMAL_PLAN;
+    this.plan = this.safeMode ? safePlan() : NORMAL_PLAN;
     this.onPlan(this.plan, this.safeMode);
     this.beat = false; // heartbeats before boot are not progress
     this.lastProgress = now;
@@ -231,8 +231,8 @@ export class PowerSupervisor implements BatteryStatus {
     this.entry(ENTRY_CRASH, write);
     if (!was && this.safeMode) {
       this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
-      this.plan = SAFE_PLAN;
-      this.onPlan(SAFE_PLAN, true);
+      this.plan = safePlan();
+      this.onPlan(this.plan, true);
     }
   }
 

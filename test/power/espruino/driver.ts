@@ -3,7 +3,7 @@
 // Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
 import { eraseAllowed } from "../../../firmware/power/battery";
 import { resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
-import { kickWatchdog, readResetReason, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
+import { historyFile, kickWatchdog, readResetReason, takeErrorFlags } from "../../../firmware/hw/watchdog";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
@@ -104,7 +104,7 @@ print("PURE:" + JSON.stringify({ pure: pure(), supervisor: supervisor() }));
 
 if (process.env.BOARD === "LINUX") {
   // the Storage adapter on the host build's Storage (kept in a file in the working folder)
-  const hs = storageHistoryStore("pwrtest");
+  const hs = historyFile;
   const out: string[] = [];
   for (let i = 0; i < 4; i++) {
     const b = sup(hs).boot(i < 3 ? 2 : 0, 0);
