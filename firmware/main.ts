@@ -13,14 +13,7 @@ import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
 import { RESET_POWER_ON } from "./power/resilience";
-import {
-  startWatchdog,
-  kickWatchdog,
-  takeErrorFlags,
-  readResetReason,
-  onUncaughtException,
-  storageHistoryStore,
-} from "./hw/watchdog";
+import { kickWatchdog, takeErrorFlags, readResetReason, historyFile } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { EngK } from "./ble/engine";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
@@ -150,7 +143,7 @@ function housekeeping(): void {
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.update(EngK.UPD_BATTERY, s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
-  if (power.eraseAllowed()) {
+  if (s.eraseAllowed) {
     try {
       log.maintain();
     } catch (e: any) {
@@ -232,14 +225,13 @@ function boot(): void {
   const resetReason = readResetReason();
   power = new PowerSupervisor(
     {
-      startWatchdog: startWatchdog,
-      kickWatchdog: kickWatchdog,
+      kick: kickWatchdog,
       takeErrorFlags: takeErrorFlags,
       batteryVolts: function () {
         return board.ble ? NRF.getBattery() : NaN;
       },
     },
-    storageHistoryStore("pencap.pwr"),
+    historyFile,
     function (type: number, a: number, b: number) {
       record(type, 0, Math.floor(getTime()), a, b);
     },
@@ -376,7 +368,8 @@ function boot(): void {
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
 }
 
-onUncaughtException(function (e: any) {
+// The single uncaught-exception handler: Espruino then stops printing and clears the exception.
+process.on("uncaughtException", function (e: any) {
   const code = e && typeof e.code === "string" ? errorNumber(e.code) : 1;
   console.log("pencap: error " + (e && e.code ? e.code + " " + e.message : e));
   if (power) power.onUncaught(code, place, getTime());

@@ -1,7 +1,7 @@
 // The thin adapter between the resilience policy (firmware/power/) and Espruino 2v29:
 //  - E.enableWatchdog(timeout, isAuto) / E.kickWatchdog()  (src/jswrap_espruino.c; on nRF52 the WDT keeps
 //    running while the CPU sleeps and cannot be stopped once started, targets/nrf5x/jshardware.c)
-//  - process.on('uncaughtException', fn)                   (src/jswrap_process.c, called from
+//  - process.on('uncaughtException', fn) is installed by main.ts itself (src/jswrap_process.c, called from
 //    jsiCheckErrors in src/jsinteractive.c: the exception is cleared when a handler exists)
 //  - E.getErrorFlags() (get-and-clear)                       (src/jswrap_espruino.c)
 //  - the reset reason: 2v29 has no JS API for it; nRF52 POWER.RESETREAS is at 0x40000400 (read with
@@ -18,7 +18,6 @@ interface EspruinoWatchdogApi {
 }
 interface EspruinoProcess {
   env: { BOARD?: string };
-  on(event: string, handler: (e: unknown) => void): void;
 }
 interface EspruinoStorage {
   read(name: string): string | undefined;
@@ -32,18 +31,12 @@ declare function poke32(addr: number, value: number): void;
 
 const RESETREAS = 0x40000400;
 
-/** Starts the watchdog in manual mode: only kickWatchdog() (from the health check) keeps the cap alive. */
-export function startWatchdog(timeoutSeconds: number): void {
-  E.enableWatchdog(timeoutSeconds, false);
-}
-
-export function kickWatchdog(): void {
+/** Kicks the watchdog (PowerHardware.kick). With startSeconds > 0 (once, at boot) it first starts it in
+ *  manual mode: only these kicks (from the health check) keep the cap alive. Starting and kicking are one
+ *  function because each function costs RAM on the device. */
+export function kickWatchdog(startSeconds: number): void {
+  if (startSeconds > 0) E.enableWatchdog(startSeconds, false);
   E.kickWatchdog();
-}
-
-/** Installs the single uncaught-exception handler. Espruino then stops printing and clears the exception. */
-export function onUncaughtException(handler: (e: unknown) => void): void {
-  process.on("uncaughtException", handler);
 }
 
 /** E.getErrorFlags() (reads and clears); [] where the build lacks it. */
@@ -65,22 +58,18 @@ export function readResetReason(): number {
   return resetReasonFromRegister(reg);
 }
 
-/** The crash history as a 64-byte Storage file. Bytes are appended in place (Storage.write with an
- *  offset into the file created at full size), so a boot costs one byte of flash; the file is rewritten
- *  only when its 58 entries are used up. */
-export function storageHistoryStore(name: string): HistoryStore {
-  return {
-    read(): Uint8Array | null {
-      const s = require("Storage").read(name);
-      return s === undefined ? null : E.toUint8Array(s);
-    },
-    writeByte(offset: number, value: number): void {
-      const b = new Uint8Array(1);
-      b[0] = value;
-      require("Storage").write(name, b, offset);
-    },
-    rewrite(image: Uint8Array): void {
-      require("Storage").write(name, image, 0, image.length);
-    },
-  };
-}
+/** The crash history as the 64-byte Storage file "pencap.pwr". Bytes are appended in place (Storage.write
+ *  with an offset into the file created at full size), so a boot costs one byte of flash; the file is
+ *  rewritten only when its 58 entries are used up. A top-level object with the name fixed rather than a
+ *  factory taking the name: its methods then keep no closure scope (RAM on the device). */
+export const historyFile: HistoryStore = {
+  read(): Uint8Array | null {
+    const s = require("Storage").read("pencap.pwr");
+    return s === undefined ? null : E.toUint8Array(s);
+  },
+  save(data: Uint8Array, offset: number): void {
+    // offset 0 creates the file anew at data's size (a 64-byte image); otherwise the bytes go in place
+    if (offset) require("Storage").write("pencap.pwr", data, offset);
+    else require("Storage").write("pencap.pwr", data, 0, data.length);
+  },
+};

@@ -1,12 +1,13 @@
-// CR2032 battery: voltage under load to a state of charge, the battery-low flag, and the voltage floors for
-// flash operations. Pure: the caller passes NRF.getBattery() (volts, read while the CPU runs).
+// CR2032 battery: the curve from voltage under load to a state of charge, the battery-low thresholds, and the
+// voltage floors for flash operations. Pure. The monitor itself (NRF.getBattery(), volts read while the CPU
+// runs) is PowerSupervisor.batteryTick.
 // The reasoning behind every threshold is in docs/power.md "Battery".
 
 /** (volts, percent) points, ascending in volts. The shape follows the CR2032 continuous-discharge curve
  *  (Energizer CR2032 datasheet: ~3.0 V fresh, a long plateau near 2.9 V, a knee, 2.0 V at the end of the
  *  rated 235 mAh on 15 kOhm), lowered ~0.05-0.2 V for the cell's internal resistance under the few mA the
  *  CPU draws while NRF.getBattery() samples VDD. On the plateau the estimate is coarse (+-20 %). */
-const SOC_CURVE = new Uint16Array([ // a typed array: ~5 variables of RAM where an array of numbers holds ~17
+export const SOC_CURVE = new Uint16Array([ // a typed array: ~5 variables of RAM where an array of numbers holds ~17
   2200, 0,
   2500, 5,
   2700, 15,
@@ -17,28 +18,11 @@ const SOC_CURVE = new Uint16Array([ // a typed array: ~5 variables of RAM where 
   3000, 100,
 ]);
 
-/** Percent 0..100 (integer) for a loaded-cell voltage; 0xFF when the voltage is unknown (NaN).
- *  Works in whole millivolts with integer rounding: with float maths Espruino 2v29 and Node rounded .5
- *  boundaries differently (measured: 2.875 V gave 57 % on the interpreter, 58 % in Node), as Espruino's
- *  own decimal-literal parsing does not always give the nearest double. */
-export function batteryPercent(volts: number): number {
-  if (!(volts === volts)) return 0xff; // NaN: no battery reading (host build)
-  const mv = Math.round(volts * 1000);
-  if (mv <= SOC_CURVE[0]) return 0;
-  const n = SOC_CURVE.length;
-  if (mv >= SOC_CURVE[n - 2]) return 100;
-  for (let i = 2; i < n; i += 2) {
-    const v1 = SOC_CURVE[i];
-    if (mv <= v1) {
-      const v0 = SOC_CURVE[i - 2];
-      const p0 = SOC_CURVE[i - 1];
-      const dv = v1 - v0;
-      // round half up, all integers
-      return p0 + Math.floor(((mv - v0) * (SOC_CURVE[i + 1] - p0) * 2 + dv) / (2 * dv));
-    }
-  }
-  return 100;
-}
+// The percent is computed in PowerSupervisor.batteryTick (a function of its own here cost RAM on the device):
+// piecewise linear along SOC_CURVE, 0 at or below its first point, 100 at or above its last, 0xFF unknown
+// (NaN). It works in whole millivolts with integer rounding: with float maths Espruino 2v29 and Node rounded
+// .5 boundaries differently (measured: 2.875 V gave 57 % on the interpreter, 58 % in Node), as Espruino's own
+// decimal-literal parsing does not always give the nearest double.
 
 /** Battery low is set after LOW_SAMPLES consecutive readings at or below LOW_SET_MV: past the knee of
  *  the curve, ~5 % (~11 mAh, weeks at the cap's ~12 uA) remain. */
@@ -64,7 +48,8 @@ export function writeAllowed(volts: number): boolean {
   return !(volts === volts) || Math.round(volts * 1000) >= MIN_WRITE_MV;
 }
 
-/** The status the monitor keeps; one object, updated in place (no allocation per reading). */
+/** The battery part of the supervisor's state (PowerSupervisor implements it: the supervisor is its own
+ *  status object, one object less in RAM on the device). Updated in place by batteryTick(). */
 export interface BatteryStatus {
   millivolts: number; // 0 when unknown
   percent: number;    // 0..100, 0xFF unknown
@@ -72,28 +57,4 @@ export interface BatteryStatus {
   /** True on the reading that set the flag: log one BATTERY_LOW record (a = mV, b = percent). */
   becameLow: boolean;
   eraseAllowed: boolean;
-}
-
-export class BatteryMonitor {
-  readonly status: BatteryStatus = { millivolts: 0, percent: 0xff, low: false, becameLow: false, eraseAllowed: true };
-  private below = 0;
-
-  update(volts: number): BatteryStatus {
-    const s = this.status;
-    s.becameLow = false;
-    if (!(volts === volts)) { s.eraseAllowed = true; return s; }
-    const mv = Math.round(volts * 1000);
-    s.millivolts = mv;
-    s.percent = batteryPercent(volts);
-    s.eraseAllowed = mv >= MIN_ERASE_MV;
-    if (s.low) {
-      if (mv >= LOW_CLEAR_MV) { s.low = false; this.below = 0; }
-    } else if (mv <= LOW_SET_MV) {
-      this.below++;
-      if (this.below >= LOW_SAMPLES) { s.low = true; s.becameLow = true; }
-    } else {
-      this.below = 0;
-    }
-    return s;
-  }
 }

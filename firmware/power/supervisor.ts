@@ -1,11 +1,21 @@
-// PowerSupervisor: the one object main.ts wires. It owns the battery monitor, the health check and the
-// crash/safe-mode policy, writes the BOOT / SAFE_MODE / ERROR / BATTERY_LOW records through a callback,
-// and tells main which plan (normal or safe) to run. Hardware comes in through PowerHardware
-// (firmware/hw/watchdog.ts + NRF.getBattery), so this file stays pure and testable in Node.
-import { BatteryMonitor, type BatteryStatus } from "./battery";
-import { fatalErrorFlags } from "./health";
-import { HEARTBEAT_MAX_SILENCE_SECONDS, WATCHDOG_TIMEOUT_SECONDS, planFor, type PowerPlan } from "./plan";
-import { Resilience, type BootInfo, type HistoryStore } from "./resilience";
+// PowerSupervisor: the one object main.ts wires, and the whole power policy: the battery monitor, the health
+// check that kicks the watchdog, the crash history with safe mode and the ERROR record rate limit. It writes
+// the BOOT / SAFE_MODE / ERROR / BATTERY_LOW records through a callback and tells main which plan (normal or
+// safe) to run. Hardware comes in through PowerHardware and HistoryStore (firmware/hw/watchdog.ts +
+// NRF.getBattery), so this file stays pure and testable in Node.
+//
+// Why one class: the battery monitor (battery.ts) and the crash policy (resilience.ts) were classes of their
+// own that this one delegated to. On Espruino each class costs its prototype object and names (~8 variables),
+// each method ~4 plus one per parameter, each object and field more; folded here, the same rules cost ~60
+// variables less. The rules are unchanged and stay in their sections below; the thresholds and the history
+// file format are still in battery.ts, plan.ts and resilience.ts (docs/power.md).
+import { LOW_CLEAR_MV, LOW_SAMPLES, LOW_SET_MV, MIN_ERASE_MV, SOC_CURVE, type BatteryStatus } from "./battery";
+import { HEARTBEAT_MAX_SILENCE_SECONDS, NORMAL_PLAN, WATCHDOG_TIMEOUT_SECONDS, safePlan, type PowerPlan } from "./plan";
+import {
+  CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_HEADER,
+  HISTORY_MAGIC, HISTORY_SIZE, HISTORY_VERSION, RESET_LOCKUP, RESET_SOFTWARE, RESET_WATCHDOG, SAFE_EXIT_SECONDS,
+  STABLE_SECONDS, type BootInfo, type HistoryStore,
+} from "./resilience";
 
 /** Record types from docs/architecture.md (the dose record table). */
 export const REC_BOOT = 0x07;
@@ -14,8 +24,9 @@ export const REC_ERROR = 0x0a;
 export const REC_SAFE_MODE = 0x0d;
 
 export interface PowerHardware {
-  startWatchdog(timeoutSeconds: number): void;
-  kickWatchdog(): void;
+  /** Kicks the watchdog; with startSeconds > 0 (once, at boot) first starts it in manual mode with that
+   *  timeout. One method for both: each costs RAM on the device. */
+  kick(startSeconds: number): void;
   takeErrorFlags(): string[];
   /** NRF.getBattery() in volts; NaN where there is none (host build). */
   batteryVolts(): number;
@@ -25,68 +36,120 @@ export interface PowerHardware {
  *  catches it, because it runs inside the crash handler too. */
 export type RecordSink = (type: number, a: number, b: number) => void;
 
-export class PowerSupervisor {
-  readonly battery = new BatteryMonitor();
+export class PowerSupervisor implements BatteryStatus {
   private readonly hw: PowerHardware;
-  private readonly res: Resilience;
+  private readonly store: HistoryStore;
   private readonly sink: RecordSink;
   private readonly onPlan: (plan: PowerPlan, safeMode: boolean) => void;
-  // The health check (policy in ./health.ts): heartbeats counted, the count the last check saw, the time of
-  // the last progress, and whether a fatal error flag stopped the kicks for good.
-  private beats = 0;
-  private seen = 0;
+  plan: PowerPlan = NORMAL_PLAN;
+  /** Records that could not be written (log full/failing); kept as a count, never as a growing list. */
+  lostRecords = 0;
+
+  // Battery (BatteryStatus, thresholds in battery.ts): the last reading, and the count of consecutive low ones.
+  millivolts = 0;
+  percent = 0xff;
+  low = false;
+  becameLow = false;
+  /** Whether a flash page erase may start now (the last battery reading; true before any reading). */
+  eraseAllowed = true;
+  private below = 0;
+
+  // Health check (watchdog policy below): a heartbeat since the last check, the time of the last progress,
+  // and whether a fatal error flag stopped the kicks for good.
+  private beat = false;
   private lastProgress = 0;
   private failed = false;
   private booted = false;
   private bootTime = 0;
-  plan: PowerPlan = planFor(false);
-  /** Records that could not be written (log full/failing); kept as a count, never as a growing list. */
-  lostRecords = 0;
+
+  // Crash history (resilience.ts; file format in docs/power.md): the replayed state, read by main and tests.
+  bootCount = 0;   // boots recorded since the file was created (u16 in the BOOT record)
+  crashes = 0;     // crashes since the last stable run
+  safeMode = false;
+  /** Offset of the first free entry in the file, HISTORY_SIZE when full or when there is no valid file. */
+  private next = HISTORY_SIZE;
+  private crashEntries = 0; // CRASH entries written in this run
+  private lastCrashAt = 0;  // uptime (s) of the last crash
+  private tokens = ERROR_BURST; // ERROR record token bucket over uptime seconds
+  private lastRefill = 0;
 
   constructor(hw: PowerHardware, store: HistoryStore, sink: RecordSink, onPlan: (plan: PowerPlan, safeMode: boolean) => void) {
     this.hw = hw;
-    this.res = new Resilience(store);
+    this.store = store;
     this.sink = sink;
     this.onPlan = onPlan;
   }
 
-  /** Once, after the log is mounted: records BOOT (and SAFE_MODE), applies the plan, starts the watchdog. */
+  /** Once, after the log is mounted, with the decoded reset reason: appends the boot entry to the crash
+   *  history (one byte of flash), records BOOT (and SAFE_MODE), applies the plan, starts the watchdog. */
   boot(resetReason: number, now: number): BootInfo {
     this.bootTime = now;
-    const b = this.res.boot(resetReason);
-    this.record(REC_BOOT, b.resetReason, b.bootCount & 0xffff);
-    if (b.safeMode) this.record(REC_SAFE_MODE, Math.min(b.crashes, 0xffff), 0);
-    this.setPlan(b.safeMode);
-    this.beats = 0;
-    this.seen = 0;
+    // Replay the history file: the header's carried state, then the entries. A file that is absent, of another
+    // size or with another magic/version leaves next = HISTORY_SIZE and the state fresh: the boot entry then
+    // finds no room and replaces the file by a fresh one (boot count 0) first, as it does with a full file.
+    const img = this.store.read();
+    if (img && img.length === HISTORY_SIZE && img[0] === HISTORY_MAGIC && img[1] === HISTORY_VERSION) {
+      this.bootCount = img[2] | (img[3] << 8);
+      this.crashes = img[4] === 0xff ? 0 : img[4];
+      this.safeMode = img[5] === 1;
+      for (let i = HISTORY_HEADER; i < HISTORY_SIZE; i++) {
+        if (img[i] === 0xff) {
+          this.next = i;
+          break;
+        }
+        this.entry(img[i], false);
+      }
+    }
+    this.entry(ENTRY_BOOT | (resetReason & 0x0f), true);
+    this.record(REC_BOOT, resetReason, this.bootCount & 0xffff);
+    if (this.safeMode) this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
+    this.plan = this.safeMode ? safePlan() : NORMAL_PLAN;
+    this.onPlan(this.plan, this.safeMode);
+    this.beat = false; // heartbeats before boot are not progress
     this.lastProgress = now;
     this.booted = true;
-    this.hw.startWatchdog(WATCHDOG_TIMEOUT_SECONDS);
-    this.hw.kickWatchdog();
-    return b;
-  }
-
-  get safeMode(): boolean {
-    return this.res.st.safeMode;
+    this.hw.kick(WATCHDOG_TIMEOUT_SECONDS);
+    return { resetReason: resetReason, bootCount: this.bootCount, crashes: this.crashes, safeMode: this.safeMode };
   }
 
   /** Main logic: call after each handled event and at the end of each periodic tick. */
   heartbeat(): void {
-    this.beats = (this.beats + 1) | 0;
+    this.beat = true;
   }
 
-  /** The health-check timer (every plan.healthCheckSeconds): kicks the watchdog only on progress,
-   *  moves the crash history on (stable marker, safe-mode exit). */
+  /** The health-check timer (every plan.healthCheckSeconds): kicks the watchdog only on progress, moves the
+   *  crash history on (stable marker, safe-mode exit).
+   *  Watchdog policy: the watchdog (E.enableWatchdog(timeout, false)) is kicked only here, and only while the
+   *  main logic shows progress. A hung interpreter never runs this (the watchdog fires after its timeout); a
+   *  main logic that stopped progressing (its watch or timer gone, a state machine stuck) stops the heartbeat
+   *  and the kicks stop after HEARTBEAT_MAX_SILENCE_SECONDS. */
   healthTick(now: number): void {
     if (!this.booted) return;
-    // Once it has said no because of a fatal flag it stays no: the watchdog must reset the cap.
-    if (fatalErrorFlags(this.hw.takeErrorFlags())) this.failed = true;
-    if (this.beats !== this.seen) {
-      this.seen = this.beats;
+    // Espruino error flags (E.getErrorFlags) after which the interpreter cannot be trusted: MEMORY (an
+    // allocation failed: state may be half-built) and CALLBACK (a setWatch/setInterval was removed, so a part
+    // of the main logic is gone). FIFO_FULL, BUFFER_FULL, LOW_MEMORY, UART_OVERFLOW are survivable. Once it
+    // has said no because of a fatal flag it stays no: the watchdog must reset the cap.
+    const flags = this.hw.takeErrorFlags();
+    for (let i = 0; i < flags.length; i++) {
+      if (flags[i] === "MEMORY" || flags[i] === "CALLBACK") this.failed = true;
+    }
+    if (this.beat) {
+      this.beat = false;
       this.lastProgress = now;
     }
-    if (!this.failed && now - this.lastProgress <= HEARTBEAT_MAX_SILENCE_SECONDS) this.hw.kickWatchdog();
-    if (this.res.tick(now - this.bootTime)) this.setPlan(false);
+    if (!this.failed && now - this.lastProgress <= HEARTBEAT_MAX_SILENCE_SECONDS) this.hw.kick(0);
+    // The stable marker once the run has gone STABLE_SECONDS without a crash (only if there is a count to
+    // forget); safe mode ends after SAFE_EXIT_SECONDS without a crash.
+    const quiet = now - this.bootTime - this.lastCrashAt;
+    if (this.safeMode) {
+      if (quiet >= SAFE_EXIT_SECONDS) {
+        this.entry(ENTRY_SAFE_EXIT, true);
+        this.plan = NORMAL_PLAN;
+        this.onPlan(NORMAL_PLAN, false);
+      }
+    } else if (this.crashes > 0 && quiet >= STABLE_SECONDS) {
+      this.entry(ENTRY_STABLE, true);
+    }
   }
 
   /** The clock was set (Device Time write): delta = new - old seconds. The health check and the crash
@@ -97,36 +160,125 @@ export class PowerSupervisor {
     this.lastProgress += delta; // the silence stays measured in the old clock's terms
   }
 
-  /** From the housekeeping tick (plan.tickSeconds): reads the battery, records BATTERY_LOW once per low episode. */
+  /** From the housekeeping tick (plan.tickSeconds): reads the battery into the BatteryStatus fields (the
+   *  supervisor itself is returned), records BATTERY_LOW once per low episode. */
   batteryTick(): BatteryStatus {
-    const s = this.battery.update(this.hw.batteryVolts());
-    if (s.becameLow) this.record(REC_BATTERY_LOW, s.millivolts, s.percent === 0xff ? 0 : s.percent);
-    return s;
-  }
-
-  /** Whether a flash page erase may start now (the last battery reading; true before any reading). */
-  eraseAllowed(): boolean {
-    return this.battery.status.eraseAllowed;
+    const volts = this.hw.batteryVolts();
+    this.becameLow = false;
+    if (!(volts === volts)) {
+      this.eraseAllowed = true; // unknown voltage (NaN: host build without a battery)
+      return this;
+    }
+    const mv = Math.round(volts * 1000);
+    this.millivolts = mv;
+    // State of charge: 0..100 along SOC_CURVE, in whole millivolts with integer rounding (battery.ts says why).
+    if (mv <= SOC_CURVE[0]) this.percent = 0;
+    else {
+      const n = SOC_CURVE.length;
+      this.percent = 100;
+      for (let i = 2; i < n; i += 2) {
+        const v1 = SOC_CURVE[i];
+        if (mv <= v1) {
+          const v0 = SOC_CURVE[i - 2];
+          const p0 = SOC_CURVE[i - 1];
+          const dv = v1 - v0;
+          // round half up, all integers
+          this.percent = p0 + Math.floor(((mv - v0) * (SOC_CURVE[i + 1] - p0) * 2 + dv) / (2 * dv));
+          break;
+        }
+      }
+    }
+    this.eraseAllowed = mv >= MIN_ERASE_MV;
+    // Low after LOW_SAMPLES consecutive readings at or below LOW_SET_MV, cleared at LOW_CLEAR_MV (hysteresis).
+    if (this.low) {
+      if (mv >= LOW_CLEAR_MV) {
+        this.low = false;
+        this.below = 0;
+      }
+    } else if (mv <= LOW_SET_MV) {
+      this.below++;
+      if (this.below >= LOW_SAMPLES) {
+        this.low = true;
+        this.becameLow = true;
+        this.record(REC_BATTERY_LOW, mv, this.percent === 0xff ? 0 : this.percent);
+      }
+    } else {
+      this.below = 0;
+    }
+    return this;
   }
 
   /** process.on('uncaughtException') handler body: one ERROR record (rate-limited), crash counted, safe
    *  mode entered live when this was one crash too many. The cap then carries on. */
   onUncaught(code: number, place: number, now: number): void {
-    if (this.res.allowErrorRecord(now - this.bootTime)) this.record(REC_ERROR, code & 0xffff, place & 0xffff);
-    if (this.res.onCrash(now - this.bootTime)) {
-      this.record(REC_SAFE_MODE, Math.min(this.res.st.crashes, 0xffff), 0);
-      this.setPlan(true);
+    const uptime = now - this.bootTime;
+    // ERROR records: a token bucket (ERROR_BURST, one more per ERROR_REFILL_SECONDS), so an exception in a
+    // frequent callback cannot push dose records out of the ring log.
+    const refill = Math.floor((uptime - this.lastRefill) / ERROR_REFILL_SECONDS);
+    if (refill > 0) {
+      this.tokens = Math.min(ERROR_BURST, this.tokens + refill);
+      this.lastRefill += refill * ERROR_REFILL_SECONDS;
+    }
+    if (this.tokens > 0) {
+      this.tokens--;
+      this.record(REC_ERROR, code & 0xffff, place & 0xffff);
+    }
+    const was = this.safeMode;
+    this.lastCrashAt = uptime;
+    // at most CRASH_LIMIT entries per run: enough to reach safe mode, no flash wear in an exception storm
+    const write = this.crashEntries < CRASH_LIMIT;
+    if (write) this.crashEntries++;
+    this.entry(ENTRY_CRASH, write);
+    if (!was && this.safeMode) {
+      this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
+      this.plan = safePlan();
+      this.onPlan(this.plan, true);
     }
   }
 
-  /** Before a deliberate E.reboot(), so the software reset is not counted as a crash. */
+  /** Before a deliberate E.reboot(), so the software reset that follows is not counted as a crash. */
   beforeReboot(): void {
-    this.res.beforeDeliberateReboot();
+    this.entry(ENTRY_STABLE, true);
   }
 
-  private setPlan(safe: boolean): void {
-    this.plan = planFor(safe);
-    this.onPlan(this.plan, safe);
+  /** Applies one crash-history entry to the state; with write, first programs it into the file (the next
+   *  free byte). Replaying and appending share this method: one method less on the device. */
+  private entry(e: number, write: boolean): void {
+    if (write) {
+      if (this.next >= HISTORY_SIZE) {
+        // Full (or no valid file): carry the state into a fresh file, header only (one rewrite per 58 entries,
+        // ~ every 30 boots).
+        const img = new Uint8Array(HISTORY_SIZE).fill(0xff);
+        img[0] = HISTORY_MAGIC;
+        img[1] = HISTORY_VERSION;
+        img[2] = this.bootCount & 0xff;
+        img[3] = (this.bootCount >> 8) & 0xff;
+        img[4] = this.crashes;
+        img[5] = this.safeMode ? 1 : 0;
+        this.store.save(img, 0);
+        this.next = HISTORY_HEADER;
+      }
+      const b = new Uint8Array(1);
+      b[0] = e;
+      this.store.save(b, this.next);
+      this.next++;
+    }
+    const kind = e & 0xf0;
+    if (kind === ENTRY_BOOT) {
+      this.bootCount = (this.bootCount + 1) & 0xffff;
+      const reason = e & 0x0f;
+      // a boot after a watchdog, lockup or software reset is a crash
+      if (reason === RESET_WATCHDOG || reason === RESET_LOCKUP || reason === RESET_SOFTWARE) this.crashes++;
+    } else if (kind === ENTRY_CRASH) {
+      this.crashes++;
+    } else if (kind === ENTRY_STABLE) {
+      this.crashes = 0;
+    } else if (kind === ENTRY_SAFE_EXIT) {
+      this.crashes = 0;
+      this.safeMode = false;
+    }
+    if (this.crashes > 250) this.crashes = 250;
+    if (this.crashes >= CRASH_LIMIT) this.safeMode = true;
   }
 
   private record(type: number, a: number, b: number): void {

@@ -1,9 +1,27 @@
 import { describe, expect, it } from "vitest";
-import {
-  BatteryMonitor, LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, batteryPercent, eraseAllowed, writeAllowed,
-} from "../../firmware/power/battery.js";
+import { LOW_CLEAR_MV, LOW_SET_MV, MIN_ERASE_MV, eraseAllowed, writeAllowed } from "../../firmware/power/battery.js";
+import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 
-describe("batteryPercent (CR2032 under load)", () => {
+/** The battery monitor inside PowerSupervisor: update(volts) = one housekeeping reading of that voltage. */
+function monitor() {
+  let volts = NaN;
+  const hw = { kick() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => volts };
+  const sup = new PowerSupervisor(hw, { read: () => null, save() {} }, () => {}, () => {});
+  return {
+    status: sup,
+    update(v: number) {
+      volts = v;
+      return sup.batteryTick();
+    },
+  };
+}
+
+/** The state of charge of one reading of `volts` on a fresh monitor. */
+function batteryPercent(volts: number): number {
+  return monitor().update(volts).percent;
+}
+
+describe("state of charge (CR2032 under load)", () => {
   it.each([
     [3.3, 100], [3.0, 100], [2.975, 95], [2.95, 90], [2.9, 70], [2.875, 58], [2.85, 45], [2.8, 30],
     [2.75, 23], [2.7, 15], [2.6, 10], [2.5, 5], [2.35, 3], [2.2, 0], [1.9, 0],
@@ -35,9 +53,9 @@ describe("flash voltage floors", () => {
   });
 });
 
-describe("BatteryMonitor low flag with hysteresis", () => {
+describe("battery monitor: low flag with hysteresis", () => {
   it("sets after three low readings, once, and clears only above the clear threshold", () => {
-    const m = new BatteryMonitor();
+    const m = monitor();
     const trace: Array<[number, boolean, boolean]> = [
       // volts, low, becameLow
       [2.9, false, false],
@@ -59,7 +77,7 @@ describe("BatteryMonitor low flag with hysteresis", () => {
     }
   });
   it("fills millivolts, percent and eraseAllowed, and ignores unknown readings", () => {
-    const m = new BatteryMonitor();
+    const m = monitor();
     const s = m.update(2.1);
     expect(s.millivolts).toBe(2100);
     expect(s.percent).toBe(0);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { fatalErrorFlags } from "../../firmware/power/health.js";
 import { HEARTBEAT_MAX_SILENCE_SECONDS } from "../../firmware/power/plan.js";
 import type { HistoryStore } from "../../firmware/power/resilience.js";
 import { PowerSupervisor } from "../../firmware/power/supervisor.js";
@@ -8,24 +7,23 @@ import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 class MemStore implements HistoryStore {
   img: Uint8Array | null = null;
   read() { return this.img ? this.img.slice() : null; }
-  writeByte(o: number, v: number) { this.img![o] &= v; }
-  rewrite(image: Uint8Array) { this.img = image.slice(); }
+  save(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
 }
 
 function health() {
   const hw = {
     kicked: false,
     flags: [] as string[],
-    startWatchdog() {},
-    kickWatchdog() { hw.kicked = true; },
+    kick() { hw.kicked = true; },
     takeErrorFlags() { const f = hw.flags; hw.flags = []; return f; },
     batteryVolts() { return NaN; },
   };
   const sup = new PowerSupervisor(hw, new MemStore(), () => {}, () => {});
   sup.boot(0, 0);
-  /** One health tick at `t`: did it kick? */
-  const check = (t: number, fatal: boolean): boolean => {
+  /** One health tick at `t` (with E.getErrorFlags() reporting `flags`, or MEMORY when `fatal`): did it kick? */
+  const check = (t: number, fatal: boolean, flags?: string[]): boolean => {
     if (fatal) hw.flags = ["MEMORY"];
+    if (flags) hw.flags = flags;
     hw.kicked = false;
     sup.healthTick(t);
     return hw.kicked;
@@ -69,7 +67,12 @@ describe("health check", () => {
   it.each([
     [[], false], [["LOW_MEMORY"], false], [["FIFO_FULL", "BUFFER_FULL", "UART_OVERFLOW"], false],
     [["MEMORY"], true], [["LOW_MEMORY", "CALLBACK"], true],
-  ])("fatalErrorFlags(%j) = %s", (flags, fatal) => {
-    expect(fatalErrorFlags(flags as string[])).toBe(fatal);
+  ])("error flags %j fatal: %s", (flags, fatal) => {
+    // fatal: no kick at this check nor at any later one, although the heartbeat moves
+    const { sup, check } = health();
+    sup.heartbeat();
+    expect(check(10, false, flags as string[])).toBe(!fatal);
+    sup.heartbeat();
+    expect(check(20, false)).toBe(!fatal);
   });
 });

@@ -1,9 +1,12 @@
+// The crash policy (constants and file format in firmware/power/resilience.ts) runs inside PowerSupervisor:
+// driven here through it, booted at time 0 so that times are seconds since boot.
 import { describe, expect, it } from "vitest";
 import {
   CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_MAGIC,
   HISTORY_SIZE, RESET_LOCKUP, RESET_PIN, RESET_POWER_ON, RESET_SOFTWARE, RESET_UNKNOWN, RESET_WAKE, RESET_WATCHDOG,
-  Resilience, SAFE_EXIT_SECONDS, STABLE_SECONDS, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore,
+  SAFE_EXIT_SECONDS, STABLE_SECONDS, resetReasonFromRegister, type HistoryStore,
 } from "../../firmware/power/resilience.js";
+import { PowerSupervisor, REC_ERROR, REC_SAFE_MODE } from "../../firmware/power/supervisor.js";
 
 /** A Storage file on NOR flash: writes may only clear bits; counts programming and rewrites. */
 class FlashFile implements HistoryStore {
@@ -13,21 +16,52 @@ class FlashFile implements HistoryStore {
   read(): Uint8Array | null {
     return this.img ? this.img.slice() : null;
   }
-  writeByte(offset: number, value: number): void {
+  save(data: Uint8Array, offset: number): void {
+    if (offset === 0) {
+      expect(data.length).toBe(HISTORY_SIZE);
+      this.img = data.slice();
+      this.rewrites++;
+      return;
+    }
+    expect(data.length).toBe(1);
     if (!this.img) throw new Error("no file");
-    if ((this.img[offset] & value) !== value) throw new Error(`bit set at ${offset}`);
-    this.img[offset] &= value;
+    if ((this.img[offset] & data[0]) !== data[0]) throw new Error(`bit set at ${offset}`);
+    this.img[offset] &= data[0];
     this.byteWrites++;
-  }
-  rewrite(image: Uint8Array): void {
-    expect(image.length).toBe(HISTORY_SIZE);
-    this.img = image.slice();
-    this.rewrites++;
   }
 }
 
+/** A supervisor on the file with inert hardware; `records` collects what it logs. */
+function resilience(f: FlashFile) {
+  const records: Array<[number, number, number]> = [];
+  const hw = { kick() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => NaN };
+  const sup = new PowerSupervisor(hw, f, (t, a, b) => { records.push([t, a, b]); }, () => {});
+  return { sup, records };
+}
+
 function bootOnce(f: FlashFile, reason: number) {
-  return new Resilience(f).boot(reason);
+  return resilience(f).sup.boot(reason, 0);
+}
+
+/** An uncaught exception at `t`: did it just tip the cap into safe mode (a SAFE_MODE record)? */
+function crash(r: ReturnType<typeof resilience>, t: number): boolean {
+  const n = r.records.length;
+  r.sup.onUncaught(1, 1, t);
+  return r.records.slice(n).some((x) => x[0] === REC_SAFE_MODE);
+}
+
+/** The health tick at `t`: did it end safe mode? */
+function tick(r: ReturnType<typeof resilience>, t: number): boolean {
+  const was = r.sup.safeMode;
+  r.sup.healthTick(t);
+  return was && !r.sup.safeMode;
+}
+
+/** The header of a history file (magic, version, boot count, crashes, safe mode) and no entries. */
+function image(bootCount: number, crashes: number, safe: boolean): Uint8Array {
+  const img = new Uint8Array(HISTORY_SIZE).fill(0xff);
+  img.set([HISTORY_MAGIC, 1, bootCount & 0xff, bootCount >> 8, crashes, safe ? 1 : 0]);
+  return img;
 }
 
 describe("reset reason from POWER.RESETREAS", () => {
@@ -51,9 +85,10 @@ describe("history file", () => {
     for (const img of [new Uint8Array(64).fill(0), new Uint8Array(10).fill(0xff)]) {
       const f = new FlashFile();
       f.img = img;
-      expect(parseHistory(f.read())).toBeNull();
-      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(1);
-      expect(parseHistory(f.read())!.bootCount).toBe(1);
+      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(1); // not taken for a history file
+      expect(f.rewrites).toBe(1);
+      expect(Array.from(f.img!.subarray(0, 8))).toEqual([HISTORY_MAGIC, 1, 0, 0, 0, 0, ENTRY_BOOT | RESET_UNKNOWN, 0xff]);
+      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(2);
     }
   });
   it("counts boots past a rewrite and wraps the u16 boot counter", () => {
@@ -62,8 +97,9 @@ describe("history file", () => {
     // 58 entries per file: rewrites at boots 59, 117, 175 (+1 creation)
     expect(f.rewrites).toBe(4);
     expect(f.byteWrites).toBe(200);
-    const st = parseHistory(f.read())!;
-    f.rewrite(historyImage({ ...st, bootCount: 0xffff, next: 6 }));
+    // the file rewritten at boot 175 carries 174 boots in its header
+    expect(Array.from(f.img!.subarray(0, 6))).toEqual([HISTORY_MAGIC, 1, 174, 0, 0, 0]);
+    f.save(image(0xffff, 0, false), 0);
     expect(bootOnce(f, RESET_PIN).bootCount).toBe(0);
   });
 });
@@ -84,37 +120,37 @@ describe("crash counting and safe mode", () => {
 
   it("a stable run between crashes resets the count; a short run does not", () => {
     const f = new FlashFile();
-    let r = new Resilience(f);
-    r.boot(RESET_WATCHDOG);
-    r.tick(STABLE_SECONDS - 1);
-    r = new Resilience(f);
-    expect(r.boot(RESET_WATCHDOG).crashes).toBe(2);
-    r.tick(STABLE_SECONDS); // stable: marker written
+    let r = resilience(f);
+    r.sup.boot(RESET_WATCHDOG, 0);
+    tick(r, STABLE_SECONDS - 1);
+    r = resilience(f);
+    expect(r.sup.boot(RESET_WATCHDOG, 0).crashes).toBe(2);
+    tick(r, STABLE_SECONDS); // stable: marker written
     expect(f.img![8]).toBe(ENTRY_STABLE);
-    r = new Resilience(f);
-    const b = r.boot(RESET_WATCHDOG);
+    r = resilience(f);
+    const b = r.sup.boot(RESET_WATCHDOG, 0);
     expect(b.crashes).toBe(1);
     expect(b.safeMode).toBe(false);
   });
 
   it("no stable marker is written when there is nothing to forget", () => {
     const f = new FlashFile();
-    const r = new Resilience(f);
-    r.boot(RESET_POWER_ON);
+    const r = resilience(f);
+    r.sup.boot(RESET_POWER_ON, 0);
     const before = f.byteWrites;
-    r.tick(STABLE_SECONDS * 10);
+    tick(r, STABLE_SECONDS * 10);
     expect(f.byteWrites).toBe(before);
   });
 
   it("uncaught exceptions count too, tip into safe mode live, and are capped per run", () => {
     const f = new FlashFile();
-    const r = new Resilience(f);
-    r.boot(RESET_POWER_ON);
+    const r = resilience(f);
+    r.sup.boot(RESET_POWER_ON, 0);
     const tipped: boolean[] = [];
-    for (let i = 0; i < 10; i++) tipped.push(r.onCrash(100 + i));
+    for (let i = 0; i < 10; i++) tipped.push(crash(r, 100 + i));
     expect(tipped.indexOf(true)).toBe(CRASH_LIMIT - 1);
     expect(tipped.filter((x) => x).length).toBe(1);
-    expect(r.st.safeMode).toBe(true);
+    expect(r.sup.safeMode).toBe(true);
     expect(f.byteWrites).toBe(1 + CRASH_LIMIT); // boot + 3 crash entries, not 10
     expect(Array.from(f.img!.subarray(6, 10))).toEqual([ENTRY_BOOT, ENTRY_CRASH, ENTRY_CRASH, ENTRY_CRASH]);
     // the next boot (normal power-on) is still in safe mode
@@ -124,53 +160,58 @@ describe("crash counting and safe mode", () => {
   it("a crash loop ends in safe mode; safe mode ends after a quiet period and survives reboots until then", () => {
     const f = new FlashFile();
     for (let i = 0; i < CRASH_LIMIT; i++) bootOnce(f, RESET_WATCHDOG);
-    let r = new Resilience(f);
-    let b = r.boot(RESET_PIN);
+    let r = resilience(f);
+    let b = r.sup.boot(RESET_PIN, 0);
     expect(b.safeMode).toBe(true);
     expect(b.crashes).toBe(CRASH_LIMIT);
-    expect(r.tick(STABLE_SECONDS)).toBe(false); // the normal stable period does not end safe mode
-    expect(r.tick(SAFE_EXIT_SECONDS - 1)).toBe(false);
-    expect(r.tick(SAFE_EXIT_SECONDS)).toBe(true);
-    expect(r.st.safeMode).toBe(false);
+    expect(tick(r, STABLE_SECONDS)).toBe(false); // the normal stable period does not end safe mode
+    expect(tick(r, SAFE_EXIT_SECONDS - 1)).toBe(false);
+    expect(tick(r, SAFE_EXIT_SECONDS)).toBe(true);
+    expect(r.sup.safeMode).toBe(false);
     expect(f.img!.includes(ENTRY_SAFE_EXIT)).toBe(true);
-    r = new Resilience(f);
-    b = r.boot(RESET_POWER_ON);
+    r = resilience(f);
+    b = r.sup.boot(RESET_POWER_ON, 0);
     expect(b).toMatchObject({ safeMode: false, crashes: 0 });
   });
 
   it("the quiet period restarts at a crash in safe mode", () => {
     const f = new FlashFile();
     for (let i = 0; i < CRASH_LIMIT; i++) bootOnce(f, RESET_WATCHDOG);
-    const r = new Resilience(f);
-    r.boot(RESET_WATCHDOG);
-    r.onCrash(1000);
-    expect(r.tick(SAFE_EXIT_SECONDS)).toBe(false);
-    expect(r.tick(SAFE_EXIT_SECONDS + 1000)).toBe(true);
+    const r = resilience(f);
+    r.sup.boot(RESET_WATCHDOG, 0);
+    crash(r, 1000);
+    expect(tick(r, SAFE_EXIT_SECONDS)).toBe(false);
+    expect(tick(r, SAFE_EXIT_SECONDS + 1000)).toBe(true);
   });
 
   it("a deliberate reboot is not counted as a crash", () => {
     const f = new FlashFile();
-    let r = new Resilience(f);
-    r.boot(RESET_WATCHDOG);
-    r.beforeDeliberateReboot();
-    r = new Resilience(f);
-    expect(r.boot(RESET_SOFTWARE).crashes).toBe(1);
+    const r = resilience(f);
+    r.sup.boot(RESET_WATCHDOG, 0);
+    r.sup.beforeReboot();
+    expect(bootOnce(f, RESET_SOFTWARE).crashes).toBe(1);
   });
 });
 
 describe("ERROR record rate limit", () => {
   it("allows a burst, then one per refill period", () => {
-    const r = new Resilience(new FlashFile());
-    r.boot(RESET_POWER_ON);
+    const r = resilience(new FlashFile());
+    r.sup.boot(RESET_POWER_ON, 0);
+    /** One uncaught exception at `t`: was an ERROR record written? */
+    const allow = (t: number): boolean => {
+      const n = r.records.length;
+      r.sup.onUncaught(0x21, 2, t);
+      return r.records.slice(n).some((x) => x[0] === REC_ERROR);
+    };
     let allowed = 0;
-    for (let i = 0; i < 100; i++) if (r.allowErrorRecord(10)) allowed++;
+    for (let i = 0; i < 100; i++) if (allow(10)) allowed++;
     expect(allowed).toBe(ERROR_BURST);
-    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS - 1)).toBe(false);
-    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS)).toBe(true);
-    expect(r.allowErrorRecord(ERROR_REFILL_SECONDS)).toBe(false);
+    expect(allow(ERROR_REFILL_SECONDS - 1)).toBe(false);
+    expect(allow(ERROR_REFILL_SECONDS)).toBe(true);
+    expect(allow(ERROR_REFILL_SECONDS)).toBe(false);
     // a long quiet time refills up to the burst only
     let later = 0;
-    for (let i = 0; i < 100; i++) if (r.allowErrorRecord(1e6)) later++;
+    for (let i = 0; i < 100; i++) if (allow(1e6)) later++;
     expect(later).toBe(ERROR_BURST);
   });
 });

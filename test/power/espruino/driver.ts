@@ -1,9 +1,9 @@
 // Runs the firmware/power pure modules on a fixed table and prints the results as one JSON line, so the
 // same bundle can be run on the real Espruino interpreter and in Node and the outputs compared.
 // Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
-import { BatteryMonitor, batteryPercent, eraseAllowed } from "../../../firmware/power/battery";
-import { Resilience, historyImage, parseHistory, resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
-import { kickWatchdog, readResetReason, startWatchdog, storageHistoryStore, takeErrorFlags } from "../../../firmware/hw/watchdog";
+import { eraseAllowed } from "../../../firmware/power/battery";
+import { resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
+import { historyFile, kickWatchdog, readResetReason, takeErrorFlags } from "../../../firmware/hw/watchdog";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
@@ -18,25 +18,34 @@ function arr(u: Uint8Array): number[] {
 class MemStore implements HistoryStore {
   img: Uint8Array | null = null;
   read(): Uint8Array | null { return this.img ? new Uint8Array(this.img) : null; }
-  writeByte(o: number, v: number): void { if (this.img) this.img[o] &= v; }
-  rewrite(image: Uint8Array): void { this.img = new Uint8Array(image); }
+  save(data: Uint8Array, o: number): void { if (o === 0) this.img = new Uint8Array(data); else if (this.img) this.img[o] &= data[0]; }
+}
+
+let supply = 3.0;
+const inert = {
+  kick: function () {},
+  takeErrorFlags: function (): string[] { return []; },
+  batteryVolts: function () { return supply; },
+};
+/** A supervisor with inert hardware (battery: `supply`) and no log: the battery monitor and the crash policy. */
+function sup(store: HistoryStore): PowerSupervisor {
+  return new PowerSupervisor(inert, store, function () {}, function () {});
 }
 
 function pure(): unknown {
   const volts = [3.3, 3.0, 2.975, 2.95, 2.9, 2.875, 2.85, 2.8, 2.75, 2.7, 2.6, 2.5, 2.35, 2.2, 1.9];
   const percents: number[] = [];
   const erase: boolean[] = [];
-  for (let i = 0; i < volts.length; i++) { percents.push(batteryPercent(volts[i])); erase.push(eraseAllowed(volts[i])); }
-  const mon = new BatteryMonitor();
+  for (let i = 0; i < volts.length; i++) { supply = volts[i]; percents.push(sup(new MemStore()).batteryTick().percent); erase.push(eraseAllowed(volts[i])); }
+  const mon = sup(new MemStore());
   const lowTrace: string[] = [];
   const vs = [2.9, 2.5, 2.49, 2.6, 2.5, 2.5, 2.45, 2.4, 2.6, 2.64, 2.65, 2.5];
-  for (let i = 0; i < vs.length; i++) { const s = mon.update(vs[i]); lowTrace.push(s.millivolts + ":" + s.percent + ":" + s.low + ":" + s.becameLow); }
+  for (let i = 0; i < vs.length; i++) { supply = vs[i]; const s = mon.batteryTick(); lowTrace.push(s.millivolts + ":" + s.percent + ":" + s.low + ":" + s.becameLow); }
   // the health check (in PowerSupervisor; maxSilence 1500 s)
   let kicked = false;
   let flags: string[] = [];
   const h = new PowerSupervisor({
-    startWatchdog: function () {},
-    kickWatchdog: function () { kicked = true; },
+    kick: function () { kicked = true; },
     takeErrorFlags: function () { const f = flags; flags = []; return f; },
     batteryVolts: function () { return NaN; },
   }, new MemStore(), function () {}, function () {});
@@ -54,16 +63,17 @@ function pure(): unknown {
   const boots: string[] = [];
   const reasons = [0, 2, 2, 1, 2, 0];
   for (let i = 0; i < reasons.length; i++) {
-    const r = new Resilience(store);
-    const b = r.boot(reasons[i]);
+    const r = sup(store);
+    const b = r.boot(reasons[i], 0);
     boots.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
-    if (i === 4) { r.tick(6 * 3600); }
+    if (i === 4) { r.healthTick(6 * 3600); }
   }
-  for (let i = 0; i < 70; i++) new Resilience(store).boot(1);
-  const st = parseHistory(store.img);
+  // 70 more: the file fills and is rewritten with the state carried in its header
+  let st = sup(store).boot(1, 0);
+  for (let i = 1; i < 70; i++) st = sup(store).boot(1, 0);
   return {
     percents: percents, erase: erase, lowTrace: lowTrace, kicks: kicks, resets: resets, boots: boots,
-    img: arr(store.img as Uint8Array), st: st, fresh: arr(historyImage({ bootCount: 300, crashes: 2, safeMode: true, next: 6 })),
+    img: arr(store.img as Uint8Array), st: st,
   };
 }
 
@@ -73,8 +83,7 @@ function supervisor(): unknown {
   let kicks = 0;
   let volts = 3.0;
   const hw = {
-    startWatchdog: function (t: number) { log.push("wdt:" + t); },
-    kickWatchdog: function () { kicks++; },
+    kick: function (t: number) { if (t > 0) log.push("wdt:" + t); kicks++; },
     takeErrorFlags: function (): string[] { return []; },
     batteryVolts: function () { return volts; },
   };
@@ -95,24 +104,23 @@ print("PURE:" + JSON.stringify({ pure: pure(), supervisor: supervisor() }));
 
 if (process.env.BOARD === "LINUX") {
   // the Storage adapter on the host build's Storage (kept in a file in the working folder)
-  const hs = storageHistoryStore("pwrtest");
+  const hs = historyFile;
   const out: string[] = [];
   for (let i = 0; i < 4; i++) {
-    const r = new Resilience(hs);
-    const b = r.boot(i < 3 ? 2 : 0);
+    const b = sup(hs).boot(i < 3 ? 2 : 0, 0);
     out.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
   }
   const img = hs.read();
   // 60 more boots: the file fills up (58 entries) and is rewritten once, carrying the state forward
   let last = "";
   for (let i = 0; i < 60; i++) {
-    const b = new Resilience(hs).boot(0);
+    const b = sup(hs).boot(0, 0);
     last = b.bootCount + ":" + b.crashes + ":" + b.safeMode;
   }
   const img2 = hs.read();
   print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null, last: last, img2: img2 ? arr(img2) : null }));
   // the rest of the adapter runs on the host build (no watchdog hardware, no RESETREAS there)
-  startWatchdog(300);
-  kickWatchdog();
+  kickWatchdog(300);
+  kickWatchdog(0);
   print("ADAPTER:" + JSON.stringify({ reset: readResetReason(), flags: takeErrorFlags() }));
 }
