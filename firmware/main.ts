@@ -160,7 +160,7 @@ function housekeeping(): void {
   }
   // Corruption met by reads (a sync) after mount: one LOG_CORRUPTION per tick that saw more, a = 0xFFFF (the
   // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
-  const bad = log.badSlotsSeen();
+  const bad = log.badSeen;
   if (bad > badReported) {
     record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), 0xffff, Math.min(0xffff, bad - badReported));
     badReported = bad;
@@ -175,7 +175,7 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (detection) {
     // Which indicator outputs may play: the power plan (safe mode) and the config's alert switches (the same
     // expression in applyConfig; a helper would cost RAM on Espruino).
-    detection.indicator.enable(
+    detection.indicator.mask = (
       (plan.blinkCodes ? IND_BLINK : 0) |
         (plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
@@ -197,7 +197,7 @@ function applyConfig(c: Config): void {
     const live: any = detection.detector.m.cfg;
     for (const k in d) live[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
-    detection.indicator.enable(
+    detection.indicator.mask = (
       (power.plan.blinkCodes ? IND_BLINK : 0) |
         (power.plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
@@ -330,7 +330,7 @@ function boot(): void {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      require("Storage").write("pencap.mag", JSON.stringify(detection.baseline()));
+      require("Storage").write("pencap.mag", JSON.stringify([detection.detector.bx, detection.detector.by, detection.detector.bz]));
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }
@@ -372,7 +372,7 @@ function boot(): void {
   setInterval(housekeeping, power.plan.tickSeconds * 1000);
   housekeeping();
   place = K.PLACE_OTHER;
-  console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
+  console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.stats().nextSeq);
 }
 
 onUncaughtException(function (e: any) {

@@ -17,7 +17,7 @@ export class CapDetector {
   pending = false;
   rawOn = true;
   rawT = 0;
-  // magnetometer filter
+  // magnetometer filter: baseline (bx, by, bz), squared thresholds
   bx = 0;
   by = 0;
   bz = 0;
@@ -48,10 +48,6 @@ export class CapDetector {
     this.m.start(t, capOn, mode);
   }
 
-  get capOn(): boolean {
-    return this.m.capOn;
-  }
-
   // ---- digital input (hall switch through setWatch) ----
 
   /** A raw edge: the input says cap on/off since time t. Glitches shorter than settleS are dropped. */
@@ -71,23 +67,13 @@ export class CapDetector {
 
   // ---- magnetometer ----
 
-  setBaseline(x: number, y: number, z: number): void {
-    this.bx = x;
-    this.by = y;
-    this.bz = z;
-  }
-
-  /** True if a single reading shows the magnet (for the initial state at boot). */
-  magnetPresent(x: number, y: number, z: number): boolean {
-    var dx = x - this.bx;
-    var dy = y - this.by;
-    var dz = z - this.bz;
-    return dx * dx + dy * dy + dz * dz >= this.on2;
-  }
+  // The baseline is set by writing bx/by/bz (at boot: hw/sensor.ts, which also tests one reading against on2
+  // for the cap state at boot): a setter and a one-reading test would each cost RAM on Espruino. The cap
+  // state is m.capOn.
 
   /** One magnetometer sample at time t: hysteresis, then `confirm` consecutive samples to change state. */
   sample(t: number, x: number, y: number, z: number): void {
-    // squared distance from the baseline (written out here and in magnetPresent: a helper costs RAM)
+    // squared distance from the baseline (written out here and in hw/sensor.ts: a helper costs RAM)
     var dx = x - this.bx;
     var dy = y - this.by;
     var dz = z - this.bz;

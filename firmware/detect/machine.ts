@@ -48,7 +48,7 @@ export class CapMachine {
   untracked = false; // current session began at a calibration: not recorded
   leftOffFired = false;
   primeCandidate = false; // current session began within the priming window after a DOSE
-  lastDoseT = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown
+  lastDoseT = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown; seeded at boot by writing it
   prevType = 0; // type of the last session record
   prevT1 = -1; // its end
   lastTempC = NaN;
@@ -82,16 +82,6 @@ export class CapMachine {
       this.primeCandidate = false;
       this.sink.cap(false, t);
     }
-  }
-
-  /** Boot found a session that ended during the reboot (marker set, cap on, not logged): log it now, once. */
-  logInterrupted(t: number): void {
-    this.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, t, t);
-  }
-
-  /** Seed the time of the last dose (e.g. from the log at boot); -1 for unknown. */
-  setLastDose(t: number): void {
-    this.lastDoseT = t;
   }
 
   /**
@@ -189,7 +179,11 @@ export class CapMachine {
     if (this.nextTempT >= 0 && t >= this.nextTempT) this.sampleTemp(t);
   }
 
-  private emitSession(type: number, flags: number, t0: number, t1: number): void {
+  /**
+   * Records one session. Also called at boot for a session that ended during the reboot (marker set, cap on,
+   * not logged): emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, t, t), once (reboot.ts).
+   */
+  emitSession(type: number, flags: number, t0: number, t1: number): void {
     this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), doseB(this.lastTempC, -1));
     if (type !== T_CAP_CHECK) this.lastDoseT = t1;
     this.prevType = type;

@@ -3,70 +3,17 @@
 //
 // Storage cannot erase part of a file, and writing a file at offset 0 re-creates it. So the file is only a
 // reservation: it is created once, at full size plus one page of slack, and never written through Storage
-// again. The log's pages are the whole flash pages inside it, reached with require("Flash") like FlashStore
-// (read back after every write and erase, whole aligned words). Before every write and erase the file's
-// address is looked up again: if Storage compaction has moved the file, the store refuses (STORE_ALIGN)
-// instead of erasing someone else's data.
-import { fwError } from "../errors";
+// again. The log's pages are the whole flash pages inside it, reached with require("Flash") by FlashStore
+// given the file's address lookup (flash-store.ts: read back after every write and erase, whole aligned
+// words; before every write and erase the file's address is looked up again, and if Storage compaction has
+// moved the file the store refuses with STORE_ALIGN instead of erasing someone else's data).
 import type { PageStore } from "../log/log";
-import { openFlashStore, verifiedErase, verifiedWrite, type FlashModule } from "./flash-store";
+import { FlashStore, openFlashStore, type FlashModule } from "./flash-store";
 
 /** The part of require("Storage") this store uses. */
 export interface StorageModule {
   read(name: string, offset?: number, length?: number): string | undefined;
   write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
-}
-
-
-export class StorageStore implements PageStore {
-  readonly pageSize: number;
-  readonly pageCount: number;
-  private flash: FlashModule;
-  private locate: () => number;
-  private base: number;
-
-  /**
-   * `locate` returns the flash address of the file's first data byte (on the nRF52:
-   * E.getAddressOf(require("Storage").read(name), true), Storage being memory-mapped there).
-   */
-  constructor(flash: FlashModule, locate: () => number, pageSize: number, pageCount: number) {
-    this.flash = flash;
-    this.locate = locate;
-    this.pageSize = pageSize;
-    this.pageCount = pageCount;
-    this.base = -1;
-    this.base = this.addr(0, 0, 0, true);
-  }
-
-  /** Flash address of a page access; with `check`, refuses when the file moved (or cannot be found). The
-   *  pages start at the first whole flash page inside the file (never the file's byte 0, which Storage
-   *  would rewrite). */
-  private addr(page: number, offset: number, length: number, check: boolean): number {
-    if (page < 0 || page >= this.pageCount || offset < 0 || offset + length > this.pageSize || Math.floor(page) !== page) {
-      throw fwError("STORE_RANGE", "storage page access out of range");
-    }
-    if (check) {
-      const a = this.locate();
-      // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
-      if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
-      const base = (Math.floor(a / this.pageSize) + 1) * this.pageSize;
-      if (this.base < 0) this.base = base; // the constructor's first look
-      else if (base !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
-    }
-    return (this.base + page * this.pageSize + offset) | 0;
-  }
-
-  read(page: number, offset: number, length: number): Uint8Array {
-    return this.flash.read(length, this.addr(page, offset, length, false));
-  }
-
-  write(page: number, offset: number, data: Uint8Array): void {
-    verifiedWrite(this.flash, this.addr(page, offset, data.length, true), data);
-  }
-
-  erase(page: number): void {
-    verifiedErase(this.flash, this.addr(page, 0, this.pageSize, true), this.pageSize);
-  }
 }
 
 /** Bytes of the Storage file for `pageCount` log pages: one page of slack for alignment. */
@@ -98,5 +45,5 @@ export function openLogStore(minFlashPages: number, maxFlashPages: number, name:
     // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
     if (!storage.write(name, "L", 0, size)) return null;
   }
-  return new StorageStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(name), true), flashPageSize, storagePages);
+  return new FlashStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(name), true), flashPageSize, storagePages);
 }

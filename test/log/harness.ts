@@ -98,7 +98,7 @@ export class Harness {
    * seqs between the newest record and the next seq. Then appends the SEQ_SKIPPED record, as main.ts does.
    */
   checkSkipReport(rep: MountReport): void {
-    const next = this.log.nextSeq();
+    const next = this.log.stats().nextSeq;
     if (rep.skippedCount === 0) {
       expect(rep.skippedFrom).toBe(-1);
     } else {
