@@ -226,7 +226,7 @@ export class DoseLog {
       let found = false;
       for (let s = 0; s < this.S && !found; s++) {
         const b = st.read(n, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        if (recordValid(b, 0) && get32(b, 0) === expFirst + s) found = true;
+        if (recordValid(b) && get32(b, 0) === expFirst + s) found = true;
       }
       if (found) {
         this.pageSeqs[n] = headSeq + 1;
@@ -312,7 +312,7 @@ export class DoseLog {
 
   append(type: number, flags: number, time: number, a: number, b: number): number {
     if (!this.mounted) throw fwError("LOG_NOT_MOUNTED", "append before mount");
-    if (!fieldsValid(0, type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
+    if (!fieldsValid(type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
     let failures = 0;
     for (;;) {
       if (this.nextSlot >= this.S) {
@@ -329,9 +329,9 @@ export class DoseLog {
       this.nextSlot = slot + 1;
       const off = HEADER_SIZE + slot * RECORD_SIZE;
       // A slot that is not blank (garbage, bit flips) is skipped rather than written over.
-      if (!slotBlank(this.store.read(p, off, RECORD_SIZE), 0)) continue;
+      if (!slotBlank(this.store.read(p, off, RECORD_SIZE))) continue;
       const r = this.rec;
-      encodeRecord(r, 0, seq, type, flags, time, a, b);
+      encodeRecord(r, seq, type, flags, time, a, b);
       const w = this.word;
       w[0] = r[12];
       w[1] = r[13];
@@ -490,9 +490,9 @@ export class DoseLog {
  * torn write (what a power cut during the 5-write commit leaves), or anything else (corruption).
  */
 function classifySlot(b: Uint8Array, exp: number): number {
-  if (slotBlank(b, 0)) return S_BLANK;
+  if (slotBlank(b)) return S_BLANK;
   const w0 = get32(b, 0);
-  if (recordValid(b, 0)) return w0 === exp ? S_VALID : S_BAD;
+  if (recordValid(b)) return w0 === exp ? S_VALID : S_BAD;
   let j = 3;
   while (j > 0 && get32(b, j * 4) === 0xffffffff) j--;
   if (j === 0) return ((w0 & exp) >>> 0) === exp ? S_TORN : S_BAD; // cut while writing word 0
@@ -500,7 +500,7 @@ function classifySlot(b: Uint8Array, exp: number): number {
   if (j < 3) return S_TORN; // cut while writing word 1 or 2
   const stored = get16(b, 14);
   if (stored === CHECK_UNCOMMITTED) return S_TORN; // cut before or during the first write of word 3
-  const truth = recordCheck(b, 0);
+  const truth = recordCheck(b);
   // Cut during the commit write: the check can only have more 1-bits than the true one.
   return (stored & truth) === truth ? S_TORN : S_BAD;
 }

@@ -144,7 +144,7 @@ export class Harness {
     for (;;) {
       const s = this.log.readFrom(from, out);
       if (s < 0) break;
-      expect(recordValid(out, 0)).toBe(true);
+      expect(recordValid(out)).toBe(true);
       expect(recSeq(out, 0)).toBe(s);
       if (seen.length) expect(s).toBeGreaterThan(seen[seen.length - 1]); // no duplicates, in order
       seen.push(s);
