@@ -182,7 +182,7 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
         (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
     );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
-    detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
+    detection.detector.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
   }
   if (safe) console.log("pencap: safe mode");
 }
@@ -194,7 +194,7 @@ function applyConfig(c: Config): void {
     // Detection thresholds from the config (docs/config.md); the temperature period from the power plan.
     const d = detectConfigFrom(c);
     d.tempPeriodS = power.plan.temperaturePeriodSeconds;
-    const live: any = detection.detector.m.cfg;
+    const live: any = detection.detector.cfg;
     for (const k in d) live[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
     detection.indicator.mask = (

@@ -58,7 +58,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
     board.sensor === "mag" ? { onDelta: board.magOnDelta as number, offDelta: board.magOffDelta as number } : null,
     createIndicator(board)
   );
-  det.m.lastDoseT = boot.lastDoseT; // -1 unknown
+  det.lastDoseT = boot.lastDoseT; // -1 unknown
   var timer: any = undefined;
   var timerAt = -1;
   var sub: any = undefined; // the setWatch id (switch) or the "mag" listener (magnetometer)
@@ -123,7 +123,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
   if (mode === START_NORMAL && action === BOOT_OPEN_INTERRUPTED) mode = START_INTERRUPTED;
   det.start(now, capOn, mode);
   // A session that ended during the reboot (marker set, cap on, not logged): recorded now, once.
-  if (action === BOOT_LOG_INTERRUPTED) det.m.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, now, now);
+  if (action === BOOT_LOG_INTERRUPTED) det.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, now, now);
 
   if (board.sensor === "switch") {
     sub = G.setWatch(
@@ -146,7 +146,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
 
   return {
     detector: det,
-    indicator: det.m.ind as Indicator,
+    indicator: det.ind as Indicator,
     bootAction: action,
     timeChanged: function (delta: number) {
       det.timeShift(delta);

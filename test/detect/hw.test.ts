@@ -271,7 +271,7 @@ describe("Puck.js: magnetometer", () => {
     const s = recordingSink();
     fake.magReading = { x: 100, y: -200, z: 3300 };
     const det = startDetection(PUCKJS, defaultDetectConfig(INSULIN_RAPID), s.sink, { ...noBoot, magBaseline: [100, -200, 300] });
-    expect(det.detector.m.capOn).toBe(true);
+    expect(det.detector.capOn).toBe(true);
     expect(s.events).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ var det = startDetection(
   },
   { markerSeq: 7, sessionLoggedAfterMarker: false, magBaseline: null, lastDoseT: -1 }
 );
-console.log("board " + board.name + " boot action " + det.bootAction + " cap on " + det.detector.m.capOn + " next " + (det.detector.nextDeadline() - (globalThis as any).getTime()).toFixed(1));
+console.log("board " + board.name + " boot action " + det.bootAction + " cap on " + det.detector.capOn + " next " + (det.detector.nextDeadline() - (globalThis as any).getTime()).toFixed(1));
 det.indicator.signal(1, 3);
 try {
   boardProfile("NOPE");
