@@ -217,7 +217,7 @@ function boot(): void {
     store = openFlashStore(4, 16);
   } else {
     // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
-    store = openLogStore(4, 32, "doselog", 3, 4096);
+    store = openLogStore();
   }
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);

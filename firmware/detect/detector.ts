@@ -9,7 +9,7 @@
 import {
   T_DOSE, T_CAP_CHECK, T_UNCERTAIN_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION,
   F_PRIMING, F_INTERRUPTED, EXC_HOT, EXC_COLD, SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF, SIG_TEMP,
-  sat16, tempByte, doseB,
+  sat16, tempByte,
 } from "./codes";
 import { DetectConfig } from "./config";
 import { blinkCount } from "./blink";
@@ -271,7 +271,9 @@ export class CapDetector {
    * not logged): emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, t, t), once (reboot.ts).
    */
   emitSession(type: number, flags: number, t0: number, t1: number): void {
-    this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), doseB(this.lastTempC, -1));
+    // b = doseB(temperature, units unknown) written out: the cap never knows the units, so the high byte is
+    // always 0xFF (a call with a constant argument would cost RAM on Espruino for nothing).
+    this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), tempByte(this.lastTempC) | 0xff00);
     if (type !== T_CAP_CHECK) this.lastDoseT = t1;
     this.prevType = type;
     this.prevT1 = t1;

@@ -27,23 +27,32 @@ declare const E: { getAddressOf(v: unknown, flat: boolean): number };
 const STORAGE_MODULE = "Storage";
 const FLASH_MODULE = "Flash";
 
+// The nRF52 figures of the board decision (docs/log-format.md): constants in code rather than parameters
+// (each parameter costs RAM on Espruino, and the one caller always passed these).
+const enum L {
+  MIN_FLASH_PAGES = 4,
+  MAX_FLASH_PAGES = 32,
+  STORAGE_PAGES = 3,
+  FLASH_PAGE_SIZE = 4096,
+}
+const LOG_FILE = "doselog";
+
 /**
- * The board decision of docs/log-format.md: raw flash pages from Flash.getFree() when there are at least
- * `minFlashPages` (taking at most `maxFlashPages`), otherwise `storagePages` pages of `flashPageSize` bytes
- * (4096 on nRF52) in the Storage file `name`. On nRF52: openLogStore(4, 32, "doselog", 3, 4096).
+ * The board decision of docs/log-format.md, on nRF52: raw flash pages from Flash.getFree() when there are at
+ * least 4 (taking at most 32), otherwise 3 pages of 4096 bytes in the Storage file "doselog".
  * Returns null when neither is possible.
  */
-export function openLogStore(minFlashPages: number, maxFlashPages: number, name: string, storagePages: number, flashPageSize: number): PageStore | null {
-  const fs = openFlashStore(minFlashPages, maxFlashPages);
+export function openLogStore(): PageStore | null {
+  const fs = openFlashStore(L.MIN_FLASH_PAGES, L.MAX_FLASH_PAGES);
   if (fs) return fs;
-  // The Storage file `name` as a page store (created once, at full size); null when the file cannot be
-  // created (Storage too full).
+  // The Storage file as a page store (created once, at full size); null when the file cannot be created
+  // (Storage too full).
   const storage = require(STORAGE_MODULE) as StorageModule;
-  const size = storageFileSize(flashPageSize, storagePages);
-  const cur = storage.read(name);
+  const size = storageFileSize(L.FLASH_PAGE_SIZE, L.STORAGE_PAGES);
+  const cur = storage.read(LOG_FILE);
   if (cur === undefined || cur.length !== size) {
     // Created once: one byte at offset 0 and the rest left erased. Never written through Storage again.
-    if (!storage.write(name, "L", 0, size)) return null;
+    if (!storage.write(LOG_FILE, "L", 0, size)) return null;
   }
-  return new FlashStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(name), true), flashPageSize, storagePages);
+  return new FlashStore(require(FLASH_MODULE) as FlashModule, () => E.getAddressOf(storage.read(LOG_FILE), true), L.FLASH_PAGE_SIZE, L.STORAGE_PAGES);
 }

@@ -105,9 +105,10 @@ export class DoseLog {
   private tornSeen = 0;
   private badSeenAt = -1; // highest slot seq counted in badSeen or tornSeen
   private minSeq = FIRST_SEQ; // lowest seq a new page may start at
-  private rec = new Uint8Array(RECORD_SIZE);
-  private word = new Uint8Array(4);
-  private hdr = new Uint8Array(HEADER_SIZE);
+  // The record being written or read, and 4 bytes after it for the uncommitted word 3 of an append. (No
+  // buffer of its own for page headers: a page is opened once per page's worth of records, and a buffer
+  // kept for it would hold RAM for good on Espruino.)
+  private rec = new Uint8Array(RECORD_SIZE + 4);
 
   constructor(store: PageStore) {
     this.store = store;
@@ -332,7 +333,7 @@ export class DoseLog {
       if (!slotBlank(this.store.read(p, off, RECORD_SIZE))) continue;
       const r = this.rec;
       encodeRecord(r, seq, type, flags, time, a, b);
-      const w = this.word;
+      const w = r.subarray(RECORD_SIZE, RECORD_SIZE + 4);
       w[0] = r[12];
       w[1] = r[13];
       w[2] = 0xff;
@@ -354,7 +355,7 @@ export class DoseLog {
 
   /** Writes the header of erased page `p` and makes it the head. */
   private openPage(p: number, pageSeq: number, firstSeq: number): void {
-    const h = this.hdr;
+    const h = new Uint8Array(HEADER_SIZE);
     encodeHeader(h, pageSeq, firstSeq, this.wear[p], this.pageSize);
     this.spare = -1;
     this.rewrite(p, 0, h.subarray(0, HEADER_WRITTEN));
@@ -393,12 +394,7 @@ export class DoseLog {
     if (this.live > 0 && n === this.tail && this.live === this.P) {
       // The ring is full: drop the oldest page. Invalidate its header first so that a torn erase is seen
       // as a page being erased, not as records.
-      const w = this.word;
-      w[0] = 0;
-      w[1] = 0;
-      w[2] = 0;
-      w[3] = 0;
-      this.rewrite(n, STATE_OFFSET, w);
+      this.rewrite(n, STATE_OFFSET, new Uint8Array(4)); // zeros
       this.live--;
       this.tail = (n + 1) % this.P;
       this.oldest = this.newest < 0 ? -1 : this.readFrom(this.first[this.tail], this.rec);
