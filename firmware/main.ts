@@ -194,8 +194,9 @@ function applyConfig(c: Config): void {
     // Detection thresholds from the config (docs/config.md); the temperature period from the power plan.
     const d = detectConfigFrom(c);
     d.tempPeriodS = power.plan.temperaturePeriodSeconds;
-    const live: any = detection.detector.cfg;
-    for (const k in d) live[k] = (d as any)[k];
+    // Typed (not `any`) so that the build may shorten DetectConfig's names: a long name costs RAM per field.
+    const live = detection.detector.cfg;
+    for (const k in d) (live as any)[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
     detection.indicator.mask = (
       (power.plan.blinkCodes ? IND_BLINK : 0) |

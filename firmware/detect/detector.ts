@@ -35,7 +35,6 @@ export class CapDetector {
   bz = 0;
   on2 = 0;
   off2 = 0;
-  track2 = 0;
   count = 0;
   candT = 0;
   // ---- stage 2: the machine (reads cfg live: main.ts updates its thresholds in place)
@@ -72,7 +71,6 @@ export class CapDetector {
     if (mag) {
       this.on2 = mag.onDelta * mag.onDelta;
       this.off2 = mag.offDelta * mag.offDelta;
-      this.track2 = this.off2 / 4; // baseline follows slow drift only while well below the off threshold
     }
   }
 
@@ -137,8 +135,9 @@ export class CapDetector {
       }
     } else {
       this.count = 0;
-      if (!on && d2 < this.track2) {
-        // follow slow drift (temperature, nearby steel) with a 1/16 low-pass
+      if (!on && d2 < this.off2 / 4) {
+        // Follow slow drift (temperature, nearby steel) with a 1/16 low-pass, only while well below the off
+        // threshold (a quarter of off2: half the off distance).
         this.bx += (x - this.bx) / 16;
         this.by += (y - this.by) / 16;
         this.bz += (z - this.bz) / 16;
