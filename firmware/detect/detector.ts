@@ -35,7 +35,7 @@ export class CapDetector {
   bz = 0;
   on2 = 0;
   off2 = 0;
-  count = 0;
+  hits = 0; // consecutive samples past the threshold
   candT = 0;
   // ---- stage 2: the machine (reads cfg live: main.ts updates its thresholds in place)
   cfg: DetectConfig;
@@ -48,7 +48,7 @@ export class CapDetector {
   untracked = false; // current session began at a calibration: not recorded
   leftOffFired = false;
   primeCandidate = false; // current session began within the priming window after a DOSE
-  lastDoseT = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown; seeded at boot by writing it
+  lastDose = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown; seeded at boot by writing it
   prevType = 0; // type of the last session record
   prevT1 = -1; // its end
   lastTempC = NaN;
@@ -83,7 +83,7 @@ export class CapDetector {
   start(t: number, capOn: boolean, mode: number): void {
     this.rawOn = capOn;
     this.pending = false;
-    this.count = 0;
+    this.hits = 0;
     this.capOn = capOn;
     this.sampleTemp(t);
     if (!capOn) {
@@ -127,14 +127,14 @@ export class CapDetector {
     var on = this.capOn;
     var level = on ? d2 > this.off2 : d2 >= this.on2;
     if (level !== on) {
-      if (this.count === 0) this.candT = t;
-      this.count++;
-      if (this.count >= this.confirm) {
-        this.count = 0;
+      if (this.hits === 0) this.candT = t;
+      this.hits++;
+      if (this.hits >= this.confirm) {
+        this.hits = 0;
         this.commit(this.candT, level);
       }
     } else {
-      this.count = 0;
+      this.hits = 0;
       if (!on && d2 < this.off2 / 4) {
         // Follow slow drift (temperature, nearby steel) with a 1/16 low-pass, only while well below the off
         // threshold (a quarter of off2: half the off distance).
@@ -156,7 +156,7 @@ export class CapDetector {
     this.rawT += delta;
     this.candT += delta;
     this.t0 += delta;
-    if (this.lastDoseT >= 0) this.lastDoseT += delta;
+    if (this.lastDose >= 0) this.lastDose += delta;
     if (this.prevT1 >= 0) this.prevT1 += delta;
     if (this.nextTempT >= 0) this.nextTempT += delta;
     this.excT0 += delta;
@@ -176,7 +176,7 @@ export class CapDetector {
     // A transition still being confirmed happened at rawT/candT: deadlines after it must wait for it.
     var t = now;
     if (this.pending && this.rawT < t) t = this.rawT;
-    if (this.count > 0 && this.candT < t) t = this.candT;
+    if (this.hits > 0 && this.candT < t) t = this.candT;
     // The machine's deadlines up to t: the left-off alert, temperature sampling.
     if (!this.capOn && !this.leftOffFired && t >= this.t0 + this.cfg.leftOffS) {
       this.leftOffFired = true;
@@ -198,7 +198,7 @@ export class CapDetector {
     // While a transition is being confirmed, machine deadlines after it wait for the confirmation (tick()
     // holds them back): the settle time for an edge, the next sample for the magnetometer.
     if (this.pending && !(d >= 0 && d <= this.rawT)) d = this.rawT + this.settleS;
-    if (this.count > 0 && !(d >= 0 && d <= this.candT)) d = -1;
+    if (this.hits > 0 && !(d >= 0 && d <= this.candT)) d = -1;
     return d;
   }
 
@@ -229,8 +229,8 @@ export class CapDetector {
       this.leftOffFired = false;
       this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
       var n = 0;
-      if (this.lastDoseT >= 0) {
-        var since = t - this.lastDoseT;
+      if (this.lastDose >= 0) {
+        var since = t - this.lastDose;
         // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
         if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) {
           if (this.ind) this.ind.signal(SIG_DOUBLE_DOSE, since);
@@ -257,7 +257,7 @@ export class CapDetector {
       this.emitSession(type, flags, this.t0, t);
       // A cap left off: any injection happened near the start (then the cap was forgotten), so the double-dose
       // window and the blink code count from the removal, not from the morning recap.
-      if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDoseT = this.t0;
+      if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDose = this.t0;
       this.interrupted = false;
       this.primeCandidate = false;
     }
@@ -273,7 +273,7 @@ export class CapDetector {
     // b = doseB(temperature, units unknown) written out: the cap never knows the units, so the high byte is
     // always 0xFF (a call with a constant argument would cost RAM on Espruino for nothing).
     this.sink.event(type, flags | ((this.cfg.insulinType & 3) << 4), t0, t1, sat16(t1 - t0), tempByte(this.lastTempC) | 0xff00);
-    if (type !== T_CAP_CHECK) this.lastDoseT = t1;
+    if (type !== T_CAP_CHECK) this.lastDose = t1;
     this.prevType = type;
     this.prevT1 = t1;
   }

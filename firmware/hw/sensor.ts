@@ -58,7 +58,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
     board.sensor === "mag" ? { onDelta: board.magOnDelta as number, offDelta: board.magOffDelta as number } : null,
     createIndicator(board)
   );
-  det.lastDoseT = boot.lastDoseT; // -1 unknown
+  det.lastDose = boot.lastDoseT; // -1 unknown
   var timer: any = undefined;
   var timerAt = -1;
   var sub: any = undefined; // the setWatch id (switch) or the "mag" listener (magnetometer)

@@ -73,7 +73,7 @@ export interface DigitalOpts {
 /** Edges [t, capOn] in time order (raw: bounces included). */
 export function runDigital(edges: [number, boolean][], o: DigitalOpts = {}): Run {
   const d = new Driver(o.cfg ?? cfgWith(), null, o.temp ?? (() => 20));
-  if (o.lastDoseT !== undefined) d.det.lastDoseT = o.lastDoseT;
+  if (o.lastDoseT !== undefined) d.det.lastDose = o.lastDoseT;
   d.det.start(0, o.capOnAtStart ?? true, o.interrupted ? 1 : 0);
   for (const [t, on] of edges) {
     d.until(t);
