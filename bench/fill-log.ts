@@ -21,7 +21,7 @@ function openStore(): PageStore | null {
     if (storage.read("pencap.id") === undefined) storage.write("pencap.id", "pencap");
     return openFlashStore(4, 16);
   }
-  return openLogStore(4, 32, "doselog", 3, 4096);
+  return openLogStore();
 }
 
 function fill(): void {

@@ -13,11 +13,6 @@ export function fwError(code: string, message: string): FwError {
   return { code: code, message: message };
 }
 
-/** True when `e` is a firmware error with this code (anything thrown may reach a catch). */
-export function isFwError(e: unknown, code: string): boolean {
-  return typeof e === "object" && e !== null && (e as FwError).code === code;
-}
-
 /** The numeric code of an error code string for the ERROR record's `a` field; 0 means "unknown / not in
  *  this table". A switch rather than a table object: its code stays in flash, an object would hold ~20
  *  variables of RAM for the life of the firmware. */

@@ -154,7 +154,7 @@ function housekeeping(): void {
   }
   // Corruption met by reads (a sync) after mount: one LOG_CORRUPTION per tick that saw more, a = 0xFFFF (the
   // page is not known here), b = the newly seen bad slots (docs/log-format.md "Recovery").
-  const bad = log.badSlotsSeen();
+  const bad = log.badSeen;
   if (bad > badReported) {
     record(K.T_LOG_CORRUPTION, 0, Math.floor(getTime()), 0xffff, Math.min(0xffff, bad - badReported));
     badReported = bad;
@@ -169,14 +169,14 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
   if (detection) {
     // Which indicator outputs may play: the power plan (safe mode) and the config's alert switches (the same
     // expression in applyConfig; a helper would cost RAM on Espruino).
-    detection.indicator.enable(
+    detection.indicator.mask = (
       (plan.blinkCodes ? IND_BLINK : 0) |
         (plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
         (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
     );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
-    detection.detector.m.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
+    detection.detector.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
   }
   if (safe) console.log("pencap: safe mode");
 }
@@ -188,10 +188,11 @@ function applyConfig(c: Config): void {
     // Detection thresholds from the config (docs/config.md); the temperature period from the power plan.
     const d = detectConfigFrom(c);
     d.tempPeriodS = power.plan.temperaturePeriodSeconds;
-    const live: any = detection.detector.m.cfg;
-    for (const k in d) live[k] = (d as any)[k];
+    // Typed (not `any`) so that the build may shorten DetectConfig's names: a long name costs RAM per field.
+    const live = detection.detector.cfg;
+    for (const k in d) (live as any)[k] = (d as any)[k];
     detection.timeChanged(0); // re-arms the machine's deadline under the new thresholds
-    detection.indicator.enable(
+    detection.indicator.mask = (
       (power.plan.blinkCodes ? IND_BLINK : 0) |
         (power.plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
@@ -211,7 +212,7 @@ function boot(): void {
     store = openFlashStore(4, 16);
   } else {
     // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
-    store = openLogStore(4, 32, "doselog", 3, 4096);
+    store = openLogStore();
   }
   if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
   log = new DoseLog(store);
@@ -323,7 +324,7 @@ function boot(): void {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      require("Storage").write("pencap.mag", JSON.stringify(detection.baseline()));
+      require("Storage").write("pencap.mag", JSON.stringify([detection.detector.bx, detection.detector.by, detection.detector.bz]));
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }
@@ -365,7 +366,7 @@ function boot(): void {
   setInterval(housekeeping, power.plan.tickSeconds * 1000);
   housekeeping();
   place = K.PLACE_OTHER;
-  console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.nextSeq());
+  console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.stats().nextSeq);
 }
 
 // The single uncaught-exception handler: Espruino then stops printing and clears the exception.

@@ -57,9 +57,5 @@ export function tempFromByte(b: number): number {
   return b > 127 ? b - 256 : b;
 }
 
-/** b of DOSE / CAP_CHECK / UNCERTAIN_DOSE: temperature in the low byte, units × 2 in the high byte (0xFF unknown). */
-export function doseB(tempC: number, units: number): number {
-  var u = 0xff;
-  if (units >= 0 && units < 127.5) u = Math.round(units * 2);
-  return tempByte(tempC) | (u << 8);
-}
+// b of DOSE / CAP_CHECK / UNCERTAIN_DOSE: temperature in the low byte (tempByte), units × 2 in the high byte,
+// 0xFF meaning unknown. The cap never knows the units, so detector.ts writes tempByte(c) | 0xFF00 directly.

@@ -6,7 +6,8 @@
 //   cap off now                      -> BOOT_OPEN_INTERRUPTED: start(t, false, true); the session is recorded
 //                                       at recap as UNCERTAIN_DOSE + F_INTERRUPTED (one record, at recap)
 //   cap on, marker set, no session
-//   record with seq > marker in log  -> BOOT_LOG_INTERRUPTED: start(t, true, false); logInterrupted(t)
+//   record with seq > marker in log  -> BOOT_LOG_INTERRUPTED: start(t, true, false);
+//                                       m.emitSession(UNCERTAIN_DOSE, F_INTERRUPTED, t, t)
 //                                       (the cap went back on while the cap was rebooting)
 //   otherwise                        -> BOOT_NORMAL: start(t, true, false) (clear a stale marker)
 // The "seq > marker" test makes it exactly once: a crash between append and clear finds the record.

@@ -20,13 +20,18 @@ const enum P {
   QUEUE_MAX = 4,
 }
 
+/**
+ * Plain fields rather than getter/setter functions: the object lives as long as the firmware, and on Espruino
+ * each function costs ~5 variables of RAM, a field one.
+ */
 export interface Indicator {
   /** Show a detection signal (codes.ts SIG_*); signals play one after another. */
   signal(code: number, arg: number): void;
-  /** True while a pattern is playing or queued. */
-  busy(): boolean;
-  /** Which outputs may play (IND_* bits): safe mode and the config's alert switches turn some off. */
-  enable(mask: number): void;
+  /** True while a pattern is playing or queued (read it; the indicator sets it). */
+  busy: boolean;
+  /** Which outputs may play (IND_* bits): safe mode and the config's alert switches turn some off. Assign it;
+   *  it applies to signals given afterwards (as their patterns are built). */
+  mask: number;
 }
 
 /** Blink codes on removal. */
@@ -43,11 +48,8 @@ export function createIndicator(board: BoardProfile): Indicator {
   var red = board.ledRed ? G[board.ledRed] : undefined;
   var green = board.ledGreen ? G[board.ledGreen] : undefined;
   var buzz = board.buzzer ? G[board.buzzer] : undefined;
-  var on = board.ledOnLevel ? 1 : 0;
-  var off = on ? 0 : 1;
+  var on = board.ledOnLevel ? 1 : 0; // the level that lights; 1 - on switches off
   var queue: number[] = []; // code, arg pairs; at most P.QUEUE_MAX signals
-  var playing = false;
-  var mask = IND_ALL;
   // current pattern
   var pA: any;
   var pB: any;
@@ -57,21 +59,39 @@ export function createIndicator(board: BoardProfile): Indicator {
 
   var lit = false; // the outputs are on
 
+  var ind: Indicator = {
+    signal: function (code: number, arg: number): void {
+      // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
+      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
+      if (queue.length >= P.QUEUE_MAX * 2) return;
+      if (code === SIG_BLINK && !(ind.mask & IND_BLINK)) return;
+      if (code === SIG_DOUBLE_DOSE && !(ind.mask & IND_DOUBLE_DOSE)) return;
+      if (code === SIG_LEFT_OFF && !(ind.mask & IND_LEFT_OFF)) return;
+      queue.push(code, arg);
+      if (!ind.busy) {
+        ind.busy = true;
+        run();
+      }
+    },
+    busy: false,
+    mask: IND_ALL,
+  };
+
   // One function for the whole pattern player (each function costs RAM on Espruino): switches the outputs off
   // after a pulse, on for the next pulse, or takes the next signal from the queue.
   function run(): void {
     if (lit) {
       // called with the outputs on: switch them off, then either the next pulse or the next signal
       lit = false;
-      if (pA !== undefined) G.digitalWrite(pA, off);
-      if (pB !== undefined) G.digitalWrite(pB, off);
+      if (pA !== undefined) G.digitalWrite(pA, 1 - on);
+      if (pB !== undefined) G.digitalWrite(pB, 1 - on);
       left--;
       G.setTimeout(run, offMs);
       return;
     }
     while (!(left > 0)) {
       if (!queue.length) {
-        playing = false;
+        ind.busy = false;
         return;
       }
       var code = queue.shift() as number;
@@ -85,13 +105,13 @@ export function createIndicator(board: BoardProfile): Indicator {
         left = arg > 0 ? arg : 1;
       } else if (code === SIG_DOUBLE_DOSE) {
         pA = red;
-        pB = mask & IND_BUZZER ? buzz : undefined;
+        pB = ind.mask & IND_BUZZER ? buzz : undefined;
         onMs = P.WARN_ON;
         offMs = P.WARN_OFF;
         left = P.WARN_N;
       } else if (code === SIG_LEFT_OFF) {
         pA = red;
-        pB = mask & IND_BUZZER ? buzz : undefined;
+        pB = ind.mask & IND_BUZZER ? buzz : undefined;
         onMs = P.ALERT_ON;
         offMs = P.ALERT_OFF;
         left = P.ALERT_N;
@@ -107,25 +127,5 @@ export function createIndicator(board: BoardProfile): Indicator {
     G.setTimeout(run, onMs);
   }
 
-  return {
-    signal: function (code: number, arg: number): void {
-      // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
-      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
-      if (queue.length >= P.QUEUE_MAX * 2) return;
-      if (code === SIG_BLINK && !(mask & IND_BLINK)) return;
-      if (code === SIG_DOUBLE_DOSE && !(mask & IND_DOUBLE_DOSE)) return;
-      if (code === SIG_LEFT_OFF && !(mask & IND_LEFT_OFF)) return;
-      queue.push(code, arg);
-      if (!playing) {
-        playing = true;
-        run();
-      }
-    },
-    busy: function (): boolean {
-      return playing;
-    },
-    enable: function (m: number): void {
-      mask = m;
-    },
-  };
+  return ind;
 }

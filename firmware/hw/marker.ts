@@ -13,8 +13,8 @@ const enum M {
 }
 
 export function storageSessionMarker(name: string): SessionMarker {
+  // This scope lives as long as the functions below (RAM on Espruino): a few locals, no buffer, no helper.
   const storage = require("Storage");
-  const word = new Uint8Array(4);
   // Index of the newest written slot, -1 none; found once, then tracked.
   let last = -1;
   let cleared = true;
@@ -29,14 +29,7 @@ export function storageSessionMarker(name: string): SessionMarker {
   } else {
     storage.write(name, "PCSM", 0, M.SIZE);
   }
-  img = null; // this scope lives as long as the functions below: keep no boot-time buffer in it
-  function put(offset: number, v: number): void {
-    word[0] = v & 0xff;
-    word[1] = (v >>> 8) & 0xff;
-    word[2] = (v >>> 16) & 0xff;
-    word[3] = (v >>> 24) & 0xff;
-    storage.write(name, word, offset);
-  }
+  img = null; // keep no boot-time buffer in this scope
   return {
     read: function (): number {
       if (last < 0 || cleared) return -2;
@@ -52,12 +45,14 @@ export function storageSessionMarker(name: string): SessionMarker {
       }
       last++;
       cleared = false;
-      put(M.BASE + last * 8, seqAtRemoval + 2);
+      // The u32 little-endian as a 4-byte string (Espruino strings are bytes; Storage writes them as they are).
+      const v = seqAtRemoval + 2;
+      storage.write(name, String.fromCharCode(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff), M.BASE + last * 8);
     },
     clear: function (): void {
       if (last < 0 || cleared) return;
       cleared = true;
-      put(M.BASE + last * 8 + 4, 0);
+      storage.write(name, String.fromCharCode(0, 0, 0, 0), M.BASE + last * 8 + 4);
     },
   };
 }

@@ -6,6 +6,7 @@ import { DetectConfig } from "../detect/config";
 import { DetectSink, DetectEnv } from "../detect/machine";
 import { CapDetector } from "../detect/detector";
 import { START_NORMAL, START_INTERRUPTED, START_UNTRACKED } from "../detect/machine";
+import { T_UNCERTAIN_DOSE, F_INTERRUPTED } from "../detect/codes";
 import { bootAction, BOOT_OPEN_INTERRUPTED, BOOT_LOG_INTERRUPTED } from "../detect/reboot";
 import { Indicator, createIndicator } from "./indicator";
 
@@ -27,8 +28,7 @@ export interface Detection {
   indicator: Indicator;
   /** The boot action taken (reboot.ts BOOT_*). */
   bootAction: number;
-  /** The magnetometer baseline in use (Puck.js), to be persisted by the caller. */
-  baseline(): number[];
+  // The magnetometer baseline in use (Puck.js, to be persisted by the caller) is detector.bx/by/bz.
   /** Call right after setTime(): delta = new clock - old clock. Shifts the machine's times, re-arms the timer. */
   timeChanged(delta: number): void;
   /** Stop watching (tests, safe-mode changes). */
@@ -48,14 +48,20 @@ var temperatureEnv: DetectEnv = {
  * sink.event; cap transitions to sink.cap (write/clear the reboot marker there). See docs/detection.md.
  */
 export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: DetectSink, boot: DetectionBoot): Detection {
-  var indicator = createIndicator(board);
-  var mag = board.sensor === "mag" ? { onDelta: board.magOnDelta, offDelta: board.magOffDelta } : null;
+  // Every local here lives as long as the callbacks below (RAM on Espruino): boot-only values are written
+  // into the detector or reused rather than kept in locals of their own.
   // The machine tells the indicator each signal before the sink (no wrapping sink: its functions would cost RAM).
-  var det = new CapDetector(cfg, sink, temperatureEnv, mag, indicator);
-  det.m.setLastDose(boot.lastDoseT);
+  var det = new CapDetector(
+    cfg,
+    sink,
+    temperatureEnv,
+    board.sensor === "mag" ? { onDelta: board.magOnDelta as number, offDelta: board.magOffDelta as number } : null,
+    createIndicator(board)
+  );
+  det.lastDose = boot.lastDoseT; // -1 unknown
   var timer: any = undefined;
   var timerAt = -1;
-  var watch: any = undefined;
+  var sub: any = undefined; // the setWatch id (switch) or the "mag" listener (magnetometer)
 
   function reschedule(): void {
     var d = det.nextDeadline();
@@ -77,73 +83,83 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
 
   var now = G.getTime();
   var capOn: boolean;
-  var calibrated = false;
+  var mode = START_NORMAL;
   if (board.sensor === "switch") {
     // read the hall switch now: true when the cap is on
-    G.pinMode(G[board.hallPin], board.hallPull);
-    capOn = G.digitalRead(G[board.hallPin]) === board.capOnLevel;
+    G.pinMode(G[board.hallPin as string], board.hallPull);
+    capOn = G.digitalRead(G[board.hallPin as string]) === board.capOnLevel;
   } else {
-    var b = boot.magBaseline;
     var r = G.Puck.mag();
+    var b = boot.magBaseline;
     if (b) {
-      det.setBaseline(b[0], b[1], b[2]);
-      capOn = det.magnetPresent(r.x, r.y, r.z);
+      det.bx = b[0];
+      det.by = b[1];
+      det.bz = b[2];
+      // The magnet is present when this one reading is at least onDelta from the baseline (the same squared
+      // distance as CapDetector.sample).
+      capOn = (r.x - det.bx) * (r.x - det.bx) + (r.y - det.by) * (r.y - det.by) + (r.z - det.bz) * (r.z - det.bz) >= det.on2;
     } else {
-      // First calibration: the Puck must be away from the magnet (cap off); average three readings.
-      var r2 = G.Puck.mag();
-      var r3 = G.Puck.mag();
-      det.setBaseline((r.x + r2.x + r3.x) / 3, (r.y + r2.y + r3.y) / 3, (r.z + r2.z + r3.z) / 3);
+      // First calibration: the Puck must be away from the magnet (cap off); the mean of three readings, summed
+      // in the order read: (r1 + r2 + r3) / 3.
+      det.bx = r.x;
+      det.by = r.y;
+      det.bz = r.z;
+      r = G.Puck.mag();
+      det.bx += r.x;
+      det.by += r.y;
+      det.bz += r.z;
+      r = G.Puck.mag();
+      det.bx = (det.bx + r.x) / 3;
+      det.by = (det.by + r.y) / 3;
+      det.bz = (det.bz + r.z) / 3;
       capOn = false;
-      calibrated = true;
+      mode = START_UNTRACKED; // the session open now is not recorded
     }
+    r = undefined;
+    b = null;
   }
   var action = bootAction(boot.markerSeq, boot.sessionLoggedAfterMarker, capOn);
-  // This scope lives as long as the callbacks below: drop what boot alone needed (RAM on Espruino).
-  boot = null as unknown as DetectionBoot;
-  mag = null;
-  b = null;
-  r = r2 = r3 = undefined;
-  det.start(now, capOn, calibrated ? START_UNTRACKED : action === BOOT_OPEN_INTERRUPTED ? START_INTERRUPTED : START_NORMAL);
-  if (action === BOOT_LOG_INTERRUPTED) det.m.logInterrupted(now);
+  boot = null as unknown as DetectionBoot; // kept by the callbacks' scope: drop what boot alone needed
+  if (mode === START_NORMAL && action === BOOT_OPEN_INTERRUPTED) mode = START_INTERRUPTED;
+  det.start(now, capOn, mode);
+  // A session that ended during the reboot (marker set, cap on, not logged): recorded now, once.
+  if (action === BOOT_LOG_INTERRUPTED) det.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, now, now);
 
-  var onMag: any = undefined;
   if (board.sensor === "switch") {
-    var level = board.capOnLevel;
-    watch = G.setWatch(
+    sub = G.setWatch(
       function (e: any) {
-        det.edge(e.time, (e.state ? 1 : 0) === level);
+        det.edge(e.time, (e.state ? 1 : 0) === board.capOnLevel);
         reschedule();
       },
-      G[board.hallPin],
+      G[board.hallPin as string],
       { repeat: true, edge: "both", debounce: board.watchDebounceMs }
     );
   } else {
-    onMag = function (xyz: any) {
+    sub = function (xyz: any) {
       det.sample(G.getTime(), xyz.x, xyz.y, xyz.z);
       reschedule();
     };
-    G.Puck.on("mag", onMag);
+    G.Puck.on("mag", sub);
     G.Puck.magOn(board.magHz);
   }
   reschedule();
 
   return {
     detector: det,
-    indicator: indicator,
+    indicator: det.ind as Indicator,
     bootAction: action,
-    baseline: function () {
-      return [det.bx, det.by, det.bz];
-    },
     timeChanged: function (delta: number) {
       det.timeShift(delta);
       timerAt = -2; // force re-arming
       reschedule();
     },
     stop: function () {
-      if (watch !== undefined) G.clearWatch(watch);
-      if (onMag !== undefined) {
-        G.Puck.magOff();
-        G.Puck.removeListener("mag", onMag);
+      if (sub !== undefined) {
+        if (board.sensor === "switch") G.clearWatch(sub);
+        else {
+          G.Puck.magOff();
+          G.Puck.removeListener("mag", sub);
+        }
       }
       if (timer !== undefined) G.clearTimeout(timer);
       timer = undefined;

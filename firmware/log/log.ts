@@ -1,7 +1,7 @@
 // The dose log: an append-only ring of records over a PageStore, safe against a power cut at any instant.
 // Format and algorithms: docs/log-format.md. API: docs/architecture.md ("Log API").
 // RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
-import { fwError, isFwError } from "../errors";
+import { fwError, FwError } from "../errors";
 import {
   CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
 } from "./record";
@@ -67,6 +67,8 @@ export interface LogStats {
    * bits in a record also looks like this: either way the slot is skipped, never returned.
    */
   tornSlotsSeen: number;
+  /** The seq the next append will get (diagnostics, tests). */
+  nextSeq: number;
 }
 
 // Slot classes.
@@ -87,7 +89,7 @@ export class DoseLog {
   private pageSize: number;
   private S: number; // record slots per page
   private first: Uint32Array; // first seq of each live page
-  private erases: Uint32Array; // erase count of each page (from headers; estimated when unknown)
+  private wear: Uint32Array; // erase count of each page (from headers; estimated when unknown)
   private pageSeqs: Uint32Array; // page sequence of each live page
   private mounted = false;
   private head = 0;
@@ -97,13 +99,16 @@ export class DoseLog {
   private spare = -1; // a page known erased this session, or -1
   private newest = -1;
   private oldest = -1;
-  private badSeen = 0;
+  /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object; main.ts
+   *  reports its growth). Read it, never write it: a field rather than a getter saves RAM on Espruino. */
+  badSeen = 0;
   private tornSeen = 0;
   private badSeenAt = -1; // highest slot seq counted in badSeen or tornSeen
-  private floor = FIRST_SEQ; // lowest seq a new page may start at
-  private rec = new Uint8Array(RECORD_SIZE);
-  private word = new Uint8Array(4);
-  private hdr = new Uint8Array(HEADER_SIZE);
+  private minSeq = FIRST_SEQ; // lowest seq a new page may start at
+  // The record being written or read, and 4 bytes after it for the uncommitted word 3 of an append. (No
+  // buffer of its own for page headers: a page is opened once per page's worth of records, and a buffer
+  // kept for it would hold RAM for good on Espruino.)
+  private rec = new Uint8Array(RECORD_SIZE + 4);
 
   constructor(store: PageStore) {
     this.store = store;
@@ -114,7 +119,7 @@ export class DoseLog {
       throw fwError("LOG_GEOMETRY", "log needs at least 3 pages of a multiple of 4 bytes below 64 KiB");
     }
     this.first = new Uint32Array(this.P);
-    this.erases = new Uint32Array(this.P);
+    this.wear = new Uint32Array(this.P);
     this.pageSeqs = new Uint32Array(this.P);
   }
 
@@ -139,10 +144,10 @@ export class DoseLog {
       const h = st.read(p, 0, HEADER_SIZE);
       const c = classifyHeader(h, this.pageSize);
       cls[p] = c;
-      this.erases[p] = 0;
+      this.wear[p] = 0;
       if (c === H_LIVE || c === H_RETIRED || c === H_OTHER) {
-        this.erases[p] = get32(h, 16); // header: erase count at 16
-        if (this.erases[p] > maxErase) maxErase = this.erases[p];
+        this.wear[p] = get32(h, 16); // header: erase count at 16
+        if (this.wear[p] > maxErase) maxErase = this.wear[p];
       }
       if (c === H_RETIRED || c === H_OTHER) {
         // No seq such a page ever held may be handed out again, whatever its format.
@@ -164,7 +169,7 @@ export class DoseLog {
       }
     }
     // Pages whose erase count was lost (torn erase, blank) are assumed as worn as the most worn page.
-    for (let p = 0; p < P; p++) if (cls[p] === H_BAD || cls[p] === H_BLANK) this.erases[p] = maxErase;
+    for (let p = 0; p < P; p++) if (cls[p] === H_BAD || cls[p] === H_BLANK) this.wear[p] = maxErase;
 
     const rep: MountReport = {
       formatted: false, reason: "", erases: 0, livePages: 0, tornSlots: 0, badSlots: 0, damagedPages: 0, corruptPage: -1,
@@ -174,15 +179,17 @@ export class DoseLog {
       rep.formatted = true;
       rep.reason = others > 0 ? "version" : bads > 0 ? "foreign" : "blank";
       // A new log in page 0 (one erase at most), its first seq at the floor.
-      if (!this.pageBlank(0)) {
-        st.erase(0);
-        this.erases[0]++;
-        rep.erases = 1;
-      }
-      this.head = 0;
+      // maintain() prepares the page after the head; with the head taken as the last page and nothing live,
+      // that is page 0, erased only when not blank. (Reused rather than a helper of its own: RAM on Espruino.)
+      const e0 = this.wear[0];
+      this.head = P - 1;
       this.tail = 0;
       this.live = 0;
-      this.floor = seqFloor;
+      this.minSeq = seqFloor;
+      this.mounted = true;
+      this.maintain();
+      this.mounted = false; // until the new page is open, as before
+      rep.erases = this.wear[0] - e0;
       this.openPage(0, 1, seqFloor);
       this.newest = -1;
       this.oldest = -1;
@@ -220,7 +227,7 @@ export class DoseLog {
       let found = false;
       for (let s = 0; s < this.S && !found; s++) {
         const b = st.read(n, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        if (recordValid(b, 0) && get32(b, 0) === expFirst + s) found = true;
+        if (recordValid(b) && get32(b, 0) === expFirst + s) found = true;
       }
       if (found) {
         this.pageSeqs[n] = headSeq + 1;
@@ -239,7 +246,7 @@ export class DoseLog {
     let run = -1; // first slot of the torn run that no valid or bad slot follows, -1 when none
     for (let s = 0; s < this.S; s++) {
       const b = st.read(hp, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-      const c = classifySlot(b, 0, this.first[hp] + s);
+      const c = classifySlot(b, this.first[hp] + s);
       if (c === S_BLANK) continue;
       lastNonBlank = s;
       if (c === S_VALID) {
@@ -264,7 +271,7 @@ export class DoseLog {
         const p = (hp - k + P) % P;
         if (this.first[p] + this.S !== this.first[cur]) break; // seqs not contiguous (the floor)
         let s = this.S - 1;
-        while (s >= 0 && classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), 0, this.first[p] + s) === S_TORN) s--;
+        while (s >= 0 && classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), this.first[p] + s) === S_TORN) s--;
         from = this.first[p] + s + 1;
         if (s >= 0) break;
         cur = p;
@@ -280,7 +287,7 @@ export class DoseLog {
     }
     this.nextSlot = lastNonBlank + 1;
     // Pages of another format version may hold higher seqs (a downgrade): never hand those out again.
-    this.floor = seqFloor;
+    this.minSeq = seqFloor;
     if (this.first[hp] + this.nextSlot < seqFloor) this.nextSlot = this.S;
     this.mounted = true;
     this.newest = -1;
@@ -290,7 +297,7 @@ export class DoseLog {
       for (let k = 1; k < this.live && this.newest < 0; k++) {
         const p = (hp - k + P) % P;
         for (let s = this.S - 1; s >= 0; s--) {
-          if (classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), 0, this.first[p] + s) === S_VALID) {
+          if (classifySlot(st.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE), this.first[p] + s) === S_VALID) {
             this.newest = this.first[p] + s;
             break;
           }
@@ -306,15 +313,15 @@ export class DoseLog {
 
   append(type: number, flags: number, time: number, a: number, b: number): number {
     if (!this.mounted) throw fwError("LOG_NOT_MOUNTED", "append before mount");
-    if (!fieldsValid(0, type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
+    if (!fieldsValid(type, flags, time, a, b)) throw fwError("LOG_ARG", "record field out of range");
     let failures = 0;
     for (;;) {
       if (this.nextSlot >= this.S) {
         // Move the head to the next page: it must be erased (the spare); if it is not, erase it now.
         const n = (this.head + 1) % this.P;
-        if (this.spare !== n) this.makeSpare(n);
+        this.maintain(); // gets page n erased (the spare) unless it already is
         const f = this.first[this.head] + this.S;
-        this.openPage(n, this.pageSeqs[this.head] + 1, f > this.floor ? f : this.floor);
+        this.openPage(n, this.pageSeqs[this.head] + 1, f > this.minSeq ? f : this.minSeq);
       }
       const p = this.head;
       const slot = this.nextSlot;
@@ -323,10 +330,10 @@ export class DoseLog {
       this.nextSlot = slot + 1;
       const off = HEADER_SIZE + slot * RECORD_SIZE;
       // A slot that is not blank (garbage, bit flips) is skipped rather than written over.
-      if (!slotBlank(this.store.read(p, off, RECORD_SIZE), 0)) continue;
+      if (!slotBlank(this.store.read(p, off, RECORD_SIZE))) continue;
       const r = this.rec;
-      encodeRecord(r, 0, seq, type, flags, time, a, b);
-      const w = this.word;
+      encodeRecord(r, seq, type, flags, time, a, b);
+      const w = r.subarray(RECORD_SIZE, RECORD_SIZE + 4);
       w[0] = r[12];
       w[1] = r[13];
       w[2] = 0xff;
@@ -337,7 +344,7 @@ export class DoseLog {
         this.store.write(p, off + 12, r.subarray(12, 16)); // word 3 with the check: the commit
       } catch (e) {
         // A write that did not read back: skip the slot (its seq is never used) and try the next one.
-        if (!isFwError(e, "LOG_VERIFY") || ++failures >= APPEND_ATTEMPTS) throw e;
+        if (!(e && (e as FwError).code === "LOG_VERIFY") || ++failures >= APPEND_ATTEMPTS) throw e;
         continue;
       }
       this.newest = seq;
@@ -348,8 +355,8 @@ export class DoseLog {
 
   /** Writes the header of erased page `p` and makes it the head. */
   private openPage(p: number, pageSeq: number, firstSeq: number): void {
-    const h = this.hdr;
-    encodeHeader(h, pageSeq, firstSeq, this.erases[p], this.pageSize);
+    const h = new Uint8Array(HEADER_SIZE);
+    encodeHeader(h, pageSeq, firstSeq, this.wear[p], this.pageSize);
     this.spare = -1;
     this.rewrite(p, 0, h.subarray(0, HEADER_WRITTEN));
     this.head = p;
@@ -357,29 +364,6 @@ export class DoseLog {
     this.first[p] = firstSeq;
     this.live++;
     this.nextSlot = 0;
-  }
-
-  /** Erases page `n` (the page after the head) unless it is already blank: one erase at most. */
-  private makeSpare(n: number): void {
-    if (this.live > 0 && n === this.tail && this.live === this.P) {
-      // The ring is full: drop the oldest page. Invalidate its header first so that a torn erase is seen
-      // as a page being erased, not as records.
-      const w = this.word;
-      w[0] = 0;
-      w[1] = 0;
-      w[2] = 0;
-      w[3] = 0;
-      this.rewrite(n, STATE_OFFSET, w);
-      this.live--;
-      this.tail = (n + 1) % this.P;
-      this.oldest = this.newest < 0 ? -1 : this.readFrom(this.first[this.tail], this.rec);
-      this.store.erase(n);
-      this.erases[n]++;
-    } else if (!this.pageBlank(n)) {
-      this.store.erase(n);
-      this.erases[n]++;
-    }
-    this.spare = n;
   }
 
   /**
@@ -393,26 +377,44 @@ export class DoseLog {
         this.store.write(p, off, data);
         return;
       } catch (e) {
-        if (!isFwError(e, "LOG_VERIFY") || i >= 2) throw e;
+        if (!(e && (e as FwError).code === "LOG_VERIFY") || i >= 2) throw e;
       }
     }
   }
 
-  /** At most one erase: gets the page after the head erased so the next page change needs none. */
+  /**
+   * At most one erase: gets the page after the head erased (the spare) so the next page change needs none.
+   * Also what append() and a formatting mount() call to prepare the next page (one function rather than
+   * several helpers: each costs RAM on Espruino).
+   */
   maintain(): void {
     if (!this.mounted) return;
     const n = (this.head + 1) % this.P;
     if (this.spare === n) return;
-    this.makeSpare(n);
-  }
-
-  private pageBlank(p: number): boolean {
-    for (let o = 0; o < this.pageSize; o += SCAN_CHUNK) {
-      const len = Math.min(SCAN_CHUNK, this.pageSize - o);
-      const b = this.store.read(p, o, len);
-      for (let i = 0; i < len; i++) if (b[i] !== 0xff) return false;
+    if (this.live > 0 && n === this.tail && this.live === this.P) {
+      // The ring is full: drop the oldest page. Invalidate its header first so that a torn erase is seen
+      // as a page being erased, not as records.
+      this.rewrite(n, STATE_OFFSET, new Uint8Array(4)); // zeros
+      this.live--;
+      this.tail = (n + 1) % this.P;
+      this.oldest = this.newest < 0 ? -1 : this.readFrom(this.first[this.tail], this.rec);
+      this.store.erase(n);
+      this.wear[n]++;
+    } else {
+      // Erase unless the page reads blank, checked a chunk at a time (never the whole page in RAM).
+      for (let o = 0; o < this.pageSize; o += SCAN_CHUNK) {
+        const len = Math.min(SCAN_CHUNK, this.pageSize - o);
+        const b = this.store.read(n, o, len);
+        let i = 0;
+        while (i < len && b[i] === 0xff) i++;
+        if (i < len) {
+          this.store.erase(n);
+          this.wear[n]++;
+          break;
+        }
+      }
     }
-    return true;
+    this.spare = n;
   }
 
   // ---------------------------------------------------------------- read
@@ -427,7 +429,7 @@ export class DoseLog {
       if (seq >= f + end) continue;
       for (let s = seq > f ? seq - f : 0; s < end; s++) {
         const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        const c = classifySlot(b, 0, f + s);
+        const c = classifySlot(b, f + s);
         if (c === S_VALID) {
           for (let i = 0; i < RECORD_SIZE; i++) out[i] = b[i];
           return f + s;
@@ -442,11 +444,6 @@ export class DoseLog {
     return -1;
   }
 
-  /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object). */
-  badSlotsSeen(): number {
-    return this.badSeen;
-  }
-
   count(): number {
     return this.newest < 0 || this.oldest < 0 ? 0 : this.newest - this.oldest + 1;
   }
@@ -456,17 +453,13 @@ export class DoseLog {
   newestSeq(): number {
     return this.newest;
   }
-  /** The seq the next append will get (for tests and diagnostics). */
-  nextSeq(): number {
-    return this.nextSlot >= this.S ? this.first[this.head] + this.S : this.first[this.head] + this.nextSlot;
-  }
 
   stats(): LogStats {
     let mn = -1;
     let mx = 0;
     const per: number[] = [];
     for (let p = 0; p < this.P; p++) {
-      const e = this.erases[p];
+      const e = this.wear[p];
       per.push(e);
       if (mn < 0 || e < mn) mn = e;
       if (e > mx) mx = e;
@@ -483,26 +476,27 @@ export class DoseLog {
       eraseCounts: per,
       badSlotsSeen: this.badSeen,
       tornSlotsSeen: this.tornSeen,
+      nextSeq: this.first[this.head] + (this.nextSlot >= this.S ? this.S : this.nextSlot),
     };
   }
 }
 
 /**
- * Classifies the 16 bytes at `o` of a slot whose seq must be `exp`: blank, a valid record, a torn write
- * (what a power cut during the 5-write commit leaves), or anything else (corruption).
+ * Classifies the 16-byte slot `b` (as read from the store) whose seq must be `exp`: blank, a valid record, a
+ * torn write (what a power cut during the 5-write commit leaves), or anything else (corruption).
  */
-function classifySlot(b: Uint8Array, o: number, exp: number): number {
-  if (slotBlank(b, o)) return S_BLANK;
-  const w0 = get32(b, o);
-  if (recordValid(b, o)) return w0 === exp ? S_VALID : S_BAD;
+function classifySlot(b: Uint8Array, exp: number): number {
+  if (slotBlank(b)) return S_BLANK;
+  const w0 = get32(b, 0);
+  if (recordValid(b)) return w0 === exp ? S_VALID : S_BAD;
   let j = 3;
-  while (j > 0 && get32(b, o + j * 4) === 0xffffffff) j--;
+  while (j > 0 && get32(b, j * 4) === 0xffffffff) j--;
   if (j === 0) return ((w0 & exp) >>> 0) === exp ? S_TORN : S_BAD; // cut while writing word 0
   if (w0 !== exp) return S_BAD;
   if (j < 3) return S_TORN; // cut while writing word 1 or 2
-  const stored = get16(b, o + 14);
+  const stored = get16(b, 14);
   if (stored === CHECK_UNCOMMITTED) return S_TORN; // cut before or during the first write of word 3
-  const truth = recordCheck(b, o);
+  const truth = recordCheck(b);
   // Cut during the commit write: the check can only have more 1-bits than the true one.
   return (stored & truth) === truth ? S_TORN : S_BAD;
 }

@@ -20,7 +20,7 @@ export const H_OTHER = 3; // magic and check ok, but another version or geometry
 export const H_BAD = 4; // anything else: garbage, torn write or torn erase, foreign data
 
 export function headerCheck(h: Uint8Array): number {
-  const c = crc32(h, 0, 24);
+  const c = crc32(h, 24);
   return c === 0xffffffff ? 0 : c;
 }
 

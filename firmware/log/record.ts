@@ -51,8 +51,10 @@ export function setCrc32(fn: Crc32Fn | null): void {
   crcFn = fn;
 }
 
-export function crc32(buf: Uint8Array, off: number, len: number): number {
-  return crcFn ? crcFn(buf, off, len) : E.CRC32(buf.subarray(off, off + len)) >>> 0;
+/** CRC-32 of the first `len` bytes of `buf` (every caller's data starts at 0: no offset parameter, which
+ *  would cost a variable of RAM on Espruino). */
+export function crc32(buf: Uint8Array, len: number): number {
+  return crcFn ? crcFn(buf, 0, len) : E.CRC32(buf.subarray(0, len)) >>> 0;
 }
 
 export function put32(b: Uint8Array, o: number, v: number): void {
@@ -70,17 +72,19 @@ export function get16(b: Uint8Array, o: number): number {
   return b[o] | (b[o + 1] << 8);
 }
 
-/** The check of the 14 bytes at `o`: low 16 bits of CRC-32, with 0xFFFF mapped to 0x0000. */
-export function recordCheck(b: Uint8Array, o: number): number {
-  const c = crc32(b, o, 14) & 0xffff;
+// The codec below works on a record at the start of `b` (a 16-byte buffer or a subarray): the log always
+// has its record there, and each offset parameter would cost RAM on Espruino.
+
+/** The check of the record's first 14 bytes: low 16 bits of CRC-32, with 0xFFFF mapped to 0x0000. */
+export function recordCheck(b: Uint8Array): number {
+  const c = crc32(b, 14) & 0xffff;
   return c === CHECK_UNCOMMITTED ? 0 : c;
 }
 
-/** True when every field is in range (u32 seq/time, u8 type/flags, u16 a/b). */
-export function fieldsValid(seq: number, type: number, flags: number, time: number, a: number, b: number): boolean {
+/** True when every field given to append is in range (u32 time, u8 type/flags, u16 a/b; the seq is the log's). */
+export function fieldsValid(type: number, flags: number, time: number, a: number, b: number): boolean {
   // Each: a number, whole, in range (written out rather than a helper: a function costs RAM on the device).
   return (
-    typeof seq === "number" && seq >= 0 && seq <= 0xffffffff && Math.floor(seq) === seq &&
     typeof time === "number" && time >= 0 && time <= 0xffffffff && Math.floor(time) === time &&
     typeof type === "number" && type > 0 && type < 0xff && Math.floor(type) === type &&
     typeof flags === "number" && flags >= 0 && flags <= 0xff && Math.floor(flags) === flags &&
@@ -89,19 +93,19 @@ export function fieldsValid(seq: number, type: number, flags: number, time: numb
   );
 }
 
-/** Writes a complete record (with its check) into `out` at `o`. Fields must be in range (fieldsValid). */
-export function encodeRecord(out: Uint8Array, o: number, seq: number, type: number, flags: number, time: number, a: number, b: number): void {
-  put32(out, o, seq);
-  put32(out, o + 4, time);
-  out[o + 8] = type;
-  out[o + 9] = flags;
-  out[o + 10] = a & 0xff;
-  out[o + 11] = (a >>> 8) & 0xff;
-  out[o + 12] = b & 0xff;
-  out[o + 13] = (b >>> 8) & 0xff;
-  const c = recordCheck(out, o);
-  out[o + 14] = c & 0xff;
-  out[o + 15] = (c >>> 8) & 0xff;
+/** Writes a complete record (with its check) into the first 16 bytes of `out`. Fields must be in range (fieldsValid). */
+export function encodeRecord(out: Uint8Array, seq: number, type: number, flags: number, time: number, a: number, b: number): void {
+  put32(out, 0, seq);
+  put32(out, 4, time);
+  out[8] = type;
+  out[9] = flags;
+  out[10] = a & 0xff;
+  out[11] = (a >>> 8) & 0xff;
+  out[12] = b & 0xff;
+  out[13] = (b >>> 8) & 0xff;
+  const c = recordCheck(out);
+  out[14] = c & 0xff;
+  out[15] = (c >>> 8) & 0xff;
 }
 
 export function recSeq(b: Uint8Array, o: number): number {
@@ -126,15 +130,15 @@ export function recStoredCheck(b: Uint8Array, o: number): number {
   return get16(b, o + 14);
 }
 
-/** True when the record at `o` is committed and its check matches. */
-export function recordValid(b: Uint8Array, o: number): boolean {
-  const stored = get16(b, o + 14);
+/** True when the record is committed and its check matches. */
+export function recordValid(b: Uint8Array): boolean {
+  const stored = get16(b, 14);
   if (stored === CHECK_UNCOMMITTED) return false;
-  return stored === recordCheck(b, o);
+  return stored === recordCheck(b);
 }
 
-/** True when all 16 bytes at `o` are 0xFF (an erased slot). */
-export function slotBlank(b: Uint8Array, o: number): boolean {
-  for (let i = 0; i < RECORD_SIZE; i++) if (b[o + i] !== 0xff) return false;
+/** True when all 16 bytes are 0xFF (an erased slot). */
+export function slotBlank(b: Uint8Array): boolean {
+  for (let i = 0; i < RECORD_SIZE; i++) if (b[i] !== 0xff) return false;
   return true;
 }

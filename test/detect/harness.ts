@@ -73,7 +73,7 @@ export interface DigitalOpts {
 /** Edges [t, capOn] in time order (raw: bounces included). */
 export function runDigital(edges: [number, boolean][], o: DigitalOpts = {}): Run {
   const d = new Driver(o.cfg ?? cfgWith(), null, o.temp ?? (() => 20));
-  if (o.lastDoseT !== undefined) d.det.m.setLastDose(o.lastDoseT);
+  if (o.lastDoseT !== undefined) d.det.lastDose = o.lastDoseT;
   d.det.start(0, o.capOnAtStart ?? true, o.interrupted ? 1 : 0);
   for (const [t, on] of edges) {
     d.until(t);
@@ -96,7 +96,7 @@ export interface MagOpts {
 /** Samples |B - baseline| = field(t) along x at the given rate (baseline 0). */
 export function runMag(field: (t: number, i: number) => number, o: MagOpts): Run {
   const d = new Driver(o.cfg ?? cfgWith(), MAG, o.temp ?? (() => 20));
-  d.det.setBaseline(0, 0, 0);
+  d.det.bx = d.det.by = d.det.bz = 0;
   d.det.start(0, o.capOnAtStart ?? true, 0);
   const period = 1 / (o.hz ?? 2.5);
   for (let i = 1; i * period <= o.endAt; i++) {

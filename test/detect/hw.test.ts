@@ -141,11 +141,14 @@ describe("board profiles", () => {
     expect(err).toEqual({ code: "BOARD_UNKNOWN", message: expect.stringContaining("ESP32") });
     expect(() => boardProfile(undefined)).toThrow();
   });
-  it("state the hall level, LEDs, buzzer, battery, log store", () => {
-    expect(MDBT42Q).toMatchObject({ sensor: "switch", capOnLevel: 0, buzzer: "D4", battery: "CR2032", logStore: "flash" });
-    expect(PUCKJS).toMatchObject({ sensor: "mag", magHz: 2.5, ledRed: "LED1", ledGreen: "LED2", ledBlue: "LED3", buzzer: "" });
+  it("state the hall level, LEDs, buzzer, BLE", () => {
+    expect(MDBT42Q).toMatchObject({ sensor: "switch", capOnLevel: 0, buzzer: "D4" });
+    expect(PUCKJS).toMatchObject({ sensor: "mag", magHz: 2.5, ledRed: "LED1", ledGreen: "LED2", buzzer: "" });
+    // A profile holds only its own sensor's fields (RAM on the device).
+    expect(MDBT42Q).not.toHaveProperty("magHz");
+    expect(PUCKJS).not.toHaveProperty("hallPin");
     expect(LINUX).toMatchObject({ sensor: "switch", ble: false });
-    expect(PUCKJS.magOffDelta).toBeLessThan(PUCKJS.magOnDelta);
+    expect(PUCKJS.magOffDelta!).toBeLessThan(PUCKJS.magOnDelta!);
   });
 });
 
@@ -245,7 +248,7 @@ describe("Puck.js: magnetometer", () => {
     const s = recordingSink();
     const det = startDetection(PUCKJS, defaultDetectConfig(INSULIN_RAPID), s.sink, noBoot);
     expect(fake.magHz).toBe(2.5);
-    expect(det.baseline()).toEqual([100, -200, 300]);
+    expect([det.detector.bx, det.detector.by, det.detector.bz]).toEqual([100, -200, 300]);
     // the pen's magnet is near before the first removal: 3000 units (300 µT) along z
     const near = { x: 100, y: -200, z: 3300 };
     const away = { x: 120, y: -190, z: 310 };
@@ -284,12 +287,12 @@ describe("indicator", () => {
       [500, 200],
       [1000, 200],
     ]);
-    expect(ind.busy()).toBe(false);
+    expect(ind.busy).toBe(false);
   });
   it("a signal with no pattern (the temperature state) plays nothing and takes no queue slot", () => {
     const ind = createIndicator(MDBT42Q);
     ind.signal(4 /* SIG_TEMP */, 1);
-    expect(ind.busy()).toBe(false);
+    expect(ind.busy).toBe(false);
     ind.signal(SIG_BLINK, 1);
     fake.runUntil(1010);
     expect(fake.pulses("D3").length).toBe(1);
@@ -297,11 +300,11 @@ describe("indicator", () => {
   });
   it("the enable mask silences patterns: no blink code when blink codes are off (safe mode)", () => {
     const ind = createIndicator(MDBT42Q);
-    ind.enable(0);
+    ind.mask = 0;
     ind.signal(SIG_BLINK, 3);
     fake.runUntil(1010);
     expect(fake.writes).toEqual([]);
-    expect(ind.busy()).toBe(false);
+    expect(ind.busy).toBe(false);
   });
   it("host build without LEDs: no pin writes", () => {
     const ind = createIndicator(LINUX);

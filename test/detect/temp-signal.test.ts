@@ -3,7 +3,8 @@
 // (docs/detection.md "Temperature"). Pure machine, virtual time, 300 s sampling, range 2–30 °C, hysteresis 0.5 °C.
 import { describe, expect, it } from "vitest";
 import { runDigital, session, cfgWith } from "./harness";
-import { CapMachine, DetectSink } from "../../firmware/detect/machine";
+import { DetectSink } from "../../firmware/detect/machine";
+import { CapDetector } from "../../firmware/detect/detector";
 import { SIG_TEMP, T_TEMP_EXCURSION, T_DOSE, EXC_HOT, EXC_COLD, tempFromByte } from "../../firmware/detect/codes";
 
 const P = 300; // default tempPeriodS
@@ -54,7 +55,7 @@ describe("SIG_TEMP: the excursion in progress, sample by sample", () => {
       signal: (code, arg) => log.push(`S ${code} ${arg} at ${now}`),
       cap: () => {},
     };
-    const m = new CapMachine(cfgWith(), sink, { temperature: () => temps[now / P] });
+    const m = new CapDetector(cfgWith(), sink, { temperature: () => temps[now / P] });
     m.start(0, true, 0);
     for (now = P; now <= 4 * P; now += P) m.tick(now);
     expect(log).toEqual([

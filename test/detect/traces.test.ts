@@ -271,10 +271,10 @@ describe("reboots", () => {
     expect(types(r)).toEqual([T_UNCERTAIN_DOSE]);
   });
 
-  it("logInterrupted writes exactly one record", () => {
+  it("a session that ended during the reboot writes exactly one record", () => {
     const r = runDigital([]);
     expect(r.recs).toEqual([]);
-    r.det.m.logInterrupted(10);
+    r.det.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, 10, 10); // what boot does for BOOT_LOG_INTERRUPTED
     expect(sessionRecs(r).map((e) => [e.type, e.flags & F_INTERRUPTED, e.a])).toEqual([[T_UNCERTAIN_DOSE, F_INTERRUPTED, 0]]);
   });
 });

@@ -40,9 +40,9 @@ function main(): void {
   print("read back " + n + " records, in order and intact: " + ok);
   const t0 = Date.now();
   let first = -1;
-  log.append(T_BOOT, 0, 0, log.nextSeq() & 0xffff, 0);
+  log.append(T_BOOT, 0, 0, log.stats().nextSeq & 0xffff, 0);
   for (let i = 0; i < 300; i++) {
-    const seq = log.nextSeq();
+    const seq = log.stats().nextSeq;
     const s = log.append(T_DOSE, 0x10, 1000 + i, seq & 0xffff, 0x0915);
     if (first < 0) first = s;
     if (i % 10 === 0) log.maintain();

@@ -38,11 +38,11 @@ describe("record codec (docs/log-format.md)", () => {
   for (const v of vectors) {
     it(`encodes ${v.name}`, () => {
       const b = new Uint8Array(RECORD_SIZE + 4).fill(0xaa);
-      encodeRecord(b, 2, ...v.f);
+      encodeRecord(b.subarray(2), ...v.f);
       expect(hex(b.subarray(2, 18))).toBe(v.bytes);
       expect(b[0]).toBe(0xaa); // nothing written outside the 16 bytes
       expect(b[18]).toBe(0xaa);
-      expect(recordValid(b, 2)).toBe(true);
+      expect(recordValid(b.subarray(2))).toBe(true);
       expect([recSeq(b, 2), recType(b, 2), recFlags(b, 2), recTime(b, 2), recA(b, 2), recB(b, 2)]).toEqual(v.f);
     });
   }
@@ -59,39 +59,39 @@ describe("record codec (docs/log-format.md)", () => {
       if ((crc32(b, 0, 14) & 0xffff) === 0xffff) break;
     }
     expect((crc32(b, 0, 14) & 0xffff)).toBe(0xffff);
-    encodeRecord(b, 0, 7, T_DOSE, 0, t, 0, 0);
+    encodeRecord(b, 7, T_DOSE, 0, t, 0, 0);
     expect(recStoredCheck(b, 0)).toBe(0x0000);
-    expect(recordCheck(b, 0)).toBe(0);
-    expect(recordValid(b, 0)).toBe(true);
+    expect(recordCheck(b)).toBe(0);
+    expect(recordValid(b)).toBe(true);
     b[14] = 0xff; b[15] = 0xff;
-    expect(recordValid(b, 0)).toBe(false);
+    expect(recordValid(b)).toBe(false);
   });
 
   it("any single flipped bit in a record makes it invalid", () => {
     const b = new Uint8Array(16);
-    encodeRecord(b, 0, 42, T_DOSE, 0x12, 123456, 77, 0x0a14);
+    encodeRecord(b, 42, T_DOSE, 0x12, 123456, 77, 0x0a14);
     for (let bit = 0; bit < 128; bit++) {
       const c = b.slice();
       c[bit >> 3] ^= 1 << (bit & 7);
-      expect(recordValid(c, 0)).toBe(false);
+      expect(recordValid(c)).toBe(false);
     }
   });
 
   it("an uncommitted record (check 0xFFFF) never verifies", () => {
     const b = new Uint8Array(16);
-    encodeRecord(b, 0, 3, T_DOSE, 0, 5, 6, 7);
+    encodeRecord(b, 3, T_DOSE, 0, 5, 6, 7);
     b[14] = 0xff; b[15] = 0xff;
-    expect(recordValid(b, 0)).toBe(false);
+    expect(recordValid(b)).toBe(false);
   });
 
   it("validates field ranges", () => {
-    expect(fieldsValid(0, T_DOSE, 0, 0, 0, 0)).toBe(true);
-    expect(fieldsValid(0, 0, 0, 0, 0, 0)).toBe(false); // type 0 reserved
-    expect(fieldsValid(0, 0xff, 0, 0, 0, 0)).toBe(false); // type 0xFF reserved (erased flash)
-    expect(fieldsValid(0, 1, 256, 0, 0, 0)).toBe(false);
-    expect(fieldsValid(0, 1, 0, -1, 0, 0)).toBe(false);
-    expect(fieldsValid(0, 1, 0, 2 ** 32, 0, 0)).toBe(false);
-    expect(fieldsValid(0, 1, 0, 0, 0x10000, 0)).toBe(false);
-    expect(fieldsValid(0, 1, 0, 0, 0, 1.5)).toBe(false);
+    expect(fieldsValid(T_DOSE, 0, 0, 0, 0)).toBe(true);
+    expect(fieldsValid(0, 0, 0, 0, 0)).toBe(false); // type 0 reserved
+    expect(fieldsValid(0xff, 0, 0, 0, 0)).toBe(false); // type 0xFF reserved (erased flash)
+    expect(fieldsValid(1, 256, 0, 0, 0)).toBe(false);
+    expect(fieldsValid(1, 0, -1, 0, 0)).toBe(false);
+    expect(fieldsValid(1, 0, 2 ** 32, 0, 0)).toBe(false);
+    expect(fieldsValid(1, 0, 0, 0x10000, 0)).toBe(false);
+    expect(fieldsValid(1, 0, 0, 0, 1.5)).toBe(false);
   });
 });

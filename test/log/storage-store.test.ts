@@ -3,7 +3,8 @@
 // power-cut guarantees of the log through this store.
 import { beforeAll, describe, expect, it } from "vitest";
 import { NorFlash } from "../../sim/flash/nor.js";
-import { StorageStore, storageFileSize } from "../../firmware/hw/storage-store.js";
+import { storageFileSize } from "../../firmware/hw/storage-store.js";
+import { FlashStore } from "../../firmware/hw/flash-store.js";
 import { DoseLog } from "../../firmware/log/log.js";
 import { T_DOSE } from "../../firmware/log/record.js";
 import { flashShim, installCrc } from "./helpers.js";
@@ -18,11 +19,11 @@ function makeStorageStore(pages: number, fileAt: number, seed = 1) {
   // Flash big enough for a file of (pages + 1) pages starting at an unaligned address, plus a page.
   const nor = new NorFlash({ pageSize: PS, pageCount: pages + 3, baseAddress: BASE, seed });
   let dataAt = BASE + fileAt;
-  const store = new StorageStore(flashShim(nor), () => dataAt, PS, pages);
+  const store = new FlashStore(flashShim(nor), () => dataAt, PS, pages);
   return { nor, store, move: (to: number) => (dataAt = BASE + to) };
 }
 
-describe("StorageStore", () => {
+describe("FlashStore in a Storage file (the fallback)", () => {
   it("uses only whole flash pages strictly inside the file", () => {
     expect(storageFileSize(4096, 4)).toBe(5 * 4096);
     const { nor, store } = makeStorageStore(4, 0x40 + 32);
@@ -57,7 +58,7 @@ describe("StorageStore", () => {
   it("refuses a file whose flash address is unknown (Storage not memory-mapped, as on the host build)", () => {
     const nor = new NorFlash({ pageSize: PS, pageCount: 4, baseAddress: BASE });
     try {
-      new StorageStore(flashShim(nor), () => 0, PS, 3);
+      new FlashStore(flashShim(nor), () => 0, PS, 3);
       throw new Error("no throw");
     } catch (e) {
       expect(e).toMatchObject({ code: "STORE_ALIGN" });

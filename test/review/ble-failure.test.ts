@@ -1,7 +1,8 @@
 // Review: detection's event handler in main.ts told BLE about every record (ble.recordAdded, ble.setAlerts), and
 // those end in NRF.setAdvertising, which can throw (Espruino raises BLE errors as exceptions). The exception
 // escaped into the state machine in the middle of an event: for CAP_LEFT_OFF the alert signal (LED/buzzer) that
-// follows the record in CapMachine was never played, and the deadline timer was not re-armed.
+// follows the record in CapMachine (now part of CapDetector) was never played, and the deadline timer was not
+// re-armed.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, TYPE } from "../e2e/harness.js";
 

@@ -1,4 +1,4 @@
-// Review: a log page that no longer erases (worn flash; verifiedErase throws LOG_VERIFY) made main.ts's
+// Review: a log page that no longer erases (worn flash; FlashStore.erase throws LOG_VERIFY) made main.ts's
 // housekeeping tick throw from log.maintain() before power.heartbeat(): with no dose for 25 min the health check
 // stopped kicking and the watchdog rebooted the cap, again and again (each reboot counted as a crash, then safe
 // mode, and an open session cut into an interrupted one). A reboot cannot repair a page; the failure should show as

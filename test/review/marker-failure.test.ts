@@ -1,7 +1,7 @@
 // Review: the session marker is a Storage file; Storage.write throws when Storage is full ("Unable to find or
 // create file", src/jswrap_storage.c / jsflash.c). main.ts called marker.clear() inside the detection event
 // handler before clearing the left-off alert and bumping the heartbeat: the exception escaped through the state
-// machine (CapMachine.emitSession, skipping its own bookkeeping) and the cap-left-off alert stayed on for good.
+// machine (CapMachine.emitSession, now CapDetector.emitSession, skipping its own bookkeeping) and the cap-left-off alert stayed on for good.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, TYPE } from "../e2e/harness.js";
 

@@ -51,7 +51,7 @@ for (var i = 0; i < EDGES.length; i++) {
 }
 runUntil(115000);
 // a magnetometer stretch on a second detector state: cap off 40 s, a spike, wobble at the threshold
-det.setBaseline(0, 0, 0);
+det.bx = det.by = det.bz = 0;
 var memBefore = hasMem ? (process as any).memory().usage : 0;
 var memMax = 0;
 for (var k = 1; k <= 400; k++) {
