@@ -7,8 +7,8 @@ import { T_SEQ_SKIPPED } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
-import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF } from "./hw/indicator";
-import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP } from "./detect/codes";
+import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
@@ -43,6 +43,8 @@ const enum K {
   /** After a callback main.ts owns has returned: whatever runs next is a callback it does not own (a BLE
    *  event, detection's sensor timer), unless it marks itself. */
   PLACE_OTHER = 6,
+  /** A cap that cannot record shows the fault pattern this often (docs/detection.md, "A cap that cannot record"). */
+  FAULT_REPEAT_MS = 60000,
 }
 
 let place = K.PLACE_BOOT;
@@ -382,4 +384,18 @@ try {
   // An unknown board or no flash for the log: nothing can be recorded, say why and stop.
   console.log("pencap: FATAL " + (e && e.code ? e.code + ": " + e.message : e));
   if (power) power.onUncaught(e && e.code ? errorNumber(e.code) : 1, place, getTime());
+  else {
+    // No log (the supervisor comes after it): a cap that looks fine but records nothing is the worst case
+    // for the patient, so it shows the fault pattern now with beeps, then every minute on the LED, until it
+    // is re-flashed or serviced (docs/detection.md, "A cap that cannot record").
+    try {
+      const fault = createIndicator(boardProfile(process.env.BOARD));
+      fault.signal(SIG_FAULT, 1);
+      setInterval(function () {
+        fault.signal(SIG_FAULT, 0);
+      }, K.FAULT_REPEAT_MS);
+    } catch (e2) {
+      // an unknown board: no pins to show it on
+    }
+  }
 }

@@ -28,6 +28,8 @@ export const SIG_DOUBLE_DOSE = 2; // arg: seconds since the last dose
 export const SIG_LEFT_OFF = 3; // arg: seconds the cap has been off
 /** Temperature state changed at a sample: arg EXC_HOT / EXC_COLD when an excursion starts, 0 when it ends. */
 export const SIG_TEMP = 4;
+/** The cap cannot record (no dose log could be opened at boot; main.ts): arg 1 with the buzzer, 0 LED only. */
+export const SIG_FAULT = 5;
 
 /** True for the three record types that stand for one cap session. */
 export function isSessionType(type: number): boolean {

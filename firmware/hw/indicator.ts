@@ -1,7 +1,7 @@
 // LED and buzzer patterns for detection signals (docs/detection.md, "Signals"). The only hardware here is
 // digitalWrite and setTimeout, reached through `global` so tests and the simulator can provide them.
 import { BoardProfile } from "../boards/index";
-import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF } from "../detect/codes";
+import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_FAULT, SIG_LEFT_OFF } from "../detect/codes";
 
 var G: any = global;
 
@@ -17,6 +17,9 @@ const enum P {
   ALERT_ON = 600, // cap left off: 3 long red flashes with beeps
   ALERT_OFF = 400,
   ALERT_N = 3,
+  FAULT_ON = 50, // no dose log: 8 very fast red flashes (with beeps the first time), unlike anything else
+  FAULT_OFF = 100,
+  FAULT_N = 8,
   QUEUE_MAX = 4,
 }
 
@@ -62,7 +65,7 @@ export function createIndicator(board: BoardProfile): Indicator {
   var ind: Indicator = {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
-      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF) return;
+      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF && code !== SIG_FAULT) return;
       if (queue.length >= P.QUEUE_MAX * 2) return;
       if (code === SIG_BLINK && !(ind.mask & IND_BLINK)) return;
       if (code === SIG_DOUBLE_DOSE && !(ind.mask & IND_DOUBLE_DOSE)) return;
@@ -115,6 +118,12 @@ export function createIndicator(board: BoardProfile): Indicator {
         onMs = P.ALERT_ON;
         offMs = P.ALERT_OFF;
         left = P.ALERT_N;
+      } else if (code === SIG_FAULT) {
+        pA = red;
+        pB = arg && ind.mask & IND_BUZZER ? buzz : undefined;
+        onMs = P.FAULT_ON;
+        offMs = P.FAULT_OFF;
+        left = P.FAULT_N;
       } else left = 0;
       if (left > 0 && pA === undefined && pB === undefined) {
         G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
