@@ -21,6 +21,7 @@ const enum P {
   FAULT_OFF = 100,
   FAULT_N = 8,
   QUEUE_MAX = 4,
+  GAP = 1000, // between two queued patterns: two blink codes must not read as one longer code
 }
 
 /**
@@ -89,7 +90,7 @@ export function createIndicator(board: BoardProfile): Indicator {
       if (pA !== undefined) G.digitalWrite(pA, 1 - on);
       if (pB !== undefined) G.digitalWrite(pB, 1 - on);
       left--;
-      G.setTimeout(run, offMs);
+      G.setTimeout(run, left > 0 || !queue.length ? offMs : P.GAP);
       return;
     }
     while (!(left > 0)) {

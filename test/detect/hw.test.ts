@@ -289,6 +289,16 @@ describe("indicator", () => {
     ]);
     expect(ind.busy).toBe(false);
   });
+  it("queued patterns are 1 s apart: two blink codes in a row do not read as one longer code", () => {
+    const ind = createIndicator(MDBT42Q);
+    ind.signal(SIG_BLINK, 2);
+    ind.signal(SIG_BLINK, 1);
+    fake.runUntil(1010);
+    const p = fake.pulses("D3").map((x) => Math.round((x.on - 1000) * 1000));
+    // 2 blinks at 0 and 500 ms (the second off at 700 ms), then 1 s of dark, then 1 blink
+    expect(p).toEqual([0, 500, 1700]);
+    expect(ind.busy).toBe(false);
+  });
   it("a signal with no pattern (the temperature state) plays nothing and takes no queue slot", () => {
     const ind = createIndicator(MDBT42Q);
     ind.signal(4 /* SIG_TEMP */, 1);

@@ -31,7 +31,8 @@ describe("timeline through the bundle", () => {
     expect(pins).toEqual([
       { t: 8 * 3600, text: "blink code: one long green blink (no dose known since boot)" },
       { t: 8 * 3600 + 45 * 60, text: "DOUBLE-DOSE WARNING (red + buzzer ×5)" },
-      { t: 8 * 3600 + 45 * 60 + 1, text: "blink code 1 (last dose less than 1 h ago)" },
+      // after the warning's 5 flashes (0.9 s) and the 1 s gap between patterns (docs/detection.md)
+      { t: 8 * 3600 + 45 * 60 + 2, text: "blink code 1 (last dose less than 1 h ago)" },
       // 13:00 is 4 h 14 min after the second dose ended: 4-5 h
       { t: 13 * 3600, text: "blink code 5 (last dose 4–5 h ago)" },
       // the alert comes leftOffS = 600 s after the removal (docs/detection.md)
