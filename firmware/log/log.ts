@@ -187,8 +187,13 @@ export class DoseLog {
       this.live = 0;
       this.minSeq = seqFloor;
       this.mounted = true;
-      this.maintain();
-      this.mounted = false; // until the new page is open, as before
+      try {
+        this.maintain();
+      } finally {
+        // Until the new page is open, as before; also when the erase failed and mount() throws: the log must
+        // then refuse appends (LOG_NOT_MOUNTED), not write into a page with no header.
+        this.mounted = false;
+      }
       rep.erases = this.wear[0] - e0;
       this.openPage(0, 1, seqFloor);
       this.newest = -1;
