@@ -13,7 +13,7 @@
 // Sources: the host 2v29 build's `Object.getOwnPropertyNames(global)` (measured), the classes and objects the
 // nRF52 builds add (libs/bluetooth/jswrap_bluetooth.c, libs/puckjs/jswrap_puck.c: NRF, Bluetooth, Puck,
 // BluetoothDevice..., FET) and the named pins of boards/MDBT42Q.py and boards/PUCKJS.py (LED1-3, BTN, BTN1,
-// IR), and D0-D31 of the nRF52832.
+// IR), D0-D31 of the nRF52832, and every global any board's build declares (ANY_BOARD below).
 const HOST = [
   "quit", "JSON", "Function", "Object", "AES", "Array", "ArrayBuffer", "ArrayBufferView", "Boolean", "DataView",
   "Date", "E", "Error", "File", "Float32Array", "Float64Array", "Graphics", "HIGH", "I2C", "I2C1", "I2C2", "I2C3",
@@ -36,10 +36,20 @@ const NRF52 = [
   // called by name by the interpreter when defined: at boot, and by the 2v29 event loop
   "onInit",
 ];
+// Every other global that a wrapper declaration in the 2v29 sources names (src/, libs/, targets/: JSON blocks of
+// type "class", "object", or "function"/"variable" without a class), whatever board it is built for: a
+// superset, so a module or a build option of the cap's firmware build cannot add a name the gate missed.
+const ANY_BOARD = [
+  "BTNA", "BTNB", "BTND", "BTNL", "BTNR", "BTNU", "Badge", "Bangle", "CN1", "CORNER1", "CORNER2", "CORNER3",
+  "CORNER4", "CORNER5", "CORNER6", "Dickens", "ESP32", "ESP8266", "Ethernet", "IRL", "IRLED", "IRR", "Jolt",
+  "ML1", "ML2", "MR1", "MR2", "Microbit", "NodeMCU", "Nucleo", "P1", "P3", "Pip", "Pixl", "Q", "Q0", "Q1", "Q2",
+  "Q3", "Queue", "Qwiic", "SCL", "SDA", "SERVO", "SPK", "SWDCON", "Stepper", "Task", "Terminal", "Timer", "Trig",
+  "Unistroke", "VIBRATE", "WLAN", "WioLTE", "__FILE__", "acceleration", "compass", "setDeepSleep", "show",
+];
 const PINS = Array.from({ length: 33 }, (_, i) => `D${i}`);
 
 /** Names that no top-level binding of the bundle may take. */
-export const ESPRUINO_GLOBALS = Object.freeze([...new Set([...HOST, ...NRF52, ...PINS])]);
+export const ESPRUINO_GLOBALS = Object.freeze([...new Set([...HOST, ...NRF52, ...ANY_BOARD, ...PINS])]);
 
 /** Appended to the entry, for esbuild only: a dead branch that mentions each name, so esbuild counts them as
  *  globals in use and never binds them (its minifier and its collision renamer both avoid such names). The
