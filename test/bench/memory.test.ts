@@ -4,7 +4,9 @@
 // then under-count). The figures themselves are for `npm run bench`, not asserted.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bleVariant, NRF_STUB } from "../../bench/memory";
+import { bleVariant, NRF_STUB, SYNC_DRIVER } from "../../bench/memory";
+import { OP_NOTIFY_SIZE, OP_REPORT, OPR_ALL, OPR_NULL, OP_RESPONSE } from "../../firmware/ble/racp";
+import { RACP_UUID, SERVICE_UUID } from "../../firmware/ble/uuids";
 import { buildFirmware } from "../../scripts/gate/index.mjs";
 
 async function bundle(): Promise<string> {
@@ -29,6 +31,15 @@ describe("bench/memory.ts", () => {
     expect(diff.length).toBe(1);
     expect(code.slice(diff[0] - 1, diff[0] + 1)).toBe("!1");
     expect(code.lastIndexOf('name:"LINUX"', diff[0])).toBeGreaterThan(code.lastIndexOf("}", diff[0]));
+  });
+
+  it("the sync driver writes the documented RACP requests to the firmware's RACP characteristic", () => {
+    const writes = [...SYNC_DRIVER.matchAll(/NRF\.k\.sd\["([^"]+)"\]\["([^"]+)"\]\.onWrite\(\{data:\[([^\]]*)\]\}\)/g)];
+    expect(writes.map((m) => [m[1], m[2]])).toEqual([[SERVICE_UUID, RACP_UUID], [SERVICE_UUID, RACP_UUID]]);
+    // notification size 240 (docs/protocol.md 3.2), then every stored record
+    expect(writes.map((m) => m[3].split(",").map(Number))).toEqual([[OP_NOTIFY_SIZE, OPR_NULL, 240], [OP_REPORT, OPR_ALL]]);
+    // the stub ends the run at the RACP response to the report: op, operator null, request op, code
+    expect(NRF_STUB).toContain(`r.value[0]==${OP_RESPONSE}`);
   });
 
   it("the stub NRF has every NRF call the firmware makes", () => {
