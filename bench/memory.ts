@@ -8,7 +8,9 @@
 //      then erase it;
 //   3. start the interpreter with no file: it boots like a device, loading .bootcde from flash
 //      (jsiInit(true) → jsfLoadBootCodeFromFlash); once the firmware's boot line is out, probes typed at the
-//      REPL print process.memory() (which garbage-collects first).
+//      REPL print process.memory() (which garbage-collects first);
+//   4. in the BLE run (bleVariant), one more line typed at the REPL dumps the variables (memory-map.ts) and runs
+//      SYNC_DRIVER, installed in Storage with the firmware: a full sync, its peak read at every packet.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
