@@ -38,7 +38,11 @@ export interface BoardProfile {
  * call for that name (then the same object), from literals in code: only the running board's profile takes RAM (about 20
  * variables for the MDBT42Q).
  *
- * MDBT42Q cap board. Hall switch: TI DRV5032FB (omnipolar, push-pull, 5 Hz, 0.54 µA at 1.8 V). DRV5032
+ * PENCAP: the cap's own interpreter build (boards/PENCAP.py, scripts/espruino/build-cap.sh): the MDBT42Q module
+ * with the same wiring as below, built without the libraries the cap never uses so that Flash.getFree() leaves
+ * the log its full region (docs/log-format.md, "Capacity per board"). Its profile is the MDBT42Q cap's.
+ *
+ * MDBT42Q cap board (stock MDBT42Q interpreter). Hall switch: TI DRV5032FB (omnipolar, push-pull, 5 Hz, 0.54 µA at 1.8 V). DRV5032
  * datasheet (SLVSDC7): "When the applied magnetic flux density exceeds the BOP threshold, the device outputs a
  * low voltage. The output stays low until the flux density decreases to less than BRP" — so LOW = magnet near =
  * cap on. Push-pull needs no pull-up (input without pull: no leakage current). Pins: D5 hall, D2/D3 LEDs (red,
@@ -54,25 +58,33 @@ export interface BoardProfile {
  * LINUX: Espruino's host build on a PC: a digital input as on the cap board (virtual pins), no LEDs, no BLE,
  * no battery.
  */
+/** The cap board's profile (same wiring on the stock MDBT42Q interpreter and on the cap's own build). */
+function capBoard(name: string): BoardProfile {
+  return {
+    name,
+    sensor: "switch",
+    hallPin: "D5",
+    capOnLevel: 0,
+    hallPull: "input",
+    watchDebounceMs: 10,
+    ledRed: "D2",
+    ledGreen: "D3",
+    buzzer: "D4",
+    ledOnLevel: 1,
+    ble: true,
+  };
+}
+
 let mdbt42q: BoardProfile | undefined;
+let pencap: BoardProfile | undefined;
 let puckjs: BoardProfile | undefined;
 let linux: BoardProfile | undefined;
 export function boardProfile(name: string | undefined): BoardProfile {
   switch (name) {
+    case "PENCAP":
+      return (pencap = pencap || capBoard("PENCAP"));
     case "MDBT42Q":
-      return (mdbt42q = mdbt42q || {
-        name: "MDBT42Q",
-        sensor: "switch",
-        hallPin: "D5",
-        capOnLevel: 0,
-        hallPull: "input",
-        watchDebounceMs: 10,
-        ledRed: "D2",
-        ledGreen: "D3",
-        buzzer: "D4",
-        ledOnLevel: 1,
-        ble: true,
-      });
+      return (mdbt42q = mdbt42q || capBoard("MDBT42Q"));
     case "PUCKJS":
       return (puckjs = puckjs || {
         name: "PUCKJS",
@@ -101,10 +113,11 @@ export function boardProfile(name: string | undefined): BoardProfile {
         ble: false,
       });
   }
-  throw { code: "BOARD_UNKNOWN", message: "unknown board '" + name + "': expected MDBT42Q, PUCKJS or LINUX" };
+  throw { code: "BOARD_UNKNOWN", message: "unknown board '" + name + "': expected PENCAP, MDBT42Q, PUCKJS or LINUX" };
 }
 
 /** The profiles as values (tests, tools); unused by the firmware, so the bundle drops them. */
+export const PENCAP: BoardProfile = /* @__PURE__ */ boardProfile("PENCAP");
 export const MDBT42Q: BoardProfile = /* @__PURE__ */ boardProfile("MDBT42Q");
 export const PUCKJS: BoardProfile = /* @__PURE__ */ boardProfile("PUCKJS");
 export const LINUX: BoardProfile = /* @__PURE__ */ boardProfile("LINUX");

@@ -50,7 +50,7 @@ export function takeErrorFlags(): string[] {
 export function readResetReason(): number {
   const board = process.env.BOARD;
   // typeof is safe on an undefined global (the simulator may not provide peek32)
-  if ((board !== "MDBT42Q" && board !== "PUCKJS") || typeof peek32 !== "function" || typeof poke32 !== "function") {
+  if ((board !== "PENCAP" && board !== "MDBT42Q" && board !== "PUCKJS") || typeof peek32 !== "function" || typeof poke32 !== "function") {
     return RESET_UNKNOWN;
   }
   const reg = peek32(RESETREAS) >>> 0;
