@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { Battery } from "./battery.js";
-import { boardProfile, type BoardName, type BoardPins, type BoardProfile } from "./boards.js";
+import { boardProfile, DEFAULT_BOARD, type BoardName, type BoardPins, type BoardProfile } from "./boards.js";
 import { VirtualClock, type SimClock } from "./clock.js";
 import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
@@ -146,7 +146,7 @@ export class SimDevice {
     this.strict = opts.strictLanguage ?? true;
     this.hangGuardMs = opts.hangGuardMs ?? 0;
     this.installBundle = opts.installBundle ?? true;
-    this.board = boardProfile(opts.board ?? "MDBT42Q", { freePages: opts.freePages, pins: opts.pins });
+    this.board = boardProfile(opts.board ?? DEFAULT_BOARD, { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);
     const src = opts.bundle ?? readFileSync(opts.bundlePath ?? "dist/firmware.js", "utf8");
     this.setBundle(src);

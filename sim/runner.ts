@@ -1,5 +1,6 @@
 // Plays a validated scenario on a SimDevice running the bundle, in virtual time, and sums it up.
 import { CR2032_CAPACITY_MAH } from "./battery.js";
+import { DEFAULT_BOARD } from "./boards.js";
 import { SimDevice, type Activity, type NrfFactory } from "./device.js";
 import { formatTime, type ResolvedScenario, type ScenarioEvent } from "./scenario.js";
 
@@ -97,7 +98,7 @@ const MATCH_MARGIN_S = 120;
 
 export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): Promise<Summary> {
   const file = opts.file ?? "scenario";
-  const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
+  const device = new SimDevice({ board: sc.board ?? DEFAULT_BOARD, freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
   const clock = device.clock;
   // Entries are held back briefly and released in time order: an LED burst is only reported once it is over.
   const held: TimelineEntry[] = [];
@@ -390,12 +391,14 @@ interface SeenOutput {
  * cap board's wiring is the cap's (firmware/boards/index.ts, MDBT42Q: red LED D2, green LED D3, buzzer D4);
  * Puck.js has LED1-3 red/green/blue and no buzzer. Anything else prints under its label.
  */
+const CAP_OUTPUTS: Record<string, SeenOutput> = {
+  LED2: { role: "red", name: "red LED (D2)" },
+  LED3: { role: "green", name: "green LED (D3)" },
+  BUZZER: { role: "buzzer", name: "buzzer (D4)" },
+};
 const SEEN_OUTPUTS: Record<string, Record<string, SeenOutput>> = {
-  MDBT42Q: {
-    LED2: { role: "red", name: "red LED (D2)" },
-    LED3: { role: "green", name: "green LED (D3)" },
-    BUZZER: { role: "buzzer", name: "buzzer (D4)" },
-  },
+  PENCAP: CAP_OUTPUTS,
+  MDBT42Q: CAP_OUTPUTS,
   PUCKJS: {
     LED1: { role: "red", name: "red LED (LED1)" },
     LED2: { role: "green", name: "green LED (LED2)" },
@@ -455,7 +458,7 @@ export class PinPatterns {
   /** board: the current board's name (a scenario can switch boards). */
   constructor(
     private out: (t: number, text: string) => void,
-    private board: () => string = () => "MDBT42Q",
+    private board: () => string = () => DEFAULT_BOARD,
   ) {}
 
   add(t: number, pin: string, on: boolean): void {

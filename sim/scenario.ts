@@ -91,7 +91,7 @@ export function formatTime(t: number): string {
   return `d${String(d).padStart(2, "0")} ${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${ss}`;
 }
 
-type FieldSpec = { [field: string]: "number" | "posint" | "nonneg" | "boolean" | "string" | "hex" | "label" | "board" };
+type FieldSpec = { [field: string]: "number" | "posint" | "count" | "nonneg" | "boolean" | "string" | "hex" | "label" | "board" };
 
 const EVENT_FIELDS: Record<ScenarioEventType, { required: FieldSpec; optional: FieldSpec }> = {
   capOff: { required: {}, optional: { label: "label", bounces: "posint", bounceMs: "nonneg" } },
@@ -106,7 +106,7 @@ const EVENT_FIELDS: Record<ScenarioEventType, { required: FieldSpec; optional: F
   powerOn: { required: {}, optional: {} },
   reboot: { required: {}, optional: {} },
   button: { required: {}, optional: { ms: "nonneg" } },
-  board: { required: { name: "board" }, optional: { freePages: "posint" } },
+  board: { required: { name: "board" }, optional: { freePages: "count" } },
   appConnect: { required: {}, optional: { mtu: "posint", bonded: "boolean" } },
   appSync: { required: {}, optional: { dropAfterRecords: "posint" } },
   appWrite: { required: { characteristic: "string", hex: "hex" }, optional: {} },
@@ -127,6 +127,8 @@ function checkField(kind: string, v: unknown): string | null {
       return typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "must be a number >= 0";
     case "posint":
       return typeof v === "number" && Number.isInteger(v) && v >= 1 ? null : "must be an integer >= 1";
+    case "count":
+      return typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "must be an integer >= 0";
     case "boolean":
       return typeof v === "boolean" ? null : "must be true or false";
     case "string":
@@ -146,7 +148,7 @@ export function validateScenario(raw: unknown, file = "scenario"): ResolvedScena
   const problems: string[] = [];
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ScenarioValidationError(file, ["the file must hold one JSON object"]);
   const s = raw as Record<string, unknown>;
-  const top: FieldSpec = { name: "string", description: "string", seed: "nonneg", board: "board", freePages: "posint", start: "string", capOn: "boolean" };
+  const top: FieldSpec = { name: "string", description: "string", seed: "nonneg", board: "board", freePages: "count", start: "string", capOn: "boolean" };
   for (const k of Object.keys(s)) {
     if (!(k in top) && !["injection", "duration", "events"].includes(k)) problems.push(`unknown field "${k}" at the top level`);
   }

@@ -97,7 +97,7 @@ const scenario: Scenario = {
     SEED +
     ").",
   seed: SEED,
-  board: "MDBT42Q",
+  board: "PENCAP",
   start: "2026-03-02T00:00:00Z",
   capOn: true,
   injection: { minSeconds: 5, maxSeconds: 600 },

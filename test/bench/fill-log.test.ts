@@ -20,9 +20,10 @@ describe("bench/fill-log.ts", () => {
     expect(await fillLogScript(5, 1764000000)).toContain("BENCH_FILL_N=5");
   });
 
-  // MDBT42Q with no free flash pages takes the Storage-file store (here with the bundle not installed in Storage,
-  // which leaves room for the file; with it installed there is no room: docs/log-format.md "Capacity").
-  for (const [board, freePages] of [["MDBT42Q", undefined], ["MDBT42Q", 0], ["PUCKJS", undefined]] as const) {
+  // The stock MDBT42Q and Puck.js have no free flash pages (boards/measured.json) and take the Storage-file store
+  // (here with the bundle not installed in Storage, which leaves room for the file; with it installed there is no
+  // room: docs/log-format.md "Capacity per board"). The cap's build (PENCAP) takes Flash pages.
+  for (const [board, freePages] of [["PENCAP", undefined], ["MDBT42Q", undefined], ["PUCKJS", undefined]] as const) {
     it(`fills the log the firmware mounts on ${board} (free pages ${freePages ?? "default"})`, async () => {
       process.env.TZ = "UTC";
       const radio = new CapRadio();

@@ -52,7 +52,7 @@ export class Cap {
   readonly app: SimApp;
   constructor(bundle: string, o: CapOptions = {}) {
     this.device = new SimDevice({
-      board: "MDBT42Q",
+      board: "PENCAP",
       seed: o.seed ?? 1,
       bundle,
       installBundle: o.installBundle ?? true,

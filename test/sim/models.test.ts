@@ -50,7 +50,7 @@ describe("scenario board and reset events", () => {
     const fw = "setInterval(function(){ var m = Puck.mag(); print(Math.abs(m.z) > 2500 ? 'near' : 'far'); }, 10000);";
     const tl: string[] = [];
     const sum = await runScenario(
-      validateScenario({ name: "p", board: "PUCKJS", duration: 35, events: [{ t: 15, type: "capOff" }, { t: 25, type: "capOn" }] }),
+      validateScenario({ name: "p", board: "PUCKJS", freePages: 4, duration: 35, events: [{ t: 15, type: "capOff" }, { t: 25, type: "capOn" }] }),
       { bundle: fw, onTimeline: (e) => e.kind === "console" && tl.push(e.text) },
     );
     expect(tl).toEqual(["near", "far", "near"]);
@@ -64,7 +64,7 @@ describe("scenario board and reset events", () => {
       bundle: "print(process.env.BOARD + ' ' + typeof NRF);",
       onTimeline: (e) => e.kind === "console" && tl.push(e.text),
     });
-    expect(tl).toEqual(["MDBT42Q object", "LINUX undefined"]);
+    expect(tl).toEqual(["PENCAP object", "LINUX undefined"]);
   });
 
   it("a temperature event drives E.getTemperature", () => {

@@ -11,7 +11,7 @@ beforeAll(async () => {
 const day = {
   name: "a double dose and a cap left off",
   seed: 2,
-  board: "MDBT42Q",
+  board: "PENCAP",
   start: "2026-03-02T00:00:00Z",
   duration: "1d",
   events: [
