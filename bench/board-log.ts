@@ -12,6 +12,8 @@ import { fillLogScript } from "./prelude.js";
 export interface BoardLog {
   board: string;
   freePages: number;
+  /** require("Storage").getFree() once the bundle is flashed (.bootcde) and the first boot is done. */
+  storageFree: number;
   store: string;
   pageSize: number;
   pageCount: number;
@@ -39,12 +41,12 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   d.powerOn();
   d.clock.advance(5);
   const first = d.output.map((l) => l.text).find((t) => t.startsWith("pencap:")) ?? "(no boot line)";
+  const storageFree = Number(d.evaluate('require("Storage").getFree()'));
   if (first.includes("FATAL")) {
-    const storageFree = d.evaluate('require("Storage").getFree()');
     return {
-      board, freePages: d.board.freePages, store: "none", pageSize: 0, pageCount: 0, recordsPerPage: 0, capacity: 0, capacityMax: 0,
+      board, freePages: d.board.freePages, storageFree, store: "none", pageSize: 0, pageCount: 0, recordsPerPage: 0, capacity: 0, capacityMax: 0,
       recordsAfterBoot: 0, bootBytesRead: 0, bootWordsWritten: 0, bootErases: 0,
-      failure: `the firmware has no log: "${first}" (Storage free with .bootcde installed: ${String(storageFree)} bytes)`,
+      failure: `the firmware has no log: "${first}" (Storage free with .bootcde installed: ${storageFree} bytes)`,
     };
   }
   const before = d.output.length;
@@ -65,6 +67,7 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   return {
     board,
     freePages: d.board.freePages,
+    storageFree,
     store: f.pageCount >= 4 && d.board.freePages >= 4 ? "Flash (Flash.getFree() pages)" : "Storage file \"doselog\"",
     pageSize: f.pageSize,
     pageCount: f.pageCount,
@@ -78,10 +81,11 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   };
 }
 
-/** Each board as sim/boards.ts models it, plus the MDBT42Q with no free flash pages (its Storage fallback). */
+/** Each board as sim/boards.ts models it: the cap's build (PENCAP), the stock MDBT42Q and Puck.js interpreters
+ *  with their measured free flash (boards/measured.json), and the host build. */
 export async function boardLogBench(bundlePath = "dist/firmware.js"): Promise<BoardLog[]> {
   process.env.TZ = "UTC";
   const bundle = readFileSync(bundlePath, "utf8");
   const fill = await fillLogScript(-1, 1764000000);
-  return [one("MDBT42Q", undefined, bundle, fill), one("MDBT42Q", 0, bundle, fill), one("PUCKJS", undefined, bundle, fill), one("LINUX", undefined, bundle, fill)];
+  return (["PENCAP", "MDBT42Q", "PUCKJS", "LINUX"] as const).map((b) => one(b, undefined, bundle, fill));
 }

@@ -17,6 +17,7 @@ import { scenarioEnergy } from "./scenario-energy.js";
 import { fillLogScript } from "./prelude.js";
 import { deviceMemoryBench } from "./memory.js";
 import { bundleFunctions } from "./memory-map.js";
+import measured from "../boards/measured.json";
 
 type Value = number | string;
 interface Row {
@@ -61,11 +62,23 @@ function bundleSection(): void {
   const f = bundleFunctions(readFileSync(BUNDLE, "utf8"));
   row("functions in the bundle: at top level (alive for good) / nested (alive while their parent's scope is)", `${f.topLevel} / ${f.nested}`);
   row("parameters of those functions (each a variable on the cap while its function exists)", f.parameters);
-  row("MDBT42Q / Puck.js Storage area (10 pages of 4096)", 40960, "bytes");
+  row("MDBT42Q / Puck.js / cap build Storage area (10 pages of 4096)", 40960, "bytes");
+}
+
+function interpreterSection(): void {
+  const m = measured;
+  section(`interpreter builds (boards/measured.json: Espruino ${m.espruino.tag} ${m.espruino.commit}, ${m.compiler}, ${m.date}; scripts/espruino/build-cap.sh)`);
+  for (const [name, b] of Object.entries(m.boards)) {
+    const label = name === "PENCAP" ? "PENCAP (the cap's build, boards/PENCAP.py)" : `${name} (stock)`;
+    row(`${label}: code end`, b.codeEnd);
+    row(`${label}: ${b.overlapBytes > 0 ? "code overlapping Storage" : "bytes free before Storage"}`, b.overlapBytes > 0 ? b.overlapBytes : b.freeBytesBeforeStorage, "bytes");
+    row(`${label}: Flash.getFree()`, b.freePages, "pages");
+    row(`${label}: JS variables`, b.variables, "variables");
+  }
 }
 
 async function logSection(): Promise<void> {
-  section("log per board: dist/firmware.js on the simulator's board profiles (sim/boards.ts), log filled through the firmware's DoseLog until the ring wrapped, then a reboot");
+  section("log per board: dist/firmware.js flashed (.bootcde) on the simulator's board profiles (sim/boards.ts, free pages from boards/measured.json), log filled through the firmware's DoseLog until the ring wrapped, then a reboot");
   let boards: Awaited<ReturnType<typeof boardLogBench>> = [];
   if (!existsSync(BUNDLE)) notMeasured("per-board log", "dist/firmware.js not built");
   else {
@@ -77,13 +90,15 @@ async function logSection(): Promise<void> {
   }
   for (const b of boards) {
     const p = `${b.board} (Flash.getFree() ${b.freePages} pages)`;
+    row(`${p}: free pages`, b.freePages, "pages");
+    row(`${p}: records always kept`, b.capacity, "records");
+    row(`${p}: Storage free after flashing the bundle (and the first boot)`, b.storageFree, "bytes");
     if (b.failure) {
       row(`${p}: store`, b.failure);
       continue;
     }
     row(`${p}: store`, `${b.store}, ${b.pageCount} pages of ${b.pageSize} bytes`);
     row(`${p}: records per page`, b.recordsPerPage, "records");
-    row(`${p}: capacity, always kept`, b.capacity, "records");
     row(`${p}: capacity, at most`, b.capacityMax, "records");
     row(`${p}: records after the boot over the full log`, b.recordsAfterBoot, "records");
     row(`${p}: firmware boot over the full log, bytes read`, b.bootBytesRead, "bytes");
@@ -301,6 +316,7 @@ async function main(): Promise<void> {
   process.env.TZ = "UTC";
   process.chdir(resolve(import.meta.dirname, ".."));
   bundleSection();
+  interpreterSection();
   await logSection();
   await syncSection();
   await energySection();
