@@ -7,10 +7,16 @@
 #   ./flash.sh --port /dev/ttyACM0          serial / USB
 #   ./flash.sh --device PENCAP              Bluetooth LE, first device whose name contains PENCAP
 #   ./flash.sh --dry-run out.js             write the upload that would be sent to out.js; no device
-#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120)
+#   ./flash.sh --interpreter FILE.zip       how to flash the cap's interpreter build (DFU zip), step by step
+#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120),
+#            --board-info ANSWER  the board's answer to the free-flash probe, instead of asking the board
 #
-# Exit codes: 0 flashed (or dry run written), 2 usage (no port/device), 3 no bundle built,
-# 4 connection or upload failed.
+# Before uploading, flash.sh asks the board for require("Flash").getFree() and require("Storage").getStats()
+# and refuses when the firmware could not open its dose log there (scripts/flash/check-board.mjs), naming the
+# cap's interpreter build (boards/PENCAP.py) as the way out. --dry-run checks only with --board-info.
+#
+# Exit codes: 0 flashed (or dry run written, or DFU steps printed), 2 usage (no port/device), 3 no bundle
+# built (or no DFU zip), 4 connection or upload failed, 5 refused: the board cannot hold the dose log.
 set -euo pipefail
 CALLER_DIR=$(pwd)
 # Through `npm run flash -- ...`, npm has moved to the project folder; INIT_CWD is where it was called.
@@ -24,13 +30,15 @@ PORT=""
 DEVICE=""
 DRY_RUN=""
 TIME_LIMIT=120
+BOARD_INFO=""
+INTERPRETER=""
 # Board description used only for --dry-run: it tells the CLI what a connected device would report
 # (Espruino 2v29 with Storage, Flash and Storage built in), so that it packages the upload exactly as for
 # a real cap instead of the pre-1v96 fallback.
 DRY_RUN_BOARD="scripts/flash/board-2v29.json"
 CLI="node_modules/.bin/espruino"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { local code=$1; shift; echo "flash.sh: $*" >&2; exit "$code"; }
 
 while [ $# -gt 0 ]; do
@@ -40,10 +48,31 @@ while [ $# -gt 0 ]; do
     --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN=$(from_caller "$2"); shift 2 ;;
     --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE=$(from_caller "$2"); shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die 2 "--timeout needs a number of seconds"; TIME_LIMIT="$2"; shift 2 ;;
+    --board-info) [ $# -ge 2 ] || die 2 "--board-info needs the board's answer (a PENCAP_BOARDINFO line or its JSON)"; BOARD_INFO="$2"; shift 2 ;;
+    --interpreter) [ $# -ge 2 ] || die 2 "--interpreter needs the DFU zip (scripts/espruino/build-cap.sh makes it)"; INTERPRETER=$(from_caller "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die 2 "unknown option '$1'" ;;
   esac
 done
+
+if [ -n "$INTERPRETER" ]; then
+  # Neither the Espruino CLI (its -f speaks only the STM32 serial bootloader) nor Web Bluetooth from here can
+  # talk to Nordic's DFU bootloader, so this prints the steps instead of flashing.
+  [ -s "$INTERPRETER" ] || die 3 "no DFU zip at $INTERPRETER: build it with scripts/espruino/build-cap.sh CHECKOUT (README \"Flash\")"
+  [ "$(head -c 2 "$INTERPRETER")" = "PK" ] || die 3 "$INTERPRETER is not a zip: give the DFU zip (espruino_2v29_pencap.zip), not the .hex"
+  cat <<STEPS
+flash.sh: flashing the interpreter $INTERPRETER is done with Nordic's DFU tools, not with this script:
+  1. Put the cap in DFU mode: hold D0 (BTN1) high -- wire it to VDD -- while applying power, and let go within
+     ~3 s. The cap then advertises as "DFUTARG" (Espruino's bootloader, targets/nrf5x_dfu/main.c).
+  2. Send the zip, either
+     - from a phone: Nordic's "nRF Device Firmware Update" or "nRF Connect" app, DFU, choose the zip, target DFUTARG;
+     - or from a PC with a Nordic nRF52 dongle/DK as the radio (Python nrfutil 6.x):
+         nrfutil dfu ble -ic NRF -pkg "$INTERPRETER" -p /dev/ttyACM0 -n DFUTARG -f
+  3. The cap restarts on the new interpreter (process.env.BOARD is "PENCAP"); Storage is kept. Then upload the
+     firmware: ./flash.sh --device PENCAP   (it checks the board's free flash first).
+STEPS
+  exit 0
+fi
 
 [ -s "$BUNDLE" ] || die 3 "no bundle at $BUNDLE: build it first with 'npm run build'"
 [ -x "$CLI" ] || die 3 "the Espruino CLI is missing ($CLI): run 'npm ci'"
@@ -52,7 +81,17 @@ done
 # (chunked require("Storage").write calls, then load(".bootcde") to start it now).
 COMMON=(-t --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
 
+# The board check (scripts/flash/check-board.mjs): exit 5 with its message when the log could not be opened.
+check_board() {
+  local rc=0
+  node scripts/flash/check-board.mjs "$1" "$BUNDLE" || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  [ "$rc" -eq 5 ] && exit 5
+  die 4 "could not read the board's free flash and Storage from its answer"
+}
+
 if [ -n "$DRY_RUN" ]; then
+  if [ -n "$BOARD_INFO" ]; then check_board "$BOARD_INFO"; else echo "flash.sh: dry run: board not checked (no device; --board-info ANSWER checks an answer)"; fi
   LOG=$(mktemp)
   trap 'rm -f "$LOG"' EXIT
   if ! "$CLI" -n --no-ble --board "$DRY_RUN_BOARD" "${COMMON[@]}" -o "$DRY_RUN" "$BUNDLE" >"$LOG" 2>&1 </dev/null \
@@ -79,6 +118,19 @@ fi
 
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
+if [ -z "$BOARD_INFO" ]; then
+  echo "flash.sh: reading the free flash and Storage of ${PORT:-device named $DEVICE}"
+  PROBE=$(node -e 'import("./scripts/flash/check-board.mjs").then((m) => process.stdout.write(m.PROBE))')
+  set +e
+  timeout 60 "$CLI" "${TARGET[@]}" -e "$PROBE" </dev/null >"$LOG" 2>&1
+  set -e
+  BOARD_INFO=$(grep -o 'PENCAP_BOARDINFO {.*}' "$LOG" | head -1 || true)
+  if [ -z "$BOARD_INFO" ]; then
+    cat "$LOG" >&2
+    die 4 "connection failed: no answer to the free-flash probe (see the Espruino CLI output above); check the port/name, that the device is powered and not connected to another app (e.g. the Web IDE or a phone)"
+  fi
+fi
+check_board "$BOARD_INFO"
 echo "flash.sh: uploading $BUNDLE ($(wc -c <"$BUNDLE") bytes) to ${PORT:-device named $DEVICE} as boot code"
 set +e
 # The CLI waits for the device's prompt after the upload; a time limit keeps a silent device from

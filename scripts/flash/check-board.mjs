@@ -1,0 +1,104 @@
+// Before an upload: can the firmware open its dose log on this board once the bundle is in Storage?
+// flash.sh reads the board first (PROBE below, sent with the Espruino CLI's -e) and passes its one-line
+// answer here with the bundle. The rule is the firmware's own store decision (openLogStore in
+// firmware/hw/storage-store.ts, docs/log-format.md "Where the log lives"): raw flash pages from
+// require("Flash").getFree() when there are at least MIN_FLASH_PAGES (taking at most MAX_FLASH_PAGES), otherwise
+// a Storage file of STORAGE_LOG_BYTES; test/toolchain/flash-check.test.ts keeps these constants equal to the
+// firmware's.
+//
+//   node scripts/flash/check-board.mjs '<PENCAP_BOARDINFO line or its JSON>' dist/firmware.js
+//
+// Prints what the log will get; exit 0 when the log can be opened, 5 (with the reason and the way out:
+// the cap's interpreter build) when it cannot, 2 on bad input.
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+export const MIN_FLASH_PAGES = 4;
+export const MAX_FLASH_PAGES = 32;
+/** The Storage log file: 3 pages of 4096 bytes + 1 page of slack (firmware/hw/storage-store.ts). */
+export const STORAGE_LOG_BYTES = 4 * 4096;
+/** Espruino 2v29 Storage: a 32-byte header (size + 28-byte name, src/jsflash.h JsfFileHeader), data padded to 4. */
+export const FILE_OVERHEAD = 32;
+const RECORD_SLOTS = (pageSize) => Math.floor((pageSize - 32) / 16);
+export const TARGET_RECORDS = 4000;
+/** The cap build's measured figures, for the way out the messages name. */
+const CAP = JSON.parse(readFileSync(new URL("../../boards/measured.json", import.meta.url), "utf8")).boards.PENCAP;
+
+/** The expression flash.sh sends (ES5, as the interpreter runs it); its answer is one line. */
+export const PROBE =
+  'var s=require("Storage"),f=require("Flash").getFree(),b=s.read(".bootcde");' +
+  'print("PENCAP_BOARDINFO "+JSON.stringify({board:process.env.BOARD,version:process.env.VERSION,flash:f,' +
+  'page:f.length?require("Flash").getPage(f[0].addr):null,stats:s.getStats(),boot:b?b.length:0}))';
+
+const fileBytes = (n) => FILE_OVERHEAD + Math.ceil(n / 4) * 4;
+
+/** Parses the board's answer: the PENCAP_BOARDINFO line (anywhere in the CLI's output) or bare JSON. */
+export function parseBoardInfo(text) {
+  const m = /PENCAP_BOARDINFO (\{.*\})/.exec(text);
+  const info = JSON.parse(m ? m[1] : text);
+  // 2v29's getStats() (src/jswrap_storage.c; checked on the host build): totalBytes, freeBytes, fileBytes,
+  // fileCount, trashBytes, trashCount.
+  if (!Array.isArray(info.flash) || !info.stats || typeof info.stats.totalBytes !== "number" || typeof info.stats.fileBytes !== "number") {
+    throw new Error("the board's answer lacks Flash.getFree() or Storage.getStats()");
+  }
+  return info;
+}
+
+/**
+ * @param {{board?: string, version?: string, flash: {addr: number, length: number}[], page?: {addr: number, length: number} | null,
+ *          stats: {totalBytes: number, freeBytes: number, fileBytes: number, trashBytes?: number}, boot?: number}} info
+ * @param {number} bundleBytes
+ * @returns {{ok: boolean, store: "flash" | "storage" | "none", freePages: number, recordsKept: number, storageFreeAfter: number, lines: string[]}}
+ */
+export function checkBoard(info, bundleBytes) {
+  const pageSize = info.page && info.page.length > 0 ? info.page.length : 4096;
+  const freePages = info.flash.reduce((n, a) => n + Math.floor(a.length / pageSize), 0);
+  // After the upload Storage holds every other file and the new .bootcde (Espruino compacts to make room).
+  const others = info.stats.fileBytes - (info.boot ? fileBytes(info.boot) : 0);
+  const storageFreeAfter = info.stats.totalBytes - others - fileBytes(bundleBytes);
+  const who = `${info.board ?? "the board"} (Espruino ${info.version ?? "?"})`;
+  const lines = [`${who}: Flash.getFree() ${freePages} pages of ${pageSize} bytes; Storage ${info.stats.totalBytes} bytes, ` +
+    `${storageFreeAfter} free after this ${bundleBytes}-byte bundle`];
+  const capKept = (Math.min(CAP.freePages, MAX_FLASH_PAGES) - 2) * RECORD_SLOTS(4096);
+  const capBuild = `Flash the cap's own interpreter build first (boards/PENCAP.py: ${CAP.freePages} free pages, ${capKept} records kept): ` +
+    "build it with scripts/espruino/build-cap.sh and flash its DFU zip (./flash.sh --interpreter ZIP says how); see README \"Flash\".";
+  if (storageFreeAfter < 0) {
+    lines.push(`REFUSED: the bundle does not fit in Storage (${-storageFreeAfter} bytes short). ${capBuild}`);
+    return { ok: false, store: "none", freePages, recordsKept: 0, storageFreeAfter, lines };
+  }
+  if (freePages >= MIN_FLASH_PAGES) {
+    const pages = Math.min(freePages, MAX_FLASH_PAGES);
+    const recordsKept = (pages - 2) * RECORD_SLOTS(pageSize);
+    lines.push(`log: ${pages} flash pages, ${recordsKept} records always kept`);
+    if (recordsKept < TARGET_RECORDS) lines.push(`WARNING: fewer than ${TARGET_RECORDS} records. ${capBuild}`);
+    return { ok: true, store: "flash", freePages, recordsKept, storageFreeAfter, lines };
+  }
+  if (storageFreeAfter >= fileBytes(STORAGE_LOG_BYTES)) {
+    const recordsKept = RECORD_SLOTS(4096);
+    lines.push(`log: a ${STORAGE_LOG_BYTES}-byte Storage file, ${recordsKept} records always kept`);
+    lines.push(`WARNING: fewer than ${TARGET_RECORDS} records. ${capBuild}`);
+    return { ok: true, store: "storage", freePages, recordsKept, storageFreeAfter, lines };
+  }
+  lines.push(`REFUSED: the firmware could not open its dose log here: ${freePages} free flash pages (it needs ${MIN_FLASH_PAGES}) ` +
+    `and ${storageFreeAfter} bytes of Storage left after the bundle (a Storage log needs ${fileBytes(STORAGE_LOG_BYTES)}). ` +
+    `No dose would be recorded. ${capBuild}`);
+  return { ok: false, store: "none", freePages, recordsKept: 0, storageFreeAfter, lines };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [answer, bundle] = process.argv.slice(2);
+  if (!answer || !bundle) {
+    console.error("usage: node scripts/flash/check-board.mjs '<board answer>' BUNDLE");
+    process.exit(2);
+  }
+  let info;
+  try {
+    info = parseBoardInfo(answer);
+  } catch (e) {
+    console.error(`check-board: cannot read the board's answer: ${e instanceof Error ? e.message : e}`);
+    process.exit(2);
+  }
+  const r = checkBoard(info, readFileSync(bundle).length);
+  for (const l of r.lines) (r.ok ? console.log : console.error)(`flash.sh: ${l}`);
+  process.exit(r.ok ? 0 : 5);
+}
