@@ -25,8 +25,9 @@ export interface Transfer {
 const PHONE = { intervalMs: 30, notificationsPerEvent: 4 }; // as sim/app.ts connects
 
 function bootDevice(radio: CapRadio, bundle: string): SimDevice {
-  // The bundle is installed in Storage as .bootcde and booted from there, as flash.sh does.
-  const d = new SimDevice({ board: "MDBT42Q", seed: 1, bundle, nrf: radio.factory });
+  // The bundle is installed in Storage as .bootcde and booted from there, as flash.sh does; the cap on its own
+  // interpreter build (the stock MDBT42Q has no flash left for the log: boards/measured.json).
+  const d = new SimDevice({ board: "PENCAP", seed: 1, bundle, nrf: radio.factory });
   d.setCap(true);
   d.powerOn();
   d.clock.advance(5);
