@@ -172,6 +172,19 @@ export class SimDevice {
     const end = Math.max(b.freeAddress + b.freePages * b.pageSize, b.storageAddress + b.storagePages * b.pageSize);
     const f = new NorFlash({ pageSize: b.pageSize, pageCount: (end - start) / b.pageSize, baseAddress: start, seed: this.seed });
     f.brownOut = (op) => this.brownOutCheck(op);
+    // The device stops with its flash even when the operation ran outside a firmware callback the runtime
+    // wraps (a BLE event the radio delivers directly) and the firmware caught the error: nothing runs after.
+    f.onCut = () => {
+      const id = this.clock.after(0, () => {
+        this.owned.delete(id);
+        if (this.running && !this.flash.powered) {
+          if (this.runtime) this.runtime.halted = "power cut";
+          this.print("[power lost]");
+          this.powerOff();
+        }
+      });
+      this.owned.add(id);
+    };
     f.onOperation = (op, count) => {
       if (op === "write") {
         this.addLoad(0.000041 * count, 4.5); // nRF52832 PS: t_WRITE 41 µs per word at ~4.5 mA

@@ -54,6 +54,8 @@ export class NorFlash {
    * (a brown-out: the device resets during it, leaving it torn as a power cut does), else null.
    */
   brownOut: ((op: "write" | "erase") => string | null) | null = null;
+  /** Called when an armed cut or a brown-out has just torn an operation (the power is now off). */
+  onCut: (() => void) | null = null;
 
   constructor(opts: NorFlashOptions) {
     if (opts.pageSize % 4 !== 0) throw new Error("pageSize must be a multiple of 4");
@@ -149,6 +151,7 @@ export class NorFlash {
         this.setWord(o, (old & (target | this.random32())) >>> 0);
         this.powered = false;
         this.plan = null;
+        this.onCut?.();
         if (bo) throw new BrownOutError(`brown-out during the word write at 0x${(addr + i).toString(16)}: ${bo}`);
         throw new PowerCutError(`power cut during the word write at 0x${(addr + i).toString(16)}`);
       }
@@ -178,6 +181,7 @@ export class NorFlash {
       }
       this.powered = false;
       this.plan = null;
+      this.onCut?.();
       if (bo) throw new BrownOutError(`brown-out during the erase of page ${page}: ${bo}`);
       throw new PowerCutError(`power cut during the erase of page ${page}`);
     }

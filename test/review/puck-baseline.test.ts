@@ -10,7 +10,8 @@ import { capLog, firmwareBundle, TYPE, type Cap } from "../e2e/harness.js";
 
 function puck(bundle: string) {
   const radio = new CapRadio();
-  const device = new SimDevice({ board: "PUCKJS", seed: 3, bundle, installBundle: true, nrf: radio.factory });
+  // 6 free pages: the log region needs at least 5 (3 log pages + the 2-page state area, docs/log-format.md)
+  const device = new SimDevice({ board: "PUCKJS", freePages: 6, seed: 3, bundle, installBundle: true, nrf: radio.factory });
   device.setCap(false); // first boot: the Puck away from the magnet, as the calibration requires
   device.powerOn();
   const cap = {
