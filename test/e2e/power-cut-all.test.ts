@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Buffer } from "node:buffer";
 import { Cap, capLog, firmwareBundle, stranger, TYPE } from "./harness.js";
 import { EspruinoStorage } from "../../sim/storage.js";
+import { fillLogScript } from "../../bench/prelude.js";
 import type { PowerCutPlan } from "../../sim/flash/nor.js";
 import type { DoseRecord } from "../../client/record.js";
 
@@ -20,6 +21,8 @@ interface Phase {
   /** true: the cut may land in the boot itself (armed before it); false: the cap boots, then `act` runs. */
   inBoot: boolean;
   act: (cap: Cap) => Promise<void>;
+  /** Flash.getFree() pages (default: the board profile's). */
+  freePages?: number;
 }
 
 function ops(cap: Cap): { w: number; e: number } {
@@ -84,13 +87,36 @@ describe("a power cut at every flash operation", () => {
         cap.run(5);
       },
     },
+    {
+      // 3 log pages, full: this boot retires and erases the oldest page (the spare), and the session after it
+      // fills the head page and opens the next one
+      name: "a boot and a session at the log's wrap (retire, erase, page change)",
+      freePages: 5,
+      start: async () => {
+        const cap = new Cap(bundle, { seed: 7, freePages: 5 });
+        cap.run(30);
+        cap.device.evaluate(await fillLogScript(759, 1772409600)); // seqs 2..760: the head page 2 slots short
+        const flash = cap.flashImage();
+        // what the cap holds and must keep: page 2 (seqs 509..760). Page 0 goes with this wrap, and page 1 with the
+        // spare prepared once the session has opened page 0 (the ring keeps its newest (pages - 1) pages).
+        const look = new Cap(bundle, { seed: 7, flash, freePages: 5 });
+        look.run(30);
+        const s = await capLog(look);
+        return { flash, records: s.records.filter((r) => r.seq > 508 && r.seq <= 760) };
+      },
+      inBoot: true,
+      act: async (cap) => {
+        cap.run(30);
+        for (let i = 0; i < 2; i++) cap.dose(15, 30); // BOOT and the first DOSE fill the page, the second opens the next
+      },
+    },
   ];
 
   for (const ph of phases) {
     it(`${ph.name}: the cap boots, records and serves its log after each cut`, async () => {
       const st = await ph.start();
       const boot = new Uint8Array(Buffer.from(bundle, "utf8"));
-      const fresh = (cutAt?: PowerCutPlan) => new Cap(bundle, { seed: 7, flash: st.flash, cutAt });
+      const fresh = (cutAt?: PowerCutPlan) => new Cap(bundle, { seed: 7, flash: st.flash, cutAt, freePages: ph.freePages });
       // The probe: how many word writes and erases the phase makes.
       const probe = fresh();
       const before = ph.inBoot ? { w: 0, e: 0 } : (probe.run(60), ops(probe));
