@@ -6,7 +6,7 @@ import { DoseLog, PageStore } from "./log/log";
 import { T_SEQ_SKIPPED } from "./log/record";
 import { openLogRegion } from "./hw/flash-store";
 import { ramStore } from "./hw/ram-store";
-import { StateArea } from "./log/state";
+import { StateArea, MARKER_TORN } from "./log/state";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
 import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
@@ -291,6 +291,8 @@ function boot(): void {
   // mount and scan are dropped after use: boot()'s scope stays alive (the callbacks below keep it).
   let mount: any = dl.mount();
   log = dl; // only once mounted: a boot that fails in mount() falls back to a RAM log (the catch at the end)
+  // A removal's marker commit torn by a power cut: the session opened then; nothing went into the log after it.
+  if (state.marker === MARKER_TORN) state.marker = log.newestSeq() + 2;
   // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
   if (mount.skippedCount > 0) {
     record(T_SEQ_SKIPPED, 0, Math.floor(getTime()), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));

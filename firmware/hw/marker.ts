@@ -3,7 +3,7 @@
 // state record (five word writes), never a Storage write. The marker value is the log's newest seq at the
 // removal + 2 (so an empty log, seq -1, is 1); 0 means no session is open.
 import { SessionMarker } from "../detect/reboot";
-import type { StateArea } from "../log/state";
+import { KIND_MARKER_SET, type StateArea } from "../log/state";
 
 export function stateSessionMarker(state: StateArea): SessionMarker {
   return {
@@ -12,7 +12,7 @@ export function stateSessionMarker(state: StateArea): SessionMarker {
     },
     write: function (seqAtRemoval: number): void {
       state.marker = seqAtRemoval + 2;
-      state.commit();
+      state.commit(KIND_MARKER_SET);
     },
     clear: function (): void {
       if (!state.marker) return;

@@ -15,6 +15,15 @@ import { encodeRecord, get16, get32, recordValid, RECORD_SIZE, slotBlank } from 
 export const T_STATE = 0x10;
 /** flags bit 0: safe mode. */
 export const STATE_SAFE = 1;
+/** The kind of change, byte 3 of a state record (the last byte of its first word, written first): 0x00 for a
+ *  removal's commit (the marker set), 0xFF for any other. A write only clears bits, so a commit torn in its first
+ *  word leaves byte 3 at 0xFF for any other kind, and below 0xFF for a removal's unless none of its 8 bits had
+ *  cleared yet (1 in 256 with the NOR model's torn word). */
+export const KIND_MARKER_SET = 0x00;
+export const KIND_OTHER = 0xff;
+/** `marker` after mount when the commit that followed the newest state was a removal's, torn by a power cut: a
+ *  session was opened and its seq is the log's newest at mount (main.ts resolves it). Never a real marker. */
+export const MARKER_TORN = 0xffffffff;
 
 // A const enum: the bundler writes the numbers into the code (no RAM on Espruino).
 const enum SA {
@@ -60,7 +69,7 @@ export class StateArea {
         const b = this.store.read(this.p0 + pg, o, SA.CHUNK);
         for (let i = 0; i < SA.CHUNK; i += RECORD_SIZE) {
           const r = b.subarray(i, i + RECORD_SIZE);
-          const serial = get32(r, 0);
+          const serial = get32(r, 0) & 0xffffff;
           if (r[8] === T_STATE && recordValid(r) && serial > this.serial) {
             this.serial = serial;
             this.marker = get32(r, 4);
@@ -74,15 +83,22 @@ export class StateArea {
       }
     }
     if (this.slot > S) this.slot = S;
+    // The slot the next commit would have used: a removal's commit torn there (its kind byte survived) means a
+    // session was opened just before the power went (docs/log-format.md, "State area").
+    // Only inside the page: the other page's first slot may hold a stale record of its previous round.
+    if (this.serial > 0 && !this.marker && this.slot < S) {
+      const r = this.store.read(this.p0 + this.page, this.slot * RECORD_SIZE, RECORD_SIZE);
+      if (r[3] !== 0xff && !recordValid(r)) this.marker = MARKER_TORN;
+    }
     return this.serial > 0;
   }
 
   /**
-   * Writes the fields as a new state record: words 0-2, word 3 with the check left at 0xFFFF, word 3 with the
+   * Writes the fields as a new state record (`kind`: KIND_MARKER_SET for a removal's, else KIND_OTHER): words 0-2, word 3 with the check left at 0xFFFF, word 3 with the
    * check (the commit), each read back by the store. A slot that is not blank is skipped. Throws ERASE_LOW_BATTERY
    * when a page change needs an erase that is not allowed, or the store's errors.
    */
-  commit(): void {
+  commit(kind?: number): void {
     const st = this.store;
     let failures = 0;
     for (;;) {
@@ -107,7 +123,7 @@ export class StateArea {
       this.slot++;
       if (!slotBlank(st.read(p, off, RECORD_SIZE))) continue;
       const r = this.rec;
-      encodeRecord(r, this.serial + 1, T_STATE, this.flags, this.marker, this.bootCount, this.crashes);
+      encodeRecord(r, ((this.serial + 1) | ((kind === KIND_MARKER_SET ? 0 : 0xff) << 24)) >>> 0, T_STATE, this.flags, this.marker, this.bootCount, this.crashes);
       const w = r.subarray(RECORD_SIZE, RECORD_SIZE + 4);
       w[0] = r[12];
       w[1] = r[13];

@@ -3,7 +3,7 @@
 // write and every erase across two page changes: the state after the cut is the one before or the one after
 // the interrupted commit, never anything else.
 import { describe, expect, it } from "vitest";
-import { StateArea, T_STATE } from "../../firmware/log/state.js";
+import { KIND_OTHER, StateArea, T_STATE } from "../../firmware/log/state.js";
 import { encodeRecord, recordCheck } from "../../firmware/log/record.js";
 import { PowerCutError } from "../../sim/flash/nor.js";
 import { installCrc, makeFlash, norPage } from "./helpers.js";
@@ -32,8 +32,8 @@ describe("state area: format", () => {
     // store page 0 is the NOR's top page (pages count down from the top)
     const off = norPage(2, 0) * PS;
     const b = nor.bytes.slice(off, off + 16);
-    // serial u32 1 | marker u32 | type 0x10 | flags | boot count u16 | crashes u16 | check u16
-    expect(Array.from(b.subarray(0, 14))).toEqual([1, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, T_STATE, 1, 0x02, 0x01, 3, 0]);
+    // serial u24 1 + kind byte | marker u32 | type 0x10 | flags | boot count u16 | crashes u16 | check u16
+    expect(Array.from(b.subarray(0, 14))).toEqual([1, 0, 0, KIND_OTHER, 0x78, 0x56, 0x34, 0x12, T_STATE, 1, 0x02, 0x01, 3, 0]);
     const check = b[14] | (b[15] << 8);
     expect(check).toBe(recordCheck(b));
     const back = area(store);
@@ -154,5 +154,33 @@ describe("state area: a power cut at every word write and every erase", () => {
       const b = area(r.store);
       expect([b.bootCount, b.marker]).toEqual([1000, 3000]);
     }
+  });
+});
+
+describe("state area: a removal's commit torn by a power cut", () => {
+  it("shows as an opened session (MARKER_TORN) after a cut at any of its word writes; other commits never do", async () => {
+    const { KIND_MARKER_SET, MARKER_TORN } = await import("../../firmware/log/state.js");
+    let seen = 0;
+    for (let at = 1; at <= 5; at++) {
+      for (const kind of [KIND_MARKER_SET, undefined]) {
+        const { nor, store } = makeFlash(PS, 2, at * 13 + 1);
+        const a = area(store);
+        a.bootCount = 1;
+        a.commit();
+        nor.cutPowerAt({ kind: "wordWrite", at });
+        a.marker = 42;
+        expect(() => a.commit(kind)).toThrow(PowerCutError);
+        nor.powerOn();
+        const b = area(store);
+        expect(b.serial).toBe(1);
+        if (kind === undefined) expect(b.marker).toBe(0);
+        else {
+          // a torn first word keeps byte 3 at 0xFF only if none of its 8 bits cleared (1 in 256)
+          expect(b.marker).toBe(MARKER_TORN);
+          seen++;
+        }
+      }
+    }
+    expect(seen).toBe(5);
   });
 });
