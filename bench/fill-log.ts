@@ -6,8 +6,7 @@
 // The store choice repeats main.ts openStore() (which is not exported); the bench checks the firmware's boot
 // line ("log N records") against what this prints, so a drift would show.
 import { DoseLog, PageStore } from "../firmware/log/log";
-import { openFlashStore } from "../firmware/hw/flash-store";
-import { openLogStore } from "../firmware/hw/storage-store";
+import { openLogRegion } from "../firmware/hw/flash-store";
 
 declare const BENCH_FILL_N: number;
 declare const BENCH_FILL_T0: number;
@@ -19,9 +18,12 @@ function openStore(): PageStore | null {
   if (process.env.BOARD === "LINUX") {
     const storage = require("Storage");
     if (storage.read("pencap.id") === undefined) storage.write("pencap.id", "pencap");
-    return openFlashStore(4, 16);
+    const r = openLogRegion(4, 16);
+    return r ? r[0] : null;
   }
-  return openLogStore();
+  // the log part of the region (the state area above it is the firmware's own business)
+  const r = openLogRegion(3, 32);
+  return r ? r[0] : null;
 }
 
 function fill(): void {

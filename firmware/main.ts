@@ -4,16 +4,18 @@
 import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
 import { T_SEQ_SKIPPED } from "./log/record";
-import { openFlashStore } from "./hw/flash-store";
-import { openLogStore } from "./hw/storage-store";
+import { openLogRegion } from "./hw/flash-store";
+import { ramStore } from "./hw/ram-store";
+import { StateArea, MARKER_TORN } from "./log/state";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
 import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
-import { storageSessionMarker } from "./hw/marker";
+import { stateSessionMarker } from "./hw/marker";
 import { PowerSupervisor } from "./power/supervisor";
-import { PowerPlan } from "./power/plan";
+import { PowerPlan, NORMAL_PLAN } from "./power/plan";
+import { eraseAllowed } from "./power/battery";
 import { RESET_POWER_ON } from "./power/resilience";
-import { kickWatchdog, takeErrorFlags, readResetReason, historyFile } from "./hw/watchdog";
+import { kickWatchdog, takeErrorFlags, readResetReason } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { EngK } from "./ble/engine";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
@@ -31,6 +33,8 @@ const enum K {
   ALERT_TEMPERATURE = 2,
   ALERT_BATTERY = 4,
   ALERT_LOG = 8,
+  /** No flash region for the log (a stock interpreter): records are kept in RAM until the next reset. */
+  ALERT_NO_FLASH_LOG = 16,
   /** Pairing gesture: this many cap removals within GESTURE_S seconds (docs/protocol.md, pairing). */
   GESTURE_CLICKS = 5,
   GESTURE_S = 6,
@@ -48,7 +52,11 @@ const enum K {
 }
 
 let place = K.PLACE_BOOT;
-let log: DoseLog;
+/** This boot's reset reason (the register is cleared when read): -1 until boot() read it. */
+let bootReason = -1;
+let log: DoseLog = undefined as unknown as DoseLog; // set by boot(); a RAM log when boot failed before it
+/** The per-event state (session marker, crash history) in the log region: never a Storage file. */
+let state: StateArea;
 let power: PowerSupervisor = undefined as unknown as PowerSupervisor; // set by boot()
 let ble: BleHandle | null = null;
 let detection: Detection | null = null;
@@ -145,6 +153,9 @@ function housekeeping(): void {
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.update(EngK.UPD_BATTERY, s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
+  // No erase from any path on a weak cell (appends and state changes included): docs/power.md.
+  log.eraseAllowed = s.eraseAllowed;
+  state.eraseAllowed = s.eraseAllowed;
   if (s.eraseAllowed) {
     try {
       log.maintain();
@@ -203,29 +214,91 @@ function applyConfig(c: Config): void {
   }
 }
 
+/** Starts BLE (boot, and a boot that failed: the app must be able to read why). Errors are the crash policy's. */
+function startRadio(powerOnReset: boolean): void {
+  place = K.PLACE_BLE;
+  try {
+    ble = startBle({
+      log: log,
+      // "aa:bb:cc:dd:ee:ff" (2v29); anything after a space (an address type) is not part of the serial.
+      serial: NRF.getAddress().split(" ")[0].split(":").join("").toUpperCase(),
+      firmware: FIRMWARE_VERSION,
+      model: MODEL,
+      passkey: "",
+      powerOnReset: powerOnReset,
+      plan: power ? power.plan : NORMAL_PLAN,
+      onConfig: applyConfig,
+      onTimeChanged: function (delta: number) {
+        if (power) power.timeShift(delta);
+        // The gesture's removal times too: a clock set back must not make old removals look recent.
+        for (let i = 0; i < K.GESTURE_CLICKS; i++) removals[i] += delta;
+        if (detection) detection.timeChanged(delta);
+      },
+    });
+    ble.update(EngK.UPD_ALERTS, alerts);
+  } catch (e: any) {
+    // Without BLE the cap still records; the error is logged and the watchdog policy applies.
+    if (power) power.onUncaught(e && e.code ? errorNumber(e.code) : 1, K.PLACE_BLE, getTime());
+  }
+}
+
+/**
+ * The fault pattern now (with beeps), then every minute on the LED, until re-flashed or serviced
+ * (docs/detection.md, "A cap that cannot record"). The same timer feeds the watchdog when the supervisor
+ * started it: a cap that cannot do its job says so and stays reachable, it never resets in a silent loop.
+ */
+function showFault(): void {
+  const fault = detection ? detection.indicator : createIndicator(boardProfile(process.env.BOARD));
+  fault.signal(SIG_FAULT, 1);
+  setInterval(function () {
+    fault.signal(SIG_FAULT, 0);
+    if (power) {
+      power.heartbeat();
+      power.healthTick(getTime());
+    }
+  }, K.FAULT_REPEAT_MS);
+}
+
 function boot(): void {
   const board = boardProfile(process.env.BOARD);
   // (One-caller steps are written out in boot(): each function costs RAM on Espruino.)
-  let store: PageStore | null;
+  // The log region: raw flash pages from Flash.getFree(), the state area at the top and the log below it
+  // (docs/log-format.md "Where the log lives"). Nothing per event ever goes to Storage.
+  let stores: PageStore[] | null;
   if (board.name === "LINUX") {
     // The host build's Storage and Flash.getFree() are the same 256 KiB: Storage must hold a file at its
     // start before raw pages are written at the top, or its boot check wipes the area (docs/log-format.md).
     if (require("Storage").read("pencap.id") === undefined) require("Storage").write("pencap.id", "pencap");
-    store = openFlashStore(4, 16);
+    stores = openLogRegion(4, 16);
   } else {
-    // nRF52: raw pages from Flash.getFree() when there are enough, else a Storage file (docs/log-format.md).
-    store = openLogStore();
+    stores = openLogRegion(3, 32);
   }
-  if (!store) throw { code: "LOG_STORE", message: "no flash region or Storage space for the dose log" };
-  log = new DoseLog(store);
+  if (!stores) {
+    // A stock interpreter leaves no free pages: the log and the state in RAM until the next reset, so the cap
+    // still records and serves what it can, shows the fault pattern and tells the app (Status alert bit 4).
+    console.log("pencap: no flash region for the log (this interpreter leaves too few free pages): records kept in RAM until reset");
+    stores = [ramStore(256, 3), ramStore(256, 2)];
+    alerts |= K.ALERT_NO_FLASH_LOG;
+  }
+  // The battery before any flash work: a weak cell must not start an erase, from boot on (docs/power.md).
+  const eraseOk = eraseAllowed(board.ble ? NRF.getBattery() : NaN);
+  state = new StateArea(stores[1], 0);
+  state.eraseAllowed = eraseOk;
+  state.mount();
+  const dl = new DoseLog(stores[0]);
+  dl.eraseAllowed = eraseOk;
+  stores = null;
   // mount and scan are dropped after use: boot()'s scope stays alive (the callbacks below keep it).
-  let mount: any = log.mount();
+  let mount: any = dl.mount();
+  log = dl; // only once mounted: a boot that fails in mount() falls back to a RAM log (the catch at the end)
+  // A removal's marker commit torn by a power cut: the session opened then; nothing went into the log after it.
+  if (state.marker === MARKER_TORN) state.marker = log.newestSeq() + 2;
   // Seqs a power cut left incomplete are named first, before anything else is appended (docs/log-format.md).
   if (mount.skippedCount > 0) {
     record(T_SEQ_SKIPPED, 0, Math.floor(getTime()), mount.skippedFrom & 0xffff, Math.min(mount.skippedCount, 0xffff));
   }
 
-  const resetReason = readResetReason();
+  const resetReason = (bootReason = readResetReason());
   power = new PowerSupervisor(
     {
       kick: kickWatchdog,
@@ -234,7 +307,7 @@ function boot(): void {
         return board.ble ? NRF.getBattery() : NaN;
       },
     },
-    historyFile,
+    state,
     function (type: number, a: number, b: number) {
       record(type, 0, Math.floor(getTime()), a, b);
     },
@@ -248,7 +321,7 @@ function boot(): void {
   mount = null;
 
   config = storedConfig();
-  const marker = storageSessionMarker("pencap.ses");
+  const marker = stateSessionMarker(state);
   const markerSeq = marker.read();
   let scan: any = scanLog(markerSeq);
   // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
@@ -279,8 +352,9 @@ function boot(): void {
             try {
               marker.clear();
             } catch (e) {
-              // The marker is a Storage file, and Storage.write throws when Storage is full: the session is
-              // still recorded and the wiring carries on (not a crash); the storage trouble shows as the log alert.
+              // The marker is a state record, whose page change throws on a weak battery (or a write that does
+              // not verify): the session is still recorded and the wiring carries on (not a crash); the trouble
+              // shows as the log alert.
               console.log("pencap: session marker write failed");
               setAlert(K.ALERT_LOG, true);
             }
@@ -326,38 +400,17 @@ function boot(): void {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      require("Storage").write("pencap.mag", JSON.stringify([detection.detector.bx, detection.detector.by, detection.detector.bz]));
+      // Written once (the first calibration), and only where it fits at the end of Storage: a write with no
+      // room would compact Storage, and a power cut in a compaction can destroy .bootcde (docs/log-format.md).
+      const mag = JSON.stringify([detection.detector.bx, detection.detector.by, detection.detector.bz]);
+      if (require("Storage").getFree() >= mag.length + 36) require("Storage").write("pencap.mag", mag);
+      else console.log("pencap: magnetometer baseline not saved (Storage has no room without compaction)");
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }
   }
 
-  if (board.ble) {
-    place = K.PLACE_BLE;
-    try {
-      ble = startBle({
-        log: log,
-        // "aa:bb:cc:dd:ee:ff" (2v29); anything after a space (an address type) is not part of the serial.
-        serial: NRF.getAddress().split(" ")[0].split(":").join("").toUpperCase(),
-        firmware: FIRMWARE_VERSION,
-        model: MODEL,
-        passkey: "",
-        powerOnReset: resetReason === RESET_POWER_ON,
-        plan: power.plan,
-        onConfig: applyConfig,
-        onTimeChanged: function (delta: number) {
-          power.timeShift(delta);
-          // The gesture's removal times too: a clock set back must not make old removals look recent.
-          for (let i = 0; i < K.GESTURE_CLICKS; i++) removals[i] += delta;
-          if (detection) detection.timeChanged(delta);
-        },
-      });
-      ble.update(EngK.UPD_ALERTS, alerts);
-    } catch (e: any) {
-      // Without BLE the cap still records; the error is logged and the watchdog policy applies.
-      power.onUncaught(e && e.code ? errorNumber(e.code) : 1, K.PLACE_BLE, getTime());
-    }
-  }
+  if (board.ble) startRadio(resetReason === RESET_POWER_ON);
   applyPlan(power.plan, power.safeMode);
 
   setInterval(function () {
@@ -369,6 +422,7 @@ function boot(): void {
   housekeeping();
   place = K.PLACE_OTHER;
   console.log("pencap: boot on " + board.name + ", log " + log.count() + " records, next seq " + log.stats().nextSeq);
+  if (alerts & K.ALERT_NO_FLASH_LOG) showFault();
 }
 
 // The single uncaught-exception handler: Espruino then stops printing and clears the exception.
@@ -381,21 +435,29 @@ process.on("uncaughtException", function (e: any) {
 try {
   boot();
 } catch (e: any) {
-  // An unknown board or no flash for the log: nothing can be recorded, say why and stop.
+  // A boot that failed anywhere (an unknown board, a log that cannot be mounted, a bug): say why, record it if
+  // the log is there, keep or start BLE with the log alert so that the app can read the fault, and show the
+  // fault pattern (docs/detection.md, "A cap that cannot record").
   console.log("pencap: FATAL " + (e && e.code ? e.code + ": " + e.message : e));
-  if (power) power.onUncaught(e && e.code ? errorNumber(e.code) : 1, place, getTime());
-  else {
-    // No log (the supervisor comes after it): a cap that looks fine but records nothing is the worst case
-    // for the patient, so it shows the fault pattern now with beeps, then every minute on the LED, until it
-    // is re-flashed or serviced (docs/detection.md, "A cap that cannot record").
-    try {
-      const fault = createIndicator(boardProfile(process.env.BOARD));
-      fault.signal(SIG_FAULT, 1);
-      setInterval(function () {
-        fault.signal(SIG_FAULT, 0);
-      }, K.FAULT_REPEAT_MS);
-    } catch (e2) {
-      // an unknown board: no pins to show it on
+  alerts |= K.ALERT_LOG;
+  try {
+    if (!log) {
+      log = new DoseLog(ramStore(256, 3));
+      log.mount();
+      alerts |= K.ALERT_NO_FLASH_LOG;
     }
+    // The ERROR record (through the supervisor's rate limit when it runs): what the app shows as the reason.
+    if (power) power.onUncaught(e && e.code ? errorNumber(e.code) : 1, place, getTime());
+    else record(0x0a, 0, Math.floor(getTime()), e && e.code ? errorNumber(e.code) : 1, place);
+    const b = ble as BleHandle | null;
+    if (b) b.update(EngK.UPD_ALERTS, alerts);
+    else if (boardProfile(process.env.BOARD).ble) startRadio(bootReason === RESET_POWER_ON);
+  } catch (e2) {
+    console.log("pencap: BLE not started after the failed boot");
+  }
+  try {
+    showFault();
+  } catch (e2) {
+    // an unknown board: no pins to show it on
   }
 }

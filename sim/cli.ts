@@ -124,7 +124,7 @@ async function main(): Promise<number> {
       `  battery    ${summary.battery.averageCurrentMicroamps === null ? "unknown (no energy model attached)" : `${summary.battery.averageCurrentMicroamps.toFixed(1)} µA average, ${summary.battery.monthsOnCR2032} months on a CR2032`}`,
     );
     out(`  signals    ${shown.blink} blink code(s), ${shown.doubleDose} double-dose warning(s), ${shown.leftOff} cap-left-off alert(s)${shown.other ? `, ${shown.other} other LED/buzzer pattern(s)` : ""}`);
-    out(`  boots      ${summary.boots.count} (${Object.entries(summary.boots.reasons).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+    out(`  boots      ${summary.boots.count} (${Object.entries(summary.boots.reasons).map(([k, v]) => `${k} ${v}`).join(", ")})${summary.boots.brownOuts ? `, ${summary.boots.brownOuts} BROWN-OUT reset(s)` : ""}${summary.boots.storageResets ? `, Storage found corrupt and erased ${summary.boots.storageResets} time(s)` : ""}`);
     out(`  errors     ${summary.errors.length}${summary.errors.length ? "" : " uncaught"}`);
     for (const e of summary.errors.slice(0, 20)) out(`    ${e.time} ${e.where}: ${e.message}${e.handled ? " (handled by the firmware)" : ""}`);
     if (summary.warnings.length) out(`  warnings   ${summary.warnings.length}`);

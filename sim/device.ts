@@ -6,7 +6,7 @@ import vm from "node:vm";
 import { Battery } from "./battery.js";
 import { boardProfile, DEFAULT_BOARD, type BoardName, type BoardPins, type BoardProfile } from "./boards.js";
 import { VirtualClock, type SimClock } from "./clock.js";
-import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
+import { NorFlash, PowerCutError, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
 import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
@@ -23,7 +23,7 @@ export const RESETREAS = { RESETPIN: 0x1, DOG: 0x2, SREQ: 0x4, LOCKUP: 0x8 } as 
 
 export type LifecycleEvent =
   | { kind: "boot"; reason: ResetReason; bootCount: number }
-  | { kind: "halt"; why: "reboot" | "watchdog" | "power-off" | "hung" };
+  | { kind: "halt"; why: "reboot" | "watchdog" | "power-off" | "hung" | "brown-out"; detail?: string };
 
 /** What the BLE part receives to build the NRF global of one boot. */
 export interface NrfEnv {
@@ -97,6 +97,15 @@ interface Watchdog {
 /** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
 export const BOOT_FILE = ".bootcde";
 
+/** Brown-out level: the nRF52832's minimum supply, below which its brown-out reset holds the chip in reset
+ *  (nRF52832 Product Specification v1.4, POWER chapter: VDD 1.7–3.6 V, "Brown-out reset"). */
+export const BROWN_OUT_VOLTS = 1.7;
+/** Current of the CPU running (mA) and of the NVMC during a write or erase (mA), as the load model below. */
+const CPU_MA = 3;
+const FLASH_MA = 4.5;
+/** Seconds until a browned-out cap starts again once the load is gone (the cell recovers quickly). */
+const BROWN_OUT_RECOVERY_SECONDS = 1;
+
 /** Seconds a reboot takes before the bundle runs again (nRF52 start-up and SoftDevice init, roughly). */
 export const REBOOT_SECONDS = 0.1;
 
@@ -116,6 +125,11 @@ export class SimDevice {
   bootCount = 0;
   lastResetReason: ResetReason = "power-on";
   bundleSize = 0;
+  /** Boots that found Storage corrupt and erased it (jsfResetStorage). */
+  storageResets = 0;
+  /** Brown-out resets (the cell sagged below 1.7 V during a flash operation). */
+  brownOuts = 0;
+  private brownOutDetail: string | null = null;
   private bundle = "";
   private installBundle: boolean;
   private compiled: { src: string; script: vm.Script | null } | null = null;
@@ -157,6 +171,20 @@ export class SimDevice {
     const start = Math.min(b.freeAddress, b.storageAddress);
     const end = Math.max(b.freeAddress + b.freePages * b.pageSize, b.storageAddress + b.storagePages * b.pageSize);
     const f = new NorFlash({ pageSize: b.pageSize, pageCount: (end - start) / b.pageSize, baseAddress: start, seed: this.seed });
+    f.brownOut = (op) => this.brownOutCheck(op);
+    // The device stops with its flash even when the operation ran outside a firmware callback the runtime
+    // wraps (a BLE event the radio delivers directly) and the firmware caught the error: nothing runs after.
+    f.onCut = () => {
+      const id = this.clock.after(0, () => {
+        this.owned.delete(id);
+        if (this.running && !this.flash.powered) {
+          if (this.runtime) this.runtime.halted = "power cut";
+          this.print("[power lost]");
+          this.powerOff();
+        }
+      });
+      this.owned.add(id);
+    };
     f.onOperation = (op, count) => {
       if (op === "write") {
         this.addLoad(0.000041 * count, 4.5); // nRF52832 PS: t_WRITE 41 µs per word at ~4.5 mA
@@ -314,9 +342,33 @@ export class SimDevice {
     this.running = true;
     this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardMs);
     for (const l of this.lifecycleListeners) l({ kind: "boot", reason, bootCount: this.bootCount });
+    if (!this.checkStorage()) return;
     const script = this.bootScript();
     if (script) this.runtime.boot(script);
     else this.runtime.boot(null);
+  }
+
+  /**
+   * What the interpreter does at every hardware reset before it loads any code (src/jsinteractive.c, jsiInit with
+   * JSIS_FIRST_BOOT): a Storage area that does not parse (jsfIsStorageValid) is erased whole (jsfResetStorage),
+   * .bootcde included. False when a power cut landed in that erase.
+   */
+  private checkStorage(): boolean {
+    const st = this.storageView();
+    try {
+      if (st.isValid()) return true;
+      this.print("Storage is corrupt.");
+      this.print("Erasing Storage Area...");
+      this.storageResets++;
+      st.eraseAll();
+      this.print("Erase complete.");
+      return true;
+    } catch (e) {
+      if (!(e instanceof PowerCutError)) throw e;
+      this.print("[power lost]");
+      this.powerOff();
+      return false;
+    }
   }
 
   /**
@@ -351,7 +403,7 @@ export class SimDevice {
   }
 
   /** Stops the current runtime (heap lost). */
-  private halt(why: "reboot" | "watchdog" | "power-off" | "hung"): void {
+  private halt(why: "reboot" | "watchdog" | "power-off" | "hung" | "brown-out", detail?: string): void {
     // GPIOs go back to inputs on any reset or power loss: LEDs and the buzzer go off.
     if (this.runtime) for (const pin of this.runtime.outputsOn()) this.outputChanged(pin, false);
     if (this.runtime) {
@@ -362,7 +414,7 @@ export class SimDevice {
     this.owned.clear();
     this.runtime = null;
     this.running = false;
-    for (const l of this.lifecycleListeners) l({ kind: "halt", why });
+    for (const l of this.lifecycleListeners) l(detail ? { kind: "halt", why, detail } : { kind: "halt", why });
   }
 
   /** A soft reset (E.reboot, or the reset pin): flash, time and a running watchdog survive. */
@@ -400,6 +452,19 @@ export class SimDevice {
   }
 
   private powerOff(): void {
+    const bo = this.brownOutDetail;
+    if (bo) {
+      // The brown-out reset holds the chip until the cell recovers (the load is gone), then it starts again
+      // with a power-on reset (RESETREAS reads 0 after a brown-out: nRF52832 PS §18.8.3).
+      this.brownOutDetail = null;
+      this.brownOuts++;
+      if (this.running) this.halt("brown-out", bo);
+      this.running = false;
+      this.watchdog = null;
+      if (this.flash.powered) this.flash.cutPower();
+      this.scheduleBrownOutRecovery(BROWN_OUT_RECOVERY_SECONDS);
+      return;
+    }
     if (this.running) this.halt("power-off");
     this.running = false;
     this.watchdog = null;
@@ -429,6 +494,37 @@ export class SimDevice {
     } else {
       this.reboot(p.reason);
     }
+  }
+
+  /**
+   * NorFlash.brownOut: the supply under the CPU's current plus this operation's sags below the brown-out level
+   * (BROWN_OUT_VOLTS) — the chip resets in the middle of it, leaving it torn as a power cut does.
+   * Only while the firmware runs (an upload is done on a bench supply). An erase draws the NVMC current the
+   * load model uses (FLASH_MA) for 85 ms.
+   */
+  private brownOutCheck(op: "write" | "erase"): string | null {
+    if (!this.running || !this.battery.present) return null;
+    // A word write (41 µs at 4.5 mA: 0.18 µC) is carried by the supply's decoupling capacitance (a few µF dip by
+    // tens of mV), so it only fails where the CPU itself cannot run; an erase (85 ms) is carried by the cell.
+    const mA = op === "erase" ? CPU_MA + FLASH_MA : CPU_MA;
+    const v = this.battery.volts(mA);
+    if (v >= BROWN_OUT_VOLTS) return null;
+    this.brownOutDetail = `supply ${v.toFixed(2)} V under ${mA} mA during a flash ${op === "erase" ? "page erase" : "word write"} (below ${BROWN_OUT_VOLTS} V)`;
+    return this.brownOutDetail;
+  }
+
+  private scheduleBrownOutRecovery(after: number): void {
+    const id = this.clock.after(after, () => {
+      this.owned.delete(id);
+      if (this.running || !this.battery.present) return;
+      // The chip only starts when the cell carries the running CPU above the brown-out level.
+      if (this.battery.volts(CPU_MA) < BROWN_OUT_VOLTS) {
+        this.scheduleBrownOutRecovery(3600);
+        return;
+      }
+      this.powerOn();
+    });
+    this.owned.add(id);
   }
 
   removeBattery(): void {

@@ -65,7 +65,9 @@ export interface Summary {
   records: { written: number | null; synced: number | null; lost: number | null; corrupt: number | null };
   flash: { pages: number; maxEraseCount: number; wordWrites: number; erases: number };
   battery: { averageCurrentMicroamps: number | null; monthsOnCR2032: number | null };
-  boots: { count: number; reasons: Record<string, number> };
+  /** brownOuts: resets because the cell sagged below 1.7 V under a flash operation (sim/device.ts);
+   *  storageResets: boots whose interpreter found Storage corrupt and erased it, .bootcde included. */
+  boots: { count: number; reasons: Record<string, number>; brownOuts: number; storageResets: number };
   app: "attached" | "none";
   /** Exceptions that reached the event loop (handled: the firmware's uncaughtException handler got them). */
   errors: Array<{ t: number; time: string; where: string; message: string; handled: boolean }>;
@@ -129,7 +131,8 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     if (e.kind === "boot") {
       reasons[e.reason] = (reasons[e.reason] ?? 0) + 1;
       timeline("device", `boot #${e.bootCount} (reset reason: ${e.reason})`);
-    } else timeline("device", e.why === "power-off" ? "power off" : `halt (${e.why})`);
+    } else if (e.why === "brown-out") timeline("device", `BROWN-OUT reset: ${e.detail ?? "supply below 1.7 V"}`);
+    else timeline("device", e.why === "power-off" ? "power off" : `halt (${e.why})`);
   });
   const pins = new PinPatterns((t, text) => timeline("pins", text, t), () => device.board.name);
   device.onActivity((t, a: Activity) => {
@@ -362,7 +365,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       // months = capacity / current; 730.5 hours a month.
       monthsOnCR2032: avg && avg > 0 ? Math.round(((CR2032_CAPACITY_MAH * 1000) / avg / 730.5) * 10) / 10 : null,
     },
-    boots: { count: device.bootCount, reasons },
+    boots: { count: device.bootCount, reasons, brownOuts: device.brownOuts, storageResets: device.storageResets },
     app: app ? "attached" : "none",
     errors: device.errors.map((e) => ({ t: e.t, time: formatTime(e.t), where: e.where, message: e.message, handled: e.handled })),
     warnings,

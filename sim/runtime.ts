@@ -928,7 +928,9 @@ export class EspruinoRuntime {
       }),
       getFree: wrap(() => s.getFree()),
       getStats: wrap(() => this.realm.fromHost(s.stats())),
-      compact: wrap(() => s.compact()),
+      compact: wrap(() => {
+        s.compact(); // jswrap_storage_compact returns nothing
+      }),
     });
   }
 

@@ -5,8 +5,9 @@
 // - erasing/replacing a file clears the first 4 name bytes in place (a write that only clears bits);
 // - write(name, data) creates a new copy unless the same size/contents can be reused; write with an offset
 //   writes into an existing file and refuses to write over bytes that are not erased;
-// - when no hole is big enough, and compacting would make enough room, the area is compacted (live files moved
-//   to the start, pages erased) — a power cut during compaction can lose data, as on the real device.
+// - when no hole is big enough, and compacting would make enough room, the area is compacted (compact() below:
+//   jsfCompactInternal's order of erases and writes) — a power cut during compaction loses what was only in its
+//   RAM buffer, as on the real device (.bootcde included).
 import type { NorFlash } from "./flash/nor.js";
 import { FLASH_ALIGNMENT, writeAligned } from "./flashmod.js";
 import { bytesToString } from "./bytes.js";
@@ -169,39 +170,126 @@ export class EspruinoStorage {
         return { addr: found + HEADER, h: { size: (size | (flags << 24)) >>> 0, name: nb } };
       }
       if (!compacted && required < free + trash) {
+        // "only try and compact if we're sure there would be enough space"; a compaction that frees nothing
+        // fails the create (jsfCreateFile returns 0).
         compacted = true;
-        this.compact();
+        if (!this.compact()) throw new StorageError("Unable to find or create file");
         continue;
       }
       throw new StorageError("Unable to find or create file");
     }
   }
 
-  /** Moves live files to the start of the area, erasing pages as it goes. */
-  compact(): void {
-    const live = this.scan().filter((e) => this.isLive(e.h));
-    const image = new Uint8Array(this.end - this.start).fill(0xff);
-    let o = 0;
-    for (const e of live) {
-      const len = HEADER + fileSize(e.h);
-      image.set(this.flash.read(e.addr, len), o);
-      o = align(o + len);
-    }
-    this.compactions++;
-    const ps = this.flash.pageSize;
-    for (let p = 0; p < image.length; p += ps) {
-      const want = image.subarray(p, p + ps);
-      const have = this.flash.read(this.start + p, ps);
-      if (have.every((b, i) => b === want[i])) continue;
-      // A write can only clear bits: erase unless every wanted bit is still programmable.
-      if (have.some((b, i) => (b & want[i]) !== want[i])) this.flash.erasePage(this.flash.pageOf(this.start + p));
-      for (let w = 0; w < ps; w += 4) {
-        if (want[w] === 0xff && want[w + 1] === 0xff && want[w + 2] === 0xff && want[w + 3] === 0xff) continue;
-        const cur = this.flash.read(this.start + p + w, 4);
-        if (cur.every((b, i) => b === want[w + i])) continue;
-        this.flash.writeWords(this.start + p + w, want.slice(w, w + 4));
+  /**
+   * jsfGetStorageStats(start, allPages = true) with jsfGetStorageStats' `firstPageWithErasedFiles`: the start of
+   * the last page, before the first replaced file, that begins with a header (a file straddling a page start
+   * keeps that page out: compaction must start where a header is).
+   */
+  private compactStats(): { fileBytes: number; trashBytes: number; firstPageWithErasedFiles: number } {
+    let fileBytes = 0;
+    let trashBytes = 0;
+    let firstPage = 0;
+    let lastUnbroken = this.start;
+    for (const e of this.scan()) {
+      if (this.pageStart(e.addr) === e.addr) lastUnbroken = e.addr;
+      const sz = align(fileSize(e.h)) + HEADER;
+      if (firstChars(e.h) !== 0) fileBytes += sz;
+      else {
+        trashBytes += sz;
+        if (!firstPage) firstPage = lastUnbroken;
       }
     }
+    return { fileBytes, trashBytes, firstPageWithErasedFiles: firstPage };
+  }
+
+  /**
+   * jsfCompact → jsfBankCompact → jsfCompactInternal (src/jsflash.c, 2v29), in the same order of flash
+   * operations, so that a power cut can land in each of them and leave what the device would leave:
+   * - nothing to do (false) when no file is replaced;
+   * - a circular RAM buffer of min(live file bytes, page size + 32) bytes; from the first page holding a
+   *   replaced file on, every live file (header, then its data) is read into the buffer, and the buffer is
+   *   written out at the write address as soon as the reader has left the page being written
+   *   (jsfCompactWriteBuffer: "skip write as we're still reading from the page");
+   * - a write that starts a page first erases it (jshFlashErasePage), so between that erase and the last write
+   *   into the page, the page's old contents exist only in the RAM buffer: a cut there loses them — files that
+   *   did not move at all (.bootcde at the start of Storage) are erased and written back like the others;
+   * - finally the pages after the last one written, up to the end of the old files, are erased
+   *   (jshFlashErasePages: whole pages on nRF52, targets/nrf5x/jshardware.c).
+   * The watchdog kicks of the C code are the NOR model's (each erase kicks it, device.ts).
+   */
+  compact(): boolean {
+    const stats = this.compactStats();
+    if (!stats.trashBytes) return false; // "Already fully compacted"
+    const ps = this.flash.pageSize;
+    let size = stats.fileBytes;
+    if (size > ps + HEADER) size = ps + HEADER; // maxRequired = pageSize + sizeof(JsfFileHeader)
+    this.compactions++;
+    return this.compactInternal(stats.firstPageWithErasedFiles, new Uint8Array(size));
+  }
+
+  private compactInternal(startAddress: number, buf: Uint8Array): boolean {
+    const size = buf.length;
+    let writeAddress = startAddress;
+    let head = 0;
+    let tail = 0;
+    let used = 0;
+    const push = (bytes: Uint8Array) => {
+      // memcpy_circular
+      for (const b of bytes) {
+        buf[head] = b;
+        head = (head + 1) % size;
+      }
+    };
+    const writeBuffer = (readAddress: number) => {
+      // jsfCompactWriteBuffer
+      const endAddr = this.end;
+      let nextFlashPage = this.nextPage(writeAddress) || endAddr;
+      while (used) {
+        let s = used;
+        if (s + tail > size) s = size - tail; // don't read past the end: it's circular
+        if (s + writeAddress > nextFlashPage) s = nextFlashPage - writeAddress; // don't write into a new page
+        if (readAddress < nextFlashPage) return; // still reading from that page
+        if (this.pageStart(writeAddress) === writeAddress) this.flash.erasePage(this.flash.pageOf(writeAddress));
+        this.flash.writeWords(writeAddress, buf.slice(tail, tail + s));
+        writeAddress += s;
+        nextFlashPage = this.nextPage(writeAddress) || endAddr;
+        tail = (tail + s) % size;
+        used -= s;
+      }
+    };
+    let addr = startAddress;
+    let h = this.header(addr);
+    while (h) {
+      if (this.isLive(h)) {
+        push(this.flash.read(addr, HEADER));
+        used += HEADER;
+        let alignedSize = align(fileSize(h));
+        let alignedPtr = addr + HEADER;
+        writeBuffer(alignedPtr);
+        while (alignedSize) {
+          let s = size - used;
+          if (s > size - head) s = size - head;
+          if (tail > head && s > tail - head) s = tail - head;
+          if (s === 0) return false; // "compact> error - no space left!"
+          if (s > alignedSize) s = alignedSize;
+          buf.set(this.flash.read(alignedPtr, s), head);
+          alignedSize -= s;
+          alignedPtr += s;
+          used += s;
+          head = (head + s) % size;
+          writeBuffer(alignedPtr);
+        }
+      }
+      [addr, h] = this.next(addr, h, true);
+    }
+    writeBuffer(this.end);
+    // "Finished - erase remaining": from the page after the last byte written to where the old files ended.
+    if (writeAddress !== startAddress) writeAddress = this.nextPage(writeAddress - 1);
+    if (writeAddress) {
+      if (!addr) addr = this.end;
+      for (let a = writeAddress; a + this.flash.pageSize <= addr; a += this.flash.pageSize) this.flash.erasePage(this.flash.pageOf(a));
+    }
+    return true;
   }
 
   /** https://www.espruino.com/Reference#l_Storage_write (jsfWriteFile). */
@@ -287,6 +375,53 @@ export class EspruinoStorage {
     }
     s.freeBytes = this.end - last;
     return s;
+  }
+
+  /**
+   * jsfIsStorageValid(JSFSTT_NORMAL) (src/jsflash.c, jsfIsBankStorageValid), which src/jsinteractive.c runs at
+   * every hardware reset (JSIS_FIRST_BOOT) and answers with jsfResetStorage — the whole area erased — when it is
+   * false: the chain of headers must end in a header of 32 × 0xFF (or at the end of the area); an empty Storage
+   * must be erased throughout.
+   */
+  isValid(): boolean {
+    const full = (a: number) => this.flash.read(a, HEADER);
+    let addr = this.start;
+    let raw = full(addr);
+    let h = this.header(addr);
+    if (h) {
+      let oldAddr = addr;
+      for (;;) {
+        // jsfGetNextFileHeader(GNFH_GET_ALL), keeping the bytes of the last header read as the C struct does
+        let a = align(addr + fileSize(h!) + HEADER);
+        if (a + HEADER > this.end) {
+          addr = 0;
+          break;
+        }
+        raw = full(a);
+        let hh = this.header(a);
+        if (!hh) {
+          a = this.nextPage(a);
+          if (!a) {
+            addr = 0;
+            break;
+          }
+          raw = full(a);
+          hh = this.header(a);
+        }
+        addr = a;
+        if (!hh) break;
+        h = hh;
+        oldAddr = addr;
+      }
+      if (!addr) {
+        const size = (raw[0] | (raw[1] << 8) | (raw[2] << 16)) >>> 0;
+        const newAddr = align(oldAddr + size + HEADER);
+        if (newAddr <= this.end && newAddr + HEADER > this.end) return true; // full: fine
+      }
+    }
+    const allFF = raw.every((b) => b === 0xff);
+    if (allFF && addr === this.start) return this.isErased(addr, this.end - addr);
+    return allFF;
   }
 
   /** https://www.espruino.com/Reference#l_Storage_getFree — free bytes after the last file. */

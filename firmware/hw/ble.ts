@@ -105,6 +105,9 @@ export function storageConfigStore(): ConfigStore {
       return buf ? new Uint8Array(buf) : undefined;
     },
     save: function (bytes: Uint8Array): void {
+      // Only where the new copy fits after the last file: a write with no room there compacts Storage, and a
+      // power cut in a compaction can destroy .bootcde (docs/log-format.md, "No Storage churn in the field").
+      if (storage.getFree() < bytes.length + 36) throw fwError("CONFIG_STORE", "no room in Storage without a compaction");
       storage.write(CONFIG_FILE, bytes);
       const back = storage.readArrayBuffer(CONFIG_FILE);
       const b = back ? new Uint8Array(back) : undefined;

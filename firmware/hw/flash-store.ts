@@ -1,7 +1,6 @@
-// PageStore over Espruino's Flash module (docs/log-format.md, "Where the log lives").
-// Raw flash pages in a region Storage does not manage (from Flash.getFree()), or the pages inside a Storage
-// file (storage-store.ts). Every write and erase is read back: the nRF52 driver can report a failed write as
-// done. Writes are whole aligned 4-byte words.
+// PageStore over Espruino's Flash module (docs/log-format.md, "Where the log lives"): raw flash pages in a
+// region Storage does not manage (from Flash.getFree()). Every write and erase is read back: the nRF52 driver
+// can report a failed write as done. Writes are whole aligned 4-byte words.
 import { fwError } from "../errors";
 import type { PageStore } from "../log/log";
 
@@ -17,73 +16,43 @@ export interface FlashModule {
 const VERIFY_CHUNK = 256;
 
 /**
- * Raw flash pages (from Flash.getFree()), or the whole flash pages inside a Storage file (the fallback,
- * firmware/hw/storage-store.ts). One class for both: a class and its methods cost RAM on Espruino whether or
- * not the board ever builds one, and the two differ only in where page 0 is and which way pages go.
+ * Raw flash pages of the log region (from Flash.getFree(), docs/log-format.md "Where the log lives"), counted
+ * down from `top`, the end of the free area where Storage begins: a later, larger interpreter binary shrinks
+ * the area from below, so the page indices that survive keep their data. Page i lives at top - (i + 1) * pageSize.
+ * (A Storage file as the log's home was dropped: it cannot sit next to the bundle on a stock board, and Storage
+ * compaction moves files.)
  */
 export class FlashStore implements PageStore {
   readonly pageSize: number;
   readonly pageCount: number;
   private flash: FlashModule;
-  /** Storage file: returns the flash address of its first data byte; null for raw flash pages. */
-  private locate: (() => number) | null;
-  /** Address of page 0 (-1 until the Storage file is first found); page i starts at base + i * step. */
-  private base: number;
-  private step: number;
+  /** Address of page 0 (the top page). Read by openLogRegion (a field rather than a getter: RAM on Espruino). */
+  base: number;
 
-  /**
-   * `at` a number: raw flash, pages counted down from `at` (the end of the free area, where Storage begins):
-   * a later, larger interpreter binary shrinks the area from below, so the page indices that survive keep
-   * their data. Page i lives at at - (i + 1) * pageSize.
-   *
-   * `at` a function: a Storage file; it returns the flash address of the file's first data byte (on the nRF52:
-   * E.getAddressOf(require("Storage").read(name), true), Storage being memory-mapped there). The pages start
-   * at the first whole flash page inside the file (never the file's byte 0, which Storage would rewrite) and
-   * count up. Before every write and erase the file is looked up again: if Storage compaction has moved it,
-   * the store refuses (STORE_ALIGN) instead of erasing someone else's data.
-   */
-  constructor(flash: FlashModule, at: number | (() => number), pageSize: number, pageCount: number) {
+  constructor(flash: FlashModule, top: number, pageSize: number, pageCount: number) {
     this.flash = flash;
     this.pageSize = pageSize;
     this.pageCount = pageCount;
-    this.base = -1;
-    if (typeof at === "number") {
-      this.locate = null;
-      this.base = at - pageSize;
-      this.step = -pageSize;
-    } else {
-      this.locate = at;
-      this.step = pageSize;
-      this.base = this.addr(0, 0, 0, true);
-    }
+    this.base = top - pageSize;
   }
 
-  /** Flash address of a page access; with `check`, a Storage file's store refuses when the file moved (or
-   *  cannot be found). */
-  private addr(page: number, offset: number, length: number, check: boolean): number {
+  /** Flash address of a page access. */
+  private addr(page: number, offset: number, length: number): number {
     if (page < 0 || page >= this.pageCount || offset < 0 || offset + length > this.pageSize || Math.floor(page) !== page) {
-      throw fwError("STORE_RANGE", (this.locate ? "storage" : "flash") + " page access out of range");
-    }
-    if (check && this.locate) {
-      const a = this.locate();
-      // 0: Storage is not memory-mapped here (the host build), so the file's flash address is unknown.
-      if (!a) throw fwError("STORE_ALIGN", "cannot find the log's Storage file in flash");
-      const base = (Math.floor(a / this.pageSize) + 1) * this.pageSize;
-      if (this.base < 0) this.base = base; // the constructor's first look
-      else if (base !== this.base) throw fwError("STORE_ALIGN", "the log's Storage file has moved (compaction)");
+      throw fwError("STORE_RANGE", "flash page access out of range");
     }
     // `| 0`: Espruino's Flash functions want an integer, and arithmetic through Math.floor() gives a float
     // ("Address should be an integer, got Number"). Flash addresses are below 2^31 on every board.
-    return (this.base + page * this.step + offset) | 0;
+    return (this.base - page * this.pageSize + offset) | 0;
   }
 
   read(page: number, offset: number, length: number): Uint8Array {
-    return this.flash.read(length, this.addr(page, offset, length, false));
+    return this.flash.read(length, this.addr(page, offset, length));
   }
 
   /** Writes whole aligned words and reads them back: the nRF52 driver can report a failed write as done. */
   write(page: number, offset: number, data: Uint8Array): void {
-    const a = this.addr(page, offset, data.length, true);
+    const a = this.addr(page, offset, data.length);
     if (a % 4 !== 0 || data.length % 4 !== 0) throw fwError("STORE_RANGE", "flash write not word aligned");
     this.flash.write(data, a);
     const back = this.flash.read(data.length, a);
@@ -94,7 +63,7 @@ export class FlashStore implements PageStore {
 
   /** Erases the page and checks, a chunk at a time, that it reads all 0xFF. */
   erase(page: number): void {
-    const a = this.addr(page, 0, this.pageSize, true);
+    const a = this.addr(page, 0, this.pageSize);
     this.flash.erasePage(a);
     for (let o = 0; o < this.pageSize; o += VERIFY_CHUNK) {
       const n = Math.min(VERIFY_CHUNK, this.pageSize - o);
@@ -132,4 +101,28 @@ export function openFlashStore(minPages: number, maxPages: number): FlashStore |
     if (n >= minPages && (!best || n > best.pageCount)) best = new FlashStore(flash, end, ps, n);
   }
   return best;
+}
+
+const enum R {
+  /** Pages of the state area (firmware/log/state.ts): two, so that one holds the newest state while the other
+   *  is erased. */
+  STATE_PAGES = 2,
+}
+
+/**
+ * The log region of this device (docs/log-format.md, "Where the log lives"): the raw flash pages of
+ * Flash.getFree(), the top two for the state area and below them `minLogPages`..`maxLogPages` for the dose
+ * log. Returns [log store, state store], or null when getFree() has fewer than minLogPages + 2 whole pages
+ * (the stock interpreter: then there is no log, and the cap says so over BLE).
+ */
+export function openLogRegion(minLogPages: number, maxLogPages: number): FlashStore[] | null {
+  const region = openFlashStore(minLogPages + R.STATE_PAGES, maxLogPages + R.STATE_PAGES);
+  if (!region) return null;
+  const ps = region.pageSize;
+  // Raw pages count down from the top: base is the top page, so the top of the region is base + ps.
+  const top = region.base + ps;
+  return [
+    new FlashStore(require(FLASH_MODULE) as FlashModule, top - R.STATE_PAGES * ps, ps, region.pageCount - R.STATE_PAGES),
+    new FlashStore(require(FLASH_MODULE) as FlashModule, top, ps, R.STATE_PAGES),
+  ];
 }

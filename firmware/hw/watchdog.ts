@@ -6,8 +6,7 @@
 //  - E.getErrorFlags() (get-and-clear)                       (src/jswrap_espruino.c)
 //  - the reset reason: 2v29 has no JS API for it; nRF52 POWER.RESETREAS is at 0x40000400 (read with
 //    peek32, cleared by writing the read bits back, as the register is cumulative until cleared)
-//  - require("Storage") for the 64-byte crash history file.
-import type { HistoryStore } from "../power/resilience";
+//  (The crash history is in the state area of the log region, firmware/log/state.ts: never a Storage file.)
 import { RESET_UNKNOWN, resetReasonFromRegister } from "../power/resilience";
 
 interface EspruinoWatchdogApi {
@@ -19,13 +18,8 @@ interface EspruinoWatchdogApi {
 interface EspruinoProcess {
   env: { BOARD?: string };
 }
-interface EspruinoStorage {
-  read(name: string): string | undefined;
-  write(name: string, data: Uint8Array | string, offset?: number, size?: number): boolean;
-}
 declare const E: EspruinoWatchdogApi;
 declare const process: EspruinoProcess;
-declare function require(name: "Storage"): EspruinoStorage;
 declare function peek32(addr: number): number;
 declare function poke32(addr: number, value: number): void;
 
@@ -57,19 +51,3 @@ export function readResetReason(): number {
   if (reg) poke32(RESETREAS, reg);
   return resetReasonFromRegister(reg);
 }
-
-/** The crash history as the 64-byte Storage file "pencap.pwr". Bytes are appended in place (Storage.write
- *  with an offset into the file created at full size), so a boot costs one byte of flash; the file is
- *  rewritten only when its 58 entries are used up. A top-level object with the name fixed rather than a
- *  factory taking the name: its methods then keep no closure scope (RAM on the device). */
-export const historyFile: HistoryStore = {
-  read(): Uint8Array | null {
-    const s = require("Storage").read("pencap.pwr");
-    return s === undefined ? null : E.toUint8Array(s);
-  },
-  save(data: Uint8Array, offset: number): void {
-    // offset 0 creates the file anew at data's size (a 64-byte image); otherwise the bytes go in place
-    if (offset) require("Storage").write("pencap.pwr", data, offset);
-    else require("Storage").write("pencap.pwr", data, 0, data.length);
-  },
-};

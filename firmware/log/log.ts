@@ -99,6 +99,10 @@ export class DoseLog {
   private spare = -1; // a page known erased this session, or -1
   private newest = -1;
   private oldest = -1;
+  /** Cleared by the firmware below the erase threshold (docs/power.md): then no path erases a page (a
+   *  weak cell browns out during the 85 ms erase and the reboot would try again: a reset loop). Appends still
+   *  go into the head page and an already erased spare; one that needs an erase throws ERASE_LOW_BATTERY. */
+  eraseAllowed = true;
   /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object; main.ts
    *  reports its growth). Read it, never write it: a field rather than a getter saves RAM on Espruino. */
   badSeen = 0;
@@ -397,6 +401,7 @@ export class DoseLog {
     const n = (this.head + 1) % this.P;
     if (this.spare === n) return;
     if (this.live > 0 && n === this.tail && this.live === this.P) {
+      if (!this.eraseAllowed) throw fwError("ERASE_LOW_BATTERY", "the log needs a page erase: not on this battery");
       // The ring is full: drop the oldest page. Invalidate its header first so that a torn erase is seen
       // as a page being erased, not as records.
       this.rewrite(n, STATE_OFFSET, new Uint8Array(4)); // zeros
@@ -413,6 +418,7 @@ export class DoseLog {
         let i = 0;
         while (i < len && b[i] === 0xff) i++;
         if (i < len) {
+          if (!this.eraseAllowed) throw fwError("ERASE_LOW_BATTERY", "the log needs a page erase: not on this battery");
           this.store.erase(n);
           this.wear[n]++;
           break;

@@ -1,7 +1,7 @@
 // Crash policy, boot counter and safe mode: the constants, reset reasons and the crash history file format
 // (docs/power.md). The policy itself runs in PowerSupervisor (./supervisor.ts): it was a class of its own
-// here, folded in because each class and method costs RAM on the device. The crash history lives in a
-// 64-byte file reached through HistoryStore (firmware/hw/watchdog.ts has the Storage adapter).
+// here, folded in because each class and method costs RAM on the device. The crash history (boot count,
+// crashes, safe mode) lives in the state area of the log region, reached through HistoryStore.
 //
 // A "crash" is an uncaught exception, or a boot after a watchdog, CPU-lockup or software reset.
 // The cap enters safe mode after CRASH_LIMIT crashes with no STABLE_SECONDS of crash-free running between
@@ -40,22 +40,24 @@ export const SAFE_EXIT_SECONDS = 21600; // 6 h (a literal: the bundler writes it
 export const ERROR_BURST = 8;
 export const ERROR_REFILL_SECONDS = 600;
 
-// ---- history file: 64 bytes ----
-export const HISTORY_SIZE = 64;
-export const HISTORY_MAGIC = 0xc7;
-export const HISTORY_VERSION = 1;
-export const HISTORY_HEADER = 6;
+// ---- crash history events (applied by PowerSupervisor; the resulting state is what is stored) ----
 export const ENTRY_BOOT = 0x10;   // | reason (low nibble)
 export const ENTRY_CRASH = 0x20;
 export const ENTRY_STABLE = 0x30;
 export const ENTRY_SAFE_EXIT = 0x40;
 
-/** Where the history is kept. Writes program bytes that are 0xFF (flash: bits only clear). */
+/**
+ * Where the crash history is kept: the state area (firmware/log/state.ts, docs/log-format.md "State area"), a
+ * record of the whole state in the power-safe log region, never a Storage file. The fields are the stored
+ * state (the newest valid state record, zeros when there is none); commit() makes the current values durable
+ * and throws when it cannot. The state area itself implements it: no adapter object (RAM on the device).
+ */
 export interface HistoryStore {
-  read(): Uint8Array | null;                   // the whole file, or null when absent
-  /** offset > 0: program data into the file at offset (a one-byte entry). offset 0: replace the file by
-   *  data (rare: when full, absent or foreign). One method for both: a method costs RAM on the device. */
-  save(data: Uint8Array, offset: number): void;
+  bootCount: number;
+  crashes: number;
+  /** Bit 0: safe mode. */
+  flags: number;
+  commit(): void;
 }
 
 export interface BootInfo {

@@ -12,9 +12,8 @@
 import { LOW_CLEAR_MV, LOW_SAMPLES, LOW_SET_MV, MIN_ERASE_MV, SOC_CURVE, type BatteryStatus } from "./battery";
 import { HEARTBEAT_MAX_SILENCE_SECONDS, NORMAL_PLAN, WATCHDOG_TIMEOUT_SECONDS, safePlan, type PowerPlan } from "./plan";
 import {
-  CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_HEADER,
-  HISTORY_MAGIC, HISTORY_SIZE, HISTORY_VERSION, RESET_LOCKUP, RESET_SOFTWARE, RESET_WATCHDOG, SAFE_EXIT_SECONDS,
-  STABLE_SECONDS, type BootInfo, type HistoryStore,
+  CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS,
+  RESET_LOCKUP, RESET_SOFTWARE, RESET_WATCHDOG, SAFE_EXIT_SECONDS, STABLE_SECONDS, type BootInfo, type HistoryStore,
 } from "./resilience";
 
 /** Record types from docs/architecture.md (the dose record table). */
@@ -62,12 +61,12 @@ export class PowerSupervisor implements BatteryStatus {
   private booted = false;
   private bootTime = 0;
 
-  // Crash history (resilience.ts; file format in docs/power.md): the replayed state, read by main and tests.
-  bootCount = 0;   // boots recorded since the file was created (u16 in the BOOT record)
+  // Crash history (resilience.ts; stored in the state area, docs/log-format.md): read by main and tests.
+  bootCount = 0;   // boots recorded since the state area was new (u16 in the BOOT record)
   crashes = 0;     // crashes since the last stable run
   safeMode = false;
-  /** Offset of the first free entry in the file, HISTORY_SIZE when full or when there is no valid file. */
-  private next = HISTORY_SIZE;
+  /** Crash history changes that could not be stored (a weak battery at a state page change, a failing write). */
+  historyFailures = 0;
   private crashEntries = 0; // CRASH entries written in this run
   private lastCrashAt = 0;  // uptime (s) of the last crash
   private tokens = ERROR_BURST; // ERROR record token bucket over uptime seconds
@@ -80,26 +79,15 @@ export class PowerSupervisor implements BatteryStatus {
     this.onPlan = onPlan;
   }
 
-  /** Once, after the log is mounted, with the decoded reset reason: appends the boot entry to the crash
-   *  history (one byte of flash), records BOOT (and SAFE_MODE), applies the plan, starts the watchdog. */
+  /** Once, after the log and the state area are mounted, with the decoded reset reason: counts the boot in
+   *  the crash history (one state record), records BOOT (and SAFE_MODE), applies the plan, starts the watchdog. */
   boot(resetReason: number, now: number): BootInfo {
     this.bootTime = now;
-    // Replay the history file: the header's carried state, then the entries. A file that is absent, of another
-    // size or with another magic/version leaves next = HISTORY_SIZE and the state fresh: the boot entry then
-    // finds no room and replaces the file by a fresh one (boot count 0) first, as it does with a full file.
-    const img = this.store.read();
-    if (img && img.length === HISTORY_SIZE && img[0] === HISTORY_MAGIC && img[1] === HISTORY_VERSION) {
-      this.bootCount = img[2] | (img[3] << 8);
-      this.crashes = img[4] === 0xff ? 0 : img[4];
-      this.safeMode = img[5] === 1;
-      for (let i = HISTORY_HEADER; i < HISTORY_SIZE; i++) {
-        if (img[i] === 0xff) {
-          this.next = i;
-          break;
-        }
-        this.entry(img[i], false);
-      }
-    }
+    // The stored state (zeros on a new state area: boot count 0, no crashes, normal mode).
+    const h = this.store;
+    this.bootCount = h.bootCount & 0xffff;
+    this.crashes = h.crashes > 250 ? 250 : h.crashes;
+    this.safeMode = (h.flags & 1) === 1;
     this.entry(ENTRY_BOOT | (resetReason & 0x0f), true);
     this.record(REC_BOOT, resetReason, this.bootCount & 0xffff);
     if (this.safeMode) this.record(REC_SAFE_MODE, Math.min(this.crashes, 0xffff), 0);
@@ -241,28 +229,9 @@ export class PowerSupervisor implements BatteryStatus {
     this.entry(ENTRY_STABLE, true);
   }
 
-  /** Applies one crash-history entry to the state; with write, first programs it into the file (the next
-   *  free byte). Replaying and appending share this method: one method less on the device. */
+  /** Applies one crash-history event to the state; with write, then stores the new state (one state record).
+   *  A store that fails is counted, never thrown: the crash policy must carry on inside the crash handler. */
   private entry(e: number, write: boolean): void {
-    if (write) {
-      if (this.next >= HISTORY_SIZE) {
-        // Full (or no valid file): carry the state into a fresh file, header only (one rewrite per 58 entries,
-        // ~ every 30 boots).
-        const img = new Uint8Array(HISTORY_SIZE).fill(0xff);
-        img[0] = HISTORY_MAGIC;
-        img[1] = HISTORY_VERSION;
-        img[2] = this.bootCount & 0xff;
-        img[3] = (this.bootCount >> 8) & 0xff;
-        img[4] = this.crashes;
-        img[5] = this.safeMode ? 1 : 0;
-        this.store.save(img, 0);
-        this.next = HISTORY_HEADER;
-      }
-      const b = new Uint8Array(1);
-      b[0] = e;
-      this.store.save(b, this.next);
-      this.next++;
-    }
     const kind = e & 0xf0;
     if (kind === ENTRY_BOOT) {
       this.bootCount = (this.bootCount + 1) & 0xffff;
@@ -279,6 +248,17 @@ export class PowerSupervisor implements BatteryStatus {
     }
     if (this.crashes > 250) this.crashes = 250;
     if (this.crashes >= CRASH_LIMIT) this.safeMode = true;
+    if (write) {
+      const h = this.store;
+      h.bootCount = this.bootCount;
+      h.crashes = this.crashes;
+      h.flags = this.safeMode ? (h.flags | 1) : (h.flags & ~1);
+      try {
+        h.commit();
+      } catch (x) {
+        this.historyFailures++;
+      }
+    }
   }
 
   private record(type: number, a: number, b: number): void {

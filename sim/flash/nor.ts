@@ -14,6 +14,11 @@ export class PowerCutError extends Error {
   }
 }
 
+/** A power cut caused by the supply itself: the cell sagged below the brown-out level under this operation's load. */
+export class BrownOutError extends PowerCutError {
+  readonly brownOut = true;
+}
+
 export interface NorFlashOptions {
   pageSize: number;
   pageCount: number;
@@ -44,6 +49,13 @@ export class NorFlash {
   private rng: number;
   /** Called after every successful or torn operation; the energy model and tracing hook in here. */
   onOperation: ((op: "write" | "erase" | "read", count: number) => void) | null = null;
+  /**
+   * Asked at the start of every word write and erase: a message when the supply cannot carry the operation
+   * (a brown-out: the device resets during it, leaving it torn as a power cut does), else null.
+   */
+  brownOut: ((op: "write" | "erase") => string | null) | null = null;
+  /** Called when an armed cut or a brown-out has just torn an operation (the power is now off). */
+  onCut: (() => void) | null = null;
 
   constructor(opts: NorFlashOptions) {
     if (opts.pageSize % 4 !== 0) throw new Error("pageSize must be a multiple of 4");
@@ -133,11 +145,14 @@ export class NorFlash {
       const target = (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
       this.wordWrites++;
       this.onOperation?.("write", 1);
-      if (this.plan && this.plan.kind === "wordWrite" && --this.countdown === 0) {
+      const bo = this.brownOut ? this.brownOut("write") : null;
+      if (bo || (this.plan && this.plan.kind === "wordWrite" && --this.countdown === 0)) {
         // Some of the bits being cleared got cleared, others did not.
         this.setWord(o, (old & (target | this.random32())) >>> 0);
         this.powered = false;
         this.plan = null;
+        this.onCut?.();
+        if (bo) throw new BrownOutError(`brown-out during the word write at 0x${(addr + i).toString(16)}: ${bo}`);
         throw new PowerCutError(`power cut during the word write at 0x${(addr + i).toString(16)}`);
       }
       if (this.silentFailures > 0) {
@@ -156,7 +171,8 @@ export class NorFlash {
     this.erases++;
     this.eraseCounts[page]++;
     this.onOperation?.("erase", 1);
-    if (this.plan && this.plan.kind === "erase" && --this.countdown === 0) {
+    const bo = this.brownOut ? this.brownOut("erase") : null;
+    if (bo || (this.plan && this.plan.kind === "erase" && --this.countdown === 0)) {
       // An interrupted erase: each word may be erased, untouched, or have only some bits set.
       for (let o = start; o < start + this.pageSize; o += 4) {
         const r = this.random32() % 3;
@@ -165,6 +181,8 @@ export class NorFlash {
       }
       this.powered = false;
       this.plan = null;
+      this.onCut?.();
+      if (bo) throw new BrownOutError(`brown-out during the erase of page ${page}: ${bo}`);
       throw new PowerCutError(`power cut during the erase of page ${page}`);
     }
     this.bytes.fill(0xff, start, start + this.pageSize);

@@ -20,10 +20,20 @@ describe("bench/fill-log.ts", () => {
     expect(await fillLogScript(5, 1764000000)).toContain("BENCH_FILL_N=5");
   });
 
-  // The stock MDBT42Q and Puck.js have no free flash pages (boards/measured.json) and take the Storage-file store
-  // (here with the bundle not installed in Storage, which leaves room for the file; with it installed there is no
-  // room: docs/log-format.md "Capacity per board"). The cap's build (PENCAP) takes Flash pages.
-  for (const [board, freePages] of [["PENCAP", undefined], ["MDBT42Q", undefined], ["PUCKJS", undefined]] as const) {
+  it("with fewer than 5 free pages there is no flash log: the filler says so and the firmware keeps RAM", async () => {
+    const d = new SimDevice({ board: "MDBT42Q", freePages: 4, seed: 1, bundle: await bundle(), nrf: new CapRadio().factory });
+    d.setCap(true);
+    d.powerOn();
+    d.clock.advance(5);
+    const o = d.output.length;
+    d.evaluate(await fillLogScript(5, 1764000000));
+    const fill = JSON.parse(d.output.slice(o).map((l) => l.text).find((t) => t.startsWith("FILL:"))!.slice(5));
+    expect(fill).toEqual({ error: "no page store" });
+    expect(d.output.some((l) => l.text.startsWith("pencap: no flash region for the log"))).toBe(true);
+  });
+
+  // The log region is Flash.getFree()'s pages: 2 for the state area, the rest (3 or more) for the log.
+  for (const [board, freePages] of [["PENCAP", undefined], ["MDBT42Q", 5], ["PUCKJS", 6]] as const) {
     it(`fills the log the firmware mounts on ${board} (free pages ${freePages ?? "default"})`, async () => {
       process.env.TZ = "UTC";
       const radio = new CapRadio();

@@ -12,6 +12,7 @@ import { RecordStore } from "../../client/store.js";
 import { decodeRecord, type DoseRecord } from "../../client/record.js";
 import { SERVICE, RACP, RECORDS, TIME, CONFIG, STATUS } from "../../client/protocol.js";
 import type { SimCentral } from "../../sim/ble/index.js";
+import type { PowerCutPlan } from "../../sim/flash/nor.js";
 
 let built: Promise<string> | null = null;
 
@@ -43,6 +44,14 @@ export interface CapOptions {
   hangGuardMs?: number;
   /** Bundle installed in Storage as .bootcde, as flash.sh does (default true). */
   installBundle?: boolean;
+  /** Flash.getFree() pages of the board (default: the board profile's). */
+  freePages?: number;
+  /** Flash contents to start from (a copy of another cap's flashImage()), loaded before the first boot. */
+  flash?: Uint8Array;
+  /** A power cut armed before the first boot (NorFlash.cutPowerAt): it can land in that boot. */
+  cutAt?: PowerCutPlan;
+  /** The cell's open-circuit voltage (default: a fresh cell's state of charge model). */
+  volts?: number;
 }
 
 /** One simulated cap with its radio and the patient's phone/app. */
@@ -58,7 +67,11 @@ export class Cap {
       installBundle: o.installBundle ?? true,
       nrf: this.radio.factory,
       hangGuardMs: o.hangGuardMs ?? 0,
+      freePages: o.freePages,
     });
+    if (o.flash) this.device.flash.bytes.set(o.flash);
+    if (o.cutAt) this.device.cutPowerAt(o.cutAt);
+    if (o.volts !== undefined) this.device.battery.setVolts(o.volts);
     this.device.setCap(true);
     this.device.powerOn();
     this.app = new SimApp(this.device, { startUnix: START_UNIX, central: () => this.radio.central() });

@@ -5,9 +5,11 @@ import { PowerSupervisor } from "../../firmware/power/supervisor.js";
 
 // The health check lives in PowerSupervisor (heartbeat / healthTick): driven here on its own.
 class MemStore implements HistoryStore {
-  img: Uint8Array | null = null;
-  read() { return this.img ? this.img.slice() : null; }
-  save(data: Uint8Array, o: number) { if (o === 0) this.img = data.slice(); else this.img![o] &= data[0]; }
+  bootCount = 0;
+  crashes = 0;
+  flags = 0;
+  commits = 0;
+  commit() { this.commits++; }
 }
 
 function health() {

@@ -1,41 +1,45 @@
-// The crash policy (constants and file format in firmware/power/resilience.ts) runs inside PowerSupervisor:
-// driven here through it, booted at time 0 so that times are seconds since boot.
+// The crash policy (constants in firmware/power/resilience.ts) runs inside PowerSupervisor: driven here through
+// it, booted at time 0 so that times are seconds since boot. The history is stored in the real state area
+// (firmware/log/state.ts) over NOR flash: writes only clear bits, every commit is a STATE record.
 import { describe, expect, it } from "vitest";
 import {
-  CRASH_LIMIT, ENTRY_BOOT, ENTRY_CRASH, ENTRY_SAFE_EXIT, ENTRY_STABLE, ERROR_BURST, ERROR_REFILL_SECONDS, HISTORY_MAGIC,
-  HISTORY_SIZE, RESET_LOCKUP, RESET_PIN, RESET_POWER_ON, RESET_SOFTWARE, RESET_UNKNOWN, RESET_WAKE, RESET_WATCHDOG,
-  SAFE_EXIT_SECONDS, STABLE_SECONDS, resetReasonFromRegister, type HistoryStore,
+  CRASH_LIMIT, ERROR_BURST, ERROR_REFILL_SECONDS, RESET_LOCKUP, RESET_PIN, RESET_POWER_ON, RESET_SOFTWARE,
+  RESET_UNKNOWN, RESET_WAKE, RESET_WATCHDOG, SAFE_EXIT_SECONDS, STABLE_SECONDS, resetReasonFromRegister,
 } from "../../firmware/power/resilience.js";
 import { PowerSupervisor, REC_ERROR, REC_SAFE_MODE } from "../../firmware/power/supervisor.js";
+import { StateArea } from "../../firmware/log/state.js";
+import { installCrc, makeFlash } from "../log/helpers.js";
 
-/** A Storage file on NOR flash: writes may only clear bits; counts programming and rewrites. */
-class FlashFile implements HistoryStore {
-  img: Uint8Array | null = null;
-  byteWrites = 0;
-  rewrites = 0;
-  read(): Uint8Array | null {
-    return this.img ? this.img.slice() : null;
+installCrc();
+
+/** The state area's two pages on NOR flash (256-byte pages: 16 records each, so page changes come often);
+ *  every boot mounts it again from flash, as the cap does. `commits` counts the state records written. */
+class FlashFile {
+  readonly flash = makeFlash(256, 2);
+  commits = 0;
+  area(): StateArea {
+    const a = new StateArea(this.flash.store, 0);
+    a.mount();
+    const commit = a.commit.bind(a);
+    a.commit = () => {
+      commit();
+      this.commits++;
+    };
+    return a;
   }
-  save(data: Uint8Array, offset: number): void {
-    if (offset === 0) {
-      expect(data.length).toBe(HISTORY_SIZE);
-      this.img = data.slice();
-      this.rewrites++;
-      return;
-    }
-    expect(data.length).toBe(1);
-    if (!this.img) throw new Error("no file");
-    if ((this.img[offset] & data[0]) !== data[0]) throw new Error(`bit set at ${offset}`);
-    this.img[offset] &= data[0];
-    this.byteWrites++;
+  /** The stored state as the next boot finds it. */
+  stored(): { bootCount: number; crashes: number; flags: number; serial: number } {
+    const a = new StateArea(this.flash.store, 0);
+    a.mount();
+    return { bootCount: a.bootCount, crashes: a.crashes, flags: a.flags, serial: a.serial };
   }
 }
 
-/** A supervisor on the file with inert hardware; `records` collects what it logs. */
+/** A supervisor on the state area with inert hardware; `records` collects what it logs. */
 function resilience(f: FlashFile) {
   const records: Array<[number, number, number]> = [];
   const hw = { kick() {}, takeErrorFlags: () => [] as string[], batteryVolts: () => NaN };
-  const sup = new PowerSupervisor(hw, f, (t, a, b) => { records.push([t, a, b]); }, () => {});
+  const sup = new PowerSupervisor(hw, f.area(), (t, a, b) => { records.push([t, a, b]); }, () => {});
   return { sup, records };
 }
 
@@ -57,13 +61,6 @@ function tick(r: ReturnType<typeof resilience>, t: number): boolean {
   return was && !r.sup.safeMode;
 }
 
-/** The header of a history file (magic, version, boot count, crashes, safe mode) and no entries. */
-function image(bootCount: number, crashes: number, safe: boolean): Uint8Array {
-  const img = new Uint8Array(HISTORY_SIZE).fill(0xff);
-  img.set([HISTORY_MAGIC, 1, bootCount & 0xff, bootCount >> 8, crashes, safe ? 1 : 0]);
-  return img;
-}
-
 describe("reset reason from POWER.RESETREAS", () => {
   it.each([
     [0, RESET_POWER_ON], [0x1, RESET_PIN], [0x2, RESET_WATCHDOG], [0x4, RESET_SOFTWARE], [0x8, RESET_LOCKUP],
@@ -73,33 +70,29 @@ describe("reset reason from POWER.RESETREAS", () => {
   });
 });
 
-describe("history file", () => {
-  it("is created on first boot with a header and one boot entry", () => {
+describe("crash history in the state area", () => {
+  it("a blank area: the first boot counts 1 and stores it as one state record", () => {
     const f = new FlashFile();
     const b = bootOnce(f, RESET_POWER_ON);
     expect(b).toEqual({ resetReason: 0, bootCount: 1, crashes: 0, safeMode: false });
-    expect(Array.from(f.img!.subarray(0, 8))).toEqual([HISTORY_MAGIC, 1, 0, 0, 0, 0, ENTRY_BOOT | 0, 0xff]);
-    expect(f.rewrites).toBe(1);
+    expect(f.commits).toBe(1);
+    expect(f.stored()).toEqual({ bootCount: 1, crashes: 0, flags: 0, serial: 1 });
   });
-  it("replaces a foreign or truncated file", () => {
-    for (const img of [new Uint8Array(64).fill(0), new Uint8Array(10).fill(0xff)]) {
-      const f = new FlashFile();
-      f.img = img;
-      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(1); // not taken for a history file
-      expect(f.rewrites).toBe(1);
-      expect(Array.from(f.img!.subarray(0, 8))).toEqual([HISTORY_MAGIC, 1, 0, 0, 0, 0, ENTRY_BOOT | RESET_UNKNOWN, 0xff]);
-      expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(2);
-    }
+  it("foreign data in the area is not taken for a state", () => {
+    const f = new FlashFile();
+    f.flash.nor.writeWords(f.flash.nor.baseAddress, new Uint8Array(512).fill(0x5a));
+    expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(1);
+    expect(bootOnce(f, RESET_UNKNOWN).bootCount).toBe(2);
   });
-  it("counts boots past a rewrite and wraps the u16 boot counter", () => {
+  it("counts boots across page changes and wraps the u16 boot counter", () => {
     const f = new FlashFile();
     for (let i = 1; i <= 200; i++) expect(bootOnce(f, RESET_PIN).bootCount).toBe(i);
-    // 58 entries per file: rewrites at boots 59, 117, 175 (+1 creation)
-    expect(f.rewrites).toBe(4);
-    expect(f.byteWrites).toBe(200);
-    // the file rewritten at boot 175 carries 174 boots in its header
-    expect(Array.from(f.img!.subarray(0, 6))).toEqual([HISTORY_MAGIC, 1, 174, 0, 0, 0]);
-    f.save(image(0xffff, 0, false), 0);
+    expect(f.commits).toBe(200); // one record per boot
+    expect(f.flash.nor.erases).toBeGreaterThan(5); // 16 records a page: the pages took turns
+    expect(f.stored().bootCount).toBe(200);
+    const a = f.area();
+    a.bootCount = 0xffff;
+    a.commit();
     expect(bootOnce(f, RESET_PIN).bootCount).toBe(0);
   });
 });
@@ -125,8 +118,8 @@ describe("crash counting and safe mode", () => {
     tick(r, STABLE_SECONDS - 1);
     r = resilience(f);
     expect(r.sup.boot(RESET_WATCHDOG, 0).crashes).toBe(2);
-    tick(r, STABLE_SECONDS); // stable: marker written
-    expect(f.img![8]).toBe(ENTRY_STABLE);
+    tick(r, STABLE_SECONDS); // stable: the count is forgotten in flash
+    expect(f.stored().crashes).toBe(0);
     r = resilience(f);
     const b = r.sup.boot(RESET_WATCHDOG, 0);
     expect(b.crashes).toBe(1);
@@ -137,9 +130,9 @@ describe("crash counting and safe mode", () => {
     const f = new FlashFile();
     const r = resilience(f);
     r.sup.boot(RESET_POWER_ON, 0);
-    const before = f.byteWrites;
+    const before = f.commits;
     tick(r, STABLE_SECONDS * 10);
-    expect(f.byteWrites).toBe(before);
+    expect(f.commits).toBe(before);
   });
 
   it("uncaught exceptions count too, tip into safe mode live, and are capped per run", () => {
@@ -151,8 +144,8 @@ describe("crash counting and safe mode", () => {
     expect(tipped.indexOf(true)).toBe(CRASH_LIMIT - 1);
     expect(tipped.filter((x) => x).length).toBe(1);
     expect(r.sup.safeMode).toBe(true);
-    expect(f.byteWrites).toBe(1 + CRASH_LIMIT); // boot + 3 crash entries, not 10
-    expect(Array.from(f.img!.subarray(6, 10))).toEqual([ENTRY_BOOT, ENTRY_CRASH, ENTRY_CRASH, ENTRY_CRASH]);
+    expect(f.commits).toBe(1 + CRASH_LIMIT); // boot + 3 crashes, not 10
+    expect(f.stored()).toMatchObject({ crashes: CRASH_LIMIT, flags: 1 });
     // the next boot (normal power-on) is still in safe mode
     expect(bootOnce(f, RESET_POWER_ON).safeMode).toBe(true);
   });
@@ -168,7 +161,7 @@ describe("crash counting and safe mode", () => {
     expect(tick(r, SAFE_EXIT_SECONDS - 1)).toBe(false);
     expect(tick(r, SAFE_EXIT_SECONDS)).toBe(true);
     expect(r.sup.safeMode).toBe(false);
-    expect(f.img!.includes(ENTRY_SAFE_EXIT)).toBe(true);
+    expect(f.stored()).toMatchObject({ crashes: 0, flags: 0 });
     r = resilience(f);
     b = r.sup.boot(RESET_POWER_ON, 0);
     expect(b).toMatchObject({ safeMode: false, crashes: 0 });

@@ -1,14 +1,16 @@
-// Review: the session marker is a Storage file; Storage.write throws when Storage is full ("Unable to find or
-// create file", src/jswrap_storage.c / jsflash.c). main.ts called marker.clear() inside the detection event
-// handler before clearing the left-off alert and bumping the heartbeat: the exception escaped through the state
-// machine (CapMachine.emitSession, now CapDetector.emitSession, skipping its own bookkeeping) and the cap-left-off alert stayed on for good.
+// Review: the session marker's write can fail (it was a Storage file, whose write throws when Storage is full; it
+// is now a state record in the log region, firmware/log/state.ts, whose page change refuses on a weak battery
+// and whose writes are read back). main.ts called marker.clear() inside the detection event handler before
+// clearing the left-off alert and bumping the heartbeat: the exception escaped through the state machine
+// (CapDetector.emitSession, skipping its own bookkeeping) and the cap-left-off alert stayed on for good.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, TYPE } from "../e2e/harness.js";
 
-/** From now on every Storage.write to the marker file throws, as Espruino does when Storage is full. */
+/** From now on every flash write into the state area (the top two free pages below Storage) throws. */
 function breakMarkerWrites(cap: Cap): void {
+  const top = cap.device.board.storageAddress;
   cap.device.evaluate(
-    'var __S = require("Storage"); var __w = __S.write; __S.write = function (n) { if (n === "pencap.ses") throw new Error("Unable to find or create file"); return __w.apply(__S, arguments); };'
+    `var __F = require("Flash"); var __w = __F.write; __F.write = function (d, a) { if (a >= ${top - 2 * 4096} && a < ${top}) throw new Error("flash write failed"); return __w.apply(__F, arguments); };`
   );
 }
 

@@ -1,12 +1,13 @@
-// Review: a cap whose boot cannot open a dose log (no free flash pages, and with the bundle installed no room in
-// Storage for the fallback file, docs/benchmarks.md §2) records nothing. Before, it only printed "pencap: FATAL"
-// on a console nobody reads, and looked like a working cap. It now shows the fault pattern
-// (docs/detection.md, "A cap that cannot record").
+// Review: a cap whose interpreter leaves no flash region for the log (a stock 2v29 MDBT42Q build: 0 free pages;
+// a Storage file for the log cannot sit next to the 34 KB bundle: docs/log-format.md "Where the log lives").
+// Before, it printed "pencap: FATAL" on a console nobody reads and never started BLE. It now keeps its log and
+// state in RAM until the next reset, starts BLE with Status alert bit 4 ("no flash log") so the app can say
+// why, and shows the fault pattern (docs/detection.md, "A cap that cannot record"). It never writes Storage.
+// A boot that fails anywhere else shows the fault pattern too, keeps BLE up and never loops on the watchdog.
 import { beforeAll, describe, expect, it } from "vitest";
 import { SimDevice } from "../../sim/device.js";
-import { CapRadio } from "../../sim/integration.js";
-import { Cap, firmwareBundle } from "../e2e/harness.js";
-
+import { EspruinoStorage } from "../../sim/storage.js";
+import { Cap, capLog, firmwareBundle, TYPE } from "../e2e/harness.js";
 interface PinEvent {
   t: number;
   pin: string;
@@ -27,27 +28,67 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
     bundle = await firmwareBundle();
   });
 
-  it("no free flash pages: FATAL, 8 fast red flashes with 8 beeps at once, then the red LED alone every minute", () => {
-    const d = new SimDevice({ board: "MDBT42Q", freePages: 0, seed: 1, bundle, installBundle: true, nrf: new CapRadio().factory });
+  it("no free flash pages: records in RAM, BLE up with the no-flash-log bit, the fault pattern now and every minute", async () => {
+    const cap = new Cap(bundle, { freePages: 0 });
+    const d = cap.device;
     const ev = pinEvents(d);
-    d.setCap(true);
-    d.powerOn();
-    d.clock.advance(5);
-    expect(d.output.map((l) => l.text).join("\n")).toMatch(/pencap: FATAL .*Unable to find or create file/);
-    // LED2 is the cap's red LED (D2); the green LED (D3) and a working cap's patterns play nothing here
-    expect(ons(ev, "LED2")).toHaveLength(8);
-    expect(ons(ev, "BUZZER")).toHaveLength(8);
-    expect(ev.filter((e) => e.pin !== "LED2" && e.pin !== "BUZZER")).toEqual([]);
+    cap.run(5);
+    const out = d.output.map((l) => l.text).join("\n");
+    expect(out).toMatch(/pencap: no flash region for the log/);
+    expect(out).toMatch(/pencap: boot on MDBT42Q/);
+    expect(out).not.toMatch(/FATAL/);
+    // LED2 is the cap's red LED (D2): 8 fast red flashes with 8 beeps at once (the first one began during the
+    // boot, before this listener: counted by its end)
+    const offs = (pin: string) => ev.filter((e) => e.pin === pin && !e.on);
+    expect(offs("LED2")).toHaveLength(8);
+    expect(offs("BUZZER")).toHaveLength(8);
     // 50 ms on, 100 ms off: unlike the double-dose warning (100/100) and the left-off alert (600/400)
     const red = ev.filter((e) => e.pin === "LED2");
-    expect(red[1].t - red[0].t).toBeCloseTo(0.05, 3);
-    expect(red[2].t - red[1].t).toBeCloseTo(0.1, 3);
-    d.clock.advance(3 * 60);
-    expect(ons(ev, "LED2")).toHaveLength(8 * 4);
-    expect(ons(ev, "BUZZER")).toHaveLength(8); // beeps only the first time
-    expect(d.outputLevel("D2")).toBe(false); // between patterns the LED is off
-    // and nothing is recorded: there is no log to append to
-    expect(d.output.some((l) => l.text.startsWith("pencap: boot on"))).toBe(false);
+    expect(red[0].t).toBeCloseTo(0.05, 3);
+    expect(red[1].t - red[0].t).toBeCloseTo(0.1, 3);
+    expect(red[2].t - red[1].t).toBeCloseTo(0.05, 3);
+    cap.run(3 * 60);
+    expect(offs("LED2").length).toBe(8 * 4);
+    expect(offs("BUZZER")).toHaveLength(8); // beeps only the first time
+    // it still records (in RAM) and serves what it has, and tells the app why it is not a working cap
+    cap.dose(20, 10);
+    const s = await capLog(cap);
+    expect(s.status.alertBits & 16).toBe(16);
+    expect(s.records.map((r) => r.type)).toEqual([TYPE.BOOT, TYPE.DOSE]);
+    expect(s.records[1].a).toBe(20);
+    // no Storage write ever: Storage holds the bundle alone, and it stays valid
+    const st = new EspruinoStorage(d.flash, d.board.storageAddress, d.board.storagePages);
+    expect(st.list()).toEqual([".bootcde"]);
+    expect(st.isValid()).toBe(true);
+    // no reset loop: one boot in an hour
+    cap.run(3600);
+    expect(d.bootCount).toBe(1);
+    expect(d.errors).toEqual([]);
+  });
+
+  it("a boot that fails (the log cannot be formatted on a weak cell): fault pattern, BLE up, no watchdog loop", async () => {
+    // Foreign data in the log's first page (0x69000: below the two state pages at the top of the free area) and
+    // a cell below the erase threshold: formatting the log needs an erase the firmware refuses, so boot fails.
+    const img = new SimDevice({ board: "MDBT42Q", seed: 1, bundle }).flash.bytes.slice();
+    const base = 0x6c000 - 8 * 4096;
+    img.fill(0x5a, 0x69000 - base, 0x69000 - base + 64);
+    const cap = new Cap(bundle, { flash: img, volts: 2.3 });
+    const d = cap.device;
+    const ev = pinEvents(d);
+    cap.run(5);
+    const out = d.output.map((l) => l.text).join("\n");
+    expect(out).toMatch(/pencap: FATAL ERASE_LOW_BATTERY/);
+    cap.run(3600);
+    expect(d.bootCount).toBe(1); // no watchdog reset loop
+    expect(ev.filter((e) => e.pin === "LED2" && !e.on).length).toBeGreaterThanOrEqual(8 * 59);
+    expect(d.brownOuts).toBe(0);
+    // BLE is up: the app reads the log alert and the no-flash-log bit
+    const s = await capLog(cap);
+    expect(s.status.alertBits & (8 | 16)).toBe(8 | 16);
+    // with the reason: an ERROR record with the error's number (9 ERASE_LOW_BATTERY, firmware/errors.ts)
+    expect(s.records.map((r) => [r.type, r.a])).toEqual([[TYPE.ERROR, 9]]);
+    // nothing was erased or written over the foreign data
+    expect(d.flash.bytes[0x69000 - base]).toBe(0x5a);
   });
 
   it("control: a cap that opened its log plays nothing while the cap stays on", () => {
@@ -58,3 +99,4 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
     expect(ev).toEqual([]);
   });
 });
+

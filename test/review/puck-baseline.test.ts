@@ -10,9 +10,9 @@ import { capLog, firmwareBundle, TYPE, type Cap } from "../e2e/harness.js";
 
 function puck(bundle: string) {
   const radio = new CapRadio();
-  // The stock Puck.js build has no free flash page (boards/measured.json): with the bundle installed the firmware
-  // could not open a log. This dev kit is taken to run a build that leaves 4 pages, so the log opens.
-  const device = new SimDevice({ board: "PUCKJS", freePages: 4, seed: 3, bundle, installBundle: true, nrf: radio.factory });
+  // The stock Puck.js build has no free flash page (boards/measured.json); this dev kit is taken to run a build
+  // that leaves 6 free pages: the log region needs at least 5 (3 log pages + the 2-page state area, docs/log-format.md)
+  const device = new SimDevice({ board: "PUCKJS", freePages: 6, seed: 3, bundle, installBundle: true, nrf: radio.factory });
   device.setCap(false); // first boot: the Puck away from the magnet, as the calibration requires
   device.powerOn();
   const cap = {

@@ -154,7 +154,7 @@ describe("runScenario", () => {
     expect(texts).toContain("device: fresh battery inserted");
     expect(texts).toContain("console: boot, 1 sessions stored"); // the torn write of session 2 is not visible
     expect(texts).toContain("console: session 2 30.0 s"); // getTime restarted at 0 at power-on (t = 270)
-    expect(sum.boots).toEqual({ count: 2, reasons: { "power-on": 2 } });
+    expect(sum.boots).toEqual({ count: 2, reasons: { "power-on": 2 }, brownOuts: 0, storageResets: 0 });
     expect(sum.errors).toEqual([]);
     expect(sum.warnings).toEqual([]);
   });

@@ -3,7 +3,9 @@
 // Written in the firmware dialect (no Array.from, no spread, ...) because it runs on Espruino.
 import { eraseAllowed } from "../../../firmware/power/battery";
 import { resetReasonFromRegister, type HistoryStore } from "../../../firmware/power/resilience";
-import { historyFile, kickWatchdog, readResetReason, takeErrorFlags } from "../../../firmware/hw/watchdog";
+import { kickWatchdog, readResetReason, takeErrorFlags } from "../../../firmware/hw/watchdog";
+import { StateArea } from "../../../firmware/log/state";
+import { ramStore } from "../../../firmware/hw/ram-store";
 import { PowerSupervisor } from "../../../firmware/power/supervisor";
 
 declare const process: { env: { BOARD?: string } };
@@ -16,9 +18,10 @@ function arr(u: Uint8Array): number[] {
 }
 
 class MemStore implements HistoryStore {
-  img: Uint8Array | null = null;
-  read(): Uint8Array | null { return this.img ? new Uint8Array(this.img) : null; }
-  save(data: Uint8Array, o: number): void { if (o === 0) this.img = new Uint8Array(data); else if (this.img) this.img[o] &= data[0]; }
+  bootCount = 0;
+  crashes = 0;
+  flags = 0;
+  commit(): void {}
 }
 
 let supply = 3.0;
@@ -68,12 +71,12 @@ function pure(): unknown {
     boots.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
     if (i === 4) { r.healthTick(6 * 3600); }
   }
-  // 70 more: the file fills and is rewritten with the state carried in its header
+  // 70 more: the state carried from boot to boot
   let st = sup(store).boot(1, 0);
   for (let i = 1; i < 70; i++) st = sup(store).boot(1, 0);
   return {
     percents: percents, erase: erase, lowTrace: lowTrace, kicks: kicks, resets: resets, boots: boots,
-    img: arr(store.img as Uint8Array), st: st,
+    stored: [store.bootCount, store.crashes, store.flags], st: st,
   };
 }
 
@@ -103,22 +106,27 @@ function supervisor(): unknown {
 print("PURE:" + JSON.stringify({ pure: pure(), supervisor: supervisor() }));
 
 if (process.env.BOARD === "LINUX") {
-  // the Storage adapter on the host build's Storage (kept in a file in the working folder)
-  const hs = historyFile;
+  // the state area (firmware/log/state.ts) on the interpreter, with its native E.CRC32, over a RAM page store
+  // of 256-byte pages (16 records a page): mounted again at every boot as the cap does
+  const pages = ramStore(256, 2);
+  const area = function (): StateArea {
+    const a = new StateArea(pages, 0);
+    a.mount();
+    return a;
+  };
   const out: string[] = [];
   for (let i = 0; i < 4; i++) {
-    const b = sup(hs).boot(i < 3 ? 2 : 0, 0);
+    const b = sup(area()).boot(i < 3 ? 2 : 0, 0);
     out.push(b.bootCount + ":" + b.crashes + ":" + b.safeMode);
   }
-  const img = hs.read();
-  // 60 more boots: the file fills up (58 entries) and is rewritten once, carrying the state forward
+  // 60 more boots: the two pages take turns (erased when full), the state carried forward
   let last = "";
   for (let i = 0; i < 60; i++) {
-    const b = sup(hs).boot(0, 0);
+    const b = sup(area()).boot(0, 0);
     last = b.bootCount + ":" + b.crashes + ":" + b.safeMode;
   }
-  const img2 = hs.read();
-  print("STORAGE:" + JSON.stringify({ boots: out, img: img ? arr(img) : null, last: last, img2: img2 ? arr(img2) : null }));
+  const a = area();
+  print("STORAGE:" + JSON.stringify({ boots: out, last: last, serial: a.serial, stored: [a.bootCount, a.crashes, a.flags] }));
   // the rest of the adapter runs on the host build (no watchdog hardware, no RESETREAS there)
   kickWatchdog(300);
   kickWatchdog(0);
