@@ -7,6 +7,7 @@ import { bytesToString, crc32, toBytes } from "./bytes.js";
 import { createFlashModule } from "./flashmod.js";
 import { PowerCutError } from "./flash/nor.js";
 import { EspruinoStorage, StorageError } from "./storage.js";
+import { instrumentSource, STEP_COUNTER, STEP_TRIP } from "./hang-guard.js";
 import type { SimDevice } from "./device.js";
 import type { SimClock } from "./clock.js";
 
@@ -89,12 +90,15 @@ export class EspruinoRuntime {
   private wrapFactory: (h: unknown, fix: (e: unknown) => unknown) => (...a: unknown[]) => unknown;
   halted: string | null = null;
   disposed = false;
+  /** The hang guard stopped the current callback. */
+  private hangTripped = false;
+  private resetSteps: vm.Script;
 
   constructor(
     readonly device: SimDevice,
     strictLanguage: boolean,
-    /** Host milliseconds a callback may run before it counts as a hang (0 = no guard; the guard costs time). */
-    private hangGuardMs = 0,
+    /** Steps (loop iterations + calls) a callback may take before it counts as a hang (0 = no guard): sim/hang-guard.ts. */
+    readonly hangGuardSteps = 0,
   ) {
     const ctx = vm.createContext({}, { name: `espruino-${device.board.name}`, microtaskMode: "afterEvaluate" });
     this.context = ctx;
@@ -139,7 +143,20 @@ export class EspruinoRuntime {
       }),
       enumerable: false,
     });
-    this.invokeScript = new vm.Script('globalThis["\\u0000simInvoke"]()');
+    // The hang guard's step counter (sim/hang-guard.ts) is a script-scope binding, not a property of the global
+    // object: those go through the context's interceptors (~1 µs an access). Each callback starts it at 0.
+    vm.runInContext(`let ${STEP_COUNTER} = 0;`, ctx);
+    this.invokeScript = new vm.Script(`${STEP_COUNTER} = 0; globalThis["\\u0000simInvoke"]()`);
+    this.resetSteps = new vm.Script(`${STEP_COUNTER} = 0;`);
+    // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
+    Object.defineProperty(g, STEP_TRIP, {
+      value: this.wrap(() => {
+        this.hangTripped = true;
+        this.halted = "hung";
+        throw this.haltError("hung");
+      }),
+      enumerable: false,
+    });
     const b = device.board;
     this.storage = new EspruinoStorage(device.flash, b.storageAddress, b.storagePages);
     this.install();
@@ -274,10 +291,11 @@ export class EspruinoRuntime {
     let result: unknown;
     try {
       if (typeof fn === "string") {
-        result = vm.runInContext(fn, this.context);
+        this.resetSteps.runInContext(this.context);
+        result = vm.runInContext(this.guardSource(fn), this.context);
       } else if (typeof fn === "function") {
         this.pending = { fn, args, thisArg };
-        this.invokeScript.runInContext(this.context, this.hangGuardMs ? { timeout: this.hangGuardMs } : undefined);
+        this.invokeScript.runInContext(this.context);
         result = this.pendingResult;
         this.pendingResult = undefined;
       }
@@ -285,6 +303,7 @@ export class EspruinoRuntime {
       this.pending = null;
       this.uncaught(e, label);
     }
+    if (this.hangTripped) this.device.onHang(label);
     // Rough CPU estimate (not a measurement): wake-up and interpreter entry, plus a little per API call.
     this.device.emitActivity({ kind: "cpu", seconds: 0.0005 + 0.00002 * this.apiCalls });
     this.device.afterCallback();
@@ -293,10 +312,6 @@ export class EspruinoRuntime {
 
   uncaught(e: unknown, label: string): void {
     if ((e && typeof e === "object" && this.haltErrors.has(e)) || this.halted) return;
-    if (e && typeof e === "object" && (e as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
-      this.device.onHang(label);
-      return;
-    }
     if (e instanceof PowerCutError || !this.device.flash.powered) {
       this.device.onFlashPowerCut();
       return;
@@ -316,6 +331,11 @@ export class EspruinoRuntime {
       return;
     }
     this.device.reportUncaught(e, label);
+  }
+
+  /** Code compiled into the context, with the hang guard's step checks when the guard is on. */
+  guardSource(src: string): string {
+    return this.hangGuardSteps ? instrumentSource(src, this.hangGuardSteps) : src;
   }
 
   private rememberMapped(str: string, addr: number): void {
@@ -957,11 +977,13 @@ export class EspruinoRuntime {
   /** Runs the bundle, then E's 'init' handlers (as Espruino does after loading saved code). */
   boot(script: vm.Script | null): void {
     this.apiCalls = 0;
+    this.resetSteps.runInContext(this.context);
     try {
-      script?.runInContext(this.context, { timeout: 10_000 });
+      script?.runInContext(this.context);
     } catch (e) {
       this.uncaught(e, "boot");
     }
+    if (this.hangTripped) this.device.onHang("boot");
     this.device.emitActivity({ kind: "cpu", seconds: 0.05 + 0.00002 * this.apiCalls });
     this.device.afterCallback();
     if (!this.halted && this.device.running) this.fire(this.E, "init", [], "E.on('init')");

@@ -40,7 +40,8 @@ export const START_UNIX = 1772409600;
 
 export interface CapOptions {
   seed?: number;
-  hangGuardMs?: number;
+  /** SimDeviceOptions.hangGuard (default on). */
+  hangGuard?: boolean | number;
   /** Bundle installed in Storage as .bootcde, as flash.sh does (default true). */
   installBundle?: boolean;
 }
@@ -57,7 +58,7 @@ export class Cap {
       bundle,
       installBundle: o.installBundle ?? true,
       nrf: this.radio.factory,
-      hangGuardMs: o.hangGuardMs ?? 0,
+      hangGuard: o.hangGuard ?? true,
     });
     this.device.setCap(true);
     this.device.powerOn();
