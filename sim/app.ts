@@ -135,8 +135,11 @@ export class SimApp implements ScenarioApp {
     const lost = gaps.filter((g) => g.kind === "missing" || g.kind === "unconfirmed");
     // Seqs run from 1; those a SEQ_SKIPPED record names were never completed, so were never written.
     const skipped = gaps.filter((g) => g.kind === "skipped").reduce((n, g) => n + (g.to - g.from + 1), 0);
+    const byKind: Record<string, number> = {};
+    for (const g of gaps) byKind[g.kind] = (byKind[g.kind] ?? 0) + (g.to - g.from + 1);
     return {
       doses,
+      gaps: byKind,
       recordsWritten: newest >= 1 ? newest - skipped : null,
       recordsSynced: store.records.size,
       recordsLost: lost.reduce((n, g) => n + (g.to - g.from + 1), 0),

@@ -23,6 +23,8 @@ export interface AppReport {
   recordsLost: number | null;
   /** Records that failed their check, or null if unknown. */
   recordsCorrupt: number | null;
+  /** Seqs the app does not hold, by class (client/store.ts gaps(): overwritten, skipped, deleted, missing, unconfirmed). */
+  gaps?: Record<string, number>;
 }
 
 /**
@@ -61,7 +63,16 @@ export interface Summary {
   board: string;
   simulatedDays: number;
   doses: { true: number; recorded: number | null; missed: number | null; extra: number | null };
-  records: { written: number | null; synced: number | null; lost: number | null; corrupt: number | null };
+  records: {
+    written: number | null;
+    synced: number | null;
+    lost: number | null;
+    corrupt: number | null;
+    /** Seqs the app does not hold, by class (docs/scenarios.md "The summary"); null without an app. */
+    gaps: Record<string, number> | null;
+  };
+  /** What the cap showed on its LEDs and buzzer, by kind (signalKind), counted from the timeline's pins lines. */
+  signals: Record<string, number>;
   flash: { pages: number; maxEraseCount: number; wordWrites: number; erases: number };
   battery: { averageCurrentMicroamps: number | null; monthsOnCR2032: number | null };
   boots: { count: number; reasons: Record<string, number> };
@@ -84,7 +95,9 @@ export interface RunOptions {
   onProgress?: (t: number, duration: number) => void;
   /** File name for messages. */
   file?: string;
-  /** See SimDeviceOptions.hangGuardMs (0 = off). */
+  /** See SimDeviceOptions.hangGuard (default on). */
+  hangGuard?: boolean | number;
+  /** Deprecated: see SimDeviceOptions.hangGuardMs. */
   hangGuardMs?: number;
 }
 
@@ -97,7 +110,7 @@ const MATCH_MARGIN_S = 120;
 
 export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): Promise<Summary> {
   const file = opts.file ?? "scenario";
-  const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
+  const device = new SimDevice({ board: sc.board ?? "MDBT42Q", freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuard: opts.hangGuard, hangGuardMs: opts.hangGuardMs });
   const clock = device.clock;
   // Entries are held back briefly and released in time order: an LED burst is only reported once it is over.
   const held: TimelineEntry[] = [];
@@ -130,7 +143,12 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       timeline("device", `boot #${e.bootCount} (reset reason: ${e.reason})`);
     } else timeline("device", e.why === "power-off" ? "power off" : `halt (${e.why})`);
   });
-  const pins = new PinPatterns((t, text) => timeline("pins", text, t), () => device.board.name);
+  const signals: Record<string, number> = {};
+  const pins = new PinPatterns((t, text) => {
+    const k = signalKind(text);
+    signals[k] = (signals[k] ?? 0) + 1;
+    timeline("pins", text, t);
+  }, () => device.board.name);
   device.onActivity((t, a: Activity) => {
     if (a.kind === "pin") pins.add(t, a.pin, a.on);
   });
@@ -354,7 +372,9 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
       synced: rep ? rep.recordsSynced : null,
       lost: rep ? rep.recordsLost : null,
       corrupt: rep ? rep.recordsCorrupt : null,
+      gaps: rep ? { overwritten: 0, skipped: 0, deleted: 0, missing: 0, unconfirmed: 0, ...(rep.gaps ?? {}) } : null,
     },
+    signals,
     flash: fs,
     battery: {
       averageCurrentMicroamps: avg,
@@ -366,6 +386,17 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     errors: device.errors.map((e) => ({ t: e.t, time: formatTime(e.t), where: e.where, message: e.message, handled: e.handled })),
     warnings,
   };
+}
+
+/** The kind of a pins line (a recognised signal, or "unrecognised" / "output left on"): the summary's keys. */
+export function signalKind(text: string): string {
+  if (text.startsWith("blink code:")) return "blink: no dose known";
+  const b = /^blink code (\d+)/.exec(text);
+  if (b) return `blink code ${b[1]}`;
+  if (text.startsWith("DOUBLE-DOSE WARNING")) return "double-dose warning";
+  if (text.startsWith("CAP LEFT OFF")) return "cap-left-off alert";
+  if (text.endsWith("(still on)")) return "output left on";
+  return "unrecognised";
 }
 
 export function describeEvent(ev: ScenarioEvent): string {

@@ -20,7 +20,7 @@ describe("default scenario, end to end", () => {
       nrf: integ.nrf,
       app: (d) => (app = integ.app!(d) as SimApp),
       energy: integ.energy!(),
-      hangGuardMs: 5000,
+      hangGuard: true,
     });
   });
 

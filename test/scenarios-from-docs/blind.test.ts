@@ -15,9 +15,8 @@ describe("scenarios written from docs/scenarios.md alone", () => {
   it.each(["day-four-injections", "puck-day", "week-power-cut"])("%s gives the summary expected from the doc", async (name) => {
     const exp = read(`${name}.expected.json`);
     const sc = read(`${name}.json`);
-    // The hang guard (a vm timeout per callback) costs ~0.1 ms a callback: ~25 s for a Puck.js day of 2.5 Hz
-    // magnetometer samples. These scenarios never hang, so run them as --no-hang-guard does.
-    const { summary } = await runWithIntegration(sc, bundle, `${name}.json`, 0);
+    // With the hang guard on, as `npm run sim` runs them (it counts steps: sim/hang-guard.ts).
+    const { summary } = await runWithIntegration(sc, bundle, `${name}.json`);
     expect({
       scenario: summary.scenario,
       board: summary.board,

@@ -115,7 +115,8 @@ describe("runScenario", () => {
     const tl: TimelineEntry[] = [];
     const sum = await runScenario(validateScenario(day), { bundle: capfw, app: (d) => fakeApp(d, log), onTimeline: (e) => tl.push(e) });
     expect(sum.doses).toEqual({ true: 2, recorded: 3, missed: 0, extra: 1 }); // the cap check is recorded by this naive firmware
-    expect(sum.records).toEqual({ written: 3, synced: 3, lost: 0, corrupt: 0 });
+    expect(sum.records).toEqual({ written: 3, synced: 3, lost: 0, corrupt: 0, gaps: { overwritten: 0, skipped: 0, deleted: 0, missing: 0, unconfirmed: 0 } });
+    expect(sum.signals).toEqual({ unrecognised: 3 });
     expect(log).toEqual(["connect 53", "sync 3", "disconnect"]);
     expect(tl.filter((e) => e.kind === "console").map((e) => e.text)).toEqual(["boot, 0 sessions stored", "session 1 40.0 s", "session 2 2.0 s", "session 3 25.0 s"]);
     expect(tl.filter((e) => e.kind === "pins").map((e) => e.text)).toEqual(["LED1 ×1 (on 0.10 s)", "LED1 ×1 (on 0.10 s)", "LED1 ×1 (on 0.10 s)"]);
@@ -129,7 +130,7 @@ describe("runScenario", () => {
     );
     const sum = await runScenario(validateScenario(day), { bundle: capfw, onMissingApp: "skip" });
     expect(sum.doses).toEqual({ true: 2, recorded: null, missed: null, extra: null });
-    expect(sum.records).toEqual({ written: null, synced: null, lost: null, corrupt: null });
+    expect(sum.records).toEqual({ written: null, synced: null, lost: null, corrupt: null, gaps: null });
     expect(sum.app).toBe("none");
     expect(sum.warnings).toEqual(["3 app event(s) skipped: no companion app is attached (recorded and synced counts are unknown)"]);
   });
