@@ -98,7 +98,7 @@ export interface BatchTotals {
   caps: number;
   failed: number;
   capYears: number;
-  doses: { true: number; recorded: number; missed: number; extra: number };
+  doses: { true: number; recorded: number; uncertain: number; undated: number; missed: number; extra: number };
   records: { written: number; synced: number; lost: number; corrupt: number };
   gaps: Record<string, number>;
   signals: Record<string, number>;
@@ -112,7 +112,7 @@ export function totals(results: CapResult[]): BatchTotals {
     caps: results.length,
     failed: 0,
     capYears: 0,
-    doses: { true: 0, recorded: 0, missed: 0, extra: 0 },
+    doses: { true: 0, recorded: 0, uncertain: 0, undated: 0, missed: 0, extra: 0 },
     records: { written: 0, synced: 0, lost: 0, corrupt: 0 },
     gaps: {},
     signals: {},
@@ -127,7 +127,7 @@ export function totals(results: CapResult[]): BatchTotals {
       continue;
     }
     t.capYears += s.simulatedDays / 365.25;
-    for (const k of ["true", "recorded", "missed", "extra"] as const) t.doses[k] += s.doses[k] ?? 0;
+    for (const k of ["true", "recorded", "uncertain", "undated", "missed", "extra"] as const) t.doses[k] += s.doses[k] ?? 0;
     for (const k of ["written", "synced", "lost", "corrupt"] as const) t.records[k] += s.records[k] ?? 0;
     for (const [k, v] of Object.entries(s.records.gaps ?? {})) t.gaps[k] = (t.gaps[k] ?? 0) + v;
     for (const [k, v] of Object.entries(s.signals)) t.signals[k] = (t.signals[k] ?? 0) + v;

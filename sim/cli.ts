@@ -148,7 +148,9 @@ async function main(): Promise<number> {
     const n = (v: number | null) => (v === null ? "unknown (no app attached)" : String(v));
     out("");
     out(`Summary: ${summary.scenario} on ${summary.board}, ${summary.simulatedDays} simulated days in ${wall.toFixed(1)} s`);
-    out(`  doses      true ${summary.doses.true}, recorded ${n(summary.doses.recorded)}, missed ${n(summary.doses.missed)}, extra ${n(summary.doses.extra)}`);
+    out(
+      `  doses      true ${summary.doses.true}, recorded ${n(summary.doses.recorded)}, uncertain ${n(summary.doses.uncertain)}, undated ${n(summary.doses.undated)}, missed ${n(summary.doses.missed)}, extra ${n(summary.doses.extra)}`,
+    );
     out(`  records    written ${n(summary.records.written)}, synced ${n(summary.records.synced)}, lost ${n(summary.records.lost)}, corrupt ${n(summary.records.corrupt)}`);
     if (summary.records.gaps) out(`  gaps       ${formatCounts(summary.records.gaps)} (seqs the app does not hold, by class)`);
     out(`  flash      ${summary.flash.pages} pages, max erase count ${summary.flash.maxEraseCount}, ${summary.flash.wordWrites} word writes, ${summary.flash.erases} erases`);
@@ -221,7 +223,7 @@ async function batch(
   } else {
     out("");
     out(`Summary: ${t.caps} caps (${t.failed} failed), ${t.capYears.toFixed(2)} cap-years in ${wall.toFixed(1)} s on ${workers} worker(s): ${perMinute.toFixed(1)} cap-years per minute`);
-    out(`  doses      true ${t.doses.true}, recorded ${t.doses.recorded}, missed ${t.doses.missed}, extra ${t.doses.extra}`);
+    out(`  doses      true ${t.doses.true}, recorded ${t.doses.recorded}, uncertain ${t.doses.uncertain}, undated ${t.doses.undated}, missed ${t.doses.missed}, extra ${t.doses.extra}`);
     out(`  records    written ${t.records.written}, synced ${t.records.synced}, lost ${t.records.lost}, corrupt ${t.records.corrupt}`);
     out(`  gaps       ${formatCounts(t.gaps) || "none"}`);
     out(`  signals    ${formatCounts(t.signals) || "none"}`);

@@ -114,7 +114,7 @@ describe("runScenario", () => {
     const log: string[] = [];
     const tl: TimelineEntry[] = [];
     const sum = await runScenario(validateScenario(day), { bundle: capfw, app: (d) => fakeApp(d, log), onTimeline: (e) => tl.push(e) });
-    expect(sum.doses).toEqual({ true: 2, recorded: 3, missed: 0, extra: 1 }); // the cap check is recorded by this naive firmware
+    expect(sum.doses).toEqual({ true: 2, recorded: 3, uncertain: 0, undated: 0, missed: 0, extra: 1 }); // the cap check is recorded by this naive firmware
     expect(sum.records).toEqual({ written: 3, synced: 3, lost: 0, corrupt: 0, gaps: { overwritten: 0, skipped: 0, deleted: 0, missing: 0, unconfirmed: 0 } });
     expect(sum.signals).toEqual({ unrecognised: 3 });
     expect(log).toEqual(["connect 53", "sync 3", "disconnect"]);
@@ -129,7 +129,7 @@ describe("runScenario", () => {
       /day.json: events\[6\] appConnect: no companion app is attached/,
     );
     const sum = await runScenario(validateScenario(day), { bundle: capfw, onMissingApp: "skip" });
-    expect(sum.doses).toEqual({ true: 2, recorded: null, missed: null, extra: null });
+    expect(sum.doses).toEqual({ true: 2, recorded: null, uncertain: null, undated: null, missed: null, extra: null });
     expect(sum.records).toEqual({ written: null, synced: null, lost: null, corrupt: null, gaps: null });
     expect(sum.app).toBe("none");
     expect(sum.warnings).toEqual(["3 app event(s) skipped: no companion app is attached (recorded and synced counts are unknown)"]);
