@@ -7,7 +7,7 @@ import { firmwareBundle, runWithIntegration } from "./bundle.js";
 let bundle = "";
 beforeAll(async () => {
   bundle = await firmwareBundle();
-}, 60_000);
+});
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(name, import.meta.url), "utf8"));
 
@@ -40,5 +40,5 @@ describe("scenarios written from docs/scenarios.md alone", () => {
     expect(summary.records.corrupt).toBe(exp.records.corrupt);
     if (exp.records.syncedEqualsWritten) expect(summary.records.synced).toBe(summary.records.written);
     expect(summary.records.written).toBeGreaterThanOrEqual(exp.records.writtenAtLeast);
-  }, 60_000);
+  });
 });
