@@ -93,6 +93,10 @@ export class EspruinoRuntime {
   /** The hang guard stopped the current callback. */
   private hangTripped = false;
   private resetSteps: vm.Script;
+  private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
+  private drainScript: vm.Script;
+  /** A then() ran since the last drain: the context's microtask queue may hold jobs. */
+  private promiseJobs = false;
 
   constructor(
     readonly device: SimDevice,
@@ -148,6 +152,24 @@ export class EspruinoRuntime {
     vm.runInContext(`let ${STEP_COUNTER} = 0;`, ctx);
     this.invokeScript = new vm.Script(`${STEP_COUNTER} = 0; globalThis["\\u0000simInvoke"]()`);
     this.resetSteps = new vm.Script(`${STEP_COUNTER} = 0;`);
+    // Callbacks are called straight from the host through a function of the context (a runInContext per
+    // callback costs more than most callbacks). The context's promise jobs still run after the callback that
+    // queued them: every job comes from a then() (Espruino 2v29 has no async/await, docs/espruino-language.md;
+    // catch, finally and Promise.all call then), so a then() marks the queue and the callback ends with an
+    // empty script, whose evaluation drains it (microtaskMode "afterEvaluate").
+    this.invokeDirect = vm.runInContext(
+      `(function (mark) {
+        var then = Promise.prototype.then;
+        Object.defineProperty(Promise.prototype, "then", {
+          value: function then_() { mark(); return then.apply(this, arguments); }, writable: true, configurable: true,
+        });
+        return function (fn, thisArg, args) { ${STEP_COUNTER} = 0; return fn.apply(thisArg, args); };
+      })`,
+      ctx,
+    )(this.wrap(() => {
+      this.promiseJobs = true;
+    })) as typeof this.invokeDirect;
+    this.drainScript = new vm.Script("undefined");
     // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
     Object.defineProperty(g, STEP_TRIP, {
       value: this.wrap(() => {
@@ -294,14 +316,19 @@ export class EspruinoRuntime {
         this.resetSteps.runInContext(this.context);
         result = vm.runInContext(this.guardSource(fn), this.context);
       } else if (typeof fn === "function") {
-        this.pending = { fn, args, thisArg };
-        this.invokeScript.runInContext(this.context);
-        result = this.pendingResult;
-        this.pendingResult = undefined;
+        result = this.invokeDirect(fn, thisArg, args);
       }
     } catch (e) {
       this.pending = null;
       this.uncaught(e, label);
+    }
+    if (this.promiseJobs) {
+      this.promiseJobs = false;
+      try {
+        this.drainScript.runInContext(this.context);
+      } catch (e) {
+        this.uncaught(e, label);
+      }
     }
     if (this.hangTripped) this.device.onHang(label);
     // Rough CPU estimate (not a measurement): wake-up and interpreter entry, plus a little per API call.

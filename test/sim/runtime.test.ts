@@ -305,6 +305,14 @@ describe("promises and outputs across resets", () => {
     expect(d.evaluate("log.join()")).toBe("cb,then1,next");
   });
 
+  it("promise jobs of catch, Promise.all and chained thens also run before the next timer", () => {
+    const d = deviceWith(
+      "var log=[]; setTimeout(function(){ Promise.reject(1).catch(function(){ log.push('catch'); }); Promise.all([Promise.resolve(2)]).then(function(v){ log.push('all'+v); return 3; }).then(function(v){ log.push('chain'+v); }); }, 10); setTimeout(function(){ log.push('next'); }, 10);",
+    );
+    d.clock.advance(1);
+    expect(d.evaluate("log.join()")).toBe("catch,all2,chain3,next");
+  });
+
   it("a reset turns the LEDs off (pin activity for the energy model)", () => {
     const d = deviceWith("digitalWrite(LED1, 1);");
     const seen: string[] = [];
