@@ -34,6 +34,8 @@ interface TimerEntry {
   clockId: number;
   watch?: Watch;
   state?: boolean;
+  /** The clock callback that fires this entry (made once, reused at every re-arm). */
+  fire?: () => void;
 }
 
 interface Watch {
@@ -94,6 +96,8 @@ export class EspruinoRuntime {
   private hangTripped = false;
   private resetSteps: vm.Script;
   private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
+  /** A new, empty Array of the firmware's realm. */
+  private emptyArray!: () => unknown[];
   private drainScript: vm.Script;
   /** A then() ran since the last drain: the context's microtask queue may hold jobs. */
   private promiseJobs = false;
@@ -170,6 +174,7 @@ export class EspruinoRuntime {
       this.promiseJobs = true;
     })) as typeof this.invokeDirect;
     this.drainScript = new vm.Script("undefined");
+    this.emptyArray = vm.runInContext("(function () { return []; })", ctx) as () => unknown[];
     // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
     Object.defineProperty(g, STEP_TRIP, {
       value: this.wrap(() => {
@@ -381,7 +386,9 @@ export class EspruinoRuntime {
   }
 
   private addTimer(t: Omit<TimerEntry, "id" | "clockId">): TimerEntry {
-    const e = { ...t, id: this.newTimerId(), clockId: 0 } as TimerEntry;
+    const e = t as TimerEntry;
+    e.id = this.newTimerId();
+    e.clockId = 0;
     this.timers.set(e.id, e);
     this.armTimer(e);
     return e;
@@ -389,7 +396,7 @@ export class EspruinoRuntime {
 
   private armTimer(e: TimerEntry): void {
     if (e.clockId) this.device.clock.cancel(e.clockId);
-    e.clockId = this.device.clock.schedule(e.at, () => this.fireTimer(e));
+    e.clockId = this.device.clock.schedule(e.at, (e.fire ??= () => this.fireTimer(e)));
   }
 
   private removeTimer(e: TimerEntry): void {
@@ -809,7 +816,8 @@ export class EspruinoRuntime {
     // https://www.espruino.com/Reference#l_E_getErrorFlags — returns and clears the flags.
     this.def(E, "getErrorFlags", () => {
       this.enter();
-      return this.realm.fromHost(dev.takeErrorFlags());
+      const flags = dev.takeErrorFlags();
+      return flags.length ? this.realm.fromHost(flags) : this.emptyArray();
     });
     // https://www.espruino.com/Reference#l_E_getBattery — only Puck.js (CUSTOM_GETBATTERY): (V - 2.2) / 0.6.
     if (board.name === "PUCKJS") {
