@@ -1,7 +1,11 @@
 // Many caps at once: every (scenario file × seed) pair is one cap, run on a pool of worker threads (one per
 // core by default), each cap a whole simulation of its own. `npm run sim` uses it when given several files or
 // seeds (sim/cli.ts); `npm run bench` reports its throughput (cap-years of the default pattern per minute).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Summary } from "./runner.js";
 import type { ResolvedScenario } from "./scenario.js";
@@ -41,6 +45,14 @@ export function repeatScenario(sc: ResolvedScenario, times: number): ResolvedSce
   return { ...sc, name: `${sc.name} (×${times})`, duration: sc.duration * times, events };
 }
 
+/** The URL of tsx's ESM API (its "import" export: the CommonJS one cannot register the ESM hooks). */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(join(dirname(pkgPath), pkg.exports["./esm/api"].import.default)).href;
+}
+
 /** Worker threads this machine can usefully run: one per core. */
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -55,7 +67,7 @@ export async function runCaps(jobs: CapJob[], opts: { workers?: number; onResult
   const n = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), jobs.length));
   let next = 0;
   // Workers run the TypeScript sources through tsx's loader, as the main thread does.
-  const api = import.meta.resolve("tsx/esm/api");
+  const api = tsxEsmApi();
   const entry = new URL("./batch-worker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   await Promise.all(

@@ -514,6 +514,7 @@ export class SimDevice {
   }
 
   takeErrorFlags(): string[] {
+    if (this.errorFlags.size === 0) return []; // the usual case, asked after every wake-up
     const f = [...this.errorFlags];
     this.errorFlags.clear();
     return f;
