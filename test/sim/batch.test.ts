@@ -60,7 +60,7 @@ describe("runCaps", () => {
     const t = totals(results);
     expect(t).toMatchObject({ caps: 3, failed: 1, doses: { true: 6, recorded: 6, missed: 0, extra: 0 } });
     expect(t.capYears).toBeCloseTo(3 / 365.25, 6);
-    // The same cap gives the same summary in a worker as in-process: the simulator is deterministic.
+    // The same cap run again (another worker) gives the same summary: the simulator is deterministic.
     const again = await runCaps([jobs[2]], { workers: 1 });
     expect(again[0].summary).toEqual(results[2].summary);
   });
