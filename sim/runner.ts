@@ -273,11 +273,16 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
             const plan = ev.atWrite !== undefined ? { kind: "wordWrite" as const, at: ev.atWrite } : { kind: "erase" as const, at: ev.duringErase! };
             const what = ev.atWrite !== undefined ? `word write #${ev.atWrite}` : `erase #${ev.duringErase}`;
             device.cutPowerAt(plan);
+            const flash = device.flash;
             // A manual power loss (powerCut, batteryRemove, brown-out) before the planned operation does not
             // cancel the plan: it stays armed and counts the flash operations of the boots after it.
             const off = device.onLifecycle((e) => {
               if (e.kind !== "halt" || e.why !== "power-off") return;
-              if (device.flash.armed === plan) {
+              if (device.flash !== flash) {
+                off(); // a board event replaced the flash, and the plan with it (warned there)
+                return;
+              }
+              if (flash.armed === plan) {
                 timeline("device", `power off while a power cut is armed (${what}): it stays armed`);
                 return;
               }
