@@ -18,6 +18,7 @@ import { fillLogScript } from "./prelude.js";
 import { deviceMemoryBench } from "./memory.js";
 import { bundleFunctions } from "./memory-map.js";
 import measured from "../boards/measured.json";
+import { simSpeedBench, YEAR_REPEAT } from "./sim-speed.js";
 
 type Value = number | string;
 interface Row {
@@ -307,6 +308,24 @@ function printJson(): void {
   process.stdout.write(JSON.stringify(o, null, 2) + "\n");
 }
 
+async function simSpeedSection(): Promise<void> {
+  section(`simulator speed: a year of the default pattern (sim/scenarios/default.json × ${YEAR_REPEAT} = 364 days, MDBT42Q, radio + app + energy as npm run sim)`);
+  if (!existsSync(BUNDLE)) return notMeasured("simulator speed", "dist/firmware.js not built");
+  try {
+    const r = await simSpeedBench(BUNDLE);
+    row("one cap-year, one thread, hang guard on (the default): CPU time", r.cpuSecondsGuarded, "s");
+    row("one cap-year, one thread, hang guard off (--no-hang-guard): CPU time", r.cpuSecondsUnguarded, "s");
+    row("one cap-year, one thread, hang guard on: wall time", r.wallSecondsGuarded, "s");
+    row("cost of the hang guard (CPU, on / off - 1)", Math.round((r.cpuSecondsGuarded / r.cpuSecondsUnguarded - 1) * 100), "%");
+    const b = r.batch;
+    row(`npm run sim over ${b.caps} caps (seeds 1-${b.caps}) on ${b.workers} worker thread(s): wall time`, b.wallSeconds, "s");
+    row(`npm run sim over ${b.caps} caps on ${b.workers} worker thread(s): throughput`, b.capYearsPerMinute, "cap-years per minute");
+    if (b.failed) row("caps that failed", b.failed);
+  } catch (e) {
+    notMeasured("simulator speed", errText(e));
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.some((a) => a !== "--json")) {
@@ -322,6 +341,7 @@ async function main(): Promise<void> {
   await energySection();
   await memorySection();
   await deviceMemorySection();
+  await simSpeedSection();
   if (args.includes("--json")) printJson();
   else printText();
 }

@@ -42,7 +42,7 @@ export async function scenarioEnergy(file = "sim/scenarios/default.json", bundle
       },
       averageCurrentMicroamps: () => inner.averageCurrentMicroamps(),
     },
-    hangGuardMs: 5000,
+    hangGuard: true,
   });
   const dev = device as SimDevice | null;
   const m = meter as Meter | null;

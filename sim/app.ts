@@ -29,6 +29,17 @@ export interface SimAppOptions {
   central: () => SimCentral;
 }
 
+/** A failure of the simulated app, with a machine-readable code. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
 export class SimApp implements ScenarioApp {
   private client: PenCapClient | null = null;
   private store: RecordStore | null = null;
@@ -43,6 +54,11 @@ export class SimApp implements ScenarioApp {
   }
 
   async connect(o: { mtu?: number; bonded?: boolean }): Promise<void> {
+    // A cap without power does not advertise: the phone finds nothing (a real app gives up after its scan
+    // timeout). Said at once, rather than waiting in virtual time for power that may come back days later.
+    if (!this.device.flash.powered || !this.device.battery.present) {
+      throw new AppError("CAP_UNPOWERED", "the cap is not powered (battery out or power cut): it does not advertise");
+    }
     const central = this.opts.central();
     // A phone the patient paired once stays bonded; "bonded: false" is a stranger's phone.
     const transport = new SimTransport(central as never, {
@@ -127,7 +143,7 @@ export class SimApp implements ScenarioApp {
         }
       }
       const w = wall.get(r.seq)?.wall;
-      doses.push({ t: w === undefined ? null : w - this.opts.startUnix, possiblePriming });
+      doses.push({ t: w === undefined ? null : w - this.opts.startUnix, possiblePriming, uncertain: r.type === T.UNCERTAIN_DOSE });
     }
     const status = store.lastStatus;
     const newest = Math.max(store.newestHeld(), status ? status.newestSeq : -1);
@@ -135,8 +151,11 @@ export class SimApp implements ScenarioApp {
     const lost = gaps.filter((g) => g.kind === "missing" || g.kind === "unconfirmed");
     // Seqs run from 1; those a SEQ_SKIPPED record names were never completed, so were never written.
     const skipped = gaps.filter((g) => g.kind === "skipped").reduce((n, g) => n + (g.to - g.from + 1), 0);
+    const byKind: Record<string, number> = {};
+    for (const g of gaps) byKind[g.kind] = (byKind[g.kind] ?? 0) + (g.to - g.from + 1);
     return {
       doses,
+      gaps: byKind,
       recordsWritten: newest >= 1 ? newest - skipped : null,
       recordsSynced: store.records.size,
       recordsLost: lost.reduce((n, g) => n + (g.to - g.from + 1), 0),

@@ -10,6 +10,7 @@ import { NorFlash, PowerCutError, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
 import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
+import { DEFAULT_HANG_STEPS } from "./hang-guard.js";
 
 /** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
 import type { Activity, ActivityListener } from "./energy/activity.js";
@@ -68,10 +69,13 @@ export interface SimDeviceOptions {
    */
   installBundle?: boolean;
   /**
-   * Host milliseconds a firmware callback may run before it counts as a hang (never returns to the idle loop):
-   * then the watchdog, if enabled, resets the device after its timeout; without one the device stays hung until
-   * a power cycle. 0 (default) = no guard: each guarded callback costs ~50 µs of host time.
+   * The hang guard (sim/hang-guard.ts): a firmware callback that takes more than this many steps (loop
+   * iterations + function calls) never returns to the idle loop on the cap either: then the watchdog, if enabled,
+   * resets the device after its timeout; without one the device stays hung until a power cycle. Default on
+   * (DEFAULT_HANG_STEPS; true = the default, false or 0 = off). Deterministic: no host time is measured.
    */
+  hangGuard?: boolean | number;
+  /** Deprecated (the guard no longer measures host time): 0 turns the guard off, any other value leaves it on. */
   hangGuardMs?: number;
 }
 
@@ -150,7 +154,7 @@ export class SimDevice {
   private nrf: NrfFactory | null;
   private strict: boolean;
   private seed: number;
-  private hangGuardMs: number;
+  private hangGuardSteps: number;
 
   constructor(opts: SimDeviceOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
@@ -158,7 +162,8 @@ export class SimDevice {
     this.magnet = new MagnetModel(this.seed * 7919 + 1);
     this.nrf = opts.nrf ?? null;
     this.strict = opts.strictLanguage ?? true;
-    this.hangGuardMs = opts.hangGuardMs ?? 0;
+    const guard = opts.hangGuard ?? (opts.hangGuardMs === 0 ? false : true);
+    this.hangGuardSteps = guard === true ? DEFAULT_HANG_STEPS : guard === false ? 0 : Math.max(0, Math.floor(guard));
     this.installBundle = opts.installBundle ?? true;
     this.board = boardProfile(opts.board ?? DEFAULT_BOARD, { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);
@@ -239,7 +244,7 @@ export class SimDevice {
     if (!this.compiled || this.compiled.src !== src) {
       let script: vm.Script | null = null;
       try {
-        script = new vm.Script(src, { filename: BOOT_FILE });
+        script = new vm.Script(this.runtime ? this.runtime.guardSource(src) : src, { filename: BOOT_FILE });
       } catch (e) {
         this.reportUncaught(e, "boot (compiling .bootcde)");
       }
@@ -340,7 +345,7 @@ export class SimDevice {
     this.lastResetReason = reason;
     this.bootCount++;
     this.running = true;
-    this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardMs);
+    this.runtime = new EspruinoRuntime(this, this.strict, this.hangGuardSteps);
     for (const l of this.lifecycleListeners) l({ kind: "boot", reason, bootCount: this.bootCount });
     if (!this.checkStorage()) return;
     const script = this.bootScript();
@@ -605,6 +610,7 @@ export class SimDevice {
   }
 
   takeErrorFlags(): string[] {
+    if (this.errorFlags.size === 0) return []; // the usual case, asked after every wake-up
     const f = [...this.errorFlags];
     this.errorFlags.clear();
     return f;

@@ -29,7 +29,24 @@ export class CapRadio {
         makeArrayBuffer: (b) => this.env!.arrayBuffer(b),
         makeError: (m) => this.env!.error(m),
         onError: (e) => this.env!.uncaught(e, "NRF event"),
+        // Through the runtime, like every firmware callback: a power cut inside a write handler powers the
+        // cap off (and the scenario's restoreAfter runs), a reboot takes effect, a dead boot runs nothing.
+        firmwareEvent: (fn) => {
+          const env = this.env!;
+          return () => {
+            env.call(fn, [], "NRF event");
+          };
+        },
       }) as unknown as { nrf: object; radio: SimRadio };
+      // Power lost: the radio stops at once; the phone sees the link time out after the supervision timeout
+      // (CONN_SUP_TIMEOUT, 4 s in targets/nrf5x/bluetooth.c) unless a reboot closed it first.
+      const device = env.device;
+      device.onLifecycle((e) => {
+        if (e.kind !== "halt" || e.why !== "power-off") return;
+        device.clock.schedule(device.clock.now() + 4, () => {
+          if (!device.running && this.phone?.connected) this.phone.dropLink();
+        });
+      });
     } else {
       this.made.radio.reset();
     }

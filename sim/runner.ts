@@ -10,6 +10,8 @@ export interface AppDose {
   t: number | null;
   /** The record carried the "possible priming" flag. */
   possiblePriming?: boolean;
+  /** An UNCERTAIN_DOSE record: the cap could not tell whether a dose was taken (docs/detection.md). */
+  uncertain?: boolean;
 }
 
 /** What the attached app knows at the end (never invented: null where it cannot know). */
@@ -24,6 +26,8 @@ export interface AppReport {
   recordsLost: number | null;
   /** Records that failed their check, or null if unknown. */
   recordsCorrupt: number | null;
+  /** Seqs the app does not hold, by class (client/store.ts gaps(): overwritten, skipped, deleted, missing, unconfirmed). */
+  gaps?: Record<string, number>;
 }
 
 /**
@@ -61,8 +65,25 @@ export interface Summary {
   scenario: string;
   board: string;
   simulatedDays: number;
-  doses: { true: number; recorded: number | null; missed: number | null; extra: number | null };
-  records: { written: number | null; synced: number | null; lost: number | null; corrupt: number | null };
+  /** docs/scenarios.md "The summary": recorded and uncertain doses are matched to true ones by time. */
+  doses: {
+    true: number;
+    recorded: number | null;
+    uncertain: number | null;
+    undated: number | null;
+    missed: number | null;
+    extra: number | null;
+  };
+  records: {
+    written: number | null;
+    synced: number | null;
+    lost: number | null;
+    corrupt: number | null;
+    /** Seqs the app does not hold, by class (docs/scenarios.md "The summary"); null without an app. */
+    gaps: Record<string, number> | null;
+  };
+  /** What the cap showed on its LEDs and buzzer, by kind (signalKind), counted from the timeline's pins lines. */
+  signals: Record<string, number>;
   flash: { pages: number; maxEraseCount: number; wordWrites: number; erases: number };
   battery: { averageCurrentMicroamps: number | null; monthsOnCR2032: number | null };
   /** brownOuts: resets because the cell sagged below 1.7 V under a flash operation (sim/device.ts);
@@ -87,7 +108,9 @@ export interface RunOptions {
   onProgress?: (t: number, duration: number) => void;
   /** File name for messages. */
   file?: string;
-  /** See SimDeviceOptions.hangGuardMs (0 = off). */
+  /** See SimDeviceOptions.hangGuard (default on). */
+  hangGuard?: boolean | number;
+  /** Deprecated: see SimDeviceOptions.hangGuardMs. */
   hangGuardMs?: number;
 }
 
@@ -100,7 +123,7 @@ const MATCH_MARGIN_S = 120;
 
 export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): Promise<Summary> {
   const file = opts.file ?? "scenario";
-  const device = new SimDevice({ board: sc.board ?? DEFAULT_BOARD, freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuardMs: opts.hangGuardMs });
+  const device = new SimDevice({ board: sc.board ?? DEFAULT_BOARD, freePages: sc.freePages, seed: sc.seed ?? 1, bundle: opts.bundle, nrf: opts.nrf ?? undefined, hangGuard: opts.hangGuard, hangGuardMs: opts.hangGuardMs });
   const clock = device.clock;
   // Entries are held back briefly and released in time order: an LED burst is only reported once it is over.
   const held: TimelineEntry[] = [];
@@ -134,7 +157,12 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     } else if (e.why === "brown-out") timeline("device", `BROWN-OUT reset: ${e.detail ?? "supply below 1.7 V"}`);
     else timeline("device", e.why === "power-off" ? "power off" : `halt (${e.why})`);
   });
-  const pins = new PinPatterns((t, text) => timeline("pins", text, t), () => device.board.name);
+  const signals: Record<string, number> = {};
+  const pins = new PinPatterns((t, text) => {
+    const k = signalKind(text);
+    signals[k] = (signals[k] ?? 0) + 1;
+    timeline("pins", text, t);
+  }, () => device.board.name);
   device.onActivity((t, a: Activity) => {
     if (a.kind === "pin") pins.add(t, a.pin, a.on);
   });
@@ -246,13 +274,25 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
             });
           };
           if (ev.atWrite !== undefined || ev.duringErase !== undefined) {
-            device.cutPowerAt(ev.atWrite !== undefined ? { kind: "wordWrite", at: ev.atWrite } : { kind: "erase", at: ev.duringErase! });
+            const plan = ev.atWrite !== undefined ? { kind: "wordWrite" as const, at: ev.atWrite } : { kind: "erase" as const, at: ev.duringErase! };
+            const what = ev.atWrite !== undefined ? `word write #${ev.atWrite}` : `erase #${ev.duringErase}`;
+            device.cutPowerAt(plan);
+            const flash = device.flash;
+            // A manual power loss (powerCut, batteryRemove, brown-out) before the planned operation does not
+            // cancel the plan: it stays armed and counts the flash operations of the boots after it.
             const off = device.onLifecycle((e) => {
-              if (e.kind === "halt" && e.why === "power-off") {
-                off();
-                timeline("device", `armed power cut fired (${ev.atWrite !== undefined ? `word write #${ev.atWrite}` : `erase #${ev.duringErase}`})`);
-                restore();
+              if (e.kind !== "halt" || e.why !== "power-off") return;
+              if (device.flash !== flash) {
+                off(); // a board event replaced the flash, and the plan with it (warned there)
+                return;
               }
+              if (flash.armed === plan) {
+                timeline("device", `power off while a power cut is armed (${what}): it stays armed`);
+                return;
+              }
+              off();
+              timeline("device", `armed power cut fired (${what})`);
+              restore();
             });
           } else {
             device.cutPower();
@@ -276,6 +316,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
           break;
         }
         case "board":
+          if (device.flash.armed) warn(`events[${ev.index}]: the armed power cut (${device.flash.armed.kind} #${device.flash.armed.at}) goes with the old board's flash`);
           device.cutPower();
           device.setBoard(ev.name, { freePages: ev.freePages });
           device.battery.insert(device.battery.soc);
@@ -298,7 +339,7 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
             else if (ev.type === "appDrop") await clock.settle(a.drop());
             else await clock.settle(a.disconnect());
           } catch (e) {
-            timeline("app", `${ev.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+            timeline("app", `${ev.type} failed: ${describeFailure(e)}`);
           }
           break;
         }
@@ -323,28 +364,33 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
   });
   const rep = app?.report() ?? null;
   let recorded: number | null = null;
+  let uncertain: number | null = null;
+  let undated: number | null = null;
   let missed: number | null = null;
   let extra: number | null = null;
   if (rep) {
+    // Matched by time only: a dose the app cannot date cannot vouch for any true dose (counts would hide a
+    // mis-dated one), and an uncertain one is never a recorded dose (docs/scenarios.md "The summary").
     const doses = rep.doses.filter((d) => !d.possiblePriming);
-    recorded = doses.length;
-    if (doses.every((d) => d.t !== null)) {
-      const used = new Set<number>();
-      let matched = 0;
-      for (const s of trueSessions) {
-        const end = (s.on ?? clock.now()) + MATCH_MARGIN_S;
-        const i = doses.findIndex((d, k) => !used.has(k) && d.t! >= s.off - MATCH_MARGIN_S && d.t! <= end);
-        if (i >= 0) {
-          used.add(i);
-          matched++;
-        }
-      }
-      missed = trueSessions.length - matched;
-      extra = doses.length - matched;
-    } else {
-      missed = Math.max(0, trueSessions.length - doses.length);
-      extra = Math.max(0, doses.length - trueSessions.length);
-    }
+    const sure = doses.filter((d) => !d.uncertain);
+    const unsure = doses.filter((d) => d.uncertain);
+    recorded = sure.length;
+    uncertain = unsure.length;
+    undated = doses.filter((d) => d.t === null).length;
+    const usedSure = new Set<number>();
+    const usedUnsure = new Set<number>();
+    const find = (list: AppDose[], used: Set<number>, s: { off: number; on: number | null }) => {
+      const end = (s.on ?? clock.now()) + MATCH_MARGIN_S;
+      const i = list.findIndex((d, k) => !used.has(k) && d.t !== null && d.t >= s.off - MATCH_MARGIN_S && d.t <= end);
+      if (i >= 0) used.add(i);
+      return i >= 0;
+    };
+    let unmatched = 0;
+    for (const s of trueSessions) if (!find(sure, usedSure, s) && !find(unsure, usedUnsure, s)) unmatched++;
+    missed = unmatched;
+    // A recorded, dated dose that matches no true dose was invented (or dated wrongly); an uncertain one
+    // claims no dose, and an undated one is counted in `undated`.
+    extra = sure.filter((d, k) => d.t !== null && !usedSure.has(k)).length;
   }
   const avg = opts.energy ? opts.energy.averageCurrentMicroamps() : null;
   const fs = device.flashStats();
@@ -352,13 +398,15 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     scenario: sc.name,
     board: device.board.name,
     simulatedDays: Math.round((clock.now() / 86400) * 100) / 100,
-    doses: { true: trueSessions.length, recorded, missed, extra },
+    doses: { true: trueSessions.length, recorded, uncertain, undated, missed, extra },
     records: {
       written: rep ? rep.recordsWritten : null,
       synced: rep ? rep.recordsSynced : null,
       lost: rep ? rep.recordsLost : null,
       corrupt: rep ? rep.recordsCorrupt : null,
+      gaps: rep ? { overwritten: 0, skipped: 0, deleted: 0, missing: 0, unconfirmed: 0, ...(rep.gaps ?? {}) } : null,
     },
+    signals,
     flash: fs,
     battery: {
       averageCurrentMicroamps: avg,
@@ -370,6 +418,32 @@ export async function runScenario(sc: ResolvedScenario, opts: RunOptions = {}): 
     errors: device.errors.map((e) => ({ t: e.t, time: formatTime(e.t), where: e.where, message: e.message, handled: e.handled })),
     warnings,
   };
+}
+
+/** An app failure as a readable line: Errors, the central's {reason, message} rejections, anything else. */
+export function describeFailure(e: unknown): string {
+  if (e && typeof e === "object") {
+    const o = e as { name?: unknown; message?: unknown; reason?: unknown; code?: unknown };
+    const code = typeof o.reason === "string" ? o.reason : typeof o.code === "string" || typeof o.code === "number" ? String(o.code) : "";
+    if (typeof o.message === "string") return code ? `${code}: ${o.message}` : o.message;
+    try {
+      return JSON.stringify(e);
+    } catch {
+      return Object.prototype.toString.call(e);
+    }
+  }
+  return String(e);
+}
+
+/** The kind of a pins line (a recognised signal, or "unrecognised" / "output left on"): the summary's keys. */
+export function signalKind(text: string): string {
+  if (text.startsWith("blink code:")) return "blink: no dose known";
+  const b = /^blink code (\d+)/.exec(text);
+  if (b) return `blink code ${b[1]}`;
+  if (text.startsWith("DOUBLE-DOSE WARNING")) return "double-dose warning";
+  if (text.startsWith("CAP LEFT OFF")) return "cap-left-off alert";
+  if (text.endsWith("(still on)")) return "output left on";
+  return "unrecognised";
 }
 
 export function describeEvent(ev: ScenarioEvent): string {

@@ -7,6 +7,7 @@ import { bytesToString, crc32, toBytes } from "./bytes.js";
 import { createFlashModule } from "./flashmod.js";
 import { PowerCutError } from "./flash/nor.js";
 import { EspruinoStorage, StorageError } from "./storage.js";
+import { instrumentSource, STEP_COUNTER, STEP_TRIP } from "./hang-guard.js";
 import type { SimDevice } from "./device.js";
 import type { SimClock } from "./clock.js";
 
@@ -33,6 +34,8 @@ interface TimerEntry {
   clockId: number;
   watch?: Watch;
   state?: boolean;
+  /** The clock callback that fires this entry (made once, reused at every re-arm). */
+  fire?: () => void;
 }
 
 interface Watch {
@@ -89,12 +92,21 @@ export class EspruinoRuntime {
   private wrapFactory: (h: unknown, fix: (e: unknown) => unknown) => (...a: unknown[]) => unknown;
   halted: string | null = null;
   disposed = false;
+  /** The hang guard stopped the current callback. */
+  private hangTripped = false;
+  private resetSteps: vm.Script;
+  private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
+  /** A new, empty Array of the firmware's realm. */
+  private emptyArray!: () => unknown[];
+  private drainScript: vm.Script;
+  /** A then() ran since the last drain: the context's microtask queue may hold jobs. */
+  private promiseJobs = false;
 
   constructor(
     readonly device: SimDevice,
     strictLanguage: boolean,
-    /** Host milliseconds a callback may run before it counts as a hang (0 = no guard; the guard costs time). */
-    private hangGuardMs = 0,
+    /** Steps (loop iterations + calls) a callback may take before it counts as a hang (0 = no guard): sim/hang-guard.ts. */
+    readonly hangGuardSteps = 0,
   ) {
     const ctx = vm.createContext({}, { name: `espruino-${device.board.name}`, microtaskMode: "afterEvaluate" });
     this.context = ctx;
@@ -139,7 +151,39 @@ export class EspruinoRuntime {
       }),
       enumerable: false,
     });
-    this.invokeScript = new vm.Script('globalThis["\\u0000simInvoke"]()');
+    // The hang guard's step counter (sim/hang-guard.ts) is a script-scope binding, not a property of the global
+    // object: those go through the context's interceptors (~1 µs an access). Each callback starts it at 0.
+    vm.runInContext(`let ${STEP_COUNTER} = 0;`, ctx);
+    this.invokeScript = new vm.Script(`${STEP_COUNTER} = 0; globalThis["\\u0000simInvoke"]()`);
+    this.resetSteps = new vm.Script(`${STEP_COUNTER} = 0;`);
+    // Callbacks are called straight from the host through a function of the context (a runInContext per
+    // callback costs more than most callbacks). The context's promise jobs still run after the callback that
+    // queued them: every job comes from a then() (Espruino 2v29 has no async/await, docs/espruino-language.md;
+    // catch, finally and Promise.all call then), so a then() marks the queue and the callback ends with an
+    // empty script, whose evaluation drains it (microtaskMode "afterEvaluate").
+    this.invokeDirect = vm.runInContext(
+      `(function (mark) {
+        var then = Promise.prototype.then;
+        Object.defineProperty(Promise.prototype, "then", {
+          value: function then_() { mark(); return then.apply(this, arguments); }, writable: true, configurable: true,
+        });
+        return function (fn, thisArg, args) { ${STEP_COUNTER} = 0; return fn.apply(thisArg, args); };
+      })`,
+      ctx,
+    )(this.wrap(() => {
+      this.promiseJobs = true;
+    })) as typeof this.invokeDirect;
+    this.drainScript = new vm.Script("undefined");
+    this.emptyArray = vm.runInContext("(function () { return []; })", ctx) as () => unknown[];
+    // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
+    Object.defineProperty(g, STEP_TRIP, {
+      value: this.wrap(() => {
+        this.hangTripped = true;
+        this.halted = "hung";
+        throw this.haltError("hung");
+      }),
+      enumerable: false,
+    });
     const b = device.board;
     this.storage = new EspruinoStorage(device.flash, b.storageAddress, b.storagePages);
     this.install();
@@ -274,17 +318,24 @@ export class EspruinoRuntime {
     let result: unknown;
     try {
       if (typeof fn === "string") {
-        result = vm.runInContext(fn, this.context);
+        this.resetSteps.runInContext(this.context);
+        result = vm.runInContext(this.guardSource(fn), this.context);
       } else if (typeof fn === "function") {
-        this.pending = { fn, args, thisArg };
-        this.invokeScript.runInContext(this.context, this.hangGuardMs ? { timeout: this.hangGuardMs } : undefined);
-        result = this.pendingResult;
-        this.pendingResult = undefined;
+        result = this.invokeDirect(fn, thisArg, args);
       }
     } catch (e) {
       this.pending = null;
       this.uncaught(e, label);
     }
+    if (this.promiseJobs) {
+      this.promiseJobs = false;
+      try {
+        this.drainScript.runInContext(this.context);
+      } catch (e) {
+        this.uncaught(e, label);
+      }
+    }
+    if (this.hangTripped) this.device.onHang(label);
     // Rough CPU estimate (not a measurement): wake-up and interpreter entry, plus a little per API call.
     this.device.emitActivity({ kind: "cpu", seconds: 0.0005 + 0.00002 * this.apiCalls });
     this.device.afterCallback();
@@ -293,10 +344,6 @@ export class EspruinoRuntime {
 
   uncaught(e: unknown, label: string): void {
     if ((e && typeof e === "object" && this.haltErrors.has(e)) || this.halted) return;
-    if (e && typeof e === "object" && (e as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
-      this.device.onHang(label);
-      return;
-    }
     if (e instanceof PowerCutError || !this.device.flash.powered) {
       this.device.onFlashPowerCut();
       return;
@@ -318,6 +365,11 @@ export class EspruinoRuntime {
     this.device.reportUncaught(e, label);
   }
 
+  /** Code compiled into the context, with the hang guard's step checks when the guard is on. */
+  guardSource(src: string): string {
+    return this.hangGuardSteps ? instrumentSource(src, this.hangGuardSteps) : src;
+  }
+
   private rememberMapped(str: string, addr: number): void {
     this.mapped.delete(str);
     this.mapped.set(str, addr);
@@ -334,7 +386,9 @@ export class EspruinoRuntime {
   }
 
   private addTimer(t: Omit<TimerEntry, "id" | "clockId">): TimerEntry {
-    const e = { ...t, id: this.newTimerId(), clockId: 0 } as TimerEntry;
+    const e = t as TimerEntry;
+    e.id = this.newTimerId();
+    e.clockId = 0;
     this.timers.set(e.id, e);
     this.armTimer(e);
     return e;
@@ -342,7 +396,7 @@ export class EspruinoRuntime {
 
   private armTimer(e: TimerEntry): void {
     if (e.clockId) this.device.clock.cancel(e.clockId);
-    e.clockId = this.device.clock.schedule(e.at, () => this.fireTimer(e));
+    e.clockId = this.device.clock.schedule(e.at, (e.fire ??= () => this.fireTimer(e)));
   }
 
   private removeTimer(e: TimerEntry): void {
@@ -762,7 +816,8 @@ export class EspruinoRuntime {
     // https://www.espruino.com/Reference#l_E_getErrorFlags — returns and clears the flags.
     this.def(E, "getErrorFlags", () => {
       this.enter();
-      return this.realm.fromHost(dev.takeErrorFlags());
+      const flags = dev.takeErrorFlags();
+      return flags.length ? this.realm.fromHost(flags) : this.emptyArray();
     });
     // https://www.espruino.com/Reference#l_E_getBattery — only Puck.js (CUSTOM_GETBATTERY): (V - 2.2) / 0.6.
     if (board.name === "PUCKJS") {
@@ -959,11 +1014,13 @@ export class EspruinoRuntime {
   /** Runs the bundle, then E's 'init' handlers (as Espruino does after loading saved code). */
   boot(script: vm.Script | null): void {
     this.apiCalls = 0;
+    this.resetSteps.runInContext(this.context);
     try {
-      script?.runInContext(this.context, { timeout: 10_000 });
+      script?.runInContext(this.context);
     } catch (e) {
       this.uncaught(e, "boot");
     }
+    if (this.hangTripped) this.device.onHang("boot");
     this.device.emitActivity({ kind: "cpu", seconds: 0.05 + 0.00002 * this.apiCalls });
     this.device.afterCallback();
     if (!this.halted && this.device.running) this.fire(this.E, "init", [], "E.on('init')");

@@ -42,6 +42,12 @@ export interface CreateNrfOptions {
   onConsoleInput?: (text: string) => void;
   /** Errors thrown by firmware callbacks run from BLE events (the core simulator records them). Default: rethrow. */
   onError?: (err: unknown) => void;
+  /**
+   * Wraps a queued BLE event for the firmware when it is queued (the core simulator runs it as a firmware
+   * callback of the boot that queued it: a power cut or reboot inside the handler takes effect, a halted boot
+   * runs nothing). Default: the event runs as it is.
+   */
+  firmwareEvent?: (fn: () => void) => () => void;
   /** Makes the ArrayBuffer passed as `evt.data` (e.g. in the firmware's vm realm). */
   makeArrayBuffer?: (bytes: Uint8Array) => ArrayBuffer;
   /** Makes thrown errors (e.g. the vm realm's Error). */
@@ -327,9 +333,10 @@ export class Radio {
 
   /** Espruino queues BLE events and runs them from its idle loop: never inside the caller. */
   private later(fn: () => void): void {
+    const run = this.o.firmwareEvent ? this.o.firmwareEvent(fn) : fn;
     this.clock.schedule(this.clock.now(), () => {
       try {
-        fn();
+        run();
       } catch (e) {
         if (this.o.onError) this.o.onError(e);
         else throw e;

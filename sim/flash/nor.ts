@@ -86,10 +86,13 @@ export class NorFlash {
     return this.plan;
   }
 
-  /** Cuts the power now, between operations (nothing is torn). */
+  /**
+   * Cuts the power now, between operations (nothing is torn). A cut armed with cutPowerAt stays armed: it is a
+   * plan over the flash's operations, counted across power cycles (docs/scenarios.md "powerCut"); disarm()
+   * cancels it.
+   */
   cutPower(): void {
     this.powered = false;
-    this.plan = null;
   }
 
   powerOn(): void {

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import * as esbuild from "esbuild";
 import { describe, expect, it } from "vitest";
+import { ESPRUINO, INTERPRETER_HANG_MS, noEspruino } from "../espruino-bin.js";
 
-const ESPRUINO = "/tmp/espruino/src/bin/espruino";
 
 function bundle(): string {
   const dir = mkdtempSync(join(tmpdir(), "ble-driver-"));
@@ -29,19 +29,19 @@ describe("firmware/ble on the interpreter", () => {
     expect(p).toContain("att 5");
     expect(p[p.length - 1]).toBe("count 9");
   });
-  it.skipIf(!existsSync(ESPRUINO))("prints the same packets on Espruino 2v29", () => {
-    const out = execFileSync(ESPRUINO, [file], { cwd: mkdtempSync(join(tmpdir(), "ble-esp-")), input: "", timeout: 60_000 }).toString();
+  it.skipIf(noEspruino())("prints the same packets on Espruino 2v29", () => {
+    const out = execFileSync(ESPRUINO!, [file], { cwd: mkdtempSync(join(tmpdir(), "ble-esp-")), input: "", timeout: INTERPRETER_HANG_MS }).toString();
     expect(packets(out)).toEqual(packets(lines.join("\n")));
     expect(out).not.toMatch(/Uncaught|Error/);
   });
 });
 
 describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
-  it.skipIf(!existsSync(ESPRUINO))("startBle wires services, security, advertising and a RACP write", () => {
+  it.skipIf(noEspruino())("startBle wires services, security, advertising and a RACP write", () => {
     const dir = mkdtempSync(join(tmpdir(), "ble-hw-"));
     const outfile = join(dir, "hw.js");
     esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
-    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 20_000 }).toString().split(/\r?\n/);
+    const out = execFileSync(ESPRUINO!, [outfile], { cwd: dir, input: "", timeout: INTERPRETER_HANG_MS }).toString().split(/\r?\n/);
     expect(out).toContain("setServices uart=false");
     expect(out).toContain("security pair=true mitm=true bond=true");
     expect(out).toContain("chars 5 racp desc=Record Access Control Point");
@@ -56,12 +56,12 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
 });
 
 describe("firmware/hw/ble.ts timers on the interpreter (stub NRF, real time, shortened plan)", () => {
-  it.skipIf(!existsSync(ESPRUINO))("paces a transfer, drops the idle link, ends fast advertising, then leaves no timer", () => {
+  it.skipIf(noEspruino())("paces a transfer, drops the idle link, ends fast advertising, then leaves no timer", () => {
     const dir = mkdtempSync(join(tmpdir(), "ble-timers-"));
     const outfile = join(dir, "timers.js");
     esbuild.buildSync({ entryPoints: ["test/ble/espruino/hw-timers-driver.ts"], bundle: true, format: "iife", target: "es2020", platform: "neutral", outfile, logLevel: "error" });
     // The interpreter exits when stdin is closed and no timer is left: it returning at all is the check.
-    const out = execFileSync(ESPRUINO, [outfile], { cwd: dir, input: "", timeout: 20_000 }).toString().replace(/\x1b\[J|>/g, "").split(/\r?\n/).map((l) => l.trim());
+    const out = execFileSync(ESPRUINO!, [outfile], { cwd: dir, input: "", timeout: INTERPRETER_HANG_MS }).toString().replace(/\x1b\[J|>/g, "").split(/\r?\n/).map((l) => l.trim());
     // Order of events, and lower bounds only (timers never fire early; a loaded machine may make them late).
     const ev = out.filter((l) => /^(indication|disconnect|adv)/.test(l));
     const t = (l: string) => Number(/at ([\d.]+)/.exec(l)![1]);

@@ -1,6 +1,7 @@
 // 100,000+ random writes to every writable characteristic of the pure engine (seeded PRNG): nothing
 // throws, and nothing changes (log, config, clock) except through a request the protocol defines as valid.
 import { describe, expect, it } from "vitest";
+import { turn } from "../turn.js";
 import { CH_CONFIG, CH_RACP, CH_TIME } from "../../firmware/ble/uuids";
 import { exampleEngine } from "./fixture";
 import { hex } from "./fake-log";
@@ -42,13 +43,14 @@ function configValid(d: Uint8Array): boolean {
 }
 
 describe("fuzz: random writes to the pure engine", () => {
-  it(`RACP: ${N} writes, bonded and not`, () => {
+  it(`RACP: ${N} writes, bonded and not`, async () => {
     const rnd = prng(7);
     const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
     let x = fresh(true);
     let bonded = true;
     const stats = { ok: 0, mutations: 0, refused: 0 };
     for (let i = 0; i < N; i++) {
+      if (i % 2000 === 1999) await turn();
       if (i % 1000 === 0) {
         bonded = rnd() < 0.8;
         x = fresh(bonded);
@@ -108,12 +110,13 @@ describe("fuzz: random writes to the pure engine", () => {
     expect(stats.refused).toBeGreaterThan(5000);
   });
 
-  it(`Device Time: ${N} writes`, () => {
+  it(`Device Time: ${N} writes`, async () => {
     const rnd = prng(11);
     let x = fresh(true);
     let bonded = true;
     let changes = 0;
     for (let i = 0; i < N; i++) {
+      if (i % 2000 === 1999) await turn();
       if (i % 1000 === 0) {
         bonded = rnd() < 0.8;
         x = fresh(bonded);
@@ -142,13 +145,14 @@ describe("fuzz: random writes to the pure engine", () => {
     expect(changes).toBeGreaterThan(10000);
   });
 
-  it(`Config: ${N} writes`, () => {
+  it(`Config: ${N} writes`, async () => {
     const rnd = prng(13);
     let x = fresh(true);
     let bonded = true;
     let changes = 0;
     const base = [1, 1, 15, 6, 120, 2, 30, 0, 0, 0, 0x58, 0x02, 0x4e, 0x6f, 0x76, 0x6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     for (let i = 0; i < N; i++) {
+      if (i % 2000 === 1999) await turn();
       if (i % 1000 === 0) {
         bonded = rnd() < 0.8;
         x = fresh(bonded);
@@ -182,10 +186,11 @@ describe("fuzz: random writes to the pure engine", () => {
     expect(changes).toBeGreaterThan(5000);
   });
 
-  it("20,000 random writes with a congested radio and random link drops never throw or lose state", () => {
+  it("20,000 random writes with a congested radio and random link drops never throw or lose state", async () => {
     const rnd = prng(17);
     const x = fresh(true);
     for (let i = 0; i < 20_000; i++) {
+      if (i % 2000 === 1999) await turn();
       x.sender.room = Math.floor(rnd() * 4);
       const r = rnd();
       if (r < 0.05) {

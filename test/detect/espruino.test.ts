@@ -1,6 +1,7 @@
 // The pure detection modules on the real interpreter: the driver is bundled like the firmware (esbuild iife)
 // and run on Node and, when present, on Espruino's host build; both must print the golden event list.
 import { describe, it, expect } from "vitest";
+import { ESPRUINO, INTERPRETER_HANG_MS, noEspruino } from "../espruino-bin.js";
 import * as esbuild from "esbuild";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +9,6 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import vm from "node:vm";
 
-const ESPRUINO = "/tmp/espruino/src/bin/espruino";
 const golden = readFileSync(join(__dirname, "espruino/expected.txt"), "utf8").trim();
 const only = (s: string) => s.replace(/\r/g, "").split("\n").filter((l) => /^(E|S|C|END)( |$)/.test(l)).join("\n");
 
@@ -33,20 +33,20 @@ describe("detection on the interpreter", () => {
     expect(only(lines.join("\n"))).toBe(only(golden));
   });
 
-  it.skipIf(!existsSync(ESPRUINO))("Espruino 2v29 (host build) prints the same", async () => {
+  it.skipIf(noEspruino())("Espruino 2v29 (host build) prints the same", async () => {
     const dir = mkdtempSync(join(tmpdir(), "detect-"));
     const file = join(dir, "driver.js");
     writeFileSync(file, await bundle());
-    const out = execFileSync(ESPRUINO, [file], { cwd: dir, input: "", timeout: 60_000 }).toString();
+    const out = execFileSync(ESPRUINO!, [file], { cwd: dir, input: "", timeout: INTERPRETER_HANG_MS }).toString();
     expect(out).not.toMatch(/Uncaught|Error/);
     expect(only(out)).toBe(only(golden));
   });
 
-  it.skipIf(!existsSync(ESPRUINO))("the hw adapters boot on the host build (BOARD=LINUX)", async () => {
+  it.skipIf(noEspruino())("the hw adapters boot on the host build (BOARD=LINUX)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "detect-"));
     const file = join(dir, "hw.js");
     writeFileSync(file, await bundle("espruino/hw-driver.ts"));
-    const out = execFileSync(ESPRUINO, [file], { cwd: dir, input: "", timeout: 60_000 }).toString().replace(/\r/g, "");
+    const out = execFileSync(ESPRUINO!, [file], { cwd: dir, input: "", timeout: INTERPRETER_HANG_MS }).toString().replace(/\r/g, "");
     expect(out).not.toMatch(/Uncaught|Error/);
     // marker set, cap on (virtual pin reads 0), nothing logged after it: the interrupted session is logged once
     expect(out).toContain("event 3 36 0 65408"); // UNCERTAIN_DOSE, basal|interrupted, 0 s, temp+units unknown

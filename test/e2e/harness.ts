@@ -41,7 +41,8 @@ export const START_UNIX = 1772409600;
 
 export interface CapOptions {
   seed?: number;
-  hangGuardMs?: number;
+  /** SimDeviceOptions.hangGuard (default on). */
+  hangGuard?: boolean | number;
   /** Bundle installed in Storage as .bootcde, as flash.sh does (default true). */
   installBundle?: boolean;
   /** Flash.getFree() pages of the board (default: the board profile's). */
@@ -66,7 +67,7 @@ export class Cap {
       bundle,
       installBundle: o.installBundle ?? true,
       nrf: this.radio.factory,
-      hangGuardMs: o.hangGuardMs ?? 0,
+      hangGuard: o.hangGuard ?? true,
       freePages: o.freePages,
     });
     if (o.flash) this.device.flash.bytes.set(o.flash);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, TYPE } from "./harness.js";
 
 async function prepared(bundle: string) {
-  const cap = new Cap(bundle, { hangGuardMs: 200 });
+  const cap = new Cap(bundle);
   cap.run(60);
   await cap.appSync();
   for (let i = 0; i < 6; i++) {

@@ -1,7 +1,7 @@
 // Runs the dose log on the real Espruino interpreter (host build) over its real require("Flash").
 // Not a vitest file: bundle it and run it, twice, in a scratch folder (the flash lives in ./espruino.flash):
 //   npx esbuild test/log/espruino-driver.ts --bundle --format=iife --platform=neutral --outfile=/tmp/logdrv/d.js
-//   cd /tmp/logdrv && timeout 60 /tmp/espruino/src/bin/espruino d.js </dev/null   (run it twice)
+//   cd /tmp/logdrv && "$ESPRUINO_BIN" d.js </dev/null   (run it twice)
 import { DoseLog } from "../../firmware/log/log";
 import { openFlashStore } from "../../firmware/hw/flash-store";
 import { T_BOOT, T_DOSE, recA } from "../../firmware/log/record";

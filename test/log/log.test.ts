@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { turn } from "../turn.js";
 import { DoseLog, type PageStore } from "../../firmware/log/log.js";
 import { encodeRecord, recA, recSeq, T_DOSE, T_SEQ_SKIPPED } from "../../firmware/log/record.js";
 import { PowerCutError } from "../../sim/flash/nor.js";
@@ -166,11 +167,12 @@ describe("power cut at every word write and every erase (exhaustive)", () => {
     return rep.skippedCount;
   }
 
-  it("survives a cut at each of the workload's word writes", () => {
+  it("survives a cut at each of the workload's word writes", async () => {
     const ref = reference();
     expect(ref.words).toBeGreaterThan(N * 5);
     let skipped = 0;
     for (let at = 1; at <= ref.words; at++) {
+      if (at % 50 === 0) await turn();
       try {
         if (cutRun("wordWrite", at) > 0) skipped++;
       } catch (e) {

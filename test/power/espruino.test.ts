@@ -1,5 +1,5 @@
 // The firmware/power modules give the same answers on the real Espruino interpreter (host build 2v29)
-// as in Node. Skipped when the interpreter is not installed at /tmp/espruino/src/bin/espruino.
+// as in Node. Skipped when ESPRUINO_BIN (an Espruino 2v29 host build) is not set.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,8 +7,8 @@ import { join } from "node:path";
 import vm from "node:vm";
 import * as esbuild from "esbuild";
 import { describe, expect, it } from "vitest";
+import { ESPRUINO, INTERPRETER_HANG_MS, noEspruino } from "../espruino-bin.js";
 
-const ESPRUINO = process.env.ESPRUINO_BIN ?? "/tmp/espruino/src/bin/espruino";
 
 function bundle(dir: string): string {
   const out = join(dir, "driver.js");
@@ -25,14 +25,14 @@ function line(output: string, tag: string): unknown {
   return JSON.parse(l.slice(tag.length));
 }
 
-describe.skipIf(!existsSync(ESPRUINO))("firmware/power on the Espruino interpreter", () => {
+describe.skipIf(noEspruino())("firmware/power on the Espruino interpreter", () => {
   it("matches Node on the pure modules, and the state area keeps the crash history", () => {
     const dir = mkdtempSync(join(tmpdir(), "pwr-"));
     const js = bundle(dir);
     const printed: string[] = [];
     vm.runInNewContext(readFileSync(js, "utf8"), { print: (s: string) => printed.push(s), process: { env: {} } });
     const node = line(printed.join("\n"), "PURE:");
-    const out = execFileSync("timeout", ["30", ESPRUINO, js], { cwd: dir, input: "", encoding: "utf8" });
+    const out = execFileSync(ESPRUINO!, [js], { cwd: dir, input: "", encoding: "utf8", timeout: INTERPRETER_HANG_MS });
     expect(line(out, "PURE:")).toEqual(node);
     // three watchdog resets then a power-on: safe mode from the third boot, one state record per boot
     expect(line(out, "STORAGE:")).toEqual({

@@ -7,7 +7,7 @@ describe("ERROR place codes", () => {
   let bundle = "";
   beforeAll(async () => {
     bundle = await firmwareBundle();
-  }, 60_000);
+  });
 
   it("an exception from a callback main.ts does not own is place 6, after a dose (place 2) was handled", async () => {
     const cap = new Cap(bundle);

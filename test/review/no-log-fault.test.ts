@@ -35,7 +35,7 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
     cap.run(5);
     const out = d.output.map((l) => l.text).join("\n");
     expect(out).toMatch(/pencap: no flash region for the log/);
-    expect(out).toMatch(/pencap: boot on MDBT42Q/);
+    expect(out).toMatch(/pencap: boot on PENCAP/);
     expect(out).not.toMatch(/FATAL/);
     // LED2 is the cap's red LED (D2): 8 fast red flashes with 8 beeps at once (the first one began during the
     // boot, before this listener: counted by its end)
@@ -69,8 +69,9 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
   it("a boot that fails (the log cannot be formatted on a weak cell): fault pattern, BLE up, no watchdog loop", async () => {
     // Foreign data in the log's first page (0x69000: below the two state pages at the top of the free area) and
     // a cell below the erase threshold: formatting the log needs an erase the firmware refuses, so boot fails.
-    const img = new SimDevice({ board: "MDBT42Q", seed: 1, bundle }).flash.bytes.slice();
-    const base = 0x6c000 - 8 * 4096;
+    const blank = new SimDevice({ seed: 1, bundle });
+    const img = blank.flash.bytes.slice();
+    const base = blank.flash.baseAddress;
     img.fill(0x5a, 0x69000 - base, 0x69000 - base + 64);
     const cap = new Cap(bundle, { flash: img, volts: 2.3 });
     const d = cap.device;

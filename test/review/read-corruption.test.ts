@@ -11,7 +11,7 @@ describe("corruption found by a read after boot", () => {
   let bundle = "";
   beforeAll(async () => {
     bundle = await firmwareBundle();
-  }, 60_000);
+  });
 
   it("is logged once as LOG_CORRUPTION(a = 0xFFFF) and raises the log alert", async () => {
     const cap = new Cap(bundle);

@@ -16,16 +16,16 @@ export function firmwareBundle(): Promise<string> {
   return built;
 }
 
-/** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. hangGuardMs as
- * sim/cli.ts (5000; 0 = --no-hang-guard). */
-export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario", hangGuardMs = 5000): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
+/** Runs a scenario (raw JSON) on the bundle with the integration wired, collecting the timeline. hangGuard as
+ * sim/cli.ts (on; false = --no-hang-guard). */
+export async function runWithIntegration(raw: unknown, bundle: string, file = "scenario", hangGuard = true): Promise<{ summary: Summary; timeline: TimelineEntry[] }> {
   process.env.TZ = "UTC"; // as sim/cli.ts: Espruino's Date works in UTC
   const sc = validateScenario(raw, file);
   const timeline: TimelineEntry[] = [];
   const summary = await runIntegrated(sc, {
     file,
     bundle,
-    hangGuardMs,
+    hangGuard,
     onTimeline: (e) => timeline.push(e),
   });
   return { summary, timeline };

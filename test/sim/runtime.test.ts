@@ -305,6 +305,14 @@ describe("promises and outputs across resets", () => {
     expect(d.evaluate("log.join()")).toBe("cb,then1,next");
   });
 
+  it("promise jobs of catch, Promise.all and chained thens also run before the next timer", () => {
+    const d = deviceWith(
+      "var log=[]; setTimeout(function(){ Promise.reject(1).catch(function(){ log.push('catch'); }); Promise.all([Promise.resolve(2)]).then(function(v){ log.push('all'+v); return 3; }).then(function(v){ log.push('chain'+v); }); }, 10); setTimeout(function(){ log.push('next'); }, 10);",
+    );
+    d.clock.advance(1);
+    expect(d.evaluate("log.join()")).toBe("catch,all2,chain3,next");
+  });
+
   it("a reset turns the LEDs off (pin activity for the energy model)", () => {
     const d = deviceWith("digitalWrite(LED1, 1);");
     const seen: string[] = [];
@@ -316,9 +324,9 @@ describe("promises and outputs across resets", () => {
   });
 });
 
-describe("hangs (with the opt-in hang guard)", () => {
+describe("hangs (the hang guard, on by default)", () => {
   it("a callback that never returns: the auto watchdog resets the device after its timeout", () => {
-    const d = deviceWith("print('boot ' + peek32(0x40000400)); E.enableWatchdog(2); if (peek32(0x40000400) === 0) setTimeout(function(){ while (true) {} }, 1000);", { hangGuardMs: 50 });
+    const d = deviceWith("print('boot ' + peek32(0x40000400)); E.enableWatchdog(2); if (peek32(0x40000400) === 0) setTimeout(function(){ while (true) {} }, 1000);");
     d.clock.advance(2.5);
     expect(d.bootCount).toBe(1);
     expect(d.errors.map((e) => e.message)).toEqual(["firmware hung: the callback never returned to the idle loop"]);
@@ -329,13 +337,52 @@ describe("hangs (with the opt-in hang guard)", () => {
   });
 
   it("without a watchdog the device stays hung until a power cycle", () => {
-    const d = deviceWith("var n = 0; setInterval(function(){ n++; }, 100); setTimeout(function(){ while (true) {} }, 1000);", { hangGuardMs: 50 });
+    const d = deviceWith("var n = 0; setInterval(function(){ n++; }, 100); setTimeout(function(){ while (true) {} }, 1000);");
     d.clock.advance(60);
     expect(d.bootCount).toBe(1);
     expect(d.runtime).toBeNull();
     d.cutPower();
     d.powerOn();
     expect(d.evaluate("n")).toBe(0);
+  });
+});
+
+describe("the hang guard counts steps, not host time (sim/hang-guard.ts)", () => {
+  const hung = (d: SimDevice) => d.errors.filter((e) => e.message.startsWith("firmware hung")).map((e) => e.where);
+
+  it("catching the guard's error does not let a hung callback carry on", () => {
+    const d = deviceWith("var after = 0; setTimeout(function(){ for (;;) { try { while (true) {} } catch (e) {} } }, 10); setInterval(function(){ after++; }, 100);");
+    d.clock.advance(5);
+    expect(hung(d)).toEqual(["setTimeout"]);
+    expect(d.runtime).toBeNull();
+  });
+
+  it("endless mutual calls through arrow functions are caught before the host's stack overflows", () => {
+    const d = deviceWith("var a = (n) => setTimeout(() => b(n), 0), b = (n) => { for (var i = 0; i < 1e9; i++) n++; return n; }; a(0);", { hangGuard: 1_000_000 });
+    d.clock.advance(1);
+    expect(hung(d)).toEqual(["setTimeout"]);
+  });
+
+  it("the budget is per callback and exact: work under it is not a hang, on any host", () => {
+    const code = (n: number) => `var done = 0; setInterval(function(){ for (var i = 0; i < ${n}; i++) {} done++; }, 100);`;
+    const ok = deviceWith(code(900), { hangGuard: 1000 });
+    ok.clock.advance(10);
+    expect(hung(ok)).toEqual([]);
+    expect(ok.evaluate("done")).toBe(100);
+    const over = deviceWith(code(1100), { hangGuard: 1000 });
+    over.clock.advance(10);
+    expect(hung(over)).toEqual(["setInterval"]);
+  });
+
+  it("a hang while the bundle itself runs at boot is caught", () => {
+    const d = deviceWith("print('start'); while (true) {}");
+    expect(hung(d)).toEqual(["boot"]);
+    expect(outputText(d)).toEqual(["start"]);
+  });
+
+  it("the guard's globals are invisible to the firmware's enumeration", () => {
+    const d = deviceWith("");
+    expect(d.evaluate("Object.keys(globalThis).filter(function(k){ return k.indexOf('Sim') >= 0 || k.indexOf('sim') >= 0; }).length")).toBe(0);
   });
 });
 

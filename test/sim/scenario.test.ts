@@ -114,8 +114,9 @@ describe("runScenario", () => {
     const log: string[] = [];
     const tl: TimelineEntry[] = [];
     const sum = await runScenario(validateScenario(day), { bundle: capfw, app: (d) => fakeApp(d, log), onTimeline: (e) => tl.push(e) });
-    expect(sum.doses).toEqual({ true: 2, recorded: 3, missed: 0, extra: 1 }); // the cap check is recorded by this naive firmware
-    expect(sum.records).toEqual({ written: 3, synced: 3, lost: 0, corrupt: 0 });
+    expect(sum.doses).toEqual({ true: 2, recorded: 3, uncertain: 0, undated: 0, missed: 0, extra: 1 }); // the cap check is recorded by this naive firmware
+    expect(sum.records).toEqual({ written: 3, synced: 3, lost: 0, corrupt: 0, gaps: { overwritten: 0, skipped: 0, deleted: 0, missing: 0, unconfirmed: 0 } });
+    expect(sum.signals).toEqual({ unrecognised: 3 });
     expect(log).toEqual(["connect 53", "sync 3", "disconnect"]);
     expect(tl.filter((e) => e.kind === "console").map((e) => e.text)).toEqual(["boot, 0 sessions stored", "session 1 40.0 s", "session 2 2.0 s", "session 3 25.0 s"]);
     expect(tl.filter((e) => e.kind === "pins").map((e) => e.text)).toEqual(["LED1 ×1 (on 0.10 s)", "LED1 ×1 (on 0.10 s)", "LED1 ×1 (on 0.10 s)"]);
@@ -128,8 +129,8 @@ describe("runScenario", () => {
       /day.json: events\[6\] appConnect: no companion app is attached/,
     );
     const sum = await runScenario(validateScenario(day), { bundle: capfw, onMissingApp: "skip" });
-    expect(sum.doses).toEqual({ true: 2, recorded: null, missed: null, extra: null });
-    expect(sum.records).toEqual({ written: null, synced: null, lost: null, corrupt: null });
+    expect(sum.doses).toEqual({ true: 2, recorded: null, uncertain: null, undated: null, missed: null, extra: null });
+    expect(sum.records).toEqual({ written: null, synced: null, lost: null, corrupt: null, gaps: null });
     expect(sum.app).toBe("none");
     expect(sum.warnings).toEqual(["3 app event(s) skipped: no companion app is attached (recorded and synced counts are unknown)"]);
   });
@@ -178,7 +179,7 @@ describe("runScenario", () => {
     expect(sum.warnings[0]).toMatch(/armed power cut \(erase #1\) never fired/);
   });
 
-  it("runs the default scenario's two weeks on the current bundle quickly and without errors", async () => {
+  it("runs the default scenario's two weeks on the current bundle without errors", async () => {
     const sc = validateScenario(JSON.parse(readFileSync("sim/scenarios/default.json", "utf8")));
     const sum = await runScenario(sc, { bundle: capfw, onMissingApp: "skip" });
     expect(sum.simulatedDays).toBe(14);

@@ -6,7 +6,7 @@ import { firmwareBundle, runWithIntegration } from "../scenarios-from-docs/bundl
 let bundle = "";
 beforeAll(async () => {
   bundle = await firmwareBundle();
-}, 60_000);
+});
 
 const day = {
   name: "a double dose and a cap left off",
@@ -43,5 +43,5 @@ describe("timeline through the bundle", () => {
     const order = timeline.map((e) => e.text);
     expect(order.indexOf("DOUBLE-DOSE WARNING (red + buzzer ×5)")).toBeGreaterThan(order.findIndex((s) => s.includes("a second bolus")));
     expect(order.indexOf("CAP LEFT OFF alert (red + buzzer ×3)")).toBeLessThan(order.lastIndexOf("capOn"));
-  }, 60_000);
+  });
 });

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { INTERPRETER_HANG_MS } from "../espruino-bin.js";
 import { buildFirmware } from "../../scripts/gate/index.mjs";
 import { cleanOutput, findErrors } from "../../scripts/espruino-run.mjs";
 
@@ -25,7 +26,7 @@ describe.skipIf(!bin)("dist/firmware.js on the Espruino host build", () => {
       new Promise<string[]>((resolve) => {
         const child = spawn(bin!, [file], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
         let raw = "";
-        const stop = setTimeout(() => child.kill("SIGKILL"), 15000);
+        const stop = setTimeout(() => child.kill("SIGKILL"), INTERPRETER_HANG_MS);
         const take = (d: Buffer) => {
           raw += d.toString("latin1");
           if (/MEM \d+/.test(raw)) child.kill("SIGKILL");

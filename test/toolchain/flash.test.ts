@@ -1,6 +1,7 @@
 // flash.sh, through --dry-run (no device): the upload stores the bundle as the boot code in Storage and
 // sets the clock; missing bundle, missing port and a failed connection give clear errors and non-zero exits.
 import { describe, expect, it } from "vitest";
+import { INTERPRETER_HANG_MS } from "../espruino-bin.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,7 +17,7 @@ const code = `(()=>{var s="q\\"uote\\\\ and \\n";console.log("FLASHED", s.length
 fs.writeFileSync(bundle, code);
 
 function flash(...args: string[]) {
-  const r = spawnSync(path.join(ROOT, "flash.sh"), args, { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(path.join(ROOT, "flash.sh"), args, { cwd: ROOT, encoding: "utf8", timeout: INTERPRETER_HANG_MS });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
