@@ -38,6 +38,17 @@ export class MemLog implements LogPort {
     out.set(this.recs[lo]);
     return this.seqAt(lo);
   }
+  readMany(seq: number, out: Uint8Array, max: number): number {
+    let n = 0;
+    const one = new Uint8Array(16);
+    while (n < max) {
+      const got = this.readFrom(seq, one);
+      if (got < 0) break;
+      out.set(one, n++ * 16);
+      seq = got + 1;
+    }
+    return n;
+  }
   count(): number {
     return this.recs.length;
   }
