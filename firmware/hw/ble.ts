@@ -221,7 +221,9 @@ export function startBle(o: BleStartOptions): BleHandle {
     const s: any = NRF.getSecurityStatus();
     engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded;
     // connectionInterval: 1.25 ms units (2v29 jsble_get_security_status); absent where not reported
-    tickEvery = s.connectionInterval > 0 ? (s.connectionInterval < 12 ? 15 : s.connectionInterval * 1.25) : tickMs;
+    // The tick is 1 ms longer than the interval: two ticks never fall between the same two connection events
+    // (the packets of two would then wait together in the 7 TX buffers).
+    tickEvery = s.connectionInterval > 0 ? (s.connectionInterval < 12 ? 15 : s.connectionInterval * 1.25) + 1 : tickMs;
   }
   /** Asks for a short connection interval while a transfer runs, the plan's one otherwise. Apple's accessory
    *  guidelines: min >= 15 ms, max >= min + 15 ms. */

@@ -3,7 +3,7 @@
 // RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
 import { fwError, FwError } from "../errors";
 import {
-  CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+  CHECK_UNCOMMITTED, crc32, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
 } from "./record";
 import {
   classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
@@ -494,7 +494,11 @@ export class DoseLog {
       const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, run * RECORD_SIZE);
       for (let i = 0; i < run && n < max; i++) {
         const r = b.subarray(i * RECORD_SIZE, i * RECORD_SIZE + RECORD_SIZE);
-        const c = classifySlot(r, seq);
+        // The common case written out (each function call is costly on Espruino): the check holds and the
+        // slot carries its own seq. recordCheck() never gives 0xFFFF, so the stored check is then committed.
+        const k = crc32(r, 14) & 0xffff;
+        const c = k !== 0xffff && r[14] === (k & 0xff) && r[15] === k >> 8 &&
+          ((r[0] | (r[1] << 8) | (r[2] << 16) | (r[3] << 24)) >>> 0) === seq ? S_VALID : classifySlot(r, seq);
         if (c === S_VALID) out.set(r, RECORD_SIZE * n++);
         else if (c !== S_BLANK && seq > this.badSeenAt) {
           if (c === S_BAD) this.badSeen++;
