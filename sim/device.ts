@@ -10,6 +10,7 @@ import { NorFlash, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
 import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
+import { DEFAULT_MS_PER_UNIT } from "./cpu.js";
 
 /** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
 import type { Activity, ActivityListener } from "./energy/activity.js";
@@ -73,6 +74,8 @@ export interface SimDeviceOptions {
    * a power cycle. 0 (default) = no guard: each guarded callback costs ~50 µs of host time.
    */
   hangGuardMs?: number;
+  /** Milliseconds of nRF52 CPU per unit of interpreter work (sim/cpu.ts; default its slow end, 0.25). */
+  cpuMsPerUnit?: number;
 }
 
 export interface OutputLine {
@@ -137,6 +140,8 @@ export class SimDevice {
   private strict: boolean;
   private seed: number;
   private hangGuardMs: number;
+  /** Milliseconds of nRF52 CPU per unit of interpreter work (sim/cpu.ts); the bench sets it per run. */
+  cpuMsPerUnit: number;
 
   constructor(opts: SimDeviceOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
@@ -145,6 +150,7 @@ export class SimDevice {
     this.nrf = opts.nrf ?? null;
     this.strict = opts.strictLanguage ?? true;
     this.hangGuardMs = opts.hangGuardMs ?? 0;
+    this.cpuMsPerUnit = opts.cpuMsPerUnit ?? DEFAULT_MS_PER_UNIT;
     this.installBundle = opts.installBundle ?? true;
     this.board = boardProfile(opts.board ?? "MDBT42Q", { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);

@@ -29,11 +29,19 @@ export class CapRadio {
         makeArrayBuffer: (b) => this.env!.arrayBuffer(b),
         makeError: (m) => this.env!.error(m),
         onError: (e) => this.env!.uncaught(e, "NRF event"),
+        dispatch: (fn) => void this.env!.call(fn, [], "NRF event"),
       }) as unknown as { nrf: object; radio: SimRadio };
     } else {
       this.made.radio.reset();
     }
-    return this.made.nrf;
+    // Each boot's NRF: every method is an API call of that boot's interpreter (halt checks, CPU accounting).
+    const nrf = this.made.nrf as Record<string, unknown>;
+    const perBoot: Record<string, unknown> = {};
+    for (const k of Object.keys(nrf)) {
+      const f = nrf[k];
+      perBoot[k] = typeof f === "function" ? function (this: unknown, ...a: unknown[]) { env.enter(); return (f as (...x: unknown[]) => unknown).apply(nrf, a); } : f;
+    }
+    return perBoot;
   };
 
   get radio(): SimRadio {

@@ -9,6 +9,7 @@ import { PowerCutError } from "./flash/nor.js";
 import { EspruinoStorage, StorageError } from "./storage.js";
 import type { SimDevice } from "./device.js";
 import type { SimClock } from "./clock.js";
+import { callbackSeconds } from "./cpu.js";
 
 /** Objects and constructors of the firmware's realm, so values handed to it pass its instanceof checks. */
 export interface Realm {
@@ -89,6 +90,8 @@ export class EspruinoRuntime {
   private wrapFactory: (h: unknown, fix: (e: unknown) => unknown) => (...a: unknown[]) => unknown;
   halted: string | null = null;
   disposed = false;
+  /** Clock time until which the CPU is still running the last callback (sim/cpu.ts). */
+  private cpuBusyUntil = 0;
 
   constructor(
     readonly device: SimDevice,
@@ -270,6 +273,12 @@ export class EspruinoRuntime {
    */
   call(fn: unknown, args: unknown[], label: string, thisArg?: unknown): unknown {
     if (this.halted || this.disposed || !this.device.running) return undefined;
+    // The CPU is still interpreting an earlier callback: Espruino's idle loop gets to this one afterwards.
+    const start = this.device.clock.now();
+    if (start < this.cpuBusyUntil && label !== "evaluate") {
+      this.device.clock.schedule(this.cpuBusyUntil, () => this.call(fn, args, label, thisArg));
+      return undefined;
+    }
     this.apiCalls = 0;
     let result: unknown;
     try {
@@ -285,8 +294,10 @@ export class EspruinoRuntime {
       this.pending = null;
       this.uncaught(e, label);
     }
-    // Rough CPU estimate (not a measurement): wake-up and interpreter entry, plus a little per API call.
-    this.device.emitActivity({ kind: "cpu", seconds: 0.0005 + 0.00002 * this.apiCalls });
+    // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
+    const cpu = callbackSeconds(this.apiCalls, this.device.cpuMsPerUnit);
+    this.cpuBusyUntil = start + cpu;
+    this.device.emitActivity({ kind: "cpu", seconds: cpu });
     this.device.afterCallback();
     return result;
   }
