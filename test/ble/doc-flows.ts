@@ -24,8 +24,11 @@ function runBlock(lines: string[]): string[] {
     if (parts[0] === "link") {
       const mtu = Number(/mtu=(\d+)/.exec(line)![1]);
       const bonded = parts.includes("bonded");
-      void mtu; // the phone's MTU: the cap starts at 20-byte notifications whatever it is (RACP 0xA2 changes that)
-      engine.link(23);
+      // The phone's MTU: the cap starts at 3 records per notification (the adapter's engine.link(53)); a link
+      // with a smaller MTU refuses that notification and the RACP falls back to one record each.
+      engine.link(53);
+      sender.maxRecords = Math.min(mtu, 53) - 3;
+      sender.onRefused = () => engine.racp.notifyRefused();
       engine.trusted = bonded;
       sender.take();
       out.push(line);
