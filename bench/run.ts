@@ -124,7 +124,7 @@ async function logSection(): Promise<void> {
 }
 
 async function syncSection(): Promise<void> {
-  section("sync (BLE): dist/firmware.js + simulated radio (sim/integration.ts CapRadio) + client/ over SimTransport; phone: 30 ms interval, ≤ 4 packets/event");
+  section("sync (BLE): dist/firmware.js + simulated radio (sim/integration.ts CapRadio) + client/ over SimTransport; the firmware's CPU time at 0.1 and 0.25 ms/unit (sim/cpu.ts); phones A (keeps 30 ms, 4 packets/event) and B (grants 15 ms, 6/event)");
   if (!existsSync(BUNDLE)) return notMeasured("sync", "dist/firmware.js not built");
   try {
     const f = await simSyncBench(BUNDLE);

@@ -67,7 +67,9 @@ export class PenCapClient {
     this.serial = new TextDecoder().decode(await this.transport.read(DIS, DIS_SERIAL));
     await this.transport.subscribe(SERVICE, RECORDS, (d) => this.onRecordPacket?.(d));
     await this.transport.subscribe(SERVICE, RACP, (d) => this.onRacp(d));
-    if (this.transport.mtu > 23) await this.setNotifySize(this.transport.mtu - 3);
+    // The cap starts at 3 records per notification (50 bytes, its largest MTU 53) and falls back to one by
+    // itself on a smaller link; announce the size only when the link is larger.
+    if (this.transport.mtu > 53) await this.setNotifySize(this.transport.mtu - 3);
   }
 
   /**
@@ -124,7 +126,11 @@ export class PenCapClient {
   async report(operator: number, operand: number[], onRecord: (r: DoseRecord) => void): Promise<ReportResult> {
     let received = 0;
     let badChecks = 0;
+    let malformed = false;
     this.onRecordPacket = (d) => {
+      // Not whole records: a link that cut the cap's 3-record notification (docs/protocol.md 3.1). The records
+      // it lost are holes the sync asks for again, after pinning one record per notification below.
+      if (d.length % 16 !== 0) malformed = true;
       for (let off = 0; off + 16 <= d.length; off += 16) {
         const r = decodeRecord(d, off);
         if (r) {
@@ -135,6 +141,8 @@ export class PenCapClient {
     };
     try {
       const ans = await this.racp([OP.report, operator, ...operand]);
+      this.onRecordPacket = undefined;
+      if (malformed) await this.setNotifySize(20);
       return { responseCode: PenCapClient.rcOf(ans), received, badChecks };
     } finally {
       this.onRecordPacket = undefined;

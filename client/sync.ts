@@ -27,15 +27,23 @@ export async function sync(client: PenCapClient, store: RecordStore): Promise<Sy
       res.badChecks += r.badChecks;
       if (r.responseCode !== RC.success && r.responseCode !== RC.noRecords) return res;
     }
-    // Holes inside what the cap still holds: ask once more (a notification may have been lost); what is
-    // still absent afterwards is confirmed missing on the cap. Seqs a SEQ_SKIPPED record names ("skipped":
-    // never completed on the cap) are not asked for: the cap never had them.
-    for (const g of store.gaps()) {
-      if (g.kind !== "unconfirmed") continue;
-      const r = await client.reportRange(g.from, g.to, take);
-      res.badChecks += r.badChecks;
-      if (r.responseCode !== RC.success && r.responseCode !== RC.noRecords) return res;
-      for (let s = g.from; s <= g.to; s++) if (!store.records.has(s)) store.confirmedMissing.add(s);
+    // Holes inside what the cap still holds: ask again (the cap streams several notifications per connection
+    // event, and Espruino drops one silently when the SoftDevice's TX buffers are full: docs/protocol.md 3.2),
+    // round after round while a request still brings records. A request for a hole that brings none of it
+    // confirms it missing on the cap. Seqs a SEQ_SKIPPED record names ("skipped": never completed on the cap)
+    // are not asked for: the cap never had them.
+    for (let round = 0; round < 20; round++) {
+      let progress = false;
+      for (const g of store.gaps()) {
+        if (g.kind !== "unconfirmed") continue;
+        const before = res.added;
+        const r = await client.reportRange(g.from, g.to, take);
+        res.badChecks += r.badChecks;
+        if (r.responseCode !== RC.success && r.responseCode !== RC.noRecords) return res;
+        if (res.added > before) progress = true;
+        else for (let s = g.from; s <= g.to; s++) if (!store.records.has(s)) store.confirmedMissing.add(s);
+      }
+      if (!progress) break;
     }
     res.complete = true;
   } catch (e) {

@@ -11,6 +11,7 @@ import { MagnetModel } from "./magnet.js";
 import { EspruinoStorage } from "./storage.js";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
 import { DEFAULT_HANG_STEPS } from "./hang-guard.js";
+import { DEFAULT_MS_PER_UNIT } from "./cpu.js";
 
 /** The activity trace the energy model reads (docs/architecture.md, "Simulator surface"). */
 import type { Activity, ActivityListener } from "./energy/activity.js";
@@ -77,6 +78,8 @@ export interface SimDeviceOptions {
   hangGuard?: boolean | number;
   /** Deprecated (the guard no longer measures host time): 0 turns the guard off, any other value leaves it on. */
   hangGuardMs?: number;
+  /** Milliseconds of nRF52 CPU per unit of interpreter work (sim/cpu.ts; default its slow end, 0.25). */
+  cpuMsPerUnit?: number;
 }
 
 export interface OutputLine {
@@ -155,6 +158,8 @@ export class SimDevice {
   private strict: boolean;
   private seed: number;
   private hangGuardSteps: number;
+  /** Milliseconds of nRF52 CPU per unit of interpreter work (sim/cpu.ts); the bench sets it per run. */
+  cpuMsPerUnit: number;
 
   constructor(opts: SimDeviceOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
@@ -164,6 +169,7 @@ export class SimDevice {
     this.strict = opts.strictLanguage ?? true;
     const guard = opts.hangGuard ?? (opts.hangGuardMs === 0 ? false : true);
     this.hangGuardSteps = guard === true ? DEFAULT_HANG_STEPS : guard === false ? 0 : Math.max(0, Math.floor(guard));
+    this.cpuMsPerUnit = opts.cpuMsPerUnit ?? DEFAULT_MS_PER_UNIT;
     this.installBundle = opts.installBundle ?? true;
     this.board = boardProfile(opts.board ?? DEFAULT_BOARD, { freePages: opts.freePages, pins: opts.pins });
     this.flash = this.makeFlash(this.board);

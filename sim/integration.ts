@@ -50,7 +50,14 @@ export class CapRadio {
     } else {
       this.made.radio.reset();
     }
-    return this.made.nrf;
+    // Each boot's NRF: every method is an API call of that boot's interpreter (halt checks, CPU accounting).
+    const nrf = this.made.nrf as Record<string, unknown>;
+    const perBoot: Record<string, unknown> = {};
+    for (const k of Object.keys(nrf)) {
+      const f = nrf[k];
+      perBoot[k] = typeof f === "function" ? function (this: unknown, ...a: unknown[]) { env.enter(); return (f as (...x: unknown[]) => unknown).apply(nrf, a); } : f;
+    }
+    return perBoot;
   };
 
   get radio(): SimRadio {

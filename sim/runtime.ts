@@ -10,6 +10,7 @@ import { EspruinoStorage, StorageError } from "./storage.js";
 import { instrumentSource, STEP_COUNTER, STEP_TRIP } from "./hang-guard.js";
 import type { SimDevice } from "./device.js";
 import type { SimClock } from "./clock.js";
+import { callbackSeconds } from "./cpu.js";
 
 /** Objects and constructors of the firmware's realm, so values handed to it pass its instanceof checks. */
 export interface Realm {
@@ -101,6 +102,8 @@ export class EspruinoRuntime {
   private drainScript: vm.Script;
   /** A then() ran since the last drain: the context's microtask queue may hold jobs. */
   private promiseJobs = false;
+  /** Clock time until which the CPU is still running the last callback (sim/cpu.ts). */
+  private cpuBusyUntil = 0;
 
   constructor(
     readonly device: SimDevice,
@@ -314,6 +317,12 @@ export class EspruinoRuntime {
    */
   call(fn: unknown, args: unknown[], label: string, thisArg?: unknown): unknown {
     if (this.halted || this.disposed || !this.device.running) return undefined;
+    // The CPU is still interpreting an earlier callback: Espruino's idle loop gets to this one afterwards.
+    const start = this.device.clock.now();
+    if (start < this.cpuBusyUntil && label !== "evaluate") {
+      this.device.clock.schedule(this.cpuBusyUntil, () => this.call(fn, args, label, thisArg));
+      return undefined;
+    }
     this.apiCalls = 0;
     let result: unknown;
     try {
@@ -336,8 +345,10 @@ export class EspruinoRuntime {
       }
     }
     if (this.hangTripped) this.device.onHang(label);
-    // Rough CPU estimate (not a measurement): wake-up and interpreter entry, plus a little per API call.
-    this.device.emitActivity({ kind: "cpu", seconds: 0.0005 + 0.00002 * this.apiCalls });
+    // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
+    const cpu = callbackSeconds(this.apiCalls, this.device.cpuMsPerUnit);
+    this.cpuBusyUntil = start + cpu;
+    this.device.emitActivity({ kind: "cpu", seconds: cpu });
     this.device.afterCallback();
     return result;
   }

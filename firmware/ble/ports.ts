@@ -5,6 +5,9 @@
 export interface LogPort {
   append(type: number, flags: number, time: number, a: number, b: number): number;
   readFrom(seq: number, out: Uint8Array): number;
+  /** Up to max valid records with seq >= seq into out, back to back; how many (DoseLog.readMany: a cursor,
+   *  so reading on from the last record's seq + 1 costs no search). */
+  readMany(seq: number, out: Uint8Array, max: number): number;
   count(): number;
   oldestSeq(): number;
   newestSeq(): number;

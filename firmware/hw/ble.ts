@@ -18,7 +18,7 @@ interface NrfApi {
   setSecurity(options: any): void;
   getSecurityStatus(): { connected: boolean; encrypted: boolean; bonded: boolean; mitm_protected: boolean };
   setTxPower(dbm: number): void;
-  setConnectionInterval(ms: number): void;
+  setConnectionInterval(ms: number | { minInterval: number; maxInterval: number }): void;
   on(event: string, cb: (x: any) => void): void;
   disconnect(): void;
 }
@@ -70,11 +70,15 @@ export interface BleStartOptions {
    *  was appended and the clock set): shift times kept in clock units (detection's cap-off start...). */
   onTimeChanged?: (delta: number) => void;
   /**
-   * Pacing: at most perTick packets every tickMs (default 1 per 20 ms), the timer running only while a link
-   * has packets waiting (a report or queued responses); an idle link or no link wakes the CPU for nothing. Espruino builds the
-   * SoftDevice with the default notification queue (BLE_GATTS_HVN_TX_QUEUE_SIZE_DEFAULT, 1) and ignores
-   * NRF_ERROR_RESOURCES in NRF.updateServices, so a packet offered to a full queue is lost without notice;
-   * the client re-requests such holes (docs/protocol.md section 5), pacing keeps them rare.
+   * Pacing: at most perTick packets (default 4) per tick, a tick every connection interval (as
+   * NRF.getSecurityStatus() reports it) but not more often than every 15 ms, or every tickMs where the
+   * interval is not reported. The timer runs only while a link has packets waiting (a report or queued
+   * responses); an idle link or no link wakes the CPU for nothing. On S132 v3 (SDK 12) a notification takes
+   * one of the SoftDevice's application TX buffers until sent; Espruino ignores BLE_ERROR_NO_TX_PACKETS in
+   * NRF.updateServices and gives JavaScript no TX-complete event, so a packet offered to a full queue is lost
+   * without notice. 4 per interval stay within the buffers as long as the phone takes 4 per connection event;
+   * the client asks again for any hole (docs/protocol.md 3.2 "Lost notifications"), so a slower phone loses
+   * time, never a record.
    */
   perTick?: number;
   tickMs?: number;
@@ -119,8 +123,10 @@ export function storageConfigStore(): ConfigStore {
 
 
 export function startBle(o: BleStartOptions): BleHandle {
-  const perTick = o.perTick || 1;
+  const perTick = o.perTick || 4;
   const tickMs = o.tickMs || 20;
+  let tickEvery = tickMs; // ms between ticks: the link's connection interval (syncSecurity), at least 15 ms
+  let fastLink = false; // a short connection interval was asked for this transfer
   let plan = o.plan;
   let budget = perTick;
   let ticker = -1; // pacing interval: only while connected with packets pending
@@ -215,8 +221,20 @@ export function startBle(o: BleStartOptions): BleHandle {
     });
   }
   function syncSecurity(): void {
-    const s = NRF.getSecurityStatus();
+    const s: any = NRF.getSecurityStatus();
     engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded;
+    // connectionInterval: 1.25 ms units (2v29 jsble_get_security_status); absent where not reported
+    // The tick is 1 ms longer than the interval: two ticks never fall between the same two connection events
+    // (the packets of two would then wait together in the 7 TX buffers).
+    tickEvery = s.connectionInterval > 0 ? (s.connectionInterval < 12 ? 15 : s.connectionInterval * 1.25) + 1 : tickMs;
+  }
+  /** Asks for a short connection interval while a transfer runs, the plan's one otherwise. Apple's accessory
+   *  guidelines: min >= 15 ms, max >= min + 15 ms. */
+  function linkSpeed(fast: boolean): void {
+    if (fast === fastLink) return;
+    fastLink = fast;
+    const ms = fast ? 15 : plan.syncConnectionIntervalMs;
+    try { NRF.setConnectionInterval({ minInterval: ms, maxInterval: ms + 15 }); } catch (e) { /* keep the phone's */ }
   }
   let advMs = -1; // the interval advertising runs at
   function advertise(): void {
@@ -275,18 +293,21 @@ export function startBle(o: BleStartOptions): BleHandle {
     }
     arm();
   }
+  // One timeout re-armed at the end of each tick (not setInterval): a tick delayed by a busy CPU never
+  // leaves a backlog of ticks that would overfill the radio's queue.
   function tick(): void {
+    ticker = -1;
     budget = perTick;
     // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
     syncSecurity();
     if (engine.racp.reporting && !engine.trusted) engine.racp.linkDown();
     engine.racp.pump();
     flush();
-    if (!engine.racp.pending()) {
-      if (ticker >= 0) clearInterval(ticker);
-      ticker = -1;
+    if (engine.racp.pending()) ticker = setTimeout(tick, tickEvery);
+    else {
       budget = perTick; // the radio queue had a tick to drain
       lastActive = getTime(); // the idle time counts from the end of the transfer
+      linkSpeed(false);
       arm();
     }
   }
@@ -307,7 +328,8 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (ticker < 0) {
       if (!engine.racp.pending()) arm();
       else if (engine.linkUp) {
-        ticker = setInterval(tick, tickMs);
+        ticker = setTimeout(tick, tickEvery);
+        if (engine.racp.reporting) linkSpeed(true); // more than one burst to send
         arm(); // no idle deadline while a transfer runs
       }
     }
@@ -315,10 +337,15 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   NRF.on("connect", function () {
     lastActive = getTime();
-    engine.link(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
+    // 3 records per notification (ATT_MTU 53, the most the MDBT42Q/Puck.js build accepts,
+    // NRF_BLE_GATT_MAX_MTU_SIZE); a smaller link refuses the first one and the RACP falls back to one
+    // record per notification (docs/protocol.md 3.1).
+    engine.link(53);
     syncSecurity();
-    // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
-    try { NRF.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
+    // The plan's interval until a transfer asks for a shorter one; the cap drops the link when it goes idle
+    // (plan.idleDisconnectSeconds).
+    fastLink = true;
+    linkSpeed(false);
     flush();
     arm();
   });
@@ -342,7 +369,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   NRF.on("disconnect", function () {
     engine.link(0);
-    if (ticker >= 0) clearInterval(ticker);
+    if (ticker >= 0) clearTimeout(ticker);
     ticker = -1;
     budget = perTick;
     advertise();

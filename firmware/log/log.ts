@@ -3,7 +3,7 @@
 // RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
 import { fwError, FwError } from "../errors";
 import {
-  CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+  CHECK_UNCOMMITTED, crc32, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
 } from "./record";
 import {
   classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
@@ -113,6 +113,10 @@ export class DoseLog {
   // buffer of its own for page headers: a page is opened once per page's worth of records, and a buffer
   // kept for it would hold RAM for good on Espruino.)
   private rec = new Uint8Array(RECORD_SIZE + 4);
+  // readMany()'s cursor: page (-1: none), slot, and the seq of that slot.
+  private cp = -1;
+  private cs = 0;
+  private cseq = -1;
 
   constructor(store: PageStore) {
     this.store = store;
@@ -453,6 +457,67 @@ export class DoseLog {
       }
     }
     return -1;
+  }
+
+  /**
+   * Copies up to `max` valid records with seq >= `seq` into `out` (16 bytes each, back to back) and returns how
+   * many. Reads straight from the pages with a cursor (page, slot): a call whose `seq` is where the previous
+   * one stopped (its last record's seq + 1) reads on without a search, and one flash read fetches the slots
+   * of a page run at once. Any other seq, or a page recycled meanwhile, costs one search over the live pages'
+   * first seqs (never over records). Skips blank, torn and corrupt slots as readFrom() does (and counts them).
+   */
+  readMany(seq: number, out: Uint8Array, max: number): number {
+    let n = 0;
+    const P = this.P;
+    if (!this.mounted) return 0;
+    while (n < max) {
+      let p = this.cp;
+      if (seq !== this.cseq || p < 0 || (p - this.tail + P) % P >= this.live || this.first[p] + this.cs !== seq) {
+        // Search: the live page holding seq (or the first page after it).
+        p = -1;
+        for (let k = 0; k < this.live; k++) {
+          const q = (this.tail + k) % P;
+          if (seq < this.first[q] + this.S) {
+            p = q;
+            break;
+          }
+        }
+        if (p < 0) break;
+        this.cs = seq > this.first[p] ? seq - this.first[p] : 0;
+        seq = this.first[p] + this.cs;
+      }
+      this.cp = p;
+      const end = p === this.head ? this.nextSlot : this.S;
+      let s = this.cs;
+      if (s >= end) {
+        this.cseq = seq;
+        if (p === this.head) break;
+        seq = this.first[p] + this.S; // the next page (searched: seqs of pages need not be contiguous)
+        this.cp = -1;
+        continue;
+      }
+      const run = end - s < max - n ? end - s : max - n;
+      const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, run * RECORD_SIZE);
+      for (let i = 0; i < run && n < max; i++) {
+        const r = b.subarray(i * RECORD_SIZE, i * RECORD_SIZE + RECORD_SIZE);
+        // The common case written out (each function call is costly on Espruino): the check holds and the
+        // slot carries its own seq. recordCheck() never gives 0xFFFF, so the stored check is then committed.
+        const k = crc32(r, 14) & 0xffff;
+        const c = k !== 0xffff && r[14] === (k & 0xff) && r[15] === k >> 8 &&
+          ((r[0] | (r[1] << 8) | (r[2] << 16) | (r[3] << 24)) >>> 0) === seq ? S_VALID : classifySlot(r, seq);
+        if (c === S_VALID) out.set(r, RECORD_SIZE * n++);
+        else if (c !== S_BLANK && seq > this.badSeenAt) {
+          if (c === S_BAD) this.badSeen++;
+          else this.tornSeen++;
+          this.badSeenAt = seq;
+        }
+        s++;
+        seq++;
+      }
+      this.cs = s;
+      this.cseq = seq;
+    }
+    return n;
   }
 
   count(): number {

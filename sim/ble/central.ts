@@ -26,6 +26,9 @@ export interface ConnectOptions {
   /** Smallest interval the phone grants when the device asks for a faster one. Default 15 (iOS guideline;
    *  many Android phones grant 7.5). Set it to intervalMs for a phone that keeps its interval. */
   minIntervalMs?: number;
+  /** How the phone answers a Connection Parameter Update request for [min, max]: "keep" (default) its
+   *  interval when inside the range, else the nearest bound; "min": the range's minimum. */
+  grants?: "keep" | "min";
 }
 
 export interface ConnectResult {
@@ -144,7 +147,7 @@ export class SimCentral implements CentralSide {
       clock.schedule(t, () => {
         const why2 = this.radio.canConnect();
         if (why2) return reject({ reason: "NOT_CONNECTABLE", message: why2 });
-        const l = this.radio.openLink(this, this.address, mtu, intervalMs, perEvent, phoneMin);
+        const l = this.radio.openLink(this, this.address, mtu, intervalMs, perEvent, phoneMin, opts.grants === "min");
         this.link = l;
         if (opts.bonded === true && !this.radio.hasBond(this.address)) this.radio.pair(l, undefined, true);
         if (this.bondedTo && !this.radio.reEncrypt(l)) this.bondedTo = false; // device lost our bond

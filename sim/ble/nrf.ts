@@ -121,6 +121,10 @@ export interface Link {
   perEvent: number;
   /** The phone's smallest accepted connection interval (iOS: 15 ms, many Androids: 7.5 ms). */
   phoneMinMs: number;
+  /** The phone answers an interval request with its minimum (else it keeps its interval when inside). */
+  grantsMin: boolean;
+  /** A parameter update on its way (its timer), null when none. */
+  updateTimer: number | null;
   encrypted: boolean;
   mitm: boolean;
   lesc: boolean;
@@ -621,16 +625,34 @@ export class Radio {
     l.idleMs += Math.min(n, needed) * l.intervalMs;
   }
 
-  /** The phone's answer to a Connection Parameter Update request for [min, max] ms (modelled as immediate). */
+  /**
+   * The phone's answer to a Connection Parameter Update request for [min, max] ms. The request (L2CAP
+   * signalling, Core Spec v5.3 Vol 3 Part A 4.20) and its response take a connection event each, then the
+   * central's LL_CONNECTION_UPDATE_IND names an instant at least 6 events ahead (Vol 6 Part B 5.1.1): the new
+   * interval starts 8 events after the request. A later request replaces one still on its way.
+   */
   private requestInterval(l: Link, min: number, max: number): void {
-    let iv = Math.min(Math.max(l.intervalMs, min), max);
+    let iv = l.grantsMin ? min : Math.min(Math.max(l.intervalMs, min), max);
     iv = Math.max(iv, l.phoneMinMs);
     iv = Math.round(iv / 1.25) * 1.25; // connInterval is a multiple of 1.25 ms (Core Spec Vol 6 Part B 4.5.1)
+    if (l.updateTimer !== null) this.clock.cancel(l.updateTimer);
+    l.updateTimer = null;
     if (iv === l.intervalMs || l.lost) return;
+    const at = this.nextEventAt(l) + 7 * (l.intervalMs / 1000);
+    // Just before the instant's event, so that event itself runs (the first at the new interval).
+    l.updateTimer = this.clock.schedule(at - 1e-6, () => {
+      l.updateTimer = null;
+      if (l !== this.link || l.lost) return;
+      this.applyInterval(l, iv, at);
+    });
+  }
+
+  /** The new interval from the event at `instant` on (that event included). */
+  private applyInterval(l: Link, iv: number, instant: number): void {
     this.settle(l);
     if (l.timer !== null) this.clock.cancel(l.timer);
     l.timer = null;
-    l.anchor = this.clock.now();
+    l.anchor = instant - iv / 1000;
     l.k = 0;
     l.intervalMs = iv;
     this.report({ kind: "connection", intervalMs: iv });
@@ -749,7 +771,7 @@ export class Radio {
     return null;
   }
 
-  openLink(central: CentralSide, addr: string, mtu: number, intervalMs: number, perEvent: number, phoneMinMs: number): Link {
+  openLink(central: CentralSide, addr: string, mtu: number, intervalMs: number, perEvent: number, phoneMinMs: number, grantsMin = false): Link {
     const now = this.clock.now();
     const iv = intervalMs; // the phone picks the first interval; the device asks for its preference afterwards
     const l: Link = {
@@ -759,6 +781,8 @@ export class Radio {
       intervalMs: iv,
       perEvent,
       phoneMinMs,
+      grantsMin,
+      updateTimer: null,
       encrypted: false,
       mitm: false,
       lesc: false,

@@ -55,9 +55,14 @@ export function checkFlow(block: FlowBlock): FlowMismatch[] {
     flushPending(at);
     if (parts[0] === "link") {
       if (!/mtu=\d+/.test(line)) throw new Error(`docs/protocol.md:${at}: "link" needs mtu=N`);
-      // The phone's MTU: the cap starts at 20-byte notifications whatever it is (RACP 0xA2 changes that).
-      engine.link(23);
-      engine.trusted = parts.includes("bonded");
+      const mtu = Number(/mtu=(\d+)/.exec(line)![1]);
+      const bonded = parts.includes("bonded");
+      // The phone's MTU: the cap starts at 3 records per notification (the adapter's engine.link(53)); a link
+      // with a smaller MTU refuses that notification and the RACP falls back to one record each.
+      engine.link(53);
+      sender.maxRecords = Math.min(mtu, 53) - 3;
+      sender.onRefused = () => engine.racp.notifyRefused();
+      engine.trusted = bonded;
       sender.take();
     } else if (parts[0] === "clock") {
       clock.t = Number(parts[1]);

@@ -1,6 +1,6 @@
 // In-memory stand-in for DoseLog (docs/architecture.md Log API) for the pure BLE engine's tests.
 import type { LogPort, ConfigStore, Clock } from "../../firmware/ble/ports";
-import { CH_RACP } from "../../firmware/ble/uuids";
+import { CH_RACP, CH_RECORDS } from "../../firmware/ble/uuids";
 import { encodeRecord } from "../../client/record";
 
 export class MemLog implements LogPort {
@@ -37,6 +37,17 @@ export class MemLog implements LogPort {
     if (lo >= this.recs.length) return -1;
     out.set(this.recs[lo]);
     return this.seqAt(lo);
+  }
+  readMany(seq: number, out: Uint8Array, max: number): number {
+    let n = 0;
+    const one = new Uint8Array(16);
+    while (n < max) {
+      const got = this.readFrom(seq, one);
+      if (got < 0) break;
+      out.set(one, n++ * 16);
+      seq = got + 1;
+    }
+    return n;
   }
   count(): number {
     return this.recs.length;
@@ -90,7 +101,15 @@ export interface Packet {
 export class CaptureSender {
   packets: Packet[] = [];
   room = Infinity;
+  /** Longest Dose Records notification the link carries (ATT_MTU - 3); a longer one is refused (DATA_SIZE)
+   *  and onRefused runs, as the NRF adapter tells the RACP (firmware/hw/ble.ts). */
+  maxRecords = Infinity;
+  onRefused: (() => void) | null = null;
   send = (ch: number, data: Uint8Array): boolean => {
+    if (ch === CH_RECORDS && data.length > this.maxRecords) {
+      if (this.onRefused) this.onRefused();
+      return false;
+    }
     if (this.room <= 0) return false;
     this.room--;
     this.packets.push({ kind: ch === CH_RACP ? "I" : "N", ch, data: data.slice() });

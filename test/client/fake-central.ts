@@ -15,13 +15,19 @@ export class FakeCap {
   readonly engine: BleEngine;
   pairingOpen = false;
   /** Radio model shared with the central while connected. */
-  radio: { budget: number; outbox: { ch: number; data: Uint8Array }[]; up: boolean } = { budget: 0, outbox: [], up: false };
+  radio: { budget: number; outbox: { ch: number; data: Uint8Array }[]; up: boolean; mtu: number } = { budget: 0, outbox: [], up: false, mtu: 23 };
   constructor(readonly serial: string, log = new MemLog(), clock = new FakeClock(1764003800)) {
     this.log = log;
     this.clock = clock;
     const radio = () => this.radio;
     const send = (ch: number, data: Uint8Array) => {
       const r = radio();
+      // As the SoftDevice: a notification longer than the link's MTU - 3 is refused (DATA_SIZE) and the
+      // adapter (firmware/hw/ble.ts) makes the RACP fall back to one record per notification.
+      if (r.up && ch === CH_RECORDS && data.length > r.mtu - 3) {
+        this.engine.racp.notifyRefused();
+        return false;
+      }
       if (!r.up || r.budget <= 0) return false;
       r.budget--;
       r.outbox.push({ ch, data: data.slice() });
@@ -55,8 +61,8 @@ export class FakeCentral implements SimCentralLike {
     this.perEvent = o.notificationsPerEvent;
     this.subs.clear();
     this.recordPackets = 0;
-    this.cap.radio = { budget: 0, outbox: [], up: true };
-    this.cap.engine.link(23); // as the adapter: the cap cannot learn the MTU (the client sends RACP 0xA2)
+    this.cap.radio = { budget: 0, outbox: [], up: true, mtu: Math.min(Math.max(23, o.mtu), 53) };
+    this.cap.engine.link(53); // as the adapter: 3 records per notification until the link refuses them
     this.cap.engine.trusted = o.bonded;
   }
   async pair(_o: { passkey?: string }): Promise<void> {

@@ -618,7 +618,7 @@ describe("client2: a client written from docs/protocol.md alone", () => {
   it("a record appended while a report runs is sent by that report (undocumented, section 3.2)", async () => {
     const cap = new Cap();
     cap.run(5);
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 200; i++) { // a report long enough to be running when the session ends (4 packets per event)
       cap.session(20);
       cap.run(600);
     }

@@ -38,6 +38,15 @@ class ArrayLog implements LogPort {
     out.set(this.buf.subarray(seq * 16, seq * 16 + 16));
     return seq;
   }
+  readMany(seq: number, out: Uint8Array, max: number): number {
+    if (seq < 0) seq = 0;
+    let k = 0;
+    while (k < max && seq + k < this.n) {
+      out.set(this.buf.subarray((seq + k) * 16, (seq + k) * 16 + 16), k * 16);
+      k++;
+    }
+    return k;
+  }
   count(): number { return this.n; }
   oldestSeq(): number { return this.n ? 0 : -1; }
   newestSeq(): number { return this.n - 1; }

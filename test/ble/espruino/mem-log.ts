@@ -16,6 +16,15 @@ export function memLog(): LogPort {
       out.set(recs[seq]);
       return seq;
     },
+    readMany: function (seq: number, out: Uint8Array, max: number) {
+      if (seq < 0) seq = 0;
+      let k = 0;
+      while (k < max && seq + k < recs.length) {
+        out.set(recs[seq + k], k * 16);
+        k++;
+      }
+      return k;
+    },
     count: function () { return recs.length; },
     oldestSeq: function () { return recs.length ? 0 : -1; },
     newestSeq: function () { return recs.length - 1; },

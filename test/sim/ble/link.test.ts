@@ -258,7 +258,11 @@ describe("links", () => {
     nrf.setServices(table);
     const phone = radio.central();
     await drive(clock, phone.connect({ intervalMs: 45, minIntervalMs: 7.5 }));
-    await runFor(clock, 0.2);
+    // the request goes out 100 ms after connecting; the new interval starts 8 events later (nrf.ts
+    // requestInterval): 0.1 + 8 x 45 ms
+    await runFor(clock, 0.05);
+    expect(radio.connectionIntervalMs()).toBe(45);
+    await runFor(clock, 0.45);
     expect(radio.connectionIntervalMs()).toBe(7.5);
     await runFor(clock, 29);
     expect(radio.connectionIntervalMs()).toBe(7.5);
@@ -268,12 +272,14 @@ describe("links", () => {
     for (let i = 0; i < 3; i++) nrf.updateServices({ [SVC]: { [CH.records]: { value: [i] } } });
     expect(radio.connectionIntervalMs()).toBe(200);
     nrf.updateServices({ [SVC]: { [CH.records]: { value: [3] } } });
+    expect(radio.connectionIntervalMs()).toBe(200); // asked for; it starts 8 events (1.6 s) later
+    await runFor(clock, 1.7);
     expect(radio.connectionIntervalMs()).toBe(7.5);
     expect(activities.filter((x) => x.a.kind === "connection").map((x) => (x.a as { intervalMs: number }).intervalMs)).toEqual([45, 7.5, 200, 7.5]);
     // an iOS-like phone grants no less than 15 ms
     await drive(clock, phone.disconnect());
     await drive(clock, phone.connect({ intervalMs: 30 }));
-    await runFor(clock, 0.2);
+    await runFor(clock, 0.4);
     expect(radio.connectionIntervalMs()).toBe(15);
   });
 
@@ -282,6 +288,8 @@ describe("links", () => {
     const phone = radio.central();
     await drive(clock, phone.connect({ intervalMs: 30 }));
     nrf.setConnectionInterval(200);
+    expect(radio.connectionIntervalMs()).toBe(30); // 8 events to the instant
+    await runFor(clock, 0.3);
     expect(radio.connectionIntervalMs()).toBe(200);
     expect(nrf.getSecurityStatus().connectionInterval).toBe(160);
     expect(activities.filter((x) => x.a.kind === "connection").map((x) => x.a)).toEqual([

@@ -1,0 +1,171 @@
+// DoseLog.readMany(): the read cursor the RACP streams from (docs/architecture.md, "Log API"). Every case
+// compares it with readFrom(), the per-record search it replaces, on the NOR flash model: page wraps, a page
+// recycled under the cursor, appends while reading, corrupt and torn slots.
+import { beforeAll, describe, expect, it } from "vitest";
+import { DoseLog } from "../../firmware/log/log.js";
+import { recSeq, T_DOSE } from "../../firmware/log/record.js";
+import { installCrc, makeFlash, norPage } from "./helpers.js";
+
+beforeAll(installCrc);
+
+const PAGE = 256; // 32-byte header + 14 slots
+const SLOTS = 14;
+
+/** What readFrom() gives from seq on, up to max records: the reference. */
+function reference(log: DoseLog, seq: number, max: number): string[] {
+  const out: string[] = [];
+  const b = new Uint8Array(16);
+  while (out.length < max) {
+    const got = log.readFrom(seq, b);
+    if (got < 0) break;
+    out.push(Buffer.from(b).toString("hex"));
+    seq = got + 1;
+  }
+  return out;
+}
+
+function many(log: DoseLog, seq: number, max: number): string[] {
+  const out = new Uint8Array(16 * max).fill(0xaa);
+  const n = log.readMany(seq, out, max);
+  expect(n).toBeLessThanOrEqual(max);
+  return Array.from({ length: n }, (_, i) => Buffer.from(out.subarray(i * 16, i * 16 + 16)).toString("hex"));
+}
+
+function seqs(hexes: string[]): number[] {
+  return hexes.map((h) => recSeq(Buffer.from(h, "hex"), 0));
+}
+
+function fresh(pages = 5) {
+  const { nor, store } = makeFlash(PAGE, pages);
+  const log = new DoseLog(store);
+  log.mount();
+  let t = 1764000000;
+  const add = (n: number) => {
+    for (let i = 0; i < n; i++) log.append(T_DOSE, 0x10, t++, 8, 0x0915);
+  };
+  /** Overwrites word 2 of the slot holding seq (page found by the log's stats): the check no longer holds. */
+  const corrupt = (seq: number) => {
+    for (let p = 0; p < pages; p++) {
+      const base = 0x10000000 + norPage(pages, p) * PAGE;
+      for (let s = 0; s < SLOTS; s++) {
+        const b = nor.read(base + 32 + s * 16, 16);
+        if (recSeq(b, 0) === seq && b[8] !== 0xff) {
+          nor.writeWords(base + 32 + s * 16 + 8, new Uint8Array([0x00, 0x00, 0x00, 0x00]));
+          return;
+        }
+      }
+    }
+    throw new Error(`seq ${seq} not found`);
+  };
+  return { log, add, corrupt };
+}
+
+describe("DoseLog.readMany (the read cursor)", () => {
+  it("streams the whole log in order across page boundaries and a wrapped ring, as readFrom does", () => {
+    const { log, add } = fresh();
+    add(100); // 5 pages of 14: the ring has wrapped more than once
+    const oldest = log.oldestSeq();
+    expect(oldest).toBeGreaterThan(1);
+    for (const k of [1, 3, 5, 14, 15]) {
+      const got: string[] = [];
+      let seq = oldest;
+      for (;;) {
+        const part = many(log, seq, k);
+        if (part.length === 0) break;
+        got.push(...part);
+        seq = seqs(part)[part.length - 1] + 1;
+      }
+      expect(got).toEqual(reference(log, oldest, 1000));
+      expect(seqs(got)).toEqual(Array.from({ length: log.newestSeq() - oldest + 1 }, (_, i) => oldest + i));
+    }
+  });
+
+  it("a seq below the oldest starts at the oldest; one above the newest gives nothing until it is appended", () => {
+    const { log, add } = fresh();
+    add(60);
+    expect(many(log, 0, 3)).toEqual(reference(log, log.oldestSeq(), 3));
+    const next = log.newestSeq() + 1;
+    expect(many(log, next, 3)).toEqual([]);
+    add(2);
+    expect(seqs(many(log, next, 3))).toEqual([next, next + 1]);
+  });
+
+  it("records appended while reading are read on, also when they open a new page", () => {
+    const { log, add } = fresh();
+    add(12); // page 0 nearly full
+    let seq = 1;
+    const got: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const part = seqs(many(log, seq, 3));
+      got.push(...part);
+      if (part.length) seq = part[part.length - 1] + 1;
+      add(2);
+    }
+    got.push(...seqs(many(log, seq, 100)));
+    expect(got).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+  });
+
+  it("a page recycled under the cursor (the ring wrapped meanwhile): reading goes on from the oldest record still held", () => {
+    const { log, add } = fresh(4); // capacity 2 x 14
+    add(30);
+    const first = seqs(many(log, log.oldestSeq(), 3));
+    expect(first).toEqual(reference(log, log.oldestSeq(), 3).map((h) => recSeq(Buffer.from(h, "hex"), 0)));
+    const next = first[2] + 1;
+    add(40); // the cursor's page is erased and rewritten with newer records
+    expect(log.oldestSeq()).toBeGreaterThan(next);
+    expect(many(log, next, 3)).toEqual(reference(log, next, 3));
+    expect(seqs(many(log, next, 3))[0]).toBe(log.oldestSeq());
+  });
+
+  it("skips corrupt slots (in a page and at a page's end), counting each once, and returns only valid records", () => {
+    const { log, add, corrupt } = fresh();
+    add(40);
+    corrupt(5);
+    corrupt(14); // the last slot of page 0
+    corrupt(15); // the first slot of page 1
+    const all: string[] = [];
+    let seq = 1;
+    for (;;) {
+      const part = many(log, seq, 3);
+      if (!part.length) break;
+      all.push(...part);
+      seq = seqs(part)[part.length - 1] + 1;
+    }
+    expect(seqs(all)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1).filter((s) => s !== 5 && s !== 14 && s !== 15));
+    expect(log.badSeen).toBe(3);
+    // Reading the same range again does not count them again (as readFrom: counted once while reading forwards).
+    many(log, 1, 40);
+    expect(log.badSeen).toBe(3);
+    expect(many(log, 1, 40)).toEqual(reference(log, 1, 40));
+  });
+
+  it("random reads, seeks and appends agree with readFrom", () => {
+    const { log, add, corrupt } = fresh(6);
+    let x = 12345;
+    const rnd = (n: number) => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return x % n;
+    };
+    add(20);
+    let seq = 1;
+    for (let i = 0; i < 400; i++) {
+      const op = rnd(10);
+      if (op < 3) add(1 + rnd(20));
+      else if (op === 3) seq = rnd(log.newestSeq() + 3);
+      else if (op === 4 && log.newestSeq() > 0) {
+        const s = log.oldestSeq() + rnd(log.newestSeq() - log.oldestSeq() + 1);
+        try {
+          corrupt(s);
+        } catch {
+          /* already damaged */
+        }
+      } else {
+        const k = 1 + rnd(5);
+        const want = reference(log, seq, k);
+        const got = many(log, seq, k);
+        expect(got).toEqual(want);
+        if (got.length) seq = seqs(got)[got.length - 1] + 1;
+      }
+    }
+  });
+});
