@@ -7,7 +7,8 @@
 #   ./flash.sh --port /dev/ttyACM0          serial / USB
 #   ./flash.sh --device PENCAP              Bluetooth LE, first device whose name contains PENCAP
 #   ./flash.sh --dry-run out.js             write the upload that would be sent to out.js; no device
-#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120)
+#   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120),
+#            --passkey NNNNNN (keep a cap's labelled passkey; default: a new random one, printed for the label)
 #
 # Exit codes: 0 flashed (or dry run written), 2 usage (no port/device), 3 no bundle built,
 # 4 connection or upload failed.
@@ -24,6 +25,7 @@ PORT=""
 DEVICE=""
 DRY_RUN=""
 TIME_LIMIT=120
+PASSKEY=""
 # Board description used only for --dry-run: it tells the CLI what a connected device would report
 # (Espruino 2v29 with Storage, Flash and Storage built in), so that it packages the upload exactly as for
 # a real cap instead of the pre-1v96 fallback.
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --device) [ $# -ge 2 ] || die 2 "--device needs a BLE name (prefix)"; DEVICE="$2"; shift 2 ;;
     --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN=$(from_caller "$2"); shift 2 ;;
     --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE=$(from_caller "$2"); shift 2 ;;
+    --passkey) [ $# -ge 2 ] || die 2 "--passkey needs 6 digits"; PASSKEY="$2"; shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die 2 "--timeout needs a number of seconds"; TIME_LIMIT="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die 2 "unknown option '$1'" ;;
@@ -50,17 +53,22 @@ done
 
 # -t: set the device clock on upload; --storage .bootcde:- : store the code as the boot code in Storage
 # (chunked require("Storage").write calls, then load(".bootcde") to start it now).
-COMMON=(-t --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
+# The cap's pairing passkey (docs/protocol.md "Security"): stored as "pencap.key", printed for the label.
+PASSKEY=$(node scripts/flash/passkey.mjs $PASSKEY) || die 2 "--passkey must be 6 digits"
+KEYFILE=$(mktemp)
+printf '%s' "$PASSKEY" >"$KEYFILE"
+COMMON=(-t --storage "pencap.key:$KEYFILE" --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
 
 if [ -n "$DRY_RUN" ]; then
   LOG=$(mktemp)
-  trap 'rm -f "$LOG"' EXIT
+  trap 'rm -f "$LOG" "$KEYFILE"' EXIT
   if ! "$CLI" -n --no-ble --board "$DRY_RUN_BOARD" "${COMMON[@]}" -o "$DRY_RUN" "$BUNDLE" >"$LOG" 2>&1 </dev/null \
      || [ ! -s "$DRY_RUN" ] || ! grep -q '\.bootcde' "$DRY_RUN"; then
     cat "$LOG" >&2
     die 4 "the Espruino CLI did not produce the upload text"
   fi
   echo "flash.sh: dry run: $(wc -c <"$DRY_RUN") bytes that would be sent for $BUNDLE ($(wc -c <"$BUNDLE") bytes) written to $DRY_RUN"
+  echo "flash.sh: passkey for the cap's label: $PASSKEY"
   exit 0
 fi
 
@@ -78,7 +86,7 @@ else
 fi
 
 LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+trap 'rm -f "$LOG" "$KEYFILE"' EXIT
 echo "flash.sh: uploading $BUNDLE ($(wc -c <"$BUNDLE") bytes) to ${PORT:-device named $DEVICE} as boot code"
 set +e
 # The CLI waits for the device's prompt after the upload; a time limit keeps a silent device from
@@ -94,3 +102,4 @@ if [ "$STATUS" -ne 0 ] || grep -qE 'Unable to connect|not found|No Ports Found|E
   die 4 "connection or upload failed (see the Espruino CLI output above); check the port/name, that the device is powered and not connected to another app (e.g. the Web IDE or a phone)"
 fi
 echo "flash.sh: done; the firmware is the device's boot code and starts on every boot"
+echo "flash.sh: passkey for the cap's label: $PASSKEY"
