@@ -195,8 +195,18 @@ export class PenCapClient {
     return { lastResult: b[0], badOffset: b[1], bytes: b.slice(2) };
   }
 
+  /** Writes the 28-byte config block: in one packet when the link carries it (ATT_MTU >= 31), else as two
+   *  15-byte halves `c1` + bytes 0..13, `c2` + bytes 14..27 (docs/protocol.md 3.5: Espruino refuses long
+   *  writes, and a phone that never exchanged the MTU has 20 bytes per write). */
   async writeConfig(bytes: Uint8Array): Promise<{ result: number; badOffset: number }> {
-    await this.transport.write(SERVICE, CONFIG, bytes, true);
+    if (bytes.length === 28 && this.transport.mtu - 3 < 28) {
+      for (const [tag, from] of [[0xc1, 0], [0xc2, 14]]) {
+        const half = new Uint8Array(15);
+        half[0] = tag;
+        half.set(bytes.subarray(from, from + 14), 1);
+        await this.transport.write(SERVICE, CONFIG, half, true);
+      }
+    } else await this.transport.write(SERVICE, CONFIG, bytes, true);
     const c = await this.readConfig();
     return { result: c.lastResult, badOffset: c.badOffset };
   }

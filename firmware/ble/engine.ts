@@ -26,6 +26,12 @@ export const enum EngK {
   UPD_RECORD = 0,
   UPD_BATTERY = 1,
   UPD_ALERTS = 2,
+  /** Config write in two halves (docs/protocol.md 3.5): 15 bytes = tag + 14 bytes of the 28-byte block. */
+  CFG_PART1 = 0xc1,
+  CFG_PART2 = 0xc2,
+  CFG_PART_SIZE = 15,
+  /** Write result: the first half is held, the second completes the block. */
+  WR_PART = 0x06,
 }
 
 export const T_TIME_SET: number = EngK.T_TIME_SET;
@@ -74,7 +80,7 @@ export class BleEngine {
 
   /** The 28-byte config block in force (docs/config.md); decodeConfig() reads it. Do not write it. */
   readonly cfg = new Uint8Array(CfgK.CONFIG_SIZE);
-  // Views on one 103-byte buffer (20 + 6 + 30 + 1 + 30 + 16): each separate Uint8Array costs its own
+  // Views on one 122-byte buffer (20 + 6 + 30 + 1 + 21 + 16 + 28): each separate Uint8Array costs its own
   // ArrayBuffer in RAM on the cap.
   private statusBuf: Uint8Array;
   private timeBuf: Uint8Array; // [5] the last time write's result
@@ -82,11 +88,13 @@ export class BleEngine {
   private batBuf: Uint8Array;
   private advBuf: Uint8Array;
   private rec: Uint8Array;
+  /** A Config block written in two halves (one ATT packet each at MTU 23); [0] is 0 until a first half. */
+  private part: Uint8Array;
+  private partHeld = false;
 
   battery = 0xff; // percent, 0xFF unknown
   alerts = 0;
   lastDoseTime = 0;
-  lastEvent = -1; // clock time of the newest record (fast advertising)
   /** A central is connected (set by link()). */
   linkUp = false;
   /** The link is encrypted with a bonded key (the adapter sets it from NRF.getSecurityStatus()): the only
@@ -104,13 +112,14 @@ export class BleEngine {
     this.clock = o.clock;
     this.store = o.store;
     this.onConfig = o.onConfig;
-    const m = new Uint8Array(103);
+    const m = new Uint8Array(122);
     this.statusBuf = m.subarray(0, EngK.STATUS_SIZE);
     this.timeBuf = m.subarray(20, 20 + EngK.TIME_SIZE);
     this.cfgBuf = m.subarray(26, 26 + EngK.CONFIG_VALUE_SIZE);
     this.batBuf = m.subarray(56, 57);
-    this.advBuf = m.subarray(57, 87);
-    this.rec = m.subarray(87, 87 + RacpK.RECORD_SIZE);
+    this.advBuf = m.subarray(57, 78);
+    this.rec = m.subarray(78, 78 + RacpK.RECORD_SIZE);
+    this.part = m.subarray(94, 122);
     // The write results live in their value bytes, not in fields of their own (RAM on the cap).
     this.timeBuf[5] = CfgK.WR_NONE;
     this.cfgBuf[0] = CfgK.WR_NONE;
@@ -150,6 +159,7 @@ export class BleEngine {
       this.cfgBuf[0] = CfgK.WR_NONE;
       this.cfgBuf[1] = 0xff;
       this.timeBuf[5] = CfgK.WR_NONE;
+      this.partHeld = false;
       this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
     }
   }
@@ -166,7 +176,6 @@ export class BleEngine {
         const t = this.rec[8];
         if (t === RacpK.T_DOSE || t === RacpK.T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
       }
-      this.lastEvent = this.clock.now();
     } else if (kind === EngK.UPD_BATTERY) {
       if (v === this.battery) return;
       this.battery = v;
@@ -176,8 +185,9 @@ export class BleEngine {
       this.alerts = v & 0xff;
     }
     this.changed |= 1 << UuidK.CH_STATUS;
-    // Best effort: the value is readable anyway, so a full radio queue just skips this notification.
-    if (this.linkUp && !this.racp.reporting) this.out(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
+    // Best effort: the value is readable anyway, so a full radio queue just skips this notification. Only to a
+    // trusted link: Status tells when the last dose was, and Espruino leaves its CCCD open to anyone.
+    if (this.linkUp && this.trusted && !this.racp.reporting) this.out(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
   }
 
   // ---- GATT ----
@@ -256,6 +266,24 @@ export class BleEngine {
         this.update(EngK.UPD_RECORD, 0);
       } else if (ch === UuidK.CH_CONFIG) {
         this.changed |= 1 << UuidK.CH_CONFIG;
+        // The 28-byte block needs ATT_MTU 31; below it (MTU 23: iOS before the exchange, Android without
+        // requestMtu) Espruino refuses a long write, so the block may come in two 15-byte halves.
+        if (d.length === EngK.CFG_PART_SIZE && (d[0] === EngK.CFG_PART1 || d[0] === EngK.CFG_PART2)) {
+          const first = d[0] === EngK.CFG_PART1;
+          if (!first && !this.partHeld) {
+            this.cfgBuf[0] = CfgK.WR_BAD_LENGTH;
+            this.cfgBuf[1] = 0xff;
+            return SecK.ATT_OK;
+          }
+          this.part.set(d.subarray(1), first ? 0 : 14);
+          this.partHeld = first;
+          if (first) {
+            this.cfgBuf[0] = EngK.WR_PART;
+            this.cfgBuf[1] = 0xff;
+            return SecK.ATT_OK;
+          }
+          d = this.part;
+        }
         const bad = validateConfig(d);
         if (bad >= 0) {
           this.cfgBuf[0] = validateCode;
@@ -298,8 +326,9 @@ export class BleEngine {
   }
 
   // ---- advertising ----
+  /** The pairing window's advertising data (adv.ts advData); its first 3 bytes are the flags alone. */
   advertising(): Uint8Array {
-    return advData(this.log.newestSeq(), this.alerts, this.advBuf);
+    return advData(this.advBuf);
   }
 }
 

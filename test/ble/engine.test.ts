@@ -2,11 +2,8 @@
 import { readChar, UPD_ALERTS, UPD_BATTERY, UPD_RECORD } from "../../firmware/ble/engine";
 import { describe, expect, it } from "vitest";
 import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
-import { advInterval, fastUntil, scanResponse } from "../../firmware/ble/adv";
-import { NORMAL_PLAN, SAFE_PLAN } from "../../firmware/power/plan";
+import { scanResponse } from "../../firmware/ble/adv";
 
-const FAST_INTERVAL_MS = NORMAL_PLAN.fastAdvertisingMs;
-const SLOW_INTERVAL_MS = NORMAL_PLAN.slowAdvertisingMs;
 import { exampleEngine } from "./fixture";
 import { hex, MemLog, unhex } from "./fake-log";
 import { decodeStatus } from "../../client/client";
@@ -72,26 +69,21 @@ describe("Status and Battery", () => {
   it("an empty log reads as 0xFFFFFFFF seqs", () => {
     const { engine } = exampleEngine(new MemLog());
     expect(hex(engine.value(CH_STATUS))).toBe("57 00 00 00 ff ff ff ff 00 00 00 00 ff ff ff ff ff ff ff ff");
-    expect(hex(engine.advertising()).endsWith("08 ff ff ff ff ff ff ff 00")).toBe(true);
+    expect(hex(engine.advertising())).toBe(ADV_OPEN); // nothing from the log
   });
 });
 
+const ADV_OPEN = "02 01 06 11 07 0b f4 1b 8c ef 0c c2 94 81 47 65 a8 9b 5a 63 bd";
 describe("advertising", () => {
-  it("fast for the plan's 30 s after a record, slow otherwise; none in safe mode", () => {
-    expect(advInterval(1000, -1, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(advInterval(1000, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1029.999, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1030, 1000, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(fastUntil(1000, NORMAL_PLAN)).toBe(1030);
-    // safe mode: no fast advertising at all
-    expect(advInterval(1000, 1000, SAFE_PLAN)).toBe(SAFE_PLAN.slowAdvertisingMs);
-    expect(fastUntil(1000, SAFE_PLAN)).toBe(-1);
-    const { engine, log, clock } = link();
+  it("the same bytes whatever the log, the alerts or the battery (docs/protocol.md 4)", () => {
+    const { engine, log } = link();
+    const before = hex(engine.advertising());
     log.append(1, 0, 1764003800, 5, 0xff16);
     engine.update(UPD_RECORD, 0);
-    expect(advInterval(clock.t + 10, engine.lastEvent, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(clock.t + 200, engine.lastEvent, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(hex(engine.advertising()).slice(-15)).toBe("05 00 00 00 00".padStart(15));
+    engine.update(UPD_ALERTS, 0b1111);
+    engine.update(UPD_BATTERY, 3);
+    expect(hex(engine.advertising())).toBe(before);
+    expect(before).toBe(ADV_OPEN);
   });
   it("scan response carries the name within 31 bytes", () => {
     expect(hex(scanResponse("PenCap-0001"))).toBe("0c 09 50 65 6e 43 61 70 2d 30 30 30 31");

@@ -12,6 +12,10 @@ import { RecordStore } from "../../client/store.js";
 import { decodeRecord, type DoseRecord } from "../../client/record.js";
 import { SERVICE, RACP, RECORDS, TIME, CONFIG, STATUS } from "../../client/protocol.js";
 import type { SimCentral } from "../../sim/ble/index.js";
+import { EspruinoStorage } from "../../sim/storage.js";
+
+/** The passkey flash.sh put on the example cap (scripts/flash/passkey.mjs makes a random one per cap). */
+export const PASSKEY = "246810";
 
 let built: Promise<string> | null = null;
 
@@ -43,6 +47,12 @@ export interface CapOptions {
   hangGuardMs?: number;
   /** Bundle installed in Storage as .bootcde, as flash.sh does (default true). */
   installBundle?: boolean;
+  /** The cap's passkey file (pencap.key) as flash.sh writes it; null: not provisioned. Default PASSKEY. */
+  passkey?: string | null;
+  /** Do not power on in the constructor (a test that wants to act before the first boot). */
+  noPowerOn?: boolean;
+  /** Called at every boot once the radio is reset, before the firmware runs (e.g. a phone connects then). */
+  onBoot?: (radio: import("../../sim/ble/index.js").SimRadio) => void;
 }
 
 /** One simulated cap with its radio and the patient's phone/app. */
@@ -56,11 +66,22 @@ export class Cap {
       seed: o.seed ?? 1,
       bundle,
       installBundle: o.installBundle ?? true,
-      nrf: this.radio.factory,
+      nrf: o.onBoot
+        ? (env) => {
+            const n = this.radio.factory(env);
+            o.onBoot!(this.radio.radio);
+            return n;
+          }
+        : this.radio.factory,
       hangGuardMs: o.hangGuardMs ?? 0,
     });
     this.device.setCap(true);
-    this.device.powerOn();
+    const pk = o.passkey === undefined ? PASSKEY : o.passkey;
+    if (pk !== null) {
+      const b = this.device.board;
+      new EspruinoStorage(this.device.flash, b.storageAddress, b.storagePages).write("pencap.key", new Uint8Array(Buffer.from(pk, "ascii")));
+    }
+    if (!o.noPowerOn) this.device.powerOn();
     this.app = new SimApp(this.device, { startUnix: START_UNIX, central: () => this.radio.central() });
   }
   get clock() {
