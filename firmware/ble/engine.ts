@@ -32,6 +32,10 @@ export const enum EngK {
   CFG_PART_SIZE = 15,
   /** Write result: the first half is held, the second completes the block. */
   WR_PART = 0x06,
+  /** Write result: refused without the cap in hand (the pairing window: docs/protocol.md 3.6). */
+  WR_NEEDS_CAP = 0x07,
+  /** A set clock moves by at most this much (s) without the cap in hand. */
+  TIME_JUMP_S = 900,
 }
 
 export const T_TIME_SET: number = EngK.T_TIME_SET;
@@ -102,6 +106,9 @@ export class BleEngine {
   trusted = false;
   /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values and clears it. */
   changed = 0;
+  /** The cap is in the patient's hand: the pairing window is open (the adapter sets it). A large clock jump
+   *  and switching an alert off need it (docs/protocol.md 3.3, 3.5). */
+  capConfirmed = false;
   /** new - old clock (s) of the last Device Time write that set the clock; the adapter reads and clears it. */
   timeDelta = 0;
 
@@ -250,6 +257,10 @@ export class BleEngine {
           return SecK.ATT_OK;
         }
         const prev = Math.floor(this.clock.now()) >>> 0;
+        if (prev >= EngK.TIME_MIN && !this.capConfirmed && (t > prev + EngK.TIME_JUMP_S || t < prev - EngK.TIME_JUMP_S)) {
+          this.timeBuf[5] = EngK.WR_NEEDS_CAP;
+          return SecK.ATT_OK;
+        }
         if (t === prev) {
           this.timeBuf[5] = CfgK.WR_OK;
           return SecK.ATT_OK;
@@ -291,6 +302,11 @@ export class BleEngine {
           return SecK.ATT_OK;
         }
         this.cfgBuf[1] = 0xff;
+        if (this.cfg[CfgK.CF_ALERTS] & ~d[CfgK.CF_ALERTS] && !this.capConfirmed) {
+          this.cfgBuf[0] = EngK.WR_NEEDS_CAP; // an alert switched off: only with the cap in hand
+          this.cfgBuf[1] = CfgK.CF_ALERTS;
+          return SecK.ATT_OK;
+        }
         let same = true;
         for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
         if (same) {

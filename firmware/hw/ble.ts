@@ -18,7 +18,7 @@ interface NrfApi {
   setSecurity(options: any): void;
   getSecurityStatus(): { connected: boolean; encrypted: boolean; bonded: boolean; mitm_protected: boolean };
   setTxPower(dbm: number): void;
-  setConnectionInterval(ms: number): void;
+  setConnectionInterval(ms: number | { minInterval: number; maxInterval: number }): void;
   on(event: string, cb: (x: any) => void): void;
   disconnect(): void;
 }
@@ -232,6 +232,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   // link. `pair` is still set for SDK14+ builds, where it works.
   function applySecurity(): void {
     pairOpen = getTime() < pairUntil;
+    engine.capConfirmed = pairOpen;
     NRF.setSecurity({
       bond: pairOpen, mitm: true, lesc: true, display: true, passkey: passkey,
       pair: pairOpen, encryptUart: true,
@@ -348,7 +349,9 @@ export function startBle(o: BleStartOptions): BleHandle {
     engine.link(23); // one record per notification until the app sends RACP 0xA2 (docs/protocol.md 3.2)
     syncSecurity();
     // A short interval for the sync; the cap drops the link when it goes idle (plan.idleDisconnectSeconds).
-    try { NRF.setConnectionInterval(plan.syncConnectionIntervalMs); } catch (e) { /* keep the phone's */ }
+    // A range, as Apple's Accessory Design Guidelines want (min >= 15 ms, max >= min + 15 ms; a fixed 30/30
+    // breaks them): a phone already at 15..plan ms keeps its interval.
+    try { NRF.setConnectionInterval({ minInterval: 15, maxInterval: plan.syncConnectionIntervalMs }); } catch (e) { /* keep the phone's */ }
     flush();
     arm();
   });

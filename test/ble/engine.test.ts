@@ -1,7 +1,7 @@
 // Device Time, Status and advertising of the pure engine.
 import { readChar, UPD_ALERTS, UPD_BATTERY, UPD_RECORD } from "../../firmware/ble/engine";
 import { describe, expect, it } from "vitest";
-import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
+import { CH_BATTERY, CH_STATUS, CH_TIME, CH_CONFIG } from "../../firmware/ble/uuids";
 import { scanResponse } from "../../firmware/ble/adv";
 
 import { exampleEngine } from "./fixture";
@@ -30,10 +30,44 @@ describe("Device Time", () => {
   ];
   it.each(table)("%s", (_n, w, result, after, appended) => {
     const { engine, clock, log } = link();
+    engine.capConfirmed = true; // far from the clock: only with the cap in hand (next test)
     engine.write(CH_TIME, unhex(w));
     expect(clock.t).toBe(after);
     expect(log.count()).toBe(5 + appended);
     expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(result);
+  });
+  it("a set clock moves at most 15 min without the cap in hand (result 0x07); with it, any amount", () => {
+    const { engine, clock, log } = link();
+    const t0 = clock.t; // 1764003800, a set (wall) clock
+    const w = (t: number) => engine.write(CH_TIME, Uint8Array.of(t & 255, (t >>> 8) & 255, (t >>> 16) & 255, t >>> 24));
+    w(t0 + 901);
+    expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(0x07);
+    expect(clock.t).toBe(t0);
+    w(t0 - 901);
+    expect(clock.t).toBe(t0);
+    expect(log.count()).toBe(5);
+    w(t0 + 900);
+    expect(clock.t).toBe(t0 + 900);
+    engine.capConfirmed = true;
+    w(t0 + 86400);
+    expect(clock.t).toBe(t0 + 86400);
+    expect(log.count()).toBe(7);
+  });
+  it("switching an alert off needs the cap in hand (result 0x07, offset 2); switching one on does not", () => {
+    const { engine, store } = link();
+    const off = Uint8Array.from(engine.cfg);
+    off[2] = 0x0e; // the cap-left-off alert off
+    engine.write(CH_CONFIG, off);
+    expect(Array.from((readChar(engine, CH_CONFIG) as Uint8Array).subarray(0, 2))).toEqual([0x07, 2]);
+    expect(store.saves).toBe(0);
+    engine.capConfirmed = true;
+    engine.write(CH_CONFIG, off);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(0);
+    engine.capConfirmed = false;
+    const on = Uint8Array.from(off);
+    on[2] = 0x0f;
+    engine.write(CH_CONFIG, on);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(0);
   });
   it("TIME_SET carries the new time and the previous clock value (relative before the first set)", () => {
     const { engine, clock, log } = link();

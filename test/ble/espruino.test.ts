@@ -48,7 +48,7 @@ describe("firmware/hw/ble.ts on the interpreter (stub NRF)", () => {
     expect(out).toContain("after write: N 19 1,N 0001 48,N 0001 48"); // battery, then 2 record packets (perTick 2)
     expect(out).toContain("adv 21 bytes @211.25ms"); // pairing window open at start: flags + service UUID, fast
     expect(out).toContain("tx 0 dBm");
-    expect(out).toContain("conn interval 30 ms");
+    expect(out).toContain("conn interval 15-30 ms"); // a range (Apple's guidelines), not 30/30
     expect(out.filter((l) => l.startsWith("adv ") && !l.startsWith("adv 21 bytes @211.25ms"))).toEqual([]); // a record changes nothing
     expect(out).toContain("done 600"); // capLeftOffS of the default config
     expect(out.join("\n")).not.toMatch(/Uncaught/);
