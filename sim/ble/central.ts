@@ -74,6 +74,17 @@ export class SimCentral implements CentralSide {
   get mtu(): number | null {
     return this.link?.mtu ?? null;
   }
+  /** Runs fn after `seconds` of the simulator's clock (the client's time limits); returns a cancel function. */
+  after(seconds: number, fn: () => void): () => void {
+    const clock = this.radio.clock;
+    let live = true;
+    clock.schedule(clock.now() + seconds, () => {
+      if (live) fn();
+    });
+    return () => {
+      live = false;
+    };
+  }
   /** Whether this phone holds a bond (keys) for the device. */
   isBonded(): boolean {
     return this.bondedTo;

@@ -141,3 +141,74 @@ describe("ATT at MTU 23 as Espruino serves it", () => {
     expect(Array.from(back.subarray(2))).toEqual(Array.from(CONFIG_NOVORAPID));
   });
 });
+
+describe("client time limits (a cap or link that goes silent)", () => {
+  /** A transport whose cap accepts writes and then says nothing; its timer is a manual clock. */
+  function silentCap() {
+    let now = 0;
+    const timers: { at: number; fn: () => void; live: boolean }[] = [];
+    const subs = new Map<string, (d: Uint8Array) => void>();
+    const transport = {
+      mtu: 23,
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      read: async () => new Uint8Array(20),
+      write: async () => undefined,
+      subscribe: async (_s: string, c: string, cb: (d: Uint8Array) => void) => void subs.set(c, cb),
+      onDisconnect: () => undefined,
+      timer(ms: number, fn: () => void) {
+        const t = { at: now + ms, fn, live: true };
+        timers.push(t);
+        return () => (t.live = false);
+      },
+    };
+    const advance = (ms: number) => {
+      now += ms;
+      for (const t of timers) if (t.live && t.at <= now) (t.live = false), t.fn();
+    };
+    return { transport, advance, subs };
+  }
+
+  it("a RACP request the cap never answers fails with TIMEOUT (code ERR_TIMEOUT) after timeoutMs, not before", async () => {
+    const { ERR_TIMEOUT } = await import("../../client/client.js");
+    const cap = silentCap();
+    const c = new PenCapClient(cap.transport);
+    await c.open();
+    let err: any = null;
+    const p = c.count().catch((e) => (err = e));
+    await Promise.resolve();
+    await Promise.resolve();
+    cap.advance(9999);
+    await Promise.resolve();
+    expect(err).toBeNull();
+    cap.advance(1);
+    await p;
+    expect(err?.code).toBe(ERR_TIMEOUT);
+    expect(String(err?.message)).toMatch(/TIMEOUT/);
+  });
+
+  it("records arriving keep a long report alive; silence after the last one ends it", async () => {
+    const cap = silentCap();
+    const c = new PenCapClient(cap.transport);
+    await c.open();
+    let err: any = null;
+    const got: number[] = [];
+    const p = c.reportAll((r) => got.push(r.seq)).catch((e) => (err = e));
+    await Promise.resolve();
+    await Promise.resolve();
+    const rec = (seq: number) => {
+      const b = new Uint8Array(16);
+      b[0] = seq;
+      b[8] = 1;
+      return b;
+    };
+    for (let i = 0; i < 5; i++) {
+      cap.advance(8000);
+      cap.subs.get(UUID.RECORDS)?.(rec(i)); // a record (bad check here: counted, not kept) is progress
+    }
+    expect(err).toBeNull(); // 40 s in, still running
+    cap.advance(10000);
+    await p;
+    expect(err?.message).toMatch(/TIMEOUT/);
+  });
+});
