@@ -9,6 +9,7 @@
 #   ./flash.sh --dry-run out.js             write the upload that would be sent to out.js; no device
 #   ./flash.sh --interpreter FILE.zip       how to flash the cap's interpreter build (DFU zip), step by step
 #   options: --bundle FILE (default dist/firmware.js), --timeout SECONDS (default 120),
+#            --passkey NNNNNN (keep a cap's labelled passkey; default: a new random one, printed for the label)
 #            --board-info ANSWER  the board's answer to the free-flash probe, instead of asking the board
 #
 # Before uploading, flash.sh asks the board for require("Flash").getFree() and require("Storage").getStats()
@@ -32,6 +33,7 @@ DRY_RUN=""
 TIME_LIMIT=120
 BOARD_INFO=""
 INTERPRETER=""
+PASSKEY=""
 # Board description used only for --dry-run: it tells the CLI what a connected device would report
 # (Espruino 2v29 with Storage, Flash and Storage built in), so that it packages the upload exactly as for
 # a real cap instead of the pre-1v96 fallback.
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
     --device) [ $# -ge 2 ] || die 2 "--device needs a BLE name (prefix)"; DEVICE="$2"; shift 2 ;;
     --dry-run) [ $# -ge 2 ] || die 2 "--dry-run needs an output file"; DRY_RUN=$(from_caller "$2"); shift 2 ;;
     --bundle) [ $# -ge 2 ] || die 2 "--bundle needs a file"; BUNDLE=$(from_caller "$2"); shift 2 ;;
+    --passkey) [ $# -ge 2 ] || die 2 "--passkey needs 6 digits"; PASSKEY="$2"; shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die 2 "--timeout needs a number of seconds"; TIME_LIMIT="$2"; shift 2 ;;
     --board-info) [ $# -ge 2 ] || die 2 "--board-info needs the board's answer (a PENCAP_BOARDINFO line or its JSON)"; BOARD_INFO="$2"; shift 2 ;;
     --interpreter) [ $# -ge 2 ] || die 2 "--interpreter needs the DFU zip (scripts/espruino/build-cap.sh makes it)"; INTERPRETER=$(from_caller "$2"); shift 2 ;;
@@ -79,7 +82,11 @@ fi
 
 # -t: set the device clock on upload; --storage .bootcde:- : store the code as the boot code in Storage
 # (chunked require("Storage").write calls, then load(".bootcde") to start it now).
-COMMON=(-t --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
+# The cap's pairing passkey (docs/protocol.md "Security"): stored as "pencap.key", printed for the label.
+PASSKEY=$(node scripts/flash/passkey.mjs $PASSKEY) || die 2 "--passkey must be 6 digits"
+KEYFILE=$(mktemp)
+printf '%s' "$PASSKEY" >"$KEYFILE"
+COMMON=(-t --storage "pencap.key:$KEYFILE" --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
 
 # The board check (scripts/flash/check-board.mjs): exit 5 with its message when the log could not be opened.
 check_board() {
@@ -93,13 +100,14 @@ check_board() {
 if [ -n "$DRY_RUN" ]; then
   if [ -n "$BOARD_INFO" ]; then check_board "$BOARD_INFO"; else echo "flash.sh: dry run: board not checked (no device; --board-info ANSWER checks an answer)"; fi
   LOG=$(mktemp)
-  trap 'rm -f "$LOG"' EXIT
+  trap 'rm -f "$LOG" "$KEYFILE"' EXIT
   if ! "$CLI" -n --no-ble --board "$DRY_RUN_BOARD" "${COMMON[@]}" -o "$DRY_RUN" "$BUNDLE" >"$LOG" 2>&1 </dev/null \
      || [ ! -s "$DRY_RUN" ] || ! grep -q '\.bootcde' "$DRY_RUN"; then
     cat "$LOG" >&2
     die 4 "the Espruino CLI did not produce the upload text"
   fi
   echo "flash.sh: dry run: $(wc -c <"$DRY_RUN") bytes that would be sent for $BUNDLE ($(wc -c <"$BUNDLE") bytes) written to $DRY_RUN"
+  echo "flash.sh: passkey for the cap's label: $PASSKEY"
   exit 0
 fi
 
@@ -117,7 +125,7 @@ else
 fi
 
 LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+trap 'rm -f "$LOG" "$KEYFILE"' EXIT
 if [ -z "$BOARD_INFO" ]; then
   echo "flash.sh: reading the free flash and Storage of ${PORT:-device named $DEVICE}"
   PROBE=$(node -e 'import("./scripts/flash/check-board.mjs").then((m) => process.stdout.write(m.PROBE))')
@@ -146,3 +154,4 @@ if [ "$STATUS" -ne 0 ] || grep -qE 'Unable to connect|not found|No Ports Found|E
   die 4 "connection or upload failed (see the Espruino CLI output above); check the port/name, that the device is powered and not connected to another app (e.g. the Web IDE or a phone)"
 fi
 echo "flash.sh: done; the firmware is the device's boot code and starts on every boot"
+echo "flash.sh: passkey for the cap's label: $PASSKEY"

@@ -65,7 +65,7 @@ export const NRF_STUB =
   `var s=d["${SERVICE_UUID}"],r=s&&s["${RACP_UUID}"];if(r&&k.arm&&r.value[0]==6){k.arm=0;print("MEMSYNC:"+k.pk+","+k.nu+","+r.value[3])}},` +
   "setTxPower:function(){},setConnectionInterval:function(){},disconnect:function(){}," +
   'getAddress:function(){return "aa:bb:cc:dd:ee:ff public"},getBattery:function(){return 3},' +
-  "getSecurityStatus:function(){var l=!!this.k.link;return {connected:l,encrypted:l,bonded:l,mitm_protected:false}}};\n";
+  "getSecurityStatus:function(){var l=!!this.k.link;return {connected:l,encrypted:l,bonded:l,mitm_protected:l}}};\n";
 
 /** Run after the BLE boot: a bonded, encrypted phone connects, announces 240-byte notifications (RACP op 0xA2,
  *  the largest the firmware builds) and asks for every stored record (op 0x01, operator 0x01); the firmware's

@@ -42,15 +42,24 @@ function le32(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
+/** ProtocolError code of a request the cap never answered (PenCapClient.timeoutMs). */
+export const ERR_TIMEOUT = 0x100;
+
 export class PenCapClient {
   private onRecordPacket: ((d: Uint8Array) => void) | undefined;
   private pending: { resolve: (d: Uint8Array) => void; reject: (e: unknown) => void; op: number } | undefined;
+  private cancelTimer: (() => void) | undefined;
+  /** A RACP request with no answer (indication) and no record for this long fails with TIMEOUT. An
+   *  indication the cap sent is confirmed within a few connection events; a report sends a record at least
+   *  every 20 ms tick, so 10 s of silence means the cap or the link is gone. */
+  timeoutMs = 10000;
   private connected = false;
   serial = "";
 
   constructor(readonly transport: Transport) {
     transport.onDisconnect(() => {
       this.connected = false;
+      this.arm(false);
       const p = this.pending;
       this.pending = undefined;
       p?.reject(new ProtocolError("link lost"));
@@ -98,7 +107,21 @@ export class PenCapClient {
     // A response code names the request op code; a number response answers 0x04.
     if (d[0] === OP.response && d.length === 4 && d[2] !== p.op) return; // e.g. "busy" for another request
     this.pending = undefined;
+    this.arm(false);
     p.resolve(d);
+  }
+
+  /** (Re)starts the answer time limit of the pending request, or stops it. */
+  private arm(on: boolean): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    if (!on || !this.transport.timer) return;
+    this.cancelTimer = this.transport.timer(this.timeoutMs, () => {
+      const p = this.pending;
+      this.pending = undefined;
+      this.cancelTimer = undefined;
+      p?.reject(new ProtocolError(`TIMEOUT: the cap did not answer RACP op 0x${(p?.op ?? 0).toString(16)} within ${this.timeoutMs / 1000} s (link silent; reconnect and ask again)`, ERR_TIMEOUT));
+    });
   }
 
   /** Sends one RACP request and waits for its indication. */
@@ -111,6 +134,7 @@ export class PenCapClient {
       this.pending = undefined;
       throw e;
     }
+    if (this.pending) this.arm(true);
     return done;
   }
 
@@ -131,6 +155,7 @@ export class PenCapClient {
       // Not whole records: a link that cut the cap's 3-record notification (docs/protocol.md 3.1). The records
       // it lost are holes the sync asks for again, after pinning one record per notification below.
       if (d.length % 16 !== 0) malformed = true;
+      if (this.pending) this.arm(true); // progress: the time limit counts from the latest record
       for (let off = 0; off + 16 <= d.length; off += 16) {
         const r = decodeRecord(d, off);
         if (r) {
@@ -203,8 +228,18 @@ export class PenCapClient {
     return { lastResult: b[0], badOffset: b[1], bytes: b.slice(2) };
   }
 
+  /** Writes the 28-byte config block: in one packet when the link carries it (ATT_MTU >= 31), else as two
+   *  15-byte halves `c1` + bytes 0..13, `c2` + bytes 14..27 (docs/protocol.md 3.5: Espruino refuses long
+   *  writes, and a phone that never exchanged the MTU has 20 bytes per write). */
   async writeConfig(bytes: Uint8Array): Promise<{ result: number; badOffset: number }> {
-    await this.transport.write(SERVICE, CONFIG, bytes, true);
+    if (bytes.length === 28 && this.transport.mtu - 3 < 28) {
+      for (const [tag, from] of [[0xc1, 0], [0xc2, 14]]) {
+        const half = new Uint8Array(15);
+        half[0] = tag;
+        half.set(bytes.subarray(from, from + 14), 1);
+        await this.transport.write(SERVICE, CONFIG, half, true);
+      }
+    } else await this.transport.write(SERVICE, CONFIG, bytes, true);
     const c = await this.readConfig();
     return { result: c.lastResult, badOffset: c.badOffset };
   }

@@ -12,6 +12,8 @@ export interface SimCentralLike {
   onDisconnect(cb: () => void): void;
   dropLink(): void;
   readonly mtu: number;
+  /** The simulator's clock (seconds): the client's time limits run in virtual time. */
+  after?(seconds: number, fn: () => void): () => void;
 }
 
 export interface SimConnectOptions {
@@ -27,6 +29,9 @@ export class SimTransport implements Transport {
   constructor(readonly central: SimCentralLike, readonly opts: SimConnectOptions) {}
   get mtu(): number {
     return this.central.mtu;
+  }
+  timer(ms: number, fn: () => void): () => void {
+    return this.central.after ? this.central.after(ms / 1000, fn) : () => undefined;
   }
   async connect(): Promise<void> {
     await this.central.connect({ mtu: this.opts.mtu, bonded: this.opts.bonded, intervalMs: this.opts.intervalMs, notificationsPerEvent: this.opts.notificationsPerEvent });

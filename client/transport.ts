@@ -9,6 +9,9 @@ export interface Transport {
   subscribe(service: string, char: string, onValue: (data: Uint8Array) => void): Promise<void>;
   onDisconnect(cb: () => void): void;
   readonly mtu: number;
+  /** Runs fn after ms of the transport's own time (real time on a phone, virtual time in the simulator);
+   *  returns a cancel function. Without it the client waits for answers without a time limit. */
+  timer?(ms: number, fn: () => void): () => void;
 }
 
 /** ATT error from a refused read/write (0x05 insufficient authentication, ...). */

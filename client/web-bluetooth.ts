@@ -9,6 +9,10 @@ export class WebBluetoothTransport implements Transport {
   private disconnectCbs: (() => void)[] = [];
   /** Web Bluetooth does not expose the negotiated MTU; 23 is the safe assumption. */
   readonly mtu = 23;
+  timer(ms: number, fn: () => void): () => void {
+    const id = setTimeout(fn, ms);
+    return () => clearTimeout(id);
+  }
 
   constructor(private readonly bluetooth: Bluetooth = navigator.bluetooth) {}
 

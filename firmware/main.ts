@@ -1,6 +1,8 @@
 // Boot of the pen cap firmware: choose the board, mount the dose log, start the power supervisor, BLE and
 // detection, and wire them: detection events -> log -> BLE status/advertising. The logic lives in the folders;
 // this file only connects them (docs/architecture.md).
+// First: the BLE console off before anything else runs (docs/protocol.md "Security").
+import "./hw/console-off";
 import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
 import { T_SEQ_SKIPPED } from "./log/record";
@@ -224,7 +226,6 @@ function startRadio(powerOnReset: boolean): void {
       serial: NRF.getAddress().split(" ")[0].split(":").join("").toUpperCase(),
       firmware: FIRMWARE_VERSION,
       model: MODEL,
-      passkey: "",
       powerOnReset: powerOnReset,
       plan: power ? power.plan : NORMAL_PLAN,
       onConfig: applyConfig,

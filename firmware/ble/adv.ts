@@ -5,42 +5,29 @@ import { wr32 } from "./bytes";
  *  name below is an alias kept for tests and the client). */
 export const enum AdvK {
   COMPANY_ID = 0xffff,
-  ADV_LEN = 30,
+  ADV_LEN = 21,
 }
 
 /** Bluetooth SIG company identifier 0xFFFF: reserved "for testing/internal use", not a registered company. */
 export const COMPANY_ID: number = AdvK.COMPANY_ID;
 export const ADV_LEN: number = AdvK.ADV_LEN;
 
-/** The advertising part of the power plan (firmware/power/plan.ts, docs/power.md). */
-export interface AdvPlan {
-  slowAdvertisingMs: number;
-  /** 0: no fast advertising (safe mode). */
-  fastAdvertisingMs: number;
-  fastAdvertisingSeconds: number;
-}
-
-/** Advertising data: flags (3) + 128-bit service UUID (18) + manufacturer data (9) = 30 bytes. */
-export function advData(newestSeq: number, alerts: number, out: Uint8Array): Uint8Array {
-  let o = 0;
-  out[o++] = 2;
-  out[o++] = 0x01; // Flags
-  out[o++] = 0x06; // LE General Discoverable, BR/EDR not supported
-  out[o++] = 17;
-  out[o++] = 0x07; // Complete List of 128-bit Service UUIDs
+/**
+ * Advertising data while the pairing window is open: flags (3) + the 128-bit service UUID (18) = 21 bytes.
+ * Outside the window the adapter sends the first 3 bytes (the flags) alone. Nothing in it depends on the log,
+ * the alerts or the battery (docs/protocol.md 4: a passive scanner learns nothing from a dose).
+ */
+export function advData(out: Uint8Array): Uint8Array {
+  out[0] = 2;
+  out[1] = 0x01; // Flags
+  out[2] = 0x06; // LE General Discoverable, BR/EDR not supported
+  out[3] = 17;
+  out[4] = 0x07; // Complete List of 128-bit Service UUIDs
   // bd635a9b-a865-4781-94c2-0cef8c1bf40b as four little-endian words (no 16-element Array kept in RAM).
-  wr32(out, o, 0x8c1bf40b);
-  wr32(out, o + 4, 0x94c20cef);
-  wr32(out, o + 8, 0xa8654781);
-  wr32(out, o + 12, 0xbd635a9b);
-  o += 16;
-  out[o++] = 8;
-  out[o++] = 0xff; // Manufacturer Specific Data
-  out[o++] = AdvK.COMPANY_ID & 0xff;
-  out[o++] = AdvK.COMPANY_ID >> 8;
-  wr32(out, o, newestSeq < 0 ? 0xffffffff : newestSeq);
-  o += 4;
-  out[o++] = alerts & 0xff;
+  wr32(out, 5, 0x8c1bf40b);
+  wr32(out, 9, 0x94c20cef);
+  wr32(out, 13, 0xa8654781);
+  wr32(out, 17, 0xbd635a9b);
   return out;
 }
 
@@ -52,15 +39,4 @@ export function scanResponse(name: string): Uint8Array {
   out[1] = 0x09;
   for (let i = 0; i < n; i++) out[2 + i] = name.charCodeAt(i) & 0x7f;
   return out;
-}
-
-/** Fast advertising for plan.fastAdvertisingSeconds after a dose (or any new record), slow otherwise. */
-export function advInterval(now: number, lastEvent: number, plan: AdvPlan): number {
-  return fastUntil(lastEvent, plan) > now ? plan.fastAdvertisingMs : plan.slowAdvertisingMs;
-}
-
-/** Clock time at which fast advertising after `lastEvent` ends; -1 when the plan has none or no event. */
-export function fastUntil(lastEvent: number, plan: AdvPlan): number {
-  if (lastEvent < 0 || plan.fastAdvertisingMs <= 0 || plan.fastAdvertisingSeconds <= 0) return -1;
-  return lastEvent + plan.fastAdvertisingSeconds;
 }

@@ -26,6 +26,16 @@ export const enum EngK {
   UPD_RECORD = 0,
   UPD_BATTERY = 1,
   UPD_ALERTS = 2,
+  /** Config write in two halves (docs/protocol.md 3.5): 15 bytes = tag + 14 bytes of the 28-byte block. */
+  CFG_PART1 = 0xc1,
+  CFG_PART2 = 0xc2,
+  CFG_PART_SIZE = 15,
+  /** Write result: the first half is held, the second completes the block. */
+  WR_PART = 0x06,
+  /** Write result: refused without the cap in hand (the pairing window: docs/protocol.md 3.6). */
+  WR_NEEDS_CAP = 0x07,
+  /** A set clock moves by at most this much (s) without the cap in hand. */
+  TIME_JUMP_S = 900,
 }
 
 export const T_TIME_SET: number = EngK.T_TIME_SET;
@@ -74,7 +84,7 @@ export class BleEngine {
 
   /** The 28-byte config block in force (docs/config.md); decodeConfig() reads it. Do not write it. */
   readonly cfg = new Uint8Array(CfgK.CONFIG_SIZE);
-  // Views on one 103-byte buffer (20 + 6 + 30 + 1 + 30 + 16): each separate Uint8Array costs its own
+  // Views on one 122-byte buffer (20 + 6 + 30 + 1 + 21 + 16 + 28): each separate Uint8Array costs its own
   // ArrayBuffer in RAM on the cap.
   private statusBuf: Uint8Array;
   private timeBuf: Uint8Array; // [5] the last time write's result
@@ -82,11 +92,13 @@ export class BleEngine {
   private batBuf: Uint8Array;
   private advBuf: Uint8Array;
   private rec: Uint8Array;
+  /** A Config block written in two halves (one ATT packet each at MTU 23); [0] is 0 until a first half. */
+  private part: Uint8Array;
+  private partHeld = false;
 
   battery = 0xff; // percent, 0xFF unknown
   alerts = 0;
   lastDoseTime = 0;
-  lastEvent = -1; // clock time of the newest record (fast advertising)
   /** A central is connected (set by link()). */
   linkUp = false;
   /** The link is encrypted with a bonded key (the adapter sets it from NRF.getSecurityStatus()): the only
@@ -94,6 +106,9 @@ export class BleEngine {
   trusted = false;
   /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values and clears it. */
   changed = 0;
+  /** The cap is in the patient's hand: the pairing window is open (the adapter sets it). A large clock jump
+   *  and switching an alert off need it (docs/protocol.md 3.3, 3.5). */
+  capConfirmed = false;
   /** new - old clock (s) of the last Device Time write that set the clock; the adapter reads and clears it. */
   timeDelta = 0;
 
@@ -104,13 +119,14 @@ export class BleEngine {
     this.clock = o.clock;
     this.store = o.store;
     this.onConfig = o.onConfig;
-    const m = new Uint8Array(103);
+    const m = new Uint8Array(122);
     this.statusBuf = m.subarray(0, EngK.STATUS_SIZE);
     this.timeBuf = m.subarray(20, 20 + EngK.TIME_SIZE);
     this.cfgBuf = m.subarray(26, 26 + EngK.CONFIG_VALUE_SIZE);
     this.batBuf = m.subarray(56, 57);
-    this.advBuf = m.subarray(57, 87);
-    this.rec = m.subarray(87, 87 + RacpK.RECORD_SIZE);
+    this.advBuf = m.subarray(57, 78);
+    this.rec = m.subarray(78, 78 + RacpK.RECORD_SIZE);
+    this.part = m.subarray(94, 122);
     // The write results live in their value bytes, not in fields of their own (RAM on the cap).
     this.timeBuf[5] = CfgK.WR_NONE;
     this.cfgBuf[0] = CfgK.WR_NONE;
@@ -150,6 +166,7 @@ export class BleEngine {
       this.cfgBuf[0] = CfgK.WR_NONE;
       this.cfgBuf[1] = 0xff;
       this.timeBuf[5] = CfgK.WR_NONE;
+      this.partHeld = false;
       this.changed |= (1 << UuidK.CH_TIME) | (1 << UuidK.CH_CONFIG);
     }
   }
@@ -166,7 +183,6 @@ export class BleEngine {
         const t = this.rec[8];
         if (t === RacpK.T_DOSE || t === RacpK.T_UNCERTAIN) this.lastDoseTime = rd32(this.rec, 4);
       }
-      this.lastEvent = this.clock.now();
     } else if (kind === EngK.UPD_BATTERY) {
       if (v === this.battery) return;
       this.battery = v;
@@ -176,8 +192,9 @@ export class BleEngine {
       this.alerts = v & 0xff;
     }
     this.changed |= 1 << UuidK.CH_STATUS;
-    // Best effort: the value is readable anyway, so a full radio queue just skips this notification.
-    if (this.linkUp && !this.racp.reporting) this.out(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
+    // Best effort: the value is readable anyway, so a full radio queue just skips this notification. Only to a
+    // trusted link: Status tells when the last dose was, and Espruino leaves its CCCD open to anyone.
+    if (this.linkUp && this.trusted && !this.racp.reporting) this.out(UuidK.CH_STATUS, this.value(UuidK.CH_STATUS));
   }
 
   // ---- GATT ----
@@ -240,6 +257,10 @@ export class BleEngine {
           return SecK.ATT_OK;
         }
         const prev = Math.floor(this.clock.now()) >>> 0;
+        if (prev >= EngK.TIME_MIN && !this.capConfirmed && (t > prev + EngK.TIME_JUMP_S || t < prev - EngK.TIME_JUMP_S)) {
+          this.timeBuf[5] = EngK.WR_NEEDS_CAP;
+          return SecK.ATT_OK;
+        }
         if (t === prev) {
           this.timeBuf[5] = CfgK.WR_OK;
           return SecK.ATT_OK;
@@ -256,6 +277,24 @@ export class BleEngine {
         this.update(EngK.UPD_RECORD, 0);
       } else if (ch === UuidK.CH_CONFIG) {
         this.changed |= 1 << UuidK.CH_CONFIG;
+        // The 28-byte block needs ATT_MTU 31; below it (MTU 23: iOS before the exchange, Android without
+        // requestMtu) Espruino refuses a long write, so the block may come in two 15-byte halves.
+        if (d.length === EngK.CFG_PART_SIZE && (d[0] === EngK.CFG_PART1 || d[0] === EngK.CFG_PART2)) {
+          const first = d[0] === EngK.CFG_PART1;
+          if (!first && !this.partHeld) {
+            this.cfgBuf[0] = CfgK.WR_BAD_LENGTH;
+            this.cfgBuf[1] = 0xff;
+            return SecK.ATT_OK;
+          }
+          this.part.set(d.subarray(1), first ? 0 : 14);
+          this.partHeld = first;
+          if (first) {
+            this.cfgBuf[0] = EngK.WR_PART;
+            this.cfgBuf[1] = 0xff;
+            return SecK.ATT_OK;
+          }
+          d = this.part;
+        }
         const bad = validateConfig(d);
         if (bad >= 0) {
           this.cfgBuf[0] = validateCode;
@@ -263,6 +302,11 @@ export class BleEngine {
           return SecK.ATT_OK;
         }
         this.cfgBuf[1] = 0xff;
+        if (this.cfg[CfgK.CF_ALERTS] & ~d[CfgK.CF_ALERTS] && !this.capConfirmed) {
+          this.cfgBuf[0] = EngK.WR_NEEDS_CAP; // an alert switched off: only with the cap in hand
+          this.cfgBuf[1] = CfgK.CF_ALERTS;
+          return SecK.ATT_OK;
+        }
         let same = true;
         for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
         if (same) {
@@ -298,8 +342,9 @@ export class BleEngine {
   }
 
   // ---- advertising ----
+  /** The pairing window's advertising data (adv.ts advData); its first 3 bytes are the flags alone. */
   advertising(): Uint8Array {
-    return advData(this.log.newestSeq(), this.alerts, this.advBuf);
+    return advData(this.advBuf);
   }
 }
 

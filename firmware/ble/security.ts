@@ -28,10 +28,13 @@ export const OP_SUBSCRIBE: number = SecK.OP_SUBSCRIBE;
 export function access(ch: number, op: number, encrypted: boolean, bonded: boolean): number {
   const trusted = encrypted && bonded;
   switch (ch) {
-    case UuidK.CH_STATUS:
     case UuidK.CH_BATTERY:
-      // Public: the same facts are in the advertising data.
+      // Public: the battery says nothing about the therapy.
       return op === SecK.OP_WRITE ? SecK.ATT_WRITE_NOT_PERMITTED : SecK.ATT_OK;
+    case UuidK.CH_STATUS:
+      // The time of the last dose, the newest seq: therapy facts (docs/protocol.md 6).
+      if (op === SecK.OP_WRITE) return SecK.ATT_WRITE_NOT_PERMITTED;
+      return trusted ? SecK.ATT_OK : SecK.ATT_INSUFFICIENT_AUTHENTICATION;
     case UuidK.CH_RECORDS:
       if (op === SecK.OP_WRITE || op === SecK.OP_READ) return SecK.ATT_WRITE_NOT_PERMITTED;
       return trusted ? SecK.ATT_OK : SecK.ATT_INSUFFICIENT_AUTHENTICATION;

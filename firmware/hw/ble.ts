@@ -3,7 +3,7 @@
 import { BleEngine, EngK } from "../ble/engine";
 import { ConfigStore, LogPort } from "../ble/ports";
 import { fwError } from "../errors";
-import { advInterval, fastUntil, scanResponse } from "../ble/adv";
+import { scanResponse } from "../ble/adv";
 import { SecK } from "../ble/security";
 import { UuidK } from "../ble/uuids";
 import { Config } from "../config/config";
@@ -33,6 +33,18 @@ declare function setTimeout(fn: () => void, ms: number): number;
 declare function clearTimeout(id: number): void;
 
 export const CONFIG_FILE = "pencap.cfg";
+/** The cap's 6-digit passkey, written by flash.sh (scripts/flash/passkey.mjs) and printed on its label. */
+export const PASSKEY_FILE = "pencap.key";
+
+/** Link limits of the pairing defence (docs/protocol.md "Security"), inlined by esbuild. */
+const enum LinkK {
+  /** An untrusted link (not encrypted with a MITM-protected bond) is dropped after this many seconds... */
+  UNTRUSTED_S = 5,
+  /** ...or this many once a pairing started while the window is open (SMP's own timeout is 30 s). */
+  PAIRING_S = 35,
+  /** Failed pairings that close the window. */
+  MAX_PAIR_FAILS = 3,
+}
 
 /** The BLE part of the power plan (PowerPlan in firmware/power/plan.ts is one; docs/power.md has the costs). */
 export interface BlePlan {
@@ -58,8 +70,9 @@ export interface BleStartOptions {
   firmware: string;
   /** Model string (0x2A24). */
   model: string;
-  /** Six-digit static passkey printed on the cap's label: MITM-protected pairing. Empty: Just Works. */
-  passkey: string;
+  /** Six-digit static passkey printed on the cap's label (LESC passkey entry with MITM). Undefined: read
+   *  from Storage (PASSKEY_FILE). Without a valid one no phone can complete pairing: there is no Just Works. */
+  passkey?: string;
   /** True after a power-on reset (battery inserted): opens the pairing window for 180 s. */
   powerOnReset: boolean;
   /** Advertising, TX power and link limits (the power plan in force; setPlan() changes it later). */
@@ -135,8 +148,16 @@ export function startBle(o: BleStartOptions): BleHandle {
   // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
   // number, not an object: every method costs RAM on the cap.
   let pairUntil = -1;
-  // MITM-protected pairing with the label's passkey, else Just Works (undefined).
-  const passkey = o.passkey.length === 6 ? o.passkey : undefined;
+  // LESC passkey entry with the label's passkey. None (not provisioned): the SoftDevice makes a random one
+  // per pairing that nobody sees, so no phone can pair (fail closed, never Just Works).
+  let passkey = o.passkey;
+  if (passkey === undefined) {
+    const mod = "Storage";
+    passkey = require(mod).read(PASSKEY_FILE);
+  }
+  if (!passkey || passkey.length !== 6) passkey = undefined; // flash.sh checks the digits
+  let holdUntil = 0; // an untrusted link is dropped at this clock time
+  let fails = 0; // failed pairings since the window opened
   const onTimeChanged = o.onTimeChanged;
 
   // One reusable update object per direction: updateServices copies the value.
@@ -184,13 +205,15 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   // NRF keeps the services object, and the closures below keep this scope: few locals, shared parts.
   // One object for read and write, shared by every characteristic.
-  const sec: any = { read: { encrypted: true, mitm: passkey !== undefined } };
+  // LESC with MITM (security mode 1 level 4, Espruino's set_security_mode "lesc"): only a phone that paired
+  // by typing the passkey passes; a Just Works bond (which SDK12 cannot refuse) is refused by the SoftDevice.
+  const sec: any = { read: { encrypted: true, mitm: true, lesc: true } };
   sec.write = sec.read;
   const all: any = {};
   let s: any = (all[UuidK.DIS_UUID] = {}); // the service being filled in
   s[UuidK.DIS_MANUFACTURER] = { value: "Open Pen Cap project", readable: true };
   s[UuidK.DIS_MODEL] = { value: o.model, readable: true };
-  s[UuidK.DIS_SERIAL] = { value: o.serial, readable: true };
+  s[UuidK.DIS_SERIAL] = { value: o.serial, readable: true, security: sec };
   s[UuidK.DIS_FIRMWARE] = { value: o.firmware, readable: true };
   s = all[UuidK.BAS_UUID] = {};
   s[UuidK.BAS_LEVEL] = { value: engine.value(UuidK.CH_BATTERY), readable: true, notify: true };
@@ -204,7 +227,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     value: engine.value(UuidK.CH_TIME), maxLen: 6, readable: true, writable: true, description: "Device Time", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_TIME, evt); },
   };
-  s[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status" };
+  s[UuidK.STATUS_UUID] = { value: engine.value(UuidK.CH_STATUS), maxLen: 20, readable: true, notify: true, description: "Status", security: sec };
   s[UuidK.CONFIG_UUID] = {
     value: engine.value(UuidK.CH_CONFIG), maxLen: 30, readable: true, writable: true, description: "Config", security: sec,
     onWrite: function (evt: any) { onWrite(UuidK.CH_CONFIG, evt); },
@@ -213,16 +236,21 @@ export function startBle(o: BleStartOptions): BleHandle {
   NRF.setServices(all, { uart: false });
 
   let pairOpen = false;
+  // On SDK12 `pair:false` refuses nothing (the Peer Manager answers first, sim/ble/nrf.ts pair()), but the
+  // Peer Manager does use `bond`: outside the window a pairing stores no bond, so it never makes a trusted
+  // link. `pair` is still set for SDK14+ builds, where it works.
   function applySecurity(): void {
     pairOpen = getTime() < pairUntil;
+    engine.capConfirmed = pairOpen;
     NRF.setSecurity({
-      bond: true, mitm: passkey !== undefined, display: passkey !== undefined, passkey: passkey,
+      bond: pairOpen, mitm: true, lesc: true, display: true, passkey: passkey,
       pair: pairOpen, encryptUart: true,
     });
+    advertise();
   }
   function syncSecurity(): void {
     const s: any = NRF.getSecurityStatus();
-    engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded;
+    engine.trusted = !!s.connected && !!s.encrypted && !!s.bonded && !!s.mitm_protected;
     // connectionInterval: 1.25 ms units (2v29 jsble_get_security_status); absent where not reported
     // The tick is 1 ms longer than the interval: two ticks never fall between the same two connection events
     // (the packets of two would then wait together in the 7 TX buffers).
@@ -237,11 +265,15 @@ export function startBle(o: BleStartOptions): BleHandle {
     try { NRF.setConnectionInterval({ minInterval: ms, maxInterval: ms + 15 }); } catch (e) { /* keep the phone's */ }
   }
   let advMs = -1; // the interval advertising runs at
+  // What a passive scanner sees (docs/protocol.md 4): nothing that changes with a dose. The product UUID and
+  // the name only while the window is open, at the fast interval; otherwise the flags alone, slow (bonded
+  // phones reconnect by address).
   function advertise(): void {
-    const ms = advInterval(getTime(), engine.lastEvent, plan);
+    const ms = pairOpen && plan.fastAdvertisingMs > 0 ? plan.fastAdvertisingMs : plan.slowAdvertisingMs;
     advMs = ms;
     // The engine's buffer itself: NRF keeps what it is given, and an Array would hold 30 variables.
-    NRF.setAdvertising(engine.advertising(), { interval: ms, connectable: true, scannable: true });
+    NRF.setAdvertising(engine.advertising().subarray(0, pairOpen ? 21 : 3), { interval: ms, connectable: true, scannable: true, name: "PenCap" });
+    NRF.setScanResponse(pairOpen ? scanResponse("PenCap-" + serial4) : engine.advertising().subarray(0, 0));
   }
   function flush(): void {
     // Push changed characteristic values (no notification: the engine notified Status itself).
@@ -256,7 +288,6 @@ export function startBle(o: BleStartOptions): BleHandle {
       u[UuidK.BAS_UUID] = b;
       try { NRF.updateServices(u); } catch (e) { /* not subscribed or busy: value is still readable */ }
     }
-    if (c & (1 << UuidK.CH_STATUS)) advertise();
   }
 
   // ---- timers: nothing runs unless something is due (docs/power.md charges every CPU wake-up) ----
@@ -267,10 +298,9 @@ export function startBle(o: BleStartOptions): BleHandle {
     const now = getTime();
     let next = -1;
     if (pairUntil >= 0) next = pairUntil;
-    if (!engine.linkUp) {
-      const f = fastUntil(engine.lastEvent, plan);
-      if (f > now && (next < 0 || f < next)) next = f;
-    } else if (ticker < 0) {
+    if (engine.linkUp && !engine.trusted) {
+      if (next < 0 || holdUntil < next) next = holdUntil;
+    } else if (engine.linkUp && ticker < 0) {
       const idle = lastActive + plan.idleDisconnectSeconds;
       if (next < 0 || idle < next) next = idle;
     }
@@ -286,7 +316,10 @@ export function startBle(o: BleStartOptions): BleHandle {
       if (now >= pairUntil) pairUntil = -1;
       applySecurity();
     }
-    if (!engine.linkUp && advInterval(now, engine.lastEvent, plan) !== advMs) advertise();
+    if (engine.linkUp && !engine.trusted && now >= holdUntil) {
+      NRF.disconnect(); // a stranger cannot hold the cap's one link (the owner would be locked out)
+      return;
+    }
     if (engine.linkUp && ticker < 0 && !engine.racp.pending() && now >= lastActive + plan.idleDisconnectSeconds) {
       NRF.disconnect(); // the link's connection events cost more than everything else (docs/power.md)
       return; // the disconnect event re-arms
@@ -337,6 +370,7 @@ export function startBle(o: BleStartOptions): BleHandle {
 
   NRF.on("connect", function () {
     lastActive = getTime();
+    holdUntil = lastActive + LinkK.UNTRUSTED_S;
     // 3 records per notification (ATT_MTU 53, the most the MDBT42Q/Puck.js build accepts,
     // NRF_BLE_GATT_MAX_MTU_SIZE); a smaller link refuses the first one and the RACP falls back to one
     // record per notification (docs/protocol.md 3.1).
@@ -352,19 +386,25 @@ export function startBle(o: BleStartOptions): BleHandle {
   // No "mtu" handler: 2v29 emits that event only when Espruino is the central (BLEP_MTU_UPDATE is queued from
   // BLE_GATTC_EVT_EXCHANGE_MTU_RSP only, targets/nrf5x/bluetooth.c), so it would cost RAM for nothing; the
   // app announces its size with RACP op 0xA2 instead (docs/protocol.md 3.1).
-  // Pairing is activity too: the patient may take a while at the phone's pairing prompt, and the idle drop
-  // must not cut the link under it (the idle time restarts at every pairing/security step).
-  NRF.on("security", function () {
+  // "security" ends a pairing (BLE_GAP_EVT_AUTH_STATUS; a bonded phone's re-encryption has none): a new
+  // trusted bond closes the window; anything else (wrong passkey, Just Works, outside the window, timeout)
+  // is a failure: the link is dropped at once, and MAX_PAIR_FAILS of them close the window. Neither
+  // counts as link activity.
+  NRF.on("security", function (st: any) {
     syncSecurity();
-    lastActive = getTime();
+    if (st.auth_status === "SUCCESS" && engine.trusted) pairUntil = -1;
+    else {
+      if (++fails >= LinkK.MAX_PAIR_FAILS) pairUntil = -1;
+      NRF.disconnect();
+    }
+    if (pairOpen !== getTime() < pairUntil) applySecurity();
     arm();
   });
+  // "bond" comes with re-encryption too. The passkey prompt may take the patient a while: only while the
+  // window is open does a started pairing get the longer limit.
   NRF.on("bond", function (st: string) {
-    lastActive = getTime();
-    if (st === "success") {
-      pairUntil = -1;
-      applySecurity();
-    }
+    syncSecurity();
+    if (st === "start" && pairOpen) holdUntil = getTime() + LinkK.PAIRING_S;
     arm();
   });
   NRF.on("disconnect", function () {
@@ -376,9 +416,9 @@ export function startBle(o: BleStartOptions): BleHandle {
     arm();
   });
 
+  const serial4 = o.serial.substr(o.serial.length - 4);
   if (o.powerOnReset) pairUntil = getTime() + SecK.PAIR_AFTER_POWER_ON_S;
   applySecurity();
-  NRF.setScanResponse(scanResponse("PenCap-" + o.serial.substr(o.serial.length - 4)));
   // The closures here keep this scope, parameter included: let the options object go.
   o = undefined as unknown as BleStartOptions;
 
@@ -387,9 +427,8 @@ export function startBle(o: BleStartOptions): BleHandle {
     update: function (kind: number, v: number) {
       engine.update(kind, v);
       flush();
-      if (kind === EngK.UPD_RECORD) arm(); // fast advertising starts: its end is a deadline
     },
-    openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; applySecurity(); arm(); },
+    openPairingWindow: function () { pairUntil = getTime() + SecK.PAIR_AFTER_GESTURE_S; fails = 0; applySecurity(); arm(); },
     setPlan: function (p: BlePlan) {
       plan = p;
       try { NRF.setTxPower(p.txPowerDbm); } catch (e) { /* an invalid figure keeps the previous power */ }

@@ -4,7 +4,7 @@
 import type { AttErrorRejection, LinkRejection } from "./att.js";
 import { ATT_ERR, attName } from "./att.js";
 import type { ScanRecord } from "./adv.js";
-import { HCI, type DiscoveredService, type Link, type Radio } from "./nrf.js";
+import { HCI, type DiscoveredService, type Link, type PairOptions, type Radio } from "./nrf.js";
 
 /** What the radio calls on the connected central. */
 export interface CentralSide {
@@ -77,6 +77,17 @@ export class SimCentral implements CentralSide {
   get mtu(): number | null {
     return this.link?.mtu ?? null;
   }
+  /** Runs fn after `seconds` of the simulator's clock (the client's time limits); returns a cancel function. */
+  after(seconds: number, fn: () => void): () => void {
+    const clock = this.radio.clock;
+    let live = true;
+    clock.schedule(clock.now() + seconds, () => {
+      if (live) fn();
+    });
+    return () => {
+      live = false;
+    };
+  }
   /** Whether this phone holds a bond (keys) for the device. */
   isBonded(): boolean {
     return this.bondedTo;
@@ -131,6 +142,16 @@ export class SimCentral implements CentralSide {
   // ------------------------------------------------------------------ link
 
   connect(opts: ConnectOptions = {}): Promise<ConnectResult> {
+    return this.connectAt(opts, false);
+  }
+
+  /** Connects at once, without waiting for an advertising event: a link the SoftDevice accepted while the
+   *  interpreter was still starting (call it from the NRF factory of a boot, before the firmware runs). */
+  connectNow(opts: ConnectOptions = {}): Promise<ConnectResult> {
+    return this.connectAt(opts, true);
+  }
+
+  private connectAt(opts: ConnectOptions, now: boolean): Promise<ConnectResult> {
     const mtu = opts.mtu ?? 23;
     const intervalMs = opts.intervalMs ?? 30;
     const perEvent = opts.notificationsPerEvent ?? 4;
@@ -142,26 +163,28 @@ export class SimCentral implements CentralSide {
       if (opts.bonded === false) this.bondedTo = false;
       if (opts.bonded === true) this.bondedTo = true;
       const clock = this.radio.clock;
-      // the phone catches the device's next advertising event
-      const t = clock.now() + this.radio.advIntervalMs / 1000;
-      clock.schedule(t, () => {
+      const open = () => {
         const why2 = this.radio.canConnect();
         if (why2) return reject({ reason: "NOT_CONNECTABLE", message: why2 });
         const l = this.radio.openLink(this, this.address, mtu, intervalMs, perEvent, phoneMin, opts.grants === "min");
         this.link = l;
-        if (opts.bonded === true && !this.radio.hasBond(this.address)) this.radio.pair(l, undefined, true);
+        if (opts.bonded === true && !this.radio.hasBond(this.address)) this.radio.pair(l, {}, true);
         if (this.bondedTo && !this.radio.reEncrypt(l)) this.bondedTo = false; // device lost our bond
         // the first connection event (and the encryption start, when bonded) completes the procedure
         clock.schedule(this.radio.nextEventAt(l), () => {
           if (this.link !== l) return reject({ reason: "LINK_LOST", message: "link lost while connecting" });
           resolve({ mtu: l.mtu, intervalMs: l.intervalMs, encrypted: l.encrypted, bonded: l.bonded });
         });
-      });
+      };
+      if (now) open();
+      // the phone catches the device's next advertising event
+      else clock.schedule(clock.now() + this.radio.advIntervalMs / 1000, open);
     });
   }
 
-  /** Pairing (and bonding, if the device's settings allow it) on the current link. */
-  pair(opts: { passkey?: string } = {}): Promise<PairResult> {
+  /** Pairing (and bonding, if the device's settings allow it) on the current link (sim/ble/nrf.ts pair(): the
+   *  SDK12 Peer Manager's semantics). `stall` never settles by itself: the SMP timeout fails it after 30 s. */
+  pair(opts: PairOptions = {}): Promise<PairResult> {
     return this.op<PairResult>((resolve, reject) => {
       const l = this.needLink(reject);
       if (!l) return;
@@ -170,8 +193,12 @@ export class SimCentral implements CentralSide {
       const t = this.radio.nextEventAt(l) + 3 * (l.intervalMs / 1000);
       clock.schedule(t, () => {
         if (this.link !== l || l.lost) return reject({ reason: "LINK_LOST", message: "link lost during pairing" });
-        const r = this.radio.pair(l, opts.passkey);
-        if (!r.ok) return reject({ reason: "PAIRING_FAILED", message: `pairing failed: ${r.status}`, authStatus: r.status });
+        const r = this.radio.pair(l, opts);
+        if (r.ok === "pending") {
+          clock.schedule(clock.now() + 30, () => reject({ reason: "PAIRING_FAILED", message: "pairing failed: TIMEOUT", authStatus: "TIMEOUT" } as LinkRejection));
+          return;
+        }
+        if (!r.ok) return reject({ reason: "PAIRING_FAILED", message: `pairing failed: ${r.status}`, authStatus: r.status } as LinkRejection);
         if (l.bonded) this.bondedTo = true;
         resolve({ encrypted: l.encrypted, mitm: l.mitm, lesc: l.lesc, bonded: l.bonded });
       });
@@ -304,9 +331,16 @@ export class SimCentral implements CentralSide {
         this.radio.kick(l);
         return;
       }
-      let prepares = bytes.length > l.mtu - 3 ? Math.ceil(bytes.length / (l.mtu - 5)) : 0;
+      if (bytes.length > l.mtu - 3) {
+        // A long write (Prepare Write Requests, then Execute). 2v29 answers the SoftDevice's
+        // BLE_EVT_USER_MEM_REQUEST with sd_ble_user_mem_reply(NULL) (targets/nrf5x/bluetooth.c) and its
+        // BLE_GATTS_EVT_WRITE handler ignores the op and offset, so a queued write never arrives whole: the
+        // simulator refuses the first Prepare Write (Request Not Supported). Not verified on hardware whether
+        // S132 v3 refuses it or hands the pieces on one by one; the write fails either way.
+        this.request(l, () => 0, () => reject(attReject(ATT_ERR.REQUEST_NOT_SUPPORTED)), reject);
+        return;
+      }
       const step = () => {
-        if (prepares-- > 0) return this.request(l, () => 0, step, reject);
         this.request(
           l,
           (link) => this.radio.attWrite(link, handle, bytes, false),

@@ -98,6 +98,19 @@ interface Bond {
   lesc: boolean;
 }
 
+/** What the phone brings to a pairing. */
+export interface PairOptions {
+  /** The passkey the user types on the phone (passkey entry); absent: the phone has no keyboard. */
+  passkey?: string;
+  /** The phone's IO capabilities: "keyboard" (KeyboardDisplay, a phone's usual) or "none" (NoInputNoOutput,
+   *  which forces Just Works). Default: "keyboard" when a passkey is given, else "none". */
+  io?: "keyboard" | "none";
+  /** The phone supports LE Secure Connections (default true: iOS 10+, Android 6+). */
+  lesc?: boolean;
+  /** Start pairing and never answer (the prompt left open): the SMP timeout ends it after 30 s. */
+  stall?: boolean;
+}
+
 interface TxItem {
   char: Char;
   data: Uint8Array;
@@ -202,6 +215,9 @@ export interface SimRadio {
   eraseBonds(): void;
   /** The passkey the firmware last "displayed" (static one, or the one given in the 'passkey' event). */
   displayedPasskey(): string | null;
+  /** Pairing refusals (pair:false, MITM impossible) Espruino issued after the SDK12 Peer Manager had already
+   *  accepted the pairing: each failed with NRF_ERROR_INVALID_STATE and refused nothing. */
+  lateRejects(): number;
   advertisingIntervalMs(): number;
   txPowerDbm(): number;
   connectionIntervalMs(): number | null;
@@ -269,6 +285,8 @@ export class Radio {
   private whitelistList: string[] = [];
   private passkeyShown: string | null = null;
   private passkeySeed = 0x2545f491;
+  /** Refusals of Espruino's ble_evt_handler that came after the Peer Manager had answered (SDK12). */
+  lateRejects = 0;
   // advertising
   deviceName: string;
   private advData: Uint8Array | null = null; // null: Espruino's default packet
@@ -839,47 +857,83 @@ export class Radio {
     return true;
   }
 
-  /** Pairing (Security Manager, Core Spec v5.3 Vol 3 Part H) as Espruino's Peer Manager setup allows it. */
-  pair(l: Link, passkey: string | undefined, installOnly = false): { ok: true } | { ok: false; status: string } {
+  /**
+   * Pairing (Security Manager, Core Spec v5.3 Vol 3 Part H) as the SDK12 build of 2v29 runs it (MDBT42Q,
+   * Puck.js: make/family/NRF52.make, NRF_SD_BLE_API_VERSION=3, Peer Manager on).
+   *
+   * - targets/nrf5x/bluetooth.c ble_evt_dispatch() hands BLE_GAP_EVT_SEC_PARAMS_REQUEST to pm_on_ble_evt()
+   *   first; the SDK12 Peer Manager answers it at once (security_manager.c smd_params_reply_perform ->
+   *   security_dispatcher.c smd_params_reply -> sd_ble_gap_sec_params_reply) with the parameters last given
+   *   to pm_sec_params_set() (jsble_update_security: bond, mitm, lesc, io caps from display/keyboard).
+   *   Espruino's own check (ble_evt_handler, `pair:false` = BLE_IS_NOT_PAIRABLE, and jsble_can_pair_with_peer's
+   *   MITM check) runs afterwards and its PAIRING_NOT_SUPP reply fails with NRF_ERROR_INVALID_STATE: on this
+   *   stack neither `pair:false` nor `mitm` refuses a pairing. `lateRejects` counts these too-late refusals.
+   * - A peer we hold a bond for may pair again: PM_EVT_CONN_SEC_CONFIG_REQ is answered allow_repairing=true.
+   * - Method (Vol 3 Part H 2.3.5.1): the device is DISPLAY_ONLY with `display` (KEYBOARD_DISPLAY with
+   *   `keyboard` too); a phone with a keyboard enters the passkey (authenticated, MITM); a phone that claims
+   *   NoInputNoOutput gets Just Works: encrypted, not MITM-protected, even if the device asked for `mitm` (the
+   *   S132 SoftDevice leaves rejecting that to the application, which on SDK12 cannot). A wrong passkey fails
+   *   with CONFIRM_VALUE. LESC is used when both sides set it: SDK12 builds have it (bluetooth.c defines
+   *   LINK_SECURITY with the Peer Manager; NRF52.make compiles ecc.c and micro-ecc "Secure connection support").
+   * - Bonding happens only when the device's `bond` is set (SMP: both sides' bonding flags); the keys then go
+   *   to the Peer Manager's flash pages.
+   * - `stall`: the phone starts pairing and never finishes (a prompt left open): SMP times out after 30 s
+   *   (Vol 3 Part H 3.4) with TIMEOUT; meanwhile the link stays up.
+   */
+  pair(l: Link, o: PairOptions, installOnly = false): { ok: true } | { ok: false; status: string } | { ok: "pending" } {
     if (installOnly) {
-      this.bondStore.set(l.addr, { mitm: false, lesc: false });
+      // a bond made earlier, the proper way: passkey entry over LESC
+      this.bondStore.set(l.addr, { mitm: true, lesc: true });
       return { ok: true };
     }
     const s = this.security;
+    this.emit("bond", "start"); // PM_EVT_CONN_SEC_START: the Peer Manager has already replied
+    if ((s.pair !== undefined && !s.pair) || !this.canPairWithPeer(o)) this.lateRejects++; // too late: INVALID_STATE
     const fail = (status: string) => {
-      this.emit("bond", "start");
       this.emit("security", { auth_status: status, bonded: false, lv4: 0, kdist_own: 0, kdist_peer: 0 });
       this.emit("bond", "fail");
       return { ok: false as const, status };
     };
-    if (s.pair !== undefined && !s.pair) return fail("PAIRING_NOT_SUPP"); // BLE_IS_NOT_PAIRABLE
+    if (o.stall) {
+      this.clock.schedule(this.clock.now() + 30, () => {
+        if (this.link === l && !l.lost) fail("TIMEOUT");
+      });
+      return { ok: "pending" };
+    }
     const display = !!s.display;
     const keyboard = !!s.keyboard;
-    const peerKeyboard = passkey !== undefined; // our phone: keyboard when the test supplies a passkey, else no I/O
-    const authenticated = peerKeyboard && (display || keyboard); // jsble_can_pair_with_peer, peer KEYBOARD_ONLY
-    if (s.mitm && !authenticated && !s.oob) return fail("AUTH_REQ");
+    const phoneKeyboard = (o.io ?? (o.passkey !== undefined ? "keyboard" : "none")) === "keyboard";
+    const passkeyEntry = phoneKeyboard && (display || keyboard);
     let mitm = false;
-    if (authenticated && display) {
-      const shown = typeof s.passkey === "string" && s.passkey.length > 0 ? s.passkey : this.newPasskey();
+    if (passkeyEntry && display) {
+      const fixed = typeof s.passkey === "string" && s.passkey.length > 0;
+      const shown = fixed ? (s.passkey as string) : this.newPasskey();
       this.passkeyShown = shown;
-      if (!(typeof s.passkey === "string" && s.passkey.length > 0)) this.emit("passkey", shown);
-      if (passkey !== shown) return fail("PASSKEY_ENTRY_FAILED");
+      if (!fixed) this.emit("passkey", shown);
+      if (o.passkey !== shown) return fail("CONFIRM_VALUE");
       mitm = true;
-    } else if (authenticated) mitm = true; // firmware types the phone's key: modelled as accepted
-    const lesc = !!s.lesc;
+    } else if (passkeyEntry) mitm = true; // the device types the phone's key: modelled as accepted
+    const lesc = !!s.lesc && o.lesc !== false;
     const bond = s.bond === undefined || !!s.bond;
     l.encrypted = true;
     l.mitm = mitm;
     l.lesc = lesc;
     l.bonded = bond;
-    this.emit("bond", "start");
     if (bond) {
       this.bondStore.set(l.addr, { mitm, lesc });
       if (this.whitelistOnBond && !this.whitelistList.includes(l.addr)) this.whitelistList.push(l.addr);
     }
-    this.emit("security", { auth_status: "SUCCESS", bonded: bond, lv4: 0, kdist_own: bond ? 3 : 0, kdist_peer: bond ? 3 : 0 });
+    this.emit("security", { auth_status: "SUCCESS", bonded: bond, lv4: lesc && mitm ? 1 : 0, kdist_own: bond ? 3 : 0, kdist_peer: bond ? 3 : 0 });
     this.emit("bond", "success");
     return { ok: true };
+  }
+
+  /** jsble_can_pair_with_peer(): what Espruino would refuse if it answered first (SDK14+ does, SDK12 not). */
+  private canPairWithPeer(o: PairOptions): boolean {
+    const s = this.security;
+    if (!s.mitm || s.oob) return true;
+    const phoneKeyboard = (o.io ?? (o.passkey !== undefined ? "keyboard" : "none")) === "keyboard";
+    return phoneKeyboard && (!!s.display || !!s.keyboard);
   }
 
   private newPasskey(): string {
@@ -1383,6 +1437,7 @@ export class Radio {
         self.whitelistList = [];
       },
       displayedPasskey: () => self.passkeyShown,
+      lateRejects: () => self.lateRejects,
       advertisingIntervalMs: () => self.advIntervalMs,
       txPowerDbm: () => self.txPower,
       connectionIntervalMs: () => self.link?.intervalMs ?? null,

@@ -1,12 +1,9 @@
 // Device Time, Status and advertising of the pure engine.
 import { readChar, UPD_ALERTS, UPD_BATTERY, UPD_RECORD } from "../../firmware/ble/engine";
 import { describe, expect, it } from "vitest";
-import { CH_BATTERY, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
-import { advInterval, fastUntil, scanResponse } from "../../firmware/ble/adv";
-import { NORMAL_PLAN, SAFE_PLAN } from "../../firmware/power/plan";
+import { CH_BATTERY, CH_STATUS, CH_TIME, CH_CONFIG } from "../../firmware/ble/uuids";
+import { scanResponse } from "../../firmware/ble/adv";
 
-const FAST_INTERVAL_MS = NORMAL_PLAN.fastAdvertisingMs;
-const SLOW_INTERVAL_MS = NORMAL_PLAN.slowAdvertisingMs;
 import { exampleEngine } from "./fixture";
 import { hex, MemLog, unhex } from "./fake-log";
 import { decodeStatus } from "../../client/client";
@@ -33,10 +30,44 @@ describe("Device Time", () => {
   ];
   it.each(table)("%s", (_n, w, result, after, appended) => {
     const { engine, clock, log } = link();
+    engine.capConfirmed = true; // far from the clock: only with the cap in hand (next test)
     engine.write(CH_TIME, unhex(w));
     expect(clock.t).toBe(after);
     expect(log.count()).toBe(5 + appended);
     expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(result);
+  });
+  it("a set clock moves at most 15 min without the cap in hand (result 0x07); with it, any amount", () => {
+    const { engine, clock, log } = link();
+    const t0 = clock.t; // 1764003800, a set (wall) clock
+    const w = (t: number) => engine.write(CH_TIME, Uint8Array.of(t & 255, (t >>> 8) & 255, (t >>> 16) & 255, t >>> 24));
+    w(t0 + 901);
+    expect((readChar(engine, CH_TIME) as Uint8Array)[5]).toBe(0x07);
+    expect(clock.t).toBe(t0);
+    w(t0 - 901);
+    expect(clock.t).toBe(t0);
+    expect(log.count()).toBe(5);
+    w(t0 + 900);
+    expect(clock.t).toBe(t0 + 900);
+    engine.capConfirmed = true;
+    w(t0 + 86400);
+    expect(clock.t).toBe(t0 + 86400);
+    expect(log.count()).toBe(7);
+  });
+  it("switching an alert off needs the cap in hand (result 0x07, offset 2); switching one on does not", () => {
+    const { engine, store } = link();
+    const off = Uint8Array.from(engine.cfg);
+    off[2] = 0x0e; // the cap-left-off alert off
+    engine.write(CH_CONFIG, off);
+    expect(Array.from((readChar(engine, CH_CONFIG) as Uint8Array).subarray(0, 2))).toEqual([0x07, 2]);
+    expect(store.saves).toBe(0);
+    engine.capConfirmed = true;
+    engine.write(CH_CONFIG, off);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(0);
+    engine.capConfirmed = false;
+    const on = Uint8Array.from(off);
+    on[2] = 0x0f;
+    engine.write(CH_CONFIG, on);
+    expect((readChar(engine, CH_CONFIG) as Uint8Array)[0]).toBe(0);
   });
   it("TIME_SET carries the new time and the previous clock value (relative before the first set)", () => {
     const { engine, clock, log } = link();
@@ -72,26 +103,21 @@ describe("Status and Battery", () => {
   it("an empty log reads as 0xFFFFFFFF seqs", () => {
     const { engine } = exampleEngine(new MemLog());
     expect(hex(engine.value(CH_STATUS))).toBe("57 00 00 00 ff ff ff ff 00 00 00 00 ff ff ff ff ff ff ff ff");
-    expect(hex(engine.advertising()).endsWith("08 ff ff ff ff ff ff ff 00")).toBe(true);
+    expect(hex(engine.advertising())).toBe(ADV_OPEN); // nothing from the log
   });
 });
 
+const ADV_OPEN = "02 01 06 11 07 0b f4 1b 8c ef 0c c2 94 81 47 65 a8 9b 5a 63 bd";
 describe("advertising", () => {
-  it("fast for the plan's 30 s after a record, slow otherwise; none in safe mode", () => {
-    expect(advInterval(1000, -1, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(advInterval(1000, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1029.999, 1000, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(1030, 1000, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(fastUntil(1000, NORMAL_PLAN)).toBe(1030);
-    // safe mode: no fast advertising at all
-    expect(advInterval(1000, 1000, SAFE_PLAN)).toBe(SAFE_PLAN.slowAdvertisingMs);
-    expect(fastUntil(1000, SAFE_PLAN)).toBe(-1);
-    const { engine, log, clock } = link();
+  it("the same bytes whatever the log, the alerts or the battery (docs/protocol.md 4)", () => {
+    const { engine, log } = link();
+    const before = hex(engine.advertising());
     log.append(1, 0, 1764003800, 5, 0xff16);
     engine.update(UPD_RECORD, 0);
-    expect(advInterval(clock.t + 10, engine.lastEvent, NORMAL_PLAN)).toBe(FAST_INTERVAL_MS);
-    expect(advInterval(clock.t + 200, engine.lastEvent, NORMAL_PLAN)).toBe(SLOW_INTERVAL_MS);
-    expect(hex(engine.advertising()).slice(-15)).toBe("05 00 00 00 00".padStart(15));
+    engine.update(UPD_ALERTS, 0b1111);
+    engine.update(UPD_BATTERY, 3);
+    expect(hex(engine.advertising())).toBe(before);
+    expect(before).toBe(ADV_OPEN);
   });
   it("scan response carries the name within 31 bytes", () => {
     expect(hex(scanResponse("PenCap-0001"))).toBe("0c 09 50 65 6e 43 61 70 2d 30 30 30 31");

@@ -41,7 +41,8 @@ describe("docs/protocol.md", () => {
   it("advertising vector is what the engine advertises for the example cap", () => {
     const { engine } = exampleEngine();
     expect(hex(engine.advertising())).toBe(vector("advertising"));
-    expect(engine.advertising().length).toBe(30);
+    expect(engine.advertising().length).toBe(21);
+    expect(hex(engine.advertising().subarray(0, 3))).toBe(vector("advertising-closed"));
   });
   it("the example Status decodes to the documented fields", () => {
     const { engine } = exampleEngine();

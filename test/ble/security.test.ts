@@ -17,8 +17,8 @@ describe("access rules", () => {
     ["time write", CH_TIME, OP_WRITE, 0, 0x05],
     ["config read", CH_CONFIG, OP_READ, 0, 0x05],
     ["config write", CH_CONFIG, OP_WRITE, 0, 0x05],
-    ["status read", CH_STATUS, OP_READ, 0, 0],
-    ["status subscribe", CH_STATUS, OP_SUBSCRIBE, 0, 0],
+    ["status read", CH_STATUS, OP_READ, 0, 0x05], // the time of the last dose: protected
+    ["status subscribe", CH_STATUS, OP_SUBSCRIBE, 0, 0x05],
     ["status write", CH_STATUS, OP_WRITE, 0x03, 0x03],
     ["battery read", CH_BATTERY, OP_READ, 0, 0],
   ];

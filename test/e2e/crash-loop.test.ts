@@ -72,10 +72,12 @@ describe("crash loop → safe mode", () => {
     expect(cap.store().records.get(dose[0].seq)).toEqual(dose[0]);
   });
 
-  it("control: a normal cap advertises fast right after a dose", async () => {
+  it("control: a normal cap advertises fast while its pairing window is open (never after a dose: docs/protocol.md 4)", async () => {
     const cap = new Cap(bundle);
+    cap.run(10);
+    expect(cap.radio.radio.advertisingIntervalMs()).toBeLessThan(1000);
     cap.run(600);
     cap.dose(25, 3);
-    expect(cap.radio.radio.advertisingIntervalMs()).toBeLessThan(1000);
+    expect(cap.radio.radio.advertisingIntervalMs()).toBeGreaterThan(1000);
   });
 });

@@ -13,6 +13,10 @@ import { decodeRecord, type DoseRecord } from "../../client/record.js";
 import { SERVICE, RACP, RECORDS, TIME, CONFIG, STATUS } from "../../client/protocol.js";
 import type { SimCentral } from "../../sim/ble/index.js";
 import type { PowerCutPlan } from "../../sim/flash/nor.js";
+import { EspruinoStorage } from "../../sim/storage.js";
+
+/** The passkey flash.sh put on the example cap (scripts/flash/passkey.mjs makes a random one per cap). */
+export const PASSKEY = "246810";
 
 let built: Promise<string> | null = null;
 
@@ -53,6 +57,12 @@ export interface CapOptions {
   cutAt?: PowerCutPlan;
   /** The cell's open-circuit voltage (default: a fresh cell's state of charge model). */
   volts?: number;
+  /** The cap's passkey file (pencap.key) as flash.sh writes it; null: not provisioned. Default PASSKEY. */
+  passkey?: string | null;
+  /** Do not power on in the constructor (a test that wants to act before the first boot). */
+  noPowerOn?: boolean;
+  /** Called at every boot once the radio is reset, before the firmware runs (e.g. a phone connects then). */
+  onBoot?: (radio: import("../../sim/ble/index.js").SimRadio) => void;
 }
 
 /** One simulated cap with its radio and the patient's phone/app. */
@@ -66,15 +76,27 @@ export class Cap {
       seed: o.seed ?? 1,
       bundle,
       installBundle: o.installBundle ?? true,
-      nrf: this.radio.factory,
+      nrf: o.onBoot
+        ? (env) => {
+            const n = this.radio.factory(env);
+            o.onBoot!(this.radio.radio);
+            return n;
+          }
+        : this.radio.factory,
       hangGuard: o.hangGuard ?? true,
       freePages: o.freePages,
     });
     if (o.flash) this.device.flash.bytes.set(o.flash);
+    // The passkey as flash.sh stores it, before any armed cut (flashing is not a field operation); an image of
+    // another cap already holds its own.
+    const pk = o.passkey === undefined ? PASSKEY : o.passkey;
+    const b = this.device.board;
+    const storage = new EspruinoStorage(this.device.flash, b.storageAddress, b.storagePages);
+    if (pk !== null && !storage.list().includes("pencap.key")) this.device.installFile("pencap.key", new Uint8Array(Buffer.from(pk, "ascii")));
     if (o.cutAt) this.device.cutPowerAt(o.cutAt);
     if (o.volts !== undefined) this.device.battery.setVolts(o.volts);
     this.device.setCap(true);
-    this.device.powerOn();
+    if (!o.noPowerOn) this.device.powerOn();
     this.app = new SimApp(this.device, { startUnix: START_UNIX, central: () => this.radio.central() });
   }
   get clock() {

@@ -1,14 +1,14 @@
 // 3. The pairing window (docs/protocol.md §6): new bonds only for 180 s after a power-on reset or 120 s after
 // 5 cap open/close clicks within 6 s; the first successful bond closes it.
 import { beforeAll, describe, expect, it } from "vitest";
-import { attempt, Cap, firmwareBundle, stranger, UUID } from "./harness.js";
+import { attempt, Cap, firmwareBundle, PASSKEY, stranger, UUID } from "./harness.js";
 
 const RACP_REPORT_ALL = Uint8Array.of(0x01, 0x01);
 
 async function tryPair(cap: Cap) {
   const { central } = stranger(cap, { mtu: 23 });
   await cap.settle(central.connect({ mtu: 23, bonded: false }));
-  const r = await attempt(cap, central.pair({}));
+  const r = await attempt(cap, central.pair({ passkey: PASSKEY })); // the owner, with the label's passkey
   // Whatever pairing said, the protected RACP answers only a bonded, encrypted link.
   const indications: Uint8Array[] = [];
   await attempt(cap, central.subscribe(UUID.SERVICE, UUID.RACP, (d) => indications.push(d)));
@@ -58,9 +58,11 @@ describe("pairing window", () => {
     cap.run(200);
     const late = await tryPair(cap);
     expect(late.paired).toBe(false);
-    expect(late.pairErr?.reason).toBe("PAIRING_FAILED");
+    // SDK12: the Peer Manager pairs anyway (sim/ble/nrf.ts pair()), but without a bond (bond:false outside the window)
     expect(late.racpWrite.ok).toBe(false);
-    if (!late.racpWrite.ok) expect(late.racpWrite.err.attError).toBe(0x05);
+    // refused (ATT 0x05), or the link already dropped by the cap after the bond-less pairing
+    if (!late.racpWrite.ok) expect(late.racpWrite.err.attError === 0x05 || late.racpWrite.err.reason !== undefined).toBe(true);
+    expect(late.indications).toEqual([]);
     expect(cap.radio.radio.bonds()).toEqual([]);
   });
 

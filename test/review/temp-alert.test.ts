@@ -11,13 +11,13 @@ const ALERT_TEMPERATURE = 2;
 /** Normal plan's temperature period (docs/power.md): start and end are each seen up to one period late. */
 const PERIOD_S = 600;
 
-/** The alert byte a scanning phone sees: manufacturer data 0xFFFF = newest seq u32 + alert flags u8. */
+/** Alerts are no longer advertised (docs/protocol.md 4: a passive scanner sees the flags alone); this returns
+ *  the alert bits a scanner could read from the advertising, which must always be none. */
 function advertisedAlerts(cap: Cap): number {
   const s = cap.radio.radio.scan();
   if (!s) throw new Error("not advertising");
-  const m = s.manufacturerData[0xffff];
-  if (!m || m.length < 5) throw new Error("no manufacturer data");
-  return m[4];
+  if (Object.keys(s.manufacturerData).length !== 0 || s.advertising.length > 21) throw new Error("advertising carries data");
+  return 0;
 }
 
 const excursions = (recs: DoseRecord[]) => recs.filter((r) => r.type === TEMP_EXCURSION);
@@ -43,7 +43,7 @@ describe("review: temperature alert while the excursion lasts", () => {
     l = await capLog(cap);
     expect(l.status.alertBits & ALERT_TEMPERATURE).toBe(ALERT_TEMPERATURE);
     expect(l.status.alerts.temperature).toBe(true);
-    expect(advertisedAlerts(cap) & ALERT_TEMPERATURE).toBe(ALERT_TEMPERATURE);
+    expect(advertisedAlerts(cap)).toBe(0); // the alert is for the bonded app (Status), not for every scanner
     expect(excursions(l.records)).toEqual([]); // the record comes when it ends
 
     cap.run(2 * 3600);

@@ -40,6 +40,7 @@ function replay(upload: string) {
     setTime: (t: number) => { time = t; },
     E: { setTimeZone: () => {} },
     load: (f?: string) => calls.push(`load ${f ?? ""}`),
+    atob: (b: string) => Buffer.from(b, "base64").toString("latin1"),
   });
   return { files, calls, time };
 }
@@ -54,12 +55,16 @@ describe("flash.sh", () => {
     expect(r.out).toContain("dry run");
     expect(r.status).toBe(0);
     const upload = fs.readFileSync(out, "latin1");
-    expect(upload).toMatch(/^setTime\(\d+(\.\d+)?\);/);
+    expect(upload).toMatch(/^require\("Storage"\)\.write\("pencap\.key",atob\("[A-Za-z0-9+/=]+"\),0,6\)\nsetTime\(\d+(\.\d+)?\);/);
     expect(upload).toContain('require("Storage").write(".bootcde",');
     const { files, calls, time } = replay(upload);
     expect(files[".bootcde"]).toBe(code); // byte for byte
-    expect(calls[0]).toBe(`write .bootcde 0 ${code.length}`);
-    expect(calls.filter((c) => c.startsWith("write")).length).toBe(Math.ceil(code.length / 1024));
+    // the cap's passkey first (docs/protocol.md 6), printed for the label
+    expect(files["pencap.key"]).toMatch(/^[0-9]{6}$/);
+    expect(r.out).toContain("passkey for the cap's label: " + files["pencap.key"]);
+    expect(calls[0]).toBe("write pencap.key 0 6");
+    expect(calls[1]).toBe(`write .bootcde 0 ${code.length}`);
+    expect(calls.filter((c) => c.startsWith("write")).length).toBe(1 + Math.ceil(code.length / 1024));
     expect(calls[calls.length - 1]).toBe("load .bootcde");
     expect(time!).toBeGreaterThanOrEqual(Math.floor(before) - 1);
     expect(time!).toBeLessThanOrEqual(Date.now() / 1000 + 1);
@@ -70,6 +75,13 @@ describe("flash.sh", () => {
     const run = await runOnEspruino(out, { timeoutMs: 10_000 });
     expect(run.errors).toEqual([]);
     expect(run.lines.join("\n")).toContain("FLASHED 13 2500");
+  });
+
+  it("--passkey keeps a cap's labelled passkey; anything but 6 digits is refused", () => {
+    const r = flash("--bundle", bundle, "--dry-run", out, "--passkey", "012345");
+    expect(r.status).toBe(0);
+    expect(replay(fs.readFileSync(out, "latin1")).files["pencap.key"]).toBe("012345");
+    expect(flash("--bundle", bundle, "--dry-run", out, "--passkey", "12345").status).toBe(2);
   });
 
   it("refuses when no bundle was built, and says how to build it", () => {

@@ -23,7 +23,7 @@ const stub = {
   getSecurityStatus: function () { return { connected: true, encrypted: true, bonded: true, mitm_protected: true }; },
   on: function (e: string, cb: (x: any) => void) { handlers[e] = cb; },
   setTxPower: function (dbm: number) { console.log("tx " + dbm + " dBm"); },
-  setConnectionInterval: function (ms: any) { console.log("conn interval " + ms.minInterval + "-" + ms.maxInterval + " ms"); },
+  setConnectionInterval: function (ms: any) { console.log("conn interval " + (typeof ms === "object" ? ms.minInterval + "-" + ms.maxInterval : ms) + " ms"); },
   disconnect: function () {},
 };
 (globalThis as any).NRF = stub;

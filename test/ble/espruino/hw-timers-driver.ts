@@ -1,5 +1,5 @@
 // startBle()'s timers on the interpreter's host build (real time, so the plan is shortened): the pacing
-// interval runs only during a transfer, the idle link is dropped, fast advertising ends on time, and then
+// interval runs only during a transfer, the idle link is dropped, a dose changes no advertising, and then
 // no timer is left (the interpreter exits by itself without clearInterval()).
 import { UPD_RECORD } from "../../../firmware/ble/engine";
 import { memLog } from "./mem-log";
@@ -26,7 +26,7 @@ const stub = {
   disconnect: function () {
     console.log("disconnect at " + at() + " after " + notes + " notifications");
     handlers["disconnect"](22);
-    log.append(1, 0x10, 1764000100, 6, 0xff16); // a dose right after: fast advertising for the plan's 2 s
+    log.append(1, 0x10, 1764000100, 6, 0xff16); // a dose right after: no fast advertising (docs/protocol.md 4)
     ble.update(UPD_RECORD, 0);
   },
 };
