@@ -3,13 +3,14 @@
 // this file only connects them (docs/architecture.md).
 import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
-import { T_SEQ_SKIPPED } from "./log/record";
+import { T_SEQ_SKIPPED, T_TIME_SET } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
 import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
 import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
+import { SessionMarker } from "./detect/reboot";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan } from "./power/plan";
 import { RESET_POWER_ON } from "./power/resilience";
@@ -26,6 +27,13 @@ const MODEL = "PenCap-1";
 const enum K {
   /** Record type of a log corruption report (docs/architecture.md). */
   T_LOG_CORRUPTION = 0x0b,
+  /** BOOT record (a = reset reason) and the reasons after which the clock starts again from 0
+   *  (firmware/power/resilience.ts RESET_*; power-on is imported). */
+  T_BOOT = 0x07,
+  RESET_WAKE = 5,
+  RESET_UNKNOWN = 15,
+  /** Record times at or above this are Unix time (docs/architecture.md, Time). */
+  WALL_MIN = 946684800,
   /** Status alert bits (docs/protocol.md, Status). */
   ALERT_LEFT_OFF = 1,
   ALERT_TEMPERATURE = 2,
@@ -55,27 +63,50 @@ let detection: Detection | null = null;
 let alerts = 0;
 let config: Config;
 let appendFailures = 0;
+let marker: SessionMarker;
 /** Bad slots already reported by a LOG_CORRUPTION record since this boot. */
 let badReported = 0;
 const removals = new Float64Array(K.GESTURE_CLICKS);
 let removalCount = 0;
 
 /**
- * Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused (a flash write
- * that does not verify, say): the failure raises the log alert for the app and is counted, never thrown
- * into the caller's event handling.
+ * Records the log refused (type, flags, time, a, b each), oldest first, to append again: a flash write that
+ * failed once must not lose a dose. Retried before any newer record, at a removal and every housekeeping tick.
+ * Four slots: a flash that fails longer than four records is broken, and the log alert says so.
+ */
+const retry = new Uint32Array(4 * 5);
+let retryCount = 0;
+
+/**
+ * Appends one record (after any still waiting to be retried, so the log keeps their order); the BLE side
+ * learns of it. type < 0 only retries. Returns the seq, or -1 when the log refused (a flash write that does
+ * not verify, say): the record is kept for a retry, the failure raises the log alert and is counted, never
+ * thrown into the caller's event handling.
  */
 function record(type: number, flags: number, time: number, a: number, b: number): number {
   let seq = -1;
   try {
-    seq = log.append(type, flags, time, a, b);
+    while (retryCount > 0) {
+      seq = log.append(retry[0], retry[1], retry[2], retry[3], retry[4]);
+      const done = retry[0];
+      retry.set(retry.subarray(5), 0); // (copyWithin is missing on Espruino 2v29)
+      retryCount--;
+      // The session marker still stands for the retried session unless a new one is open (cap off now).
+      if (isSessionType(done) && detection && detection.detector.capOn) clearMarker();
+    }
+    if (type >= 0) seq = log.append(type, flags, time, a, b);
   } catch (e: any) {
     appendFailures++;
     console.log("pencap: log append failed: " + (e && e.code ? e.code + " " + e.message : e));
     setAlert(K.ALERT_LOG, true);
+    // A record the log finds invalid would fail again: only a failed write is retried.
+    if (type >= 0 && !(e && e.code === "LOG_ARG") && retryCount < 4) {
+      retry.set([type, flags, time, a, b], retryCount * 5);
+      retryCount++;
+    }
     return -1;
   }
-  if (ble) {
+  if (ble && seq >= 0) {
     try {
       ble.update(EngK.UPD_RECORD, 0);
     } catch (e: any) {
@@ -85,6 +116,18 @@ function record(type: number, flags: number, time: number, a: number, b: number)
     }
   }
   return seq;
+}
+
+/** Clears the session marker; a Storage that will not write shows as the log alert (not a crash). */
+function clearMarker(): void {
+  try {
+    marker.clear();
+  } catch (e) {
+    // The marker is a Storage file, and Storage.write throws when Storage is full: the session is still
+    // recorded and the wiring carries on; the storage trouble shows as the log alert.
+    console.log("pencap: session marker write failed");
+    setAlert(K.ALERT_LOG, true);
+  }
 }
 
 function setAlert(bit: number, on: boolean): void {
@@ -113,11 +156,16 @@ function storedConfig(): Config {
 }
 
 
-/** Scans the newest records once at boot: the last dose time and whether a session followed the marker. */
+/**
+ * Scans the newest records once at boot: the last dose time on this boot's clock and whether a session
+ * followed the marker. The clock survives a soft, pin, watchdog or lockup reset (nRF52: Espruino keeps its
+ * RTC base in .noinit RAM, targets/nrf5x/jshardware.c jshInit/jshGetSystemTime), so a relative dose time stays
+ * comparable until a BOOT whose reason restarted the clock; a TIME_SET moves it with the clock.
+ */
 function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: boolean } {
   const out = new Uint8Array(16);
   const dv = new DataView(out.buffer);
-  let lastDoseT = -1;
+  let last = -1;
   let sessionAfterMarker = false;
   const newest = log.newestSeq();
   let seq = newest - 300;
@@ -128,20 +176,26 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
     if (s < 0) break;
     const type = out[8];
     const t = dv.getUint32(4, true);
+    const a = dv.getUint16(10, true);
     // As the state machine keeps it: the end of a DOSE or of an interrupted UNCERTAIN_DOSE, the removal for
-    // a cap left off. Relative times (clock not set at the time) cannot be compared with this boot's clock.
-    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) {
-      const end = type === T_DOSE || out[9] & F_INTERRUPTED ? t + dv.getUint16(10, true) : t;
-      lastDoseT = t >= 946684800 ? end : -1;
-    }
+    // a cap left off.
+    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) last = type === T_DOSE || out[9] & F_INTERRUPTED ? t + a : t;
+    else if (type === T_TIME_SET && last >= 0) {
+      // a | b << 16 is the clock before the set: a time on that clock moves with it; a wall time stays.
+      const prev = (a | (dv.getUint16(12, true) << 16)) >>> 0;
+      if (last >= K.WALL_MIN === prev >= K.WALL_MIN) last += t - prev;
+      else if (last < K.WALL_MIN) last = -1;
+    } else if (type === K.T_BOOT && last < K.WALL_MIN && (a === RESET_POWER_ON || a === K.RESET_WAKE || a === K.RESET_UNKNOWN)) last = -1;
     if (isSessionType(type) && s > markerSeq) sessionAfterMarker = true;
     seq = s + 1;
   }
-  return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
+  // Comparable only on the same kind of clock: a wall time while this boot's clock is still relative is not.
+  return { lastDoseT: last >= K.WALL_MIN === getTime() >= K.WALL_MIN ? last : -1, sessionAfterMarker: sessionAfterMarker };
 }
 
 function housekeeping(): void {
   place = K.PLACE_TICK;
+  if (retryCount > 0) record(-1, 0, 0, 0, 0);
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.update(EngK.UPD_BATTERY, s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
@@ -248,7 +302,7 @@ function boot(): void {
   mount = null;
 
   config = storedConfig();
-  const marker = storageSessionMarker("pencap.ses");
+  marker = storageSessionMarker("pencap.ses");
   const markerSeq = marker.read();
   let scan: any = scanLog(markerSeq);
   // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
@@ -275,16 +329,7 @@ function boot(): void {
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
-          if (seq >= 0) {
-            try {
-              marker.clear();
-            } catch (e) {
-              // The marker is a Storage file, and Storage.write throws when Storage is full: the session is
-              // still recorded and the wiring carries on (not a crash); the storage trouble shows as the log alert.
-              console.log("pencap: session marker write failed");
-              setAlert(K.ALERT_LOG, true);
-            }
-          }
+          if (seq >= 0) clearMarker();
           setAlert(K.ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
@@ -300,6 +345,8 @@ function boot(): void {
       cap: function (on: boolean, t: number) {
         place = K.PLACE_DETECT;
         if (!on) {
+          // A session record still waiting for a retry goes in before the new session opens.
+          if (retryCount > 0) record(-1, 0, 0, 0, 0);
           try {
             marker.write(log.newestSeq());
           } catch (e) {

@@ -92,7 +92,8 @@ export class CapDetector {
       this.untracked = mode === START_UNTRACKED;
       this.leftOffFired = this.untracked;
       this.primeCandidate = false;
-      this.sink.cap(false, t);
+      // An untracked session leaves no reboot marker: it will get no record, so no later boot may make one.
+      if (!this.untracked) this.sink.cap(false, t);
     }
   }
 

@@ -90,7 +90,9 @@ export function createIndicator(board: BoardProfile): Indicator {
       if (pA !== undefined) G.digitalWrite(pA, 1 - on);
       if (pB !== undefined) G.digitalWrite(pB, 1 - on);
       left--;
-      G.setTimeout(run, left > 0 || !queue.length ? offMs : P.GAP);
+      // After a pattern's last pulse the indicator stays busy for the whole gap even with an empty queue: a
+      // signal given during it waits, so two codes never run together (2 + 3 blinks must not read as 5).
+      G.setTimeout(run, left > 0 ? offMs : P.GAP);
       return;
     }
     while (!(left > 0)) {
