@@ -1,7 +1,7 @@
 // LED and buzzer patterns for detection signals (docs/detection.md, "Signals"). The only hardware here is
 // digitalWrite and setTimeout, reached through `global` so tests and the simulator can provide them.
 import { BoardProfile } from "../boards/index";
-import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_FAULT, SIG_LEFT_OFF } from "../detect/codes";
+import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_FAULT, SIG_LEFT_OFF } from "../detect/codes";
 
 var G: any = global;
 
@@ -11,7 +11,7 @@ const enum P {
   BLINK_ON = 200,
   BLINK_OFF = 300,
   NO_DOSE_ON = 1000,
-  WARN_ON = 100, // double dose: 5 fast red flashes with beeps, unlike anything else
+  WARN_ON = 100, // double dose: 5 fast red flashes (the removal's cue), with beeps for an injection attempt
   WARN_OFF = 100,
   WARN_N = 5,
   ALERT_ON = 600, // cap left off: 3 long red flashes with beeps
@@ -66,12 +66,14 @@ export function createIndicator(board: BoardProfile): Indicator {
   var ind: Indicator = {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
-      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF && code !== SIG_FAULT) return;
+      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_DOSE_ATTEMPT && code !== SIG_LEFT_OFF && code !== SIG_FAULT) return;
       if (queue.length >= P.QUEUE_MAX * 2) return;
       if (code === SIG_BLINK && !(ind.mask & IND_BLINK)) return;
-      if (code === SIG_DOUBLE_DOSE && !(ind.mask & IND_DOUBLE_DOSE)) return;
+      if ((code === SIG_DOUBLE_DOSE || code === SIG_DOSE_ATTEMPT) && !(ind.mask & IND_DOUBLE_DOSE)) return;
       if (code === SIG_LEFT_OFF && !(ind.mask & IND_LEFT_OFF)) return;
-      queue.push(code, arg);
+      // The alarm goes before a blink code still waiting: it must sound before the dose is pressed in.
+      if (code === SIG_DOSE_ATTEMPT) queue.unshift(code, arg);
+      else queue.push(code, arg);
       if (!ind.busy) {
         ind.busy = true;
         run();
@@ -109,9 +111,10 @@ export function createIndicator(board: BoardProfile): Indicator {
         onMs = arg > 0 ? P.BLINK_ON : P.NO_DOSE_ON;
         offMs = P.BLINK_OFF;
         left = arg > 0 ? arg : 1;
-      } else if (code === SIG_DOUBLE_DOSE) {
+      } else if (code === SIG_DOUBLE_DOSE || code === SIG_DOSE_ATTEMPT) {
+        // The removal's cue is quiet (red only); the buzzer joins for an injection attempt.
         pA = red;
-        pB = ind.mask & IND_BUZZER ? buzz : undefined;
+        pB = code === SIG_DOSE_ATTEMPT && ind.mask & IND_BUZZER ? buzz : undefined;
         onMs = P.WARN_ON;
         offMs = P.WARN_OFF;
         left = P.WARN_N;
