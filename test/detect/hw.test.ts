@@ -210,6 +210,19 @@ describe("cap board: setWatch on the hall switch", () => {
     expect(buzz[0].on).toBeLessThan(2906); // before a dose can have been pressed in
   });
 
+  it("an edge delivered late (the event queue busy, e.g. a page erase or a sync) is dated by the watch's e.time", () => {
+    // Espruino queues the pin event with the time of the edge (jshPushIOWatchEvent) and runs the callback when
+    // the idle loop gets to it: the session runs from the edges, not from when JS saw them.
+    const s = recordingSink();
+    fake.levels.D5 = 0;
+    startDetection(MDBT42Q, defaultDetectConfig(INSULIN_RAPID), s.sink, noBoot);
+    fake.runUntil(1101); // cap off at 1100, delivered 1 s late
+    fake.watches[0].cb({ state: true, time: 1100, lastTime: 1000 });
+    fake.pinEdge(1106.5, 0); // on at 1106.5: 6.5 s off, a dose (5.5 s if dated on delivery: a cap check)
+    fake.runUntil(1110);
+    expect(s.events.map((e) => [e.type, e.t0, e.a])).toEqual([[T_DOSE, 1100, 7]]);
+  });
+
   it("cap left off: alert record and red/buzzer pattern at the limit from the single timeout", () => {
     const s = recordingSink();
     fake.levels.D5 = 0;
