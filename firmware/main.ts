@@ -7,8 +7,8 @@ import { T_SEQ_SKIPPED, T_TIME_SET } from "./log/record";
 import { openFlashStore } from "./hw/flash-store";
 import { openLogStore } from "./hw/storage-store";
 import { startDetection, Detection } from "./hw/sensor";
-import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
-import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
+import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, IND_BATTERY, IND_TEMP, createIndicator } from "./hw/indicator";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT, SIG_BATTERY, SIG_TEMP_ALERT } from "./detect/codes";
 import { storageSessionMarker } from "./hw/marker";
 import { SessionMarker } from "./detect/reboot";
 import { PowerSupervisor } from "./power/supervisor";
@@ -17,7 +17,7 @@ import { RESET_POWER_ON } from "./power/resilience";
 import { kickWatchdog, takeErrorFlags, readResetReason, historyFile } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { EngK } from "./ble/engine";
-import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
+import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, AL_BATTERY, AL_TEMPERATURE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
 // Constants as a const enum: the bundler writes the values into the code, so they take no RAM on Espruino
@@ -229,7 +229,9 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
       (plan.blinkCodes ? IND_BLINK : 0) |
         (plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
-        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0) |
+        (config.alerts & AL_BATTERY ? IND_BATTERY : 0) |
+        (config.alerts & AL_TEMPERATURE ? IND_TEMP : 0)
     );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
     detection.detector.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
@@ -252,7 +254,9 @@ function applyConfig(c: Config): void {
       (power.plan.blinkCodes ? IND_BLINK : 0) |
         (power.plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
-        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0) |
+        (config.alerts & AL_BATTERY ? IND_BATTERY : 0) |
+        (config.alerts & AL_TEMPERATURE ? IND_TEMP : 0)
     );
   }
 }
@@ -352,6 +356,13 @@ function boot(): void {
           } catch (e) {
             console.log("pencap: session marker write failed"); // (as in event above)
             setAlert(K.ALERT_LOG, true);
+          }
+          // What the patient should know when picking up the pen (after the blink code): a low battery, insulin
+          // out of its temperature range (docs/detection.md, "Care signals"). The indicator's mask applies the
+          // config's AL_BATTERY / AL_TEMPERATURE switches.
+          if (detection) {
+            if (alerts & K.ALERT_BATTERY) detection.indicator.signal(SIG_BATTERY, 0);
+            if (alerts & K.ALERT_TEMPERATURE) detection.indicator.signal(SIG_TEMP_ALERT, 0);
           }
           // the pairing gesture: GESTURE_CLICKS removals within GESTURE_S seconds
           removals[removalCount % K.GESTURE_CLICKS] = t;

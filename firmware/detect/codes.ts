@@ -34,6 +34,10 @@ export const SIG_FAULT = 5;
 /** The cap is still off warnAttemptS after a removal inside the double-dose window (and outside the pair window):
  *  an injection attempt, the alarm (red + buzzer). arg: seconds since the last dose. */
 export const SIG_DOSE_ATTEMPT = 6;
+/** Shown by main.ts at a removal while the battery is low (Status alert bit2): arg unused. */
+export const SIG_BATTERY = 7;
+/** Shown by main.ts at a removal while a temperature excursion lasts (Status alert bit1): arg unused. */
+export const SIG_TEMP_ALERT = 8;
 
 /** True for the three record types that stand for one cap session. */
 export function isSessionType(type: number): boolean {

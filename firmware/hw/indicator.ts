@@ -1,7 +1,7 @@
 // LED and buzzer patterns for detection signals (docs/detection.md, "Signals"). The only hardware here is
 // digitalWrite and setTimeout, reached through `global` so tests and the simulator can provide them.
 import { BoardProfile } from "../boards/index";
-import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_FAULT, SIG_LEFT_OFF } from "../detect/codes";
+import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_FAULT, SIG_LEFT_OFF, SIG_TEMP, SIG_BATTERY, SIG_TEMP_ALERT } from "../detect/codes";
 
 var G: any = global;
 
@@ -21,6 +21,12 @@ const enum P {
   FAULT_OFF = 100,
   FAULT_N = 8,
   QUEUE_MAX = 4,
+  BATTERY_ON = 1000, // battery low: 2 long red flashes, no buzzer
+  BATTERY_OFF = 500,
+  BATTERY_N = 2,
+  TEMP_ON = 300, // insulin too warm/cold: 3 flashes of red and green together, no buzzer
+  TEMP_OFF = 300,
+  TEMP_N = 3,
   GAP = 1000, // between two queued patterns: two blink codes must not read as one longer code
 }
 
@@ -46,7 +52,11 @@ export const IND_BUZZER = 2;
 export const IND_DOUBLE_DOSE = 4;
 /** The cap-left-off alert pattern. */
 export const IND_LEFT_OFF = 8;
-export const IND_ALL = 15;
+/** The low-battery pattern at a removal (config AL_BATTERY). */
+export const IND_BATTERY = 16;
+/** The temperature pattern at a removal (config AL_TEMPERATURE). */
+export const IND_TEMP = 32;
+export const IND_ALL = 63;
 
 export function createIndicator(board: BoardProfile): Indicator {
   var red = board.ledRed ? G[board.ledRed] : undefined;
@@ -66,11 +76,13 @@ export function createIndicator(board: BoardProfile): Indicator {
   var ind: Indicator = {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
-      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_DOSE_ATTEMPT && code !== SIG_LEFT_OFF && code !== SIG_FAULT) return;
-      if (queue.length >= P.QUEUE_MAX * 2) return;
+      if (code < SIG_BLINK || code > SIG_TEMP_ALERT || code === SIG_TEMP) return; // SIG_TEMP: a state for the app
+      if (queue.length >= P.QUEUE_MAX * 2 && code !== SIG_DOSE_ATTEMPT) return;
       if (code === SIG_BLINK && !(ind.mask & IND_BLINK)) return;
       if ((code === SIG_DOUBLE_DOSE || code === SIG_DOSE_ATTEMPT) && !(ind.mask & IND_DOUBLE_DOSE)) return;
       if (code === SIG_LEFT_OFF && !(ind.mask & IND_LEFT_OFF)) return;
+      if (code === SIG_BATTERY && !(ind.mask & IND_BATTERY)) return;
+      if (code === SIG_TEMP_ALERT && !(ind.mask & IND_TEMP)) return;
       // The alarm goes before a blink code still waiting: it must sound before the dose is pressed in.
       if (code === SIG_DOSE_ATTEMPT) queue.unshift(code, arg);
       else queue.push(code, arg);
@@ -130,6 +142,17 @@ export function createIndicator(board: BoardProfile): Indicator {
         onMs = P.FAULT_ON;
         offMs = P.FAULT_OFF;
         left = P.FAULT_N;
+      } else if (code === SIG_BATTERY) {
+        pA = red;
+        onMs = P.BATTERY_ON;
+        offMs = P.BATTERY_OFF;
+        left = P.BATTERY_N;
+      } else if (code === SIG_TEMP_ALERT) {
+        pA = red;
+        pB = green;
+        onMs = P.TEMP_ON;
+        offMs = P.TEMP_OFF;
+        left = P.TEMP_N;
       } else left = 0;
       if (left > 0 && pA === undefined && pB === undefined) {
         G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs
