@@ -1,10 +1,14 @@
 // Wall-time reconstruction (docs/architecture.md "Time"): a record time below 946684800 counts seconds
 // since the power-on that preceded it. A TIME_SET record carries the new wall time in `time` and the
 // previous clock value in a | b << 16; when that previous value was relative, every relative record of the
-// same power-on (the span between BOOT records; a SEQ_SKIPPED just before a BOOT belongs to the BOOT's
-// power-on) maps to wall time by adding (new − previous).
+// same power-on (the span between BOOT records whose reset restarted the clock; a SEQ_SKIPPED just before a
+// BOOT belongs to the BOOT's power-on) maps to wall time by adding (new − previous).
 import { DoseRecord } from "./record";
 import { T, WALL_TIME_MIN } from "./protocol";
+
+/** BOOT reset reasons (record a) after which the cap's clock starts again from 0: power-on/brown-out, wake from
+ *  System OFF, unknown (docs/power.md). */
+const CLOCK_RESTARTS = [0, 5, 15];
 
 export type TimeSource = "device" | "reconstructed" | "unknown";
 export interface WallTime {
@@ -33,13 +37,27 @@ export function reconstruct(sorted: DoseRecord[]): Map<number, WallTime> {
     }
     epoch = [];
   };
+  // A BOOT starts a new power-on (a new relative clock) unless its reset kept the clock: the nRF52 keeps
+  // Espruino's clock across soft, pin, watchdog and lockup resets (targets/nrf5x/jshardware.c, .noinit RAM), so
+  // relative times before and after such a BOOT share one TIME_SET. Power-on, wake from System OFF and unknown
+  // reasons restart it, and so does any BOOT dated before the record it follows (the clock went back).
+  let pending: DoseRecord[] = []; // SEQ_SKIPPED records written at mount, before the BOOT they belong to
+  let lastTime = -1;
   for (const r of sorted) {
-    // A power-on starts with BOOT, or with SEQ_SKIPPED when the cap found records a power cut interrupted:
-    // that record is written at mount, before the BOOT of the same power-on.
-    if (r.type === T.SEQ_SKIPPED) flush();
-    else if (r.type === T.BOOT && !epoch.every((x) => x.type === T.SEQ_SKIPPED)) flush();
+    if (r.type === T.SEQ_SKIPPED) {
+      pending.push(r);
+      continue;
+    }
+    if (pending.length || r.type === T.BOOT) {
+      const keeps = r.type === T.BOOT && !CLOCK_RESTARTS.includes(r.a) && r.time >= lastTime;
+      if (!keeps && epoch.length) flush();
+      epoch.push(...pending);
+      pending = [];
+    }
     epoch.push(r);
+    lastTime = r.time;
   }
+  epoch.push(...pending);
   flush();
   return out;
 }

@@ -5,14 +5,15 @@
 import "./hw/console-off";
 import { boardProfile } from "./boards/index";
 import { DoseLog, PageStore } from "./log/log";
-import { T_SEQ_SKIPPED } from "./log/record";
+import { T_SEQ_SKIPPED, T_TIME_SET } from "./log/record";
 import { openLogRegion } from "./hw/flash-store";
 import { ramStore } from "./hw/ram-store";
 import { StateArea, MARKER_TORN } from "./log/state";
 import { startDetection, Detection } from "./hw/sensor";
-import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, createIndicator } from "./hw/indicator";
-import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT } from "./detect/codes";
+import { IND_BLINK, IND_BUZZER, IND_DOUBLE_DOSE, IND_LEFT_OFF, IND_BATTERY, IND_TEMP, createIndicator } from "./hw/indicator";
+import { isSessionType, T_DOSE, T_UNCERTAIN_DOSE, F_INTERRUPTED, T_CAP_LEFT_OFF, SIG_LEFT_OFF, SIG_TEMP, SIG_FAULT, SIG_BATTERY, SIG_TEMP_ALERT } from "./detect/codes";
 import { stateSessionMarker } from "./hw/marker";
+import { SessionMarker } from "./detect/reboot";
 import { PowerSupervisor } from "./power/supervisor";
 import { PowerPlan, NORMAL_PLAN } from "./power/plan";
 import { eraseAllowed } from "./power/battery";
@@ -20,7 +21,7 @@ import { RESET_POWER_ON } from "./power/resilience";
 import { kickWatchdog, takeErrorFlags, readResetReason } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
 import { EngK } from "./ble/engine";
-import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, detectConfigFrom } from "./config/config";
+import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, AL_BATTERY, AL_TEMPERATURE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
 
 // Constants as a const enum: the bundler writes the values into the code, so they take no RAM on Espruino
@@ -30,6 +31,13 @@ const MODEL = "PenCap-1";
 const enum K {
   /** Record type of a log corruption report (docs/architecture.md). */
   T_LOG_CORRUPTION = 0x0b,
+  /** BOOT record (a = reset reason) and the reasons after which the clock starts again from 0
+   *  (firmware/power/resilience.ts RESET_*; power-on is imported). */
+  T_BOOT = 0x07,
+  RESET_WAKE = 5,
+  RESET_UNKNOWN = 15,
+  /** Record times at or above this are Unix time (docs/architecture.md, Time). */
+  WALL_MIN = 946684800,
   /** Status alert bits (docs/protocol.md, Status). */
   ALERT_LEFT_OFF = 1,
   ALERT_TEMPERATURE = 2,
@@ -65,27 +73,50 @@ let detection: Detection | null = null;
 let alerts = 0;
 let config: Config;
 let appendFailures = 0;
+let marker: SessionMarker;
 /** Bad slots already reported by a LOG_CORRUPTION record since this boot. */
 let badReported = 0;
 const removals = new Float64Array(K.GESTURE_CLICKS);
 let removalCount = 0;
 
 /**
- * Appends one record; the BLE side learns of it. Returns the seq, or -1 when the log refused (a flash write
- * that does not verify, say): the failure raises the log alert for the app and is counted, never thrown
- * into the caller's event handling.
+ * Records the log refused (type, flags, time, a, b each), oldest first, to append again: a flash write that
+ * failed once must not lose a dose. Retried before any newer record, at a removal and every housekeeping tick.
+ * Four slots: a flash that fails longer than four records is broken, and the log alert says so.
+ */
+const retry = new Uint32Array(4 * 5);
+let retryCount = 0;
+
+/**
+ * Appends one record (after any still waiting to be retried, so the log keeps their order); the BLE side
+ * learns of it. type < 0 only retries. Returns the seq, or -1 when the log refused (a flash write that does
+ * not verify, say): the record is kept for a retry, the failure raises the log alert and is counted, never
+ * thrown into the caller's event handling.
  */
 function record(type: number, flags: number, time: number, a: number, b: number): number {
   let seq = -1;
   try {
-    seq = log.append(type, flags, time, a, b);
+    while (retryCount > 0) {
+      seq = log.append(retry[0], retry[1], retry[2], retry[3], retry[4]);
+      const done = retry[0];
+      retry.set(retry.subarray(5), 0); // (copyWithin is missing on Espruino 2v29)
+      retryCount--;
+      // The session marker still stands for the retried session unless a new one is open (cap off now).
+      if (isSessionType(done) && detection && detection.detector.capOn) clearMarker();
+    }
+    if (type >= 0) seq = log.append(type, flags, time, a, b);
   } catch (e: any) {
     appendFailures++;
     console.log("pencap: log append failed: " + (e && e.code ? e.code + " " + e.message : e));
     setAlert(K.ALERT_LOG, true);
+    // A record the log finds invalid would fail again: only a failed write is retried.
+    if (type >= 0 && !(e && e.code === "LOG_ARG") && retryCount < 4) {
+      retry.set([type, flags, time, a, b], retryCount * 5);
+      retryCount++;
+    }
     return -1;
   }
-  if (ble) {
+  if (ble && seq >= 0) {
     try {
       ble.update(EngK.UPD_RECORD, 0);
     } catch (e: any) {
@@ -95,6 +126,19 @@ function record(type: number, flags: number, time: number, a: number, b: number)
     }
   }
   return seq;
+}
+
+/** Clears the session marker; a state area that will not write shows as the log alert (not a crash). */
+function clearMarker(): void {
+  try {
+    marker.clear();
+  } catch (e) {
+    // The marker is a state record, whose page change throws on a weak battery (or a write that does not
+    // verify): the session is still recorded and the wiring carries on (not a crash); the trouble shows as the
+    // log alert.
+    console.log("pencap: session marker write failed");
+    setAlert(K.ALERT_LOG, true);
+  }
 }
 
 function setAlert(bit: number, on: boolean): void {
@@ -123,11 +167,16 @@ function storedConfig(): Config {
 }
 
 
-/** Scans the newest records once at boot: the last dose time and whether a session followed the marker. */
+/**
+ * Scans the newest records once at boot: the last dose time on this boot's clock and whether a session
+ * followed the marker. The clock survives a soft, pin, watchdog or lockup reset (nRF52: Espruino keeps its
+ * RTC base in .noinit RAM, targets/nrf5x/jshardware.c jshInit/jshGetSystemTime), so a relative dose time stays
+ * comparable until a BOOT whose reason restarted the clock; a TIME_SET moves it with the clock.
+ */
 function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: boolean } {
   const out = new Uint8Array(16);
   const dv = new DataView(out.buffer);
-  let lastDoseT = -1;
+  let last = -1;
   let sessionAfterMarker = false;
   const newest = log.newestSeq();
   let seq = newest - 300;
@@ -138,20 +187,26 @@ function scanLog(markerSeq: number): { lastDoseT: number; sessionAfterMarker: bo
     if (s < 0) break;
     const type = out[8];
     const t = dv.getUint32(4, true);
+    const a = dv.getUint16(10, true);
     // As the state machine keeps it: the end of a DOSE or of an interrupted UNCERTAIN_DOSE, the removal for
-    // a cap left off. Relative times (clock not set at the time) cannot be compared with this boot's clock.
-    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) {
-      const end = type === T_DOSE || out[9] & F_INTERRUPTED ? t + dv.getUint16(10, true) : t;
-      lastDoseT = t >= 946684800 ? end : -1;
-    }
+    // a cap left off.
+    if (type === T_DOSE || type === T_UNCERTAIN_DOSE) last = type === T_DOSE || out[9] & F_INTERRUPTED ? t + a : t;
+    else if (type === T_TIME_SET && last >= 0) {
+      // a | b << 16 is the clock before the set: a time on that clock moves with it; a wall time stays.
+      const prev = (a | (dv.getUint16(12, true) << 16)) >>> 0;
+      if (last >= K.WALL_MIN === prev >= K.WALL_MIN) last += t - prev;
+      else if (last < K.WALL_MIN) last = -1;
+    } else if (type === K.T_BOOT && last < K.WALL_MIN && (a === RESET_POWER_ON || a === K.RESET_WAKE || a === K.RESET_UNKNOWN)) last = -1;
     if (isSessionType(type) && s > markerSeq) sessionAfterMarker = true;
     seq = s + 1;
   }
-  return { lastDoseT: getTime() >= 946684800 ? lastDoseT : -1, sessionAfterMarker: sessionAfterMarker };
+  // Comparable only on the same kind of clock: a wall time while this boot's clock is still relative is not.
+  return { lastDoseT: last >= K.WALL_MIN === getTime() >= K.WALL_MIN ? last : -1, sessionAfterMarker: sessionAfterMarker };
 }
 
 function housekeeping(): void {
   place = K.PLACE_TICK;
+  if (retryCount > 0) record(-1, 0, 0, 0, 0);
   const s = power.batteryTick();
   if (ble && s.percent !== 0xff) ble.update(EngK.UPD_BATTERY, s.percent);
   setAlert(K.ALERT_BATTERY, s.low);
@@ -188,7 +243,9 @@ function applyPlan(plan: PowerPlan, safe: boolean): void {
       (plan.blinkCodes ? IND_BLINK : 0) |
         (plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
-        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0) |
+        (config.alerts & AL_BATTERY ? IND_BATTERY : 0) |
+        (config.alerts & AL_TEMPERATURE ? IND_TEMP : 0)
     );
     // Safe mode samples hourly (docs/power.md); the machine reads the period at its next sample.
     detection.detector.cfg.tempPeriodS = plan.temperaturePeriodSeconds;
@@ -211,7 +268,9 @@ function applyConfig(c: Config): void {
       (power.plan.blinkCodes ? IND_BLINK : 0) |
         (power.plan.buzzer ? IND_BUZZER : 0) |
         (config.alerts & AL_DOUBLE_DOSE ? IND_DOUBLE_DOSE : 0) |
-        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0)
+        (config.alerts & AL_CAP_LEFT_OFF ? IND_LEFT_OFF : 0) |
+        (config.alerts & AL_BATTERY ? IND_BATTERY : 0) |
+        (config.alerts & AL_TEMPERATURE ? IND_TEMP : 0)
     );
   }
 }
@@ -322,7 +381,7 @@ function boot(): void {
   mount = null;
 
   config = storedConfig();
-  const marker = stateSessionMarker(state);
+  marker = stateSessionMarker(state);
   const markerSeq = marker.read();
   let scan: any = scanLog(markerSeq);
   // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
@@ -349,17 +408,7 @@ function boot(): void {
         const seq = record(type, flags, Math.floor(t0), a, b);
         if (isSessionType(type)) {
           // The marker is kept when the append failed: the next boot records the session as interrupted.
-          if (seq >= 0) {
-            try {
-              marker.clear();
-            } catch (e) {
-              // The marker is a state record, whose page change throws on a weak battery (or a write that does
-              // not verify): the session is still recorded and the wiring carries on (not a crash); the trouble
-              // shows as the log alert.
-              console.log("pencap: session marker write failed");
-              setAlert(K.ALERT_LOG, true);
-            }
-          }
+          if (seq >= 0) clearMarker();
           setAlert(K.ALERT_LEFT_OFF, false);
         }
         if (type === T_CAP_LEFT_OFF) setAlert(K.ALERT_LEFT_OFF, true);
@@ -375,11 +424,20 @@ function boot(): void {
       cap: function (on: boolean, t: number) {
         place = K.PLACE_DETECT;
         if (!on) {
+          // A session record still waiting for a retry goes in before the new session opens.
+          if (retryCount > 0) record(-1, 0, 0, 0, 0);
           try {
             marker.write(log.newestSeq());
           } catch (e) {
             console.log("pencap: session marker write failed"); // (as in event above)
             setAlert(K.ALERT_LOG, true);
+          }
+          // What the patient should know when picking up the pen (after the blink code): a low battery, insulin
+          // out of its temperature range (docs/detection.md, "Care signals"). The indicator's mask applies the
+          // config's AL_BATTERY / AL_TEMPERATURE switches.
+          if (detection) {
+            if (alerts & K.ALERT_BATTERY) detection.indicator.signal(SIG_BATTERY, 0);
+            if (alerts & K.ALERT_TEMPERATURE) detection.indicator.signal(SIG_TEMP_ALERT, 0);
           }
           // the pairing gesture: GESTURE_CLICKS removals within GESTURE_S seconds
           removals[removalCount % K.GESTURE_CLICKS] = t;

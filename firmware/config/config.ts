@@ -190,6 +190,8 @@ export function detectConfigFrom(cfg: Config): DetectConfig {
   d.doseMinS = cfg.capCheckMaxS;
   d.leftOffS = cfg.capLeftOffS;
   d.primingWindowS = cfg.primingWindowS;
+  // 0 switches the priming hint off, and with it the longer prime/inject pair window (docs/config.md).
+  if (!cfg.primingWindowS) d.pairWindowS = 0;
   d.doubleDoseWindowS = cfg.doubleDoseMin > 0 ? cfg.doubleDoseMin * 60 : doubleDoseWindowFor(d.insulinType);
   d.tempMinC = cfg.tempLowC;
   d.tempMaxC = cfg.tempHighC;

@@ -24,12 +24,20 @@ export const EXC_COLD = 2;
 
 /** Signals for the indicator (LED/buzzer), passed with one numeric argument. */
 export const SIG_BLINK = 1; // arg: blink count (0 = no dose known)
-export const SIG_DOUBLE_DOSE = 2; // arg: seconds since the last dose
+/** Removal inside the double-dose window: the quiet cue (red, no buzzer). arg: seconds since the last dose. */
+export const SIG_DOUBLE_DOSE = 2;
 export const SIG_LEFT_OFF = 3; // arg: seconds the cap has been off
 /** Temperature state changed at a sample: arg EXC_HOT / EXC_COLD when an excursion starts, 0 when it ends. */
 export const SIG_TEMP = 4;
 /** The cap cannot record (no dose log could be opened at boot; main.ts): arg 1 with the buzzer, 0 LED only. */
 export const SIG_FAULT = 5;
+/** The cap is still off warnAttemptS after a removal inside the double-dose window (and outside the pair window):
+ *  an injection attempt, the alarm (red + buzzer). arg: seconds since the last dose. */
+export const SIG_DOSE_ATTEMPT = 6;
+/** Shown by main.ts at a removal while the battery is low (Status alert bit2): arg unused. */
+export const SIG_BATTERY = 7;
+/** Shown by main.ts at a removal while a temperature excursion lasts (Status alert bit1): arg unused. */
+export const SIG_TEMP_ALERT = 8;
 
 /** True for the three record types that stand for one cap session. */
 export function isSessionType(type: number): boolean {

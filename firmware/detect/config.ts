@@ -14,8 +14,14 @@ export interface DetectConfig {
   leftOffS: number;
   /** A removal this soon (s) after a dose-like session ended marks a possible prime/inject pair. */
   primingWindowS: number;
-  /** Double-dose warning when the cap comes off this soon (s) after the last dose (and after the priming window). */
+  /** A removal within this many seconds (s) after the last dose gets the quiet double-dose cue (red, no buzzer). */
   doubleDoseWindowS: number;
+  /** Inside the double-dose window, a cap still off this long (s) after the removal is an injection attempt: the
+   *  buzzer alarm (unless the last dose may have been the prime of a pair, pairWindowS). */
+  warnAttemptS: number;
+  /** "Air shot, recap, inject" pairs: a removal this soon (s) after a DOSE flags the new record as a possible pair
+   *  (F_PRIMING) and gets no buzzer (the quiet cue still shows). At least primingWindowS; 0 with it. */
+  pairWindowS: number;
   /** flags bits 4-5 value (codes.ts INSULIN_*). */
   insulinType: number;
   /** In-use storage range of the insulin (°C) and the hysteresis that ends an excursion. */
@@ -52,6 +58,12 @@ export function defaultDetectConfig(insulinType: number): DetectConfig {
     leftOffS: 600,
     // "Prime, recap, come back to inject" happens within a minute or two.
     primingWindowS: 120,
+    // A glance at the pen takes 1-3 s; dialling, inserting and a 5-10 s hold make an injection longer than 8 s
+    // (doseMinS above). At 4 s off the buzzer reaches a patient about to inject before the dose is pressed in.
+    warnAttemptS: 4,
+    // Some patients prime, recap and come back to inject 4-6 min later (noisy-scenario finding, issue 14):
+    // 10 min covers that with margin and is far shorter than any meal-to-meal or basal interval.
+    pairWindowS: 600,
     doubleDoseWindowS: doubleDoseWindowFor(insulinType === INSULIN_RAPID ? INSULIN_RAPID : insulinType),
     insulinType: insulinType & 3,
     // In-use labels: NovoRapid/Humalog/Lantus/Tresiba "after first opening: store below 30 °C"; do not freeze

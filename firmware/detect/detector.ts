@@ -8,7 +8,7 @@
 // fields come first, then the machine's.
 import {
   T_DOSE, T_CAP_CHECK, T_UNCERTAIN_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION,
-  F_PRIMING, F_INTERRUPTED, EXC_HOT, EXC_COLD, SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF, SIG_TEMP,
+  F_PRIMING, F_INTERRUPTED, EXC_HOT, EXC_COLD, SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_LEFT_OFF, SIG_TEMP,
   sat16, tempByte,
 } from "./codes";
 import { DetectConfig } from "./config";
@@ -48,6 +48,7 @@ export class CapDetector {
   untracked = false; // current session began at a calibration: not recorded
   leftOffFired = false;
   primeCandidate = false; // current session began within the priming window after a DOSE
+  warnAt = -1; // when the double-dose alarm sounds if the cap is still off, -1 none
   lastDose = -1; // end of the last DOSE / UNCERTAIN_DOSE, -1 unknown; seeded at boot by writing it
   prevType = 0; // type of the last session record
   prevT1 = -1; // its end
@@ -92,7 +93,8 @@ export class CapDetector {
       this.untracked = mode === START_UNTRACKED;
       this.leftOffFired = this.untracked;
       this.primeCandidate = false;
-      this.sink.cap(false, t);
+      // An untracked session leaves no reboot marker: it will get no record, so no later boot may make one.
+      if (!this.untracked) this.sink.cap(false, t);
     }
   }
 
@@ -156,6 +158,7 @@ export class CapDetector {
     this.rawT += delta;
     this.candT += delta;
     this.t0 += delta;
+    if (this.warnAt >= 0) this.warnAt += delta;
     if (this.lastDose >= 0) this.lastDose += delta;
     if (this.prevT1 >= 0) this.prevT1 += delta;
     if (this.nextTempT >= 0) this.nextTempT += delta;
@@ -185,6 +188,12 @@ export class CapDetector {
       if (this.ind) this.ind.signal(SIG_LEFT_OFF, this.cfg.leftOffS);
       this.sink.signal(SIG_LEFT_OFF, this.cfg.leftOffS);
     }
+    if (!this.capOn && this.warnAt >= 0 && t >= this.warnAt) {
+      // Still off: an injection attempt inside the double-dose window. Sounded now, before the dose goes in.
+      this.warnAt = -1;
+      if (this.ind) this.ind.signal(SIG_DOSE_ATTEMPT, t - this.lastDose);
+      this.sink.signal(SIG_DOSE_ATTEMPT, t - this.lastDose);
+    }
     if (this.nextTempT >= 0 && t >= this.nextTempT) this.sampleTemp(t);
   }
 
@@ -195,6 +204,7 @@ export class CapDetector {
       var l = this.t0 + this.cfg.leftOffS;
       if (d < 0 || l < d) d = l;
     }
+    if (!this.capOn && this.warnAt >= 0 && (d < 0 || this.warnAt < d)) d = this.warnAt;
     // While a transition is being confirmed, machine deadlines after it wait for the confirmation (tick()
     // holds them back): the settle time for an edge, the next sample for the magnetometer.
     if (this.pending && !(d >= 0 && d <= this.rawT)) d = this.rawT + this.settleS;
@@ -227,14 +237,19 @@ export class CapDetector {
       this.interrupted = false;
       this.untracked = false;
       this.leftOffFired = false;
-      this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= cfg.primingWindowS;
+      // The pair window: "prime, recap, inject" (docs/detection.md, Priming); at least the configured window.
+      var pair = cfg.pairWindowS > cfg.primingWindowS ? cfg.pairWindowS : cfg.primingWindowS;
+      this.primeCandidate = this.prevType === T_DOSE && t - this.prevT1 <= pair;
+      this.warnAt = -1;
       var n = 0;
       if (this.lastDose >= 0) {
         var since = t - this.lastDose;
-        // Inside the priming window the removal is most likely "prime, recap, inject": no warning.
-        if (since > cfg.primingWindowS && since <= cfg.doubleDoseWindowS) {
+        // Inside the window: the quiet cue at every removal (a look is not a dose); the alarm only if the cap
+        // stays off long enough to be an injection, and not when the last dose may have been a prime.
+        if (since >= 0 && since <= cfg.doubleDoseWindowS) {
           if (this.ind) this.ind.signal(SIG_DOUBLE_DOSE, since);
           this.sink.signal(SIG_DOUBLE_DOSE, since);
+          if (since > pair) this.warnAt = t + cfg.warnAttemptS;
         }
         n = blinkCount(since, cfg.blinkMax);
       }
@@ -260,6 +275,7 @@ export class CapDetector {
       if (type === T_UNCERTAIN_DOSE && !this.interrupted) this.lastDose = this.t0;
       this.interrupted = false;
       this.primeCandidate = false;
+      this.warnAt = -1;
     }
     this.sink.cap(on, t);
   }

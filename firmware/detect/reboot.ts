@@ -3,8 +3,10 @@
 //
 // The marker is written when the cap comes off (sink.cap(false)) with the log's newest seq at that moment,
 // and cleared after the session's record has been appended. At boot:
-//   cap off now                      -> BOOT_OPEN_INTERRUPTED: start(t, false, true); the session is recorded
-//                                       at recap as UNCERTAIN_DOSE + F_INTERRUPTED (one record, at recap)
+//   cap off now, marker set          -> BOOT_OPEN_INTERRUPTED: start(t, false, START_INTERRUPTED); the session
+//                                       is recorded at recap as UNCERTAIN_DOSE + F_INTERRUPTED (one record)
+//   cap off now, no marker           -> BOOT_OPEN_UNTRACKED: start(t, false, START_UNTRACKED); no session was
+//                                       open before the boot (battery put in with the cap off): no record
 //   cap on, marker set, no session
 //   record with seq > marker in log  -> BOOT_LOG_INTERRUPTED: start(t, true, false);
 //                                       m.emitSession(UNCERTAIN_DOSE, F_INTERRUPTED, t, t)
@@ -15,6 +17,7 @@
 export const BOOT_NORMAL = 0;
 export const BOOT_OPEN_INTERRUPTED = 1;
 export const BOOT_LOG_INTERRUPTED = 2;
+export const BOOT_OPEN_UNTRACKED = 3;
 
 /** The persisted "a session is open" marker. read() gives the log seq stored at removal, or -2 for none. */
 export interface SessionMarker {
@@ -29,7 +32,9 @@ export interface SessionMarker {
  * @param capOn the cap state read at boot
  */
 export function bootAction(markerSeq: number, sessionLoggedAfterMarker: boolean, capOn: boolean): number {
-  if (!capOn) return BOOT_OPEN_INTERRUPTED;
+  // Cap off with no open session in the marker: the cap was off before this power-on began (a battery put in
+  // with the cap in the hand). Not a dose: recording it would invent one and arm the double-dose warning.
+  if (!capOn) return markerSeq >= -1 ? BOOT_OPEN_INTERRUPTED : BOOT_OPEN_UNTRACKED;
   if (markerSeq >= -1 && !sessionLoggedAfterMarker) return BOOT_LOG_INTERRUPTED;
   return BOOT_NORMAL;
 }

@@ -1,7 +1,7 @@
 // LED and buzzer patterns for detection signals (docs/detection.md, "Signals"). The only hardware here is
 // digitalWrite and setTimeout, reached through `global` so tests and the simulator can provide them.
 import { BoardProfile } from "../boards/index";
-import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_FAULT, SIG_LEFT_OFF } from "../detect/codes";
+import { SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_FAULT, SIG_LEFT_OFF, SIG_TEMP, SIG_BATTERY, SIG_TEMP_ALERT } from "../detect/codes";
 
 var G: any = global;
 
@@ -11,7 +11,7 @@ const enum P {
   BLINK_ON = 200,
   BLINK_OFF = 300,
   NO_DOSE_ON = 1000,
-  WARN_ON = 100, // double dose: 5 fast red flashes with beeps, unlike anything else
+  WARN_ON = 100, // double dose: 5 fast red flashes (the removal's cue), with beeps for an injection attempt
   WARN_OFF = 100,
   WARN_N = 5,
   ALERT_ON = 600, // cap left off: 3 long red flashes with beeps
@@ -21,6 +21,12 @@ const enum P {
   FAULT_OFF = 100,
   FAULT_N = 8,
   QUEUE_MAX = 4,
+  BATTERY_ON = 1000, // battery low: 2 long red flashes, no buzzer
+  BATTERY_OFF = 500,
+  BATTERY_N = 2,
+  TEMP_ON = 300, // insulin too warm/cold: 3 flashes of red and green together, no buzzer
+  TEMP_OFF = 300,
+  TEMP_N = 3,
   GAP = 1000, // between two queued patterns: two blink codes must not read as one longer code
 }
 
@@ -46,7 +52,11 @@ export const IND_BUZZER = 2;
 export const IND_DOUBLE_DOSE = 4;
 /** The cap-left-off alert pattern. */
 export const IND_LEFT_OFF = 8;
-export const IND_ALL = 15;
+/** The low-battery pattern at a removal (config AL_BATTERY). */
+export const IND_BATTERY = 16;
+/** The temperature pattern at a removal (config AL_TEMPERATURE). */
+export const IND_TEMP = 32;
+export const IND_ALL = 63;
 
 export function createIndicator(board: BoardProfile): Indicator {
   var red = board.ledRed ? G[board.ledRed] : undefined;
@@ -66,12 +76,16 @@ export function createIndicator(board: BoardProfile): Indicator {
   var ind: Indicator = {
     signal: function (code: number, arg: number): void {
       // Only the patterns below are shown; other signals (e.g. the temperature state) take no queue slot.
-      if (code !== SIG_BLINK && code !== SIG_DOUBLE_DOSE && code !== SIG_LEFT_OFF && code !== SIG_FAULT) return;
-      if (queue.length >= P.QUEUE_MAX * 2) return;
+      if (code < SIG_BLINK || code > SIG_TEMP_ALERT || code === SIG_TEMP) return; // SIG_TEMP: a state for the app
+      if (queue.length >= P.QUEUE_MAX * 2 && code !== SIG_DOSE_ATTEMPT) return;
       if (code === SIG_BLINK && !(ind.mask & IND_BLINK)) return;
-      if (code === SIG_DOUBLE_DOSE && !(ind.mask & IND_DOUBLE_DOSE)) return;
+      if ((code === SIG_DOUBLE_DOSE || code === SIG_DOSE_ATTEMPT) && !(ind.mask & IND_DOUBLE_DOSE)) return;
       if (code === SIG_LEFT_OFF && !(ind.mask & IND_LEFT_OFF)) return;
-      queue.push(code, arg);
+      if (code === SIG_BATTERY && !(ind.mask & IND_BATTERY)) return;
+      if (code === SIG_TEMP_ALERT && !(ind.mask & IND_TEMP)) return;
+      // The alarm goes before a blink code still waiting: it must sound before the dose is pressed in.
+      if (code === SIG_DOSE_ATTEMPT) queue.unshift(code, arg);
+      else queue.push(code, arg);
       if (!ind.busy) {
         ind.busy = true;
         run();
@@ -90,7 +104,9 @@ export function createIndicator(board: BoardProfile): Indicator {
       if (pA !== undefined) G.digitalWrite(pA, 1 - on);
       if (pB !== undefined) G.digitalWrite(pB, 1 - on);
       left--;
-      G.setTimeout(run, left > 0 || !queue.length ? offMs : P.GAP);
+      // After a pattern's last pulse the indicator stays busy for the whole gap even with an empty queue: a
+      // signal given during it waits, so two codes never run together (2 + 3 blinks must not read as 5).
+      G.setTimeout(run, left > 0 ? offMs : P.GAP);
       return;
     }
     while (!(left > 0)) {
@@ -107,9 +123,10 @@ export function createIndicator(board: BoardProfile): Indicator {
         onMs = arg > 0 ? P.BLINK_ON : P.NO_DOSE_ON;
         offMs = P.BLINK_OFF;
         left = arg > 0 ? arg : 1;
-      } else if (code === SIG_DOUBLE_DOSE) {
+      } else if (code === SIG_DOUBLE_DOSE || code === SIG_DOSE_ATTEMPT) {
+        // The removal's cue is quiet (red only); the buzzer joins for an injection attempt.
         pA = red;
-        pB = ind.mask & IND_BUZZER ? buzz : undefined;
+        pB = code === SIG_DOSE_ATTEMPT && ind.mask & IND_BUZZER ? buzz : undefined;
         onMs = P.WARN_ON;
         offMs = P.WARN_OFF;
         left = P.WARN_N;
@@ -125,6 +142,17 @@ export function createIndicator(board: BoardProfile): Indicator {
         onMs = P.FAULT_ON;
         offMs = P.FAULT_OFF;
         left = P.FAULT_N;
+      } else if (code === SIG_BATTERY) {
+        pA = red;
+        onMs = P.BATTERY_ON;
+        offMs = P.BATTERY_OFF;
+        left = P.BATTERY_N;
+      } else if (code === SIG_TEMP_ALERT) {
+        pA = red;
+        pB = green;
+        onMs = P.TEMP_ON;
+        offMs = P.TEMP_OFF;
+        left = P.TEMP_N;
       } else left = 0;
       if (left > 0 && pA === undefined && pB === undefined) {
         G.console.log("indicator: signal " + code + " " + arg); // host build: no LEDs

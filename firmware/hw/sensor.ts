@@ -7,7 +7,7 @@ import { DetectSink, DetectEnv } from "../detect/machine";
 import { CapDetector } from "../detect/detector";
 import { START_NORMAL, START_INTERRUPTED, START_UNTRACKED } from "../detect/machine";
 import { T_UNCERTAIN_DOSE, F_INTERRUPTED } from "../detect/codes";
-import { bootAction, BOOT_OPEN_INTERRUPTED, BOOT_LOG_INTERRUPTED } from "../detect/reboot";
+import { bootAction, BOOT_OPEN_INTERRUPTED, BOOT_OPEN_UNTRACKED, BOOT_LOG_INTERRUPTED } from "../detect/reboot";
 import { Indicator, createIndicator } from "./indicator";
 
 var G: any = global;
@@ -121,6 +121,7 @@ export function startDetection(board: BoardProfile, cfg: DetectConfig, sink: Det
   var action = bootAction(boot.markerSeq, boot.sessionLoggedAfterMarker, capOn);
   boot = null as unknown as DetectionBoot; // kept by the callbacks' scope: drop what boot alone needed
   if (mode === START_NORMAL && action === BOOT_OPEN_INTERRUPTED) mode = START_INTERRUPTED;
+  if (action === BOOT_OPEN_UNTRACKED) mode = START_UNTRACKED;
   det.start(now, capOn, mode);
   // A session that ended during the reboot (marker set, cap on, not logged): recorded now, once.
   if (action === BOOT_LOG_INTERRUPTED) det.emitSession(T_UNCERTAIN_DOSE, F_INTERRUPTED, now, now);

@@ -142,7 +142,7 @@ describe("detectConfigFrom", () => {
     ["not set with 90 min", { 8: [90, 0] }, { insulinType: 0, doubleDoseWindowS: 5400 }],
     ["cap check 3 s, left off 180 s", { 3: [3], 10: [0xb4, 0] }, { doseMinS: 3, leftOffS: 180 }],
     ["cap check 8 s, left off 3600 s", { 3: [8], 10: [0x10, 0x0e] }, { doseMinS: 8, leftOffS: 3600 }],
-    ["priming window 0 s", { 4: [0] }, { primingWindowS: 0 }],
+    ["priming window 0 s", { 4: [0] }, { primingWindowS: 0, pairWindowS: 0 }], // 0 switches the pair window off too,
     ["priming window 240 s", { 4: [240] }, { primingWindowS: 240 }],
     ["temperature -10..45 °C", { 5: [0xf6], 6: [45] }, { tempMinC: -10, tempMaxC: 45 }],
     ["temperature 15..20 °C", { 5: [15], 6: [20] }, { tempMinC: 15, tempMaxC: 20 }],

@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import { runDigital, runMag, session, cfgWith, Run } from "./harness";
 import {
   T_DOSE, T_CAP_CHECK, T_UNCERTAIN_DOSE, T_CAP_LEFT_OFF, T_TEMP_EXCURSION, F_PRIMING, F_INTERRUPTED,
-  SIG_BLINK, SIG_DOUBLE_DOSE, SIG_LEFT_OFF, INSULIN_BASAL, INSULIN_RAPID, EXC_HOT, EXC_COLD, tempFromByte,
+  SIG_BLINK, SIG_DOUBLE_DOSE, SIG_DOSE_ATTEMPT, SIG_LEFT_OFF, INSULIN_BASAL, INSULIN_RAPID, EXC_HOT, EXC_COLD, tempFromByte,
   isSessionType,
 } from "../../firmware/detect/codes";
 
@@ -90,7 +90,9 @@ describe("digital hall switch traces", () => {
   it("priming, recap, injection: the second dose carries the priming hint for the first", () => {
     const r = runDigital([...session(1000, 1020, 0.03), ...session(1065, 1095, 0.03)]);
     expect(r.recs.map((e) => [e.type, e.flags & F_PRIMING])).toEqual([[T_DOSE, 0], [T_DOSE, F_PRIMING]]);
-    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toEqual([]); // no warning inside the priming window
+    // inside the pair window: the quiet cue (red, the pen was just used), never the buzzer alarm
+    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toHaveLength(1);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
     for (const e of r.recs) expect(e.at - e.t1).toBeLessThanOrEqual(1);
   });
 
@@ -104,9 +106,26 @@ describe("digital hall switch traces", () => {
     expect(r.recs.map((e) => [e.type, e.flags & F_PRIMING])).toEqual([[T_DOSE, 0], [T_CAP_CHECK, 0]]);
   });
 
-  it("a second dose after the priming window is not flagged", () => {
-    const r = runDigital([...session(1000, 1030), ...session(1200, 1230)]);
+  it("a second dose after the pair window (10 min) is not flagged, and the alarm sounds", () => {
+    const r = runDigital([...session(1000, 1030), ...session(1700, 1730)]);
     expect(r.recs.map((e) => e.flags & F_PRIMING)).toEqual([0, 0]);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT).map((s) => s.at)).toEqual([1704]);
+  });
+
+  for (const gapMin of [4, 5, 6]) {
+    it(`air shot, recap, injection ${gapMin} min later: a possible pair on the record, no alarm (the prime is not told as a dose)`, () => {
+      const t2 = 1020 + gapMin * 60;
+      const r = runDigital([...session(1000, 1020), ...session(t2, t2 + 30)]);
+      expect(r.recs.map((e) => [e.type, e.flags & F_PRIMING])).toEqual([[T_DOSE, 0], [T_DOSE, F_PRIMING]]);
+      expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toHaveLength(1); // the quiet cue still tells
+      expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
+    });
+  }
+
+  it("a second injection within 120 s: the quiet cue at the removal (a double dose is not hidden), the pair flagged", () => {
+    const r = runDigital([...session(1000, 1030), ...session(1090, 1120)]);
+    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE).map((s) => s.at - 1090)).toEqual([expect.any(Number)]);
+    expect(r.recs.map((e) => [e.type, e.flags & F_PRIMING])).toEqual([[T_DOSE, 0], [T_DOSE, F_PRIMING]]);
   });
 
   const dd: { name: string; insulin: number; gapH: number; warn: boolean }[] = [
@@ -117,15 +136,18 @@ describe("digital hall switch traces", () => {
     { name: "basal, 9 h later", insulin: INSULIN_BASAL, gapH: 9, warn: false },
   ];
   for (const c of dd) {
-    it(`double-dose warning: ${c.name} -> ${c.warn ? "warns" : "quiet"}, at the removal`, () => {
+    it(`double-dose warning: ${c.name} -> ${c.warn ? "cue at the removal, alarm at 4 s" : "nothing"}`, () => {
       const t2 = 1030 + c.gapH * 3600;
       const r = runDigital([...session(1000, 1030), ...session(t2, t2 + 30)], { cfg: cfgWith({}, c.insulin) });
       const w = r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE);
+      const alarm = r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT);
       expect(w.length).toBe(c.warn ? 1 : 0);
+      expect(alarm.length).toBe(c.warn ? 1 : 0);
       if (c.warn) {
-        expect(w[0].at - t2).toBeLessThanOrEqual(1); // before the patient injects
-        expect(w[0].at).toBeLessThan(t2 + 30);
+        expect(w[0].at - t2).toBeLessThanOrEqual(1); // the quiet cue at the removal
         expect(w[0].arg).toBeCloseTo(c.gapH * 3600, 3);
+        expect(alarm[0].at - t2).toBeCloseTo(4, 3); // the alarm before the patient can have injected
+        expect(alarm[0].arg).toBeCloseTo(c.gapH * 3600 + 4, 3);
       }
       expect(types(r)).toEqual([T_DOSE, T_DOSE]);
     });
@@ -139,7 +161,24 @@ describe("digital hall switch traces", () => {
 
   it("a seeded last dose is used by the blink code and the warning", () => {
     const r = runDigital(session(3600, 3630), { lastDoseT: 0 });
-    expect(r.sigs.map((s) => [s.code, s.arg])).toEqual([[SIG_DOUBLE_DOSE, 3600], [SIG_BLINK, 2]]);
+    expect(r.sigs.map((s) => [s.code, s.arg])).toEqual([[SIG_DOUBLE_DOSE, 3600], [SIG_BLINK, 2], [SIG_DOSE_ATTEMPT, 3604]]);
+  });
+
+  it("a look inside the window (under 4 s): the quiet cue only, no alarm", () => {
+    const r = runDigital([...session(1000, 1030), ...session(3000, 3003), ...session(5000, 5002.5)]);
+    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toHaveLength(2);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
+  });
+
+  it("the alarm's deadline and the last dose move with a clock set while the cap is off", () => {
+    const r = runDigital([...session(1000, 1030), [3000, false]], { endAt: 3001 });
+    const shift = 1_700_000_000;
+    r.det.timeShift(shift);
+    expect(r.det.nextDeadline()).toBeCloseTo(shift + 3004, 3);
+    r.det.tick(shift + 3003.9);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
+    r.det.tick(shift + 3004);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT).map((s) => s.arg)).toEqual([3004 - 1030]);
   });
 });
 

@@ -30,9 +30,12 @@ describe("timeline through the bundle", () => {
     const pins = timeline.filter((e) => e.kind === "pins").map((e) => ({ t: Math.round(e.t), text: e.text }));
     expect(pins).toEqual([
       { t: 8 * 3600, text: "blink code: one long green blink (no dose known since boot)" },
-      { t: 8 * 3600 + 45 * 60, text: "DOUBLE-DOSE WARNING (red + buzzer ×5)" },
-      // after the warning's 5 flashes (0.9 s) and the 1 s gap between patterns (docs/detection.md)
+      // the removal's quiet cue (docs/detection.md, "Double-dose warning")
+      { t: 8 * 3600 + 45 * 60, text: "DOUBLE-DOSE WARNING (red ×5, no buzzer)" },
+      // after the cue's 5 flashes (0.9 s) and the 1 s gap between patterns (docs/detection.md)
       { t: 8 * 3600 + 45 * 60 + 2, text: "blink code 1 (last dose less than 1 h ago)" },
+      // still off 4 s after the removal: an injection attempt, the alarm
+      { t: 8 * 3600 + 45 * 60 + 4, text: "DOUBLE-DOSE WARNING (red + buzzer ×5)" },
       // 13:00 is 4 h 14 min after the second dose ended: 4-5 h
       { t: 13 * 3600, text: "blink code 5 (last dose 4–5 h ago)" },
       // the alert comes leftOffS = 600 s after the removal (docs/detection.md)

@@ -1,0 +1,43 @@
+// Item 5/8 on the app's side: doses dated on the cap's relative clock stay datable across a soft or watchdog
+// reset (the clock survives them), through the real bundle and the app's wall-time reconstruction
+// (client/timeline.ts). A power-on still starts a new clock: its doses are dated only by a TIME_SET of their own.
+import { beforeAll, describe, expect, it } from "vitest";
+import { Cap, firmwareBundle, START_UNIX, TYPE } from "../e2e/harness.js";
+import { reconstruct } from "../../client/timeline.js";
+
+let bundle: string;
+beforeAll(async () => {
+  bundle = await firmwareBundle();
+});
+
+for (const reason of ["software", "watchdog"] as const) {
+  it(`a dose before a ${reason} reset and before any sync gets its wall time from the later TIME_SET`, async () => {
+    const cap = new Cap(bundle);
+    cap.run(60);
+    const off = cap.clock.now();
+    cap.dose(20, 10); // relative clock
+    cap.run(600);
+    cap.device.reboot(reason);
+    cap.run(600);
+    await cap.appSync();
+    const recs = cap.store().sorted();
+    const dose = recs.find((r) => r.type === TYPE.DOSE)!;
+    const w = reconstruct(recs).get(dose.seq)!;
+    expect(w.source).toBe("reconstructed");
+    expect(Math.abs(w.wall! - (START_UNIX + off))).toBeLessThanOrEqual(2);
+  });
+}
+
+it("control: a dose before a power-on (battery out) and no sync stays undated, never misdated", async () => {
+  const cap = new Cap(bundle);
+  cap.run(60);
+  cap.dose(20, 10);
+  cap.run(600);
+  cap.device.removeBattery();
+  cap.device.insertBattery();
+  cap.run(600);
+  await cap.appSync();
+  const recs = cap.store().sorted();
+  const dose = recs.find((r) => r.type === TYPE.DOSE)!;
+  expect(reconstruct(recs).get(dose.seq)).toEqual({ wall: undefined, source: "unknown" });
+});
