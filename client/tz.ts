@@ -55,15 +55,12 @@ export function secondsOfDay(unix: number, tz: string): number {
  */
 export function zonedToUnix(year: number, month: number, day: number, seconds: number, tz: string): number {
   const naive = Date.UTC(year, month - 1, day) / 1000 + seconds;
-  // Two passes converge for every real zone (offsets change at most once near a given instant).
-  let guess = naive - utcOffsetMinutes(naive, tz) * 60;
-  const second = naive - utcOffsetMinutes(guess, tz) * 60;
-  if (second !== guess) {
-    // Overlap or gap: take the earlier instant whose local reading matches, else the later guess.
-    const cands = [Math.min(guess, second), Math.max(guess, second)];
-    guess = cands.find((c) => c + utcOffsetMinutes(c, tz) * 60 === naive) ?? Math.max(guess, second);
-  }
-  return guess;
+  // A zone's offset changes at most once within a day around a given reading: try the offsets 12 h either side.
+  const before = utcOffsetMinutes(naive - 43200, tz);
+  const after = utcOffsetMinutes(naive + 43200, tz);
+  const matches = [naive - before * 60, naive - after * 60].filter((c) => c + utcOffsetMinutes(c, tz) * 60 === naive);
+  if (matches.length) return Math.min(...matches);
+  return naive - before * 60; // in a gap: the offset before the change, i.e. the reading one shift later
 }
 
 /** The local dates from `from` to `to` inclusive ("YYYY-MM-DD"), calendar arithmetic only. */
