@@ -24,3 +24,6 @@ export * as stats from "./stats";
 export type { DoseEvent, Period, DayCount, ScheduleSlot, SlotDay, SlotStatus, Regularity, ClosePair, Excursion, ClinicianReport } from "./stats";
 export { localParts, localDate, utcOffsetMinutes, secondsOfDay, zonedToUnix, datesBetween } from "./tz";
 export * as protocol from "./protocol";
+export { Vault, MemoryBackend, VaultError, DEFAULT_ITERATIONS, MIN_ITERATIONS, type VaultBackend, type VaultErrorCode } from "./vault";
+export { IndexedDBBackend } from "./vault-idb";
+export type { StoreSnapshot } from "./store";
