@@ -3,7 +3,8 @@
 // on 127.0.0.1. Not a Nightscout: no entries, profiles, sockets or plugins.
 //
 // API v1 (lib/api/treatments/index.js, lib/server/treatments.js, lib/authorization):
-// - auth: header `api-secret` = SHA-1 hex of API_SECRET (or the secret itself); else 401.
+// - auth: header `api-secret` = SHA-1 hex of API_SECRET (lib/server/env.js setAPISecret keeps "the hex digest";
+//   lib/authorization/index.js authorizeAdminSecret compares the header with it); else 401.
 // - POST /api/v1/treatments: one object or an array. prepareData: created_at normalised to ISO, utcOffset
 //   computed, empty `insulin`/`notes` dropped. Upsert key (upsertQueryFor): `identifier` when present, else
 //   `_id`, else created_at + eventType — mode "identifier" (15.1+); mode "legacy" (15.0.x and older) always
@@ -39,7 +40,10 @@ export class FakeNightscout {
   private server: Server | undefined;
   url = "";
 
-  constructor(readonly opts: FakeNightscoutOptions) {}
+  constructor(readonly opts: FakeNightscoutOptions) {
+    // lib/constants MIN_PASSPHRASE_LENGTH: Nightscout refuses an API_SECRET shorter than 12 characters.
+    if (opts.apiSecret.length < 12) throw new Error("API_SECRET must be at least 12 characters");
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -77,7 +81,7 @@ export class FakeNightscout {
   private v1Authorized(req: IncomingMessage): boolean {
     const h = req.headers["api-secret"];
     const sha = createHash("sha1").update(this.opts.apiSecret).digest("hex");
-    return h === sha || h === this.opts.apiSecret;
+    return h === sha;
   }
 
   private v3Permissions(req: IncomingMessage): string[] | undefined {
