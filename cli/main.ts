@@ -287,7 +287,9 @@ async function cmdReport(a: Args, io: Io): Promise<number> {
   const r = rows(src.store);
   const lastWall = Math.max(0, ...r.filter((x) => x.wallTime).map((x) => Date.parse(x.wallTime!) / 1000));
   const endIso = one(a, "--end");
-  const end = endIso ? Date.parse(endIso) / 1000 : (src.syncedAt ?? (lastWall || (io.now?.() ?? new Date()).getTime() / 1000));
+  // The last day reported is the one holding the last instant the log covers: an export made at 00:00:00 covers
+  // nothing of that day (the simulator's exports end exactly at midnight).
+  const end = endIso ? Date.parse(endIso) / 1000 : src.syncedAt !== undefined ? src.syncedAt - 1 : lastWall || (io.now?.() ?? new Date()).getTime() / 1000;
   if (!Number.isFinite(end)) throw new CliError("USAGE", `--end "${endIso}" is not a date`, 2);
   const schedule = (a.opts.get("--schedule") ?? []).map(parseSlot);
   const rep = clinicianReport(r, { tz, days, endUnix: end, syncedAt: src.syncedAt ?? end, schedule });

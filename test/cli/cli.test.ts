@@ -122,9 +122,10 @@ describe("upload", () => {
 describe("report", () => {
   it("HTML: the 57 doses, no prime counted, the double dose flagged, the excursion", async () => {
     const out = join(dir, "r.html");
-    const r = await pencap(["report", "--in", join(dir, "demo.json"), "--days", "15", "--tz", "UTC", "--schedule", "22:00±120", "--out", out]);
+    const r = await pencap(["report", "--in", join(dir, "demo.json"), "--tz", "UTC", "--schedule", "22:00±120", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^57 doses in 15 days .*; (\d+) pair\(s\) within 2 h; 9 prime\(s\) not counted/);
+    // the scenario's two weeks (2026-03-02 00:00Z to 03-16 00:00Z, the export's time) are the 14 days reported
+    expect(r.stdout).toMatch(/^57 doses in 14 days \(2026-03-02 – 2026-03-15, UTC\); 1 pair\(s\) within 2 h; 9 prime\(s\) not counted/);
     const html = readFileSync(out, "utf8");
     expect(html).toContain("All doses (57)");
     expect(html).toContain("priming shots (not counted)</th><td>9</td>");
@@ -139,7 +140,7 @@ describe("report", () => {
     expect(noChromium.stderr).toContain("NO_PDF");
     expect(existsSync(join(dir, "r.html"))).toBe(true);
     if (!existsSync("/usr/bin/chromium")) return; // installed by .ci/run; the error path above is what a user without it sees
-    const r = await pencap(["report", "--in", join(dir, "demo.json"), "--days", "15", "--tz", "UTC", "--out", out]);
+    const r = await pencap(["report", "--in", join(dir, "demo.json"), "--tz", "UTC", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(out).subarray(0, 5).toString()).toBe("%PDF-");
     try {
