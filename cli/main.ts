@@ -9,7 +9,7 @@ import { RecordStore } from "../client/store";
 import { fromExportJSON, rows, toCSV, toJSON, ClientError } from "../client/export";
 import { toNightscout, uploadTreatments, NightscoutError, type NightscoutOptions } from "../client/nightscout";
 import { clinicianReport, doseEvents, type ScheduleSlot } from "../client/stats";
-import { PenCapClient } from "../client/client";
+import { PenCapClient, WRITE_RESULT } from "../client/client";
 import { WebBluetoothTransport } from "../client/web-bluetooth";
 import { sync } from "../client/sync";
 import { renderReportHtml, htmlToPdf, PdfUnavailable } from "./report";
@@ -182,6 +182,15 @@ async function cmdPull(a: Args, io: Io): Promise<number> {
     throw e;
   }
   try {
+    // As the app does on every connection: the cap's clock is set from this computer's when it is unset or off by
+    // more than 2 s; the cap logs the change (TIME_SET), which places its relative times (docs/client.md).
+    const now = Math.floor((io.now?.() ?? new Date()).getTime() / 1000);
+    const t = await client.readTime();
+    if (!t.isSet || Math.abs(t.time - now) > 2) {
+      const res = await client.setTime(now);
+      if (res === WRITE_RESULT.ok) io.stderr(`set the cap's clock to ${new Date(now * 1000).toISOString()} (${t.isSet ? `it was ${t.time - now} s off` : "it was not set"})\n`);
+      else io.stderr(`warning: the cap refused the clock setting (result ${res}); its records keep their own times\n`);
+    }
     const r = await syncInto(client, v, io, "pull");
     return r.complete ? 0 : 3;
   } finally {

@@ -165,9 +165,12 @@ describe("pull", () => {
     const bt = async () => mockBluetooth(central, []);
     const r = await pencap(["pull", "--vault", join(dir, "pullvault")], {}, { bluetooth: bt });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("cap PC-0001: 5 new record(s), 5 held");
+    // the cap's clock (2025-11-24) is set from the computer's (2026-03-20), as the app does; the cap logs a TIME_SET
+    expect(r.stderr).toContain("set the cap's clock to 2026-03-20T00:00:00.000Z (it was ");
+    expect(r.stderr).toContain("cap PC-0001: 6 new record(s), 6 held");
     const again = await pencap(["pull", "--vault", join(dir, "pullvault")], {}, { bluetooth: bt });
-    expect(again.stderr).toContain("0 new record(s), 5 held");
+    expect(again.stderr).not.toContain("set the cap's clock");
+    expect(again.stderr).toContain("0 new record(s), 6 held");
   });
 
   it("no adapter, no cap", async () => {
