@@ -214,3 +214,45 @@ export function toCSV(store: RecordStore): string {
   for (const r of rows(store)) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(","));
   return lines.join("\n") + "\n";
 }
+
+/**
+ * Reads a CSV export (toCSV) back into rows, for views and statistics (client/stats.ts works on rows). The CSV
+ * does not carry the raw a/b fields nor powerOn, so they are NaN here; a CSV cannot be turned back into records (use the
+ * JSON export for that). Throws ClientError "BAD_EXPORT" when the header is not this client's.
+ */
+export function fromCSV(text: string): ExportRow[] {
+  const records: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell);
+      records.push(row);
+      row = [];
+      cell = "";
+    } else cell += c;
+  }
+  if (cell || row.length) row.push(cell), records.push(row);
+  const [header, ...body] = records.filter((r) => r.length > 1 || r[0] !== "");
+  if (!header || header.join(",") !== CSV_COLUMNS.join(",")) throw new ClientError("BAD_EXPORT", "not a pencap CSV export (unexpected header)");
+  const num = new Set<keyof ExportRow>(["seq", "deviceTime", "units", "capOffSeconds", "temperatureC", "durationMinutes"]);
+  const bool = new Set<keyof ExportRow>(["uncertain", "possiblePrime", "afterPrime", "interruptedByReboot"]);
+  return body.map((cells, n) => {
+    if (cells.length !== CSV_COLUMNS.length) throw new ClientError("BAD_EXPORT", `CSV line ${n + 2} has ${cells.length} cells, expected ${CSV_COLUMNS.length}`);
+    const o: Record<string, unknown> = { a: NaN, b: NaN, powerOn: NaN };
+    CSV_COLUMNS.forEach((k, i) => {
+      const v = cells[i];
+      o[k] = v === "" ? undefined : num.has(k) ? Number(v) : bool.has(k) ? v === "true" : v;
+    });
+    return o as unknown as ExportRow;
+  });
+}

@@ -13,7 +13,7 @@ export {
 } from "./record";
 export { reconstruct, powerOns, timeSetAnchor, DEFAULT_ANCHORS, type WallTime, type TimeSource, type AnchorRule, type PowerOnContext } from "./timeline";
 export {
-  rows, toCSV, toJSON, toExportDocument, fromExportJSON, annotatedSeq, primeSeqs, ClientError, EXPORT_FORMAT, EXPORT_VERSION,
+  rows, toCSV, fromCSV, toJSON, toExportDocument, fromExportJSON, annotatedSeq, primeSeqs, ClientError, EXPORT_FORMAT, EXPORT_VERSION,
   type ExportRow, type ExportDocument, type Role,
 } from "./export";
 export {
