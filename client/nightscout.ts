@@ -201,7 +201,10 @@ async function uploadV1(target: NightscoutTarget, treatments: NightscoutTreatmen
   const devices = [...new Set(treatments.map((t) => t.device))];
   const existing = new Map<string, Record<string, any>[]>();
   for (const device of devices) {
-    const path = `/api/v1/treatments.json?find[device]=${encodeURIComponent(device)}&count=100000`;
+    // Without a created_at bound v1 answers only the last 4 days (lib/server/query.js enforceDateFilter,
+    // deltaAgo = 2 × TWO_DAYS): ask from 2000-01-01, the earliest wall time a cap can hold, so a document whose
+    // time moved is found wherever it was.
+    const path = `/api/v1/treatments.json?find[device]=${encodeURIComponent(device)}&find[created_at][$gte]=2000-01-01T00:00:00.000Z&count=100000`;
     const r = await call(target, "GET", path, h);
     if (r.status !== 200 || !Array.isArray(r.json)) throw fail("GET", path, r);
     for (const d of r.json) if (typeof d.identifier === "string") existing.set(d.identifier, [...(existing.get(d.identifier) ?? []), d]);

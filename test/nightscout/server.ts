@@ -9,7 +9,8 @@
 //   computed, empty `insulin`/`notes` dropped. Upsert key (upsertQueryFor): `identifier` when present, else
 //   `_id`, else created_at + eventType — mode "identifier" (15.1+); mode "legacy" (15.0.x and older) always
 //   created_at + eventType.
-// - GET /api/v1/treatments(.json)?find[field]=value&count=N: equality filters, newest first.
+// - GET /api/v1/treatments(.json)?find[field]=value&find[created_at][$gte]=ISO&count=N: equality filters, date
+//   bounds, newest first; without a created_at bound only the last 4 days (lib/server/query.js, deltaAgo).
 // - DELETE /api/v1/treatments/:id.
 // API v3 (lib/api3/…):
 // - GET /api/v2/authorization/request/:accessToken → { token: JWT }; then `Authorization: Bearer <JWT>`; a
@@ -113,10 +114,24 @@ export class FakeNightscout {
     if (!this.v1Authorized(req)) return this.send(res, req, 401, { status: 401, message: "Unauthorized", description: "Invalid/Missing" });
     if (m === "GET" && (p === "/api/v1/treatments" || p === "/api/v1/treatments.json")) {
       let list = [...this.treatments];
+      let dated = false;
       for (const [k, v] of u.searchParams) {
         const f = /^find\[([^\]]+)\]$/.exec(k);
         if (f) list = list.filter((d) => String(d[f[1]]) === v);
+        const r = /^find\[created_at\]\[\$(gte|lte|gt|lt)\]$/.exec(k);
+        if (r) {
+          dated = true;
+          const lim = Date.parse(v);
+          if (Number.isNaN(lim)) return this.send(res, req, 400, { status: 400, message: `Cannot parse ${v} as a valid ISO-8601 date` });
+          const op = r[1];
+          list = list.filter((d) => {
+            const t = Date.parse(d.created_at);
+            return op === "gte" ? t >= lim : op === "gt" ? t > lim : op === "lte" ? t <= lim : t < lim;
+          });
+        }
       }
+      // lib/server/query.js enforceDateFilter: a query without a date bound gets the last 4 days only.
+      if (!dated) list = list.filter((d) => Date.parse(d.created_at) >= Date.now() - 4 * 86400000);
       list.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
       return this.send(res, req, 200, list.slice(0, Number(u.searchParams.get("count") ?? 10)));
     }
