@@ -120,7 +120,10 @@ export interface NightscoutTarget {
   api: 1 | 3;
   /** v1: the API_SECRET (sent as its SHA-1 hex in `api-secret`). */
   secret?: string;
-  /** v3: an access token (Admin Tools → subject with careportal/api:treatments:* roles); exchanged for a JWT. */
+  /**
+   * v3: an access token (Nightscout Admin Tools: a subject whose role grants api:treatments:read, :create and
+   * :update — a changed dose is a replace); exchanged for a JWT.
+   */
   token?: string;
   fetch?: typeof fetch;
 }
@@ -176,7 +179,10 @@ async function call(target: NightscoutTarget, method: string, path: string, head
   } catch {
     json = text;
   }
-  if (res.status === 401 || res.status === 403) throw new NightscoutError("NS_AUTH", `${method} ${path}: ${res.status} — check the ${target.api === 1 ? "API secret" : "access token and its roles"}`, res.status);
+  if (res.status === 401 || res.status === 403) {
+    const why = typeof json === "object" && json?.message ? ` (${json.message})` : "";
+    throw new NightscoutError("NS_AUTH", `${method} ${path}: ${res.status}${why} — check the ${target.api === 1 ? "API secret" : "access token and its roles (api:treatments:read, create, update)"}`, res.status);
+  }
   return { status: res.status, json };
 }
 const fail = (method: string, path: string, r: { status: number; json: unknown }) =>

@@ -19,7 +19,8 @@
 //   number in −1440..1440, `app` non-empty string, else 400. Identifier: the client's, else computed from
 //   device + date + eventType (resolveIdentifier). identifyingFilter (storage/mongoCollection/utils.js):
 //   identifier equal, or (fallback dedup) created_at + eventType equal on a document without identifier; a
-//   match is replaced (200, isDeduplication), else inserted (201).
+//   match is replaced (200, isDeduplication; generic/update/replace.js demands api:treatments:update), else
+//   inserted (201).
 // - GET /api/v3/treatments?field$eq=value&limit=&skip= (limit ≤ 1000, const.json API3_MAX_LIMIT) → { result }.
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -198,6 +199,8 @@ export class FakeNightscout {
       const i = this.treatments.findIndex((x) => x.identifier === d.identifier || (x.identifier === undefined && x.created_at === d.created_at && x.eventType === d.eventType));
       d.srvModified = Date.now();
       if (i >= 0) {
+        // update/replace.js: a deduplicating create is a replace, which demands the update permission.
+        if (!need("api:treatments:update")) return this.send(res, req, 403, { status: 403, message: "Missing permission api:treatments:update" });
         d._id = this.treatments[i]._id;
         d.srvCreated = this.treatments[i].srvCreated;
         this.treatments[i] = d;

@@ -11,7 +11,7 @@ const SECRET = "a-long-api-secret";
 const TOKEN = "uploader-0123456789abcdef";
 let servers: FakeNightscout[] = [];
 async function serve(o: Partial<FakeNightscoutOptions> = {}): Promise<FakeNightscout> {
-  const s = new FakeNightscout({ apiSecret: SECRET, tokens: { [TOKEN]: ["api:treatments:read", "api:treatments:create"], "read-only-token-000": ["api:treatments:read"] }, ...o });
+  const s = new FakeNightscout({ apiSecret: SECRET, tokens: { [TOKEN]: ["api:treatments:read", "api:treatments:create", "api:treatments:update"], "read-only-token-000": ["api:treatments:read"], "no-update-token-00": ["api:treatments:read", "api:treatments:create"] }, ...o });
   await s.start();
   servers.push(s);
   return s;
@@ -100,6 +100,16 @@ describe("auth and required fields", () => {
     const ro = await uploadTreatments({ url: s.url, api: 3, token: "read-only-token-000" }, plan.slice(0, 1)).catch((x) => x);
     expect(ro).toMatchObject({ code: "NS_AUTH", status: 403 });
     expect(s.treatments).toEqual([]);
+  });
+
+  it("v3: a changed document needs the update permission (a deduplicating create is a replace)", async () => {
+    const s = await serve();
+    const t = { url: s.url, api: 3 as const, token: "no-update-token-00" };
+    expect(await uploadTreatments(t, plan.slice(0, 2))).toMatchObject({ created: 2 });
+    const moved = [{ ...plan[0], date: plan[0].date + 60_000, created_at: new Date(plan[0].date + 60_000).toISOString() }, plan[1]];
+    const e = await uploadTreatments(t, moved).catch((x) => x);
+    expect(e).toMatchObject({ code: "NS_AUTH", status: 403 });
+    expect(s.treatments.length).toBe(2);
   });
 
   it("the stand-in enforces v3's required fields, and the uploader's documents carry them", async () => {
