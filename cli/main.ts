@@ -153,16 +153,13 @@ async function packageBluetooth(a: Args): Promise<Bluetooth> {
   }
   const name = one(a, "--name");
   const scanTime = Number(one(a, "--scan-seconds") ?? 10);
-  const bt: Bluetooth = new mod.Bluetooth({
+  // webbluetooth is CommonJS: its exports may sit under `default` when imported from ESM.
+  const Ctor = mod.Bluetooth ?? mod.default?.Bluetooth;
+  if (!Ctor) throw new CliError("NO_BLUETOOTH_PACKAGE", 'the installed "webbluetooth" package has no Bluetooth class (version 3 is expected)');
+  const bt: Bluetooth = new Ctor({
     scanTime,
-    // No chooser on a command line: take the first cap (or the named one).
-    deviceFound: (device: BluetoothDevice, select: () => void) => {
-      if (!name || device.name === name) {
-        select();
-        return true;
-      }
-      return false;
-    },
+    // No chooser on a command line: returning true selects the device (the first cap, or the named one).
+    deviceFound: (device: BluetoothDevice) => !name || device.name === name,
   });
   return bt;
 }
