@@ -21,7 +21,7 @@ export {
   type NightscoutTreatment, type NightscoutOptions, type NightscoutPlan, type NightscoutTarget, type UploadResult,
 } from "./nightscout";
 export * as stats from "./stats";
-export type { DoseEvent, Period, DayCount, ScheduleSlot, SlotDay, SlotStatus, Regularity, ClosePair, Excursion, ClinicianReport } from "./stats";
+export type { DoseEvent, Period, DayCount, ScheduleSlot, SlotDay, SlotStatus, Regularity, ClosePair, Excursion, ClinicianReport, CapWarning } from "./stats";
 export { localParts, localDate, utcOffsetMinutes, secondsOfDay, zonedToUnix, datesBetween } from "./tz";
 export * as protocol from "./protocol";
 export { Vault, MemoryBackend, VaultError, DEFAULT_ITERATIONS, MIN_ITERATIONS, type VaultBackend, type VaultErrorCode } from "./vault";

@@ -265,3 +265,40 @@ export function clinicianReport(rows: readonly ExportRow[], o: { tz: string; day
     undatable,
   };
 }
+
+export interface CapWarning {
+  /** The session record at whose removal the cap warned. */
+  id: string;
+  /** Unix seconds of that removal. */
+  at: number;
+  /** The dose the warning was about, and how long before the removal it ended. */
+  lastDoseId: string;
+  minutesSinceLastDose: number;
+}
+
+/**
+ * The double-dose warnings the cap gave, re-derived from its records by the cap's own rule (docs/detection.md
+ * "Double-dose warning"): at a removal (any session record: DOSE, CAP_CHECK, UNCERTAIN_DOSE — the cap warns
+ * before anyone can inject), when the last DOSE/UNCERTAIN_DOSE ended s seconds ago with primingWindowS < s ≤
+ * window. A DOSE ends at its removal + cap-off seconds; an UNCERTAIN_DOSE counts from its removal. The window is
+ * `windowSeconds` when the cap's config sets one, else by the dose's insulin type: basal 8 h, otherwise 2 h.
+ * A BOOT clears what the cap remembers (the last dose is RAM state). Records without a wall time are skipped.
+ */
+export function capDoubleDoseWarnings(rows: readonly ExportRow[], o: { primingWindowS?: number; windowSeconds?: number } = {}): CapWarning[] {
+  const priming = o.primingWindowS ?? 120;
+  const out: CapWarning[] = [];
+  let last: { id: string; end: number; insulin: ExportRow["insulin"] } | undefined;
+  for (const r of rows) {
+    if (r.type === "BOOT") last = undefined;
+    if (r.wallTime === undefined || !["DOSE", "CAP_CHECK", "UNCERTAIN_DOSE"].includes(r.type)) continue;
+    const at = Date.parse(r.wallTime) / 1000;
+    if (last) {
+      const s = at - last.end;
+      const window = o.windowSeconds ?? (last.insulin === "basal" ? 8 * 3600 : 2 * 3600);
+      if (s > priming && s <= window) out.push({ id: r.id, at, lastDoseId: last.id, minutesSinceLastDose: Math.round(s / 60) });
+    }
+    if (r.type === "DOSE") last = { id: r.id, end: at + (r.capOffSeconds ?? 0), insulin: r.insulin };
+    else if (r.type === "UNCERTAIN_DOSE") last = { id: r.id, end: at, insulin: r.insulin };
+  }
+  return out;
+}

@@ -8,13 +8,20 @@ import { runScenario, type Summary } from "../../sim/runner.js";
 import type { SimApp } from "../../sim/app.js";
 import type { RecordStore } from "../../client/store.js";
 
-export async function defaultScenarioStore(): Promise<{ store: RecordStore; summary: Summary; startUnix: number }> {
+/** Also: the scenario times (s) at which the cap showed a double-dose warning (its LED/buzzer pattern). */
+export async function defaultScenarioStore(): Promise<{ store: RecordStore; summary: Summary; startUnix: number; doubleDoseWarnings: number[] }> {
   const bundle = await firmwareBundle();
   const sc = validateScenario(JSON.parse(readFileSync("sim/scenarios/default.json", "utf8")), "default.json");
   const integ = integrationFor(sc);
   let app: SimApp | undefined;
-  const summary = await runScenario(sc, { bundle, nrf: integ.nrf, app: (d) => (app = integ.app!(d) as SimApp), energy: null, hangGuardMs: 5000 });
+  const doubleDoseWarnings: number[] = [];
+  const summary = await runScenario(sc, {
+    bundle, nrf: integ.nrf, app: (d) => (app = integ.app!(d) as SimApp), energy: null, hangGuardMs: 5000,
+    onTimeline: (e) => {
+      if (e.kind === "pins" && e.text.startsWith("DOUBLE-DOSE WARNING")) doubleDoseWarnings.push(e.t);
+    },
+  });
   const store = app?.records();
   if (!store) throw new Error("the default scenario's app synced nothing");
-  return { store, summary, startUnix: Math.floor(Date.parse(sc.start ?? "2026-01-01T00:00:00Z") / 1000) };
+  return { store, summary, startUnix: Math.floor(Date.parse(sc.start ?? "2026-01-01T00:00:00Z") / 1000), doubleDoseWarnings };
 }

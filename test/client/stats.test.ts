@@ -148,3 +148,35 @@ describe("the clinician report on the default scenario", () => {
     expect(periodEnding(end, 15, "UTC")).toEqual(rep.period);
   });
 });
+
+describe("the double-dose warnings the cap gave, from its records", () => {
+  it("match the warnings the simulated cap showed in the default scenario (same removals)", async () => {
+    const { capDoubleDoseWarnings } = await import("../../client/stats");
+    const { store, doubleDoseWarnings, startUnix } = await defaultScenarioStore();
+    const w = capDoubleDoseWarnings(rows(store));
+    expect(doubleDoseWarnings.length).toBeGreaterThan(0);
+    expect(w.length).toBe(doubleDoseWarnings.length);
+    // the pattern starts at the removal as the cap detects it (the record's time is the floored cap-off time;
+    // detection samples the magnet about once a second, and the pattern is reported when it has played)
+    w.forEach((x, i) => expect(Math.abs(x.at - startUnix - doubleDoseWarnings[i])).toBeLessThanOrEqual(3));
+  });
+
+  it("the rule: no warning inside the priming window or after the window; basal 8 h; a boot forgets", async () => {
+    const { capDoubleDoseWarnings } = await import("../../client/stats");
+    const r = logRows([
+      [1, "2026-03-02T08:00:00Z", 0x10, 10], // rapid, ends 08:00:10
+      [1, "2026-03-02T08:01:00Z", 0x12, 10], // 50 s later: priming window, no warning
+      [2, "2026-03-02T09:00:00Z", 0x10, 3], // cap check 58 min after: warning (about seq 2)
+      [1, "2026-03-02T11:30:00Z", 0x10, 10], // 2 h 29 min after seq 2: none
+      [1, "2026-03-02T20:00:00Z", 0x20, 10], // basal
+      [2, "2026-03-03T03:00:00Z", 0x20, 3], // 7 h later: warning (basal window 8 h)
+      [7, "2026-03-03T03:30:00Z", 0, 0, 3], // BOOT
+      [2, "2026-03-03T03:40:00Z", 0x20, 3], // after the boot: nothing remembered
+    ]);
+    expect(capDoubleDoseWarnings(r).map((x) => [x.id, x.lastDoseId, x.minutesSinceLastDose])).toEqual([
+      ["PC-S-3", "PC-S-2", 59],
+      ["PC-S-6", "PC-S-5", 420],
+    ]);
+    expect(capDoubleDoseWarnings(r, { windowSeconds: 3000 }).length).toBe(0);
+  });
+});
