@@ -226,6 +226,8 @@ export interface ClinicianReport {
   hours: number[];
   schedule: { slot: ScheduleSlot; days: SlotDay[]; regularity: Regularity; missed: number; notCovered: number }[];
   closePairs: ClosePair[];
+  /** The double-dose warnings the cap gave in the period (capDoubleDoseWarnings). */
+  capWarnings: CapWarning[];
   excursions: Excursion[];
   /** Primes left out of every count (shown so a clinician sees nothing was hidden). */
   primes: number;
@@ -260,6 +262,7 @@ export function clinicianReport(rows: readonly ExportRow[], o: { tz: string; day
     hours: hourHistogram(inPeriod, o.tz),
     schedule,
     closePairs: closeDoses(inPeriod, o.closeWindowSeconds),
+    capWarnings: capDoubleDoseWarnings(rows).filter((w) => localDate(w.at, o.tz) >= period.from && localDate(w.at, o.tz) <= period.to),
     excursions: ex,
     primes: primes.length,
     undatable,

@@ -128,6 +128,7 @@ describe("report", () => {
     expect(r.stdout).toMatch(/^57 doses in 14 days \(2026-03-02 – 2026-03-15, UTC\); 1 pair\(s\) within 2 h; 9 prime\(s\) not counted/);
     const html = readFileSync(out, "utf8");
     expect(html).toContain("All doses (57)");
+    expect(html).toMatch(/Double-dose warnings the cap gave \([1-9]\d*\)/);
     expect(html).toContain("priming shots (not counted)</th><td>9</td>");
     expect(html).toMatch(/WARNING<\/span> \d+ min/);
     expect(html).toContain("too hot");
@@ -146,6 +147,7 @@ describe("report", () => {
     try {
       const text = execFileSync("pdftotext", ["-layout", out, "-"], { encoding: "utf8" });
       expect(text).toContain("All doses (57)");
+      expect(text).toMatch(/Double-dose warnings the cap gave \([1-9]/);
       expect(text).toContain("WARNING");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
