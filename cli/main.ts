@@ -127,8 +127,14 @@ async function out(a: Args, io: Io, text: string, what: string) {
 async function syncInto(client: PenCapClient, v: Vault, io: Io, label: string) {
   const store = v.load(client.serial) ?? new RecordStore(client.serial);
   const before = store.records.size;
-  const r = await sync(client, store);
-  await v.save(store);
+  let r;
+  try {
+    r = await sync(client, store);
+  } finally {
+    // whatever arrived before an error is kept (the cap still has it too; the next pull resumes after it)
+    if (store.records.size !== before) await v.save(store);
+  }
+  if (store.records.size === before) await v.save(store); // lastStatus
   io.stderr(`${label}: cap ${client.serial}: ${r.added} new record(s), ${store.records.size} held${r.complete ? "" : " — sync incomplete (link lost); run pull again to resume"}\n`);
   if (r.badChecks) io.stderr(`  ${r.badChecks} record(s) failed their check and were not stored\n`);
   return { store, added: store.records.size - before, complete: r.complete };
