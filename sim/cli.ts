@@ -1,13 +1,18 @@
-// npm run sim [-- FILE] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]
+// npm run sim [-- FILE] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js] [--export OUT.json]
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
-import { readFileSync } from "node:fs";
-import { runIntegrated } from "./integration.js";
+// --export writes what the simulated app synced as a pencap-export document (docs/export-format.md), the file
+// the web app and the CLI (`pencap export/report --in`) read.
+import { readFileSync, writeFileSync } from "node:fs";
+import { integrationFor } from "./integration.js";
+import { runScenario } from "./runner.js";
+import type { SimApp } from "./app.js";
+import { toJSON } from "../client/export.js";
 import { ScenarioRunError, type Summary, type TimelineEntry } from "./runner.js";
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
 function usage(): never {
-  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]\n");
+  process.stderr.write("usage: npm run sim -- [FILE.json] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js] [--export OUT.json]\n");
   process.exit(2);
 }
 
@@ -20,10 +25,15 @@ async function main(): Promise<number> {
   const strict = args.includes("--strict");
   // A firmware callback that runs for 5 s of host time is a hang (a real one would trip the watchdog).
   const hangGuardMs = args.includes("--no-hang-guard") ? 0 : 5000;
-  const bi = args.indexOf("--bundle");
-  const bundlePath = bi >= 0 ? args[bi + 1] : undefined;
-  if (bi >= 0 && !bundlePath) usage();
-  const rest = bi >= 0 ? args.filter((_, i) => i !== bi && i !== bi + 1) : args;
+  const valued = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return { i, v: undefined };
+    if (!args[i + 1] || args[i + 1].startsWith("--")) usage();
+    return { i, v: args[i + 1] };
+  };
+  const { i: bi, v: bundlePath } = valued("--bundle");
+  const { i: ei, v: exportPath } = valued("--export");
+  const rest = args.filter((_, i) => !(bi >= 0 && (i === bi || i === bi + 1)) && !(ei >= 0 && (i === ei || i === ei + 1)));
   const files = rest.filter((a) => !a.startsWith("--"));
   if (rest.some((a) => a.startsWith("--") && !["--json", "--quiet", "--strict", "--no-hang-guard"].includes(a)) || files.length > 1) usage();
   let bundle: string | undefined;
@@ -94,13 +104,30 @@ async function main(): Promise<number> {
 
   let summary: Summary;
   try {
-    summary = await runIntegrated(sc, {
+    // As runIntegrated, keeping a handle on the app so its store can be exported.
+    const integration = integrationFor(sc);
+    let app: SimApp | undefined;
+    summary = await runScenario(sc, {
       file,
       bundle,
       hangGuardMs,
       onTimeline,
       onProgress,
+      nrf: integration.nrf,
+      app: integration.app ? (d) => (app = integration.app!(d) as SimApp) : null,
+      energy: integration.energy ? integration.energy() : null,
     });
+    if (exportPath) {
+      const store = app?.records();
+      if (!store) {
+        process.stderr.write(`--export: the scenario's app never connected to the cap; nothing to export\n`);
+        return 1;
+      }
+      const start = Date.parse(sc.start ?? "2026-01-01T00:00:00Z");
+      const end = new Date(start + summary.simulatedDays * 86400000);
+      writeFileSync(exportPath, toJSON(store, { source: "sim", now: end, meta: { scenario: summary.scenario, file, start: new Date(start).toISOString(), summary } }) + "\n");
+      process.stderr.write(`exported ${store.records.size} records of cap ${store.serial} to ${exportPath}\n`);
+    }
   } catch (e) {
     clearProgress();
     if (e instanceof ScenarioRunError) {
