@@ -19,6 +19,8 @@ const INSULIN_BITS: Record<string, number> = { unset: 0, rapid: 1, basal: 2, oth
 
 type Row = Record<string, unknown>;
 
+const isSession = (t: number) => t === 1 || t === 2 || t === 3;
+
 const num = (v: unknown): number | undefined => {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
@@ -36,23 +38,41 @@ function rowToRecord(r: Row, i: number): { rec: DoseRecord; primeCandidate: bool
   const seq = num(r.seq);
   const rawType = typeof r.type === "string" ? (TYPE_BY_NAME.get(r.type) ?? num(r.type)) : num(r.type);
   const time = num(r.time) ?? num(r.deviceTime);
-  const a = num(r.a);
-  const b = num(r.b);
-  if (seq === undefined || rawType === undefined || time === undefined || a === undefined || b === undefined)
-    throw new LoadError("BAD_RECORD", `record ${i + 1}: needs seq, type, time (or deviceTime), a and b`);
+  if (seq === undefined || rawType === undefined || time === undefined) throw new LoadError("BAD_RECORD", `record ${i + 1}: needs seq, type and time (or deviceTime)`);
+  let a = num(r.a);
+  let b = num(r.b);
+  // The CSV export has the decoded columns instead of a/b (docs/export-format.md): put the fields back.
+  const temp = num(r.temperatureC);
+  const tempByte = temp === undefined ? 0x80 : Math.round(temp) & 0xff;
+  if (a === undefined || b === undefined) {
+    if (isSession(rawType)) {
+      const u = num(r.units);
+      a = num(r.capOffSeconds) ?? 0;
+      b = tempByte | ((u === undefined ? 0xff : Math.round(u * 2)) << 8);
+    } else if (rawType === 5) {
+      a = num(r.durationMinutes) ?? 0;
+      b = tempByte | ((r.excursion === "cold" ? 2 : 1) << 8);
+    } else if (rawType === 4) {
+      a = num(r.capOffSeconds) ?? 600;
+      b = tempByte;
+    } else {
+      // Other types' fields are not in the CSV (an ANNOTATION's units are already on its dose's row; a = b = 0
+      // points at seq 0, which no cap has).
+      a = 0;
+      b = 0;
+    }
+  }
   let flags = num(r.flags);
   let primeCandidate = false;
   if (flags === undefined) {
     flags = 0;
     if (bool(r.interruptedByReboot)) flags |= 0x04;
     if (typeof r.insulin === "string") flags |= (INSULIN_BITS[r.insulin] ?? 0) << 4;
-    if (bool(r.primingHint)) flags |= 0x02;
-    else if (bool(r.possiblePriming)) primeCandidate = true;
+    if (bool(r.afterPrime) || bool(r.primingHint)) flags |= 0x02;
+    else if (bool(r.possiblePrime) || bool(r.possiblePriming)) primeCandidate = true;
   }
   return { rec: { seq, time, type: rawType, flags, a, b, check: 0 }, primeCandidate };
 }
-
-const isSession = (t: number) => t === 1 || t === 2 || t === 3;
 
 function fromRows(rows: Row[]): DoseRecord[] {
   const out = rows.map(rowToRecord).sort((x, y) => x.rec.seq - y.rec.seq);
@@ -123,6 +143,7 @@ export function parseLog(text: string, fileName: string): LogData {
     }
     const o = (Array.isArray(j) ? { records: j } : j) as Row;
     if (!o || !Array.isArray(o.records)) throw new LoadError("NOT_A_LOG", "this JSON has no records list: not a pen cap export");
+    if (o.format !== undefined && o.format !== "pencap-export") throw new LoadError("NOT_A_LOG", `format "${String(o.format)}" is not a pencap export`);
     rows = o.records as Row[];
     serial = typeof o.serial === "string" ? o.serial : undefined;
     const ex = num(o.exportedAt) ?? (typeof o.exportedAt === "string" ? Date.parse(o.exportedAt) / 1000 : undefined);

@@ -145,7 +145,7 @@ export function analyse(log: LogData): Analysis {
   let lastDoseAbsolute = false;
   let newestWall: number | undefined;
   for (const r of sorted) {
-    const w = times.get(r.seq) ?? { wall: undefined, source: "unknown" as const };
+    const w = times.get(r.seq) ?? { wall: undefined, source: "undatable" as const };
     if (w.wall !== undefined && (newestWall === undefined || w.wall > newestWall)) newestWall = w.wall;
     const at = w.wall ?? r.time;
     if (r.type === T.BOOT) {
