@@ -14,6 +14,7 @@ import { serve } from "../../web/serve.mjs";
 import { pairingGesture, simulatedCap, type SimulatedCap } from "../../web/tools/sim-cap.js";
 import { installBleBridge, type Bridge } from "../../web/tools/ble-bridge.js";
 import { analyse } from "../../web/src/model.js";
+import { toCSV, toJSON } from "../../client/export.js";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -100,7 +101,10 @@ describe.skipIf(!haveChromium)("web app in chromium, synced from the simulated c
     expect(await page.textContent("[data-testid=flags]")).toContain("Pairing gesture");
     expect(await page.textContent("[data-testid=battery]")).toMatch(/^\d+ %$/);
 
+    // The README's picture: the first screen of a patient's view, tall enough for the whole 14-day timeline.
+    await page.setViewportSize({ width: 1200, height: 1180 });
     const png = await page.screenshot({ fullPage: false });
+    await page.setViewportSize({ width: 1200, height: 900 });
     const out = process.env.PENCAP_SCREENSHOT_DIR;
     if (out) writeFileSync(join(out, "patient-view.png"), png);
     // The picture shows the dose marks: count the dose colour's pixels in the browser's own PNG decoder.
@@ -132,7 +136,7 @@ describe.skipIf(!haveChromium)("web app in chromium, synced from the simulated c
       console.warn("test/web: pdftotext (poppler-utils) not found — PDF text not checked");
       return;
     }
-    const file = join(process.env.PENCAP_SCREENSHOT_DIR ?? dir, "clinician-report.pdf");
+    const file = join(dir, "clinician-report.pdf");
     writeFileSync(file, pdf);
     const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" });
     expect(text).toContain("Insulin pen cap report");
@@ -161,11 +165,18 @@ describe.skipIf(!haveChromium)("web app in chromium, synced from the simulated c
     expect(await page.textContent("[data-testid=today-count]")).toMatch(/^5 doses/);
   });
 
-  it("opens an exported file and is readable at 200 % zoom (no page-wide horizontal scroll, shapes labelled)", async () => {
-    const file = join(dir, "log.json");
-    writeFileSync(file, JSON.stringify(cap.app.records()!.toJSON()));
+  it("opens the demo (the sim's --export document) and a CSV export; readable at 200 % zoom (no page-wide horizontal scroll, shapes labelled)", async () => {
+    // What `npm run sim -- --export dist/web/demo.json` writes (sim/cli.ts: toJSON of the scenario app's store).
+    writeFileSync(join(dir, "site", "demo.json"), toJSON(cap.app.records()!, { source: "sim" }));
+    await page.click("#demo");
+    await page.waitForFunction(() => /^Demo loaded/.test(document.getElementById("status")!.textContent ?? ""));
+    await page.click("#tab-clinician");
+    expect(await page.textContent("[data-testid=dose-total]")).toMatch(/^57 doses \(\d+ uncertain\)$/);
+    expect(await page.locator("[data-testid=warning]").count()).toBe(cap.doubleDoseWarnings);
+    const file = join(dir, "log.csv");
+    writeFileSync(file, toCSV(cap.app.records()!));
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => /^Opened log.json/.test(document.getElementById("status")!.textContent ?? ""));
+    await page.waitForFunction(() => /^Opened log.csv/.test(document.getElementById("status")!.textContent ?? ""));
     await page.click("#tab-clinician");
     expect(await page.textContent("[data-testid=dose-total]")).toMatch(/^57 doses \(\d+ uncertain\)$/);
     await page.click("#tab-patient");

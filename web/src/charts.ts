@@ -67,9 +67,12 @@ export function timelineSvg(rows: DayRow[], tz: string, sched: Schedule, title: 
       const x2 = xOf(Math.min(1440, m + e.minutes));
       parts.push(`<rect class="hot" x="${x1}" y="${y0 + 2}" width="${Math.max(3, x2 - x1)}" height="${rowH - 4}"><title>${esc(`${e.hot ? "too hot" : "too cold"}: up to ${e.extremeC ?? "?"} °C for ${e.minutes} min from ${clock(e.wall!, tz)}`)}</title></rect>`);
     }
-    for (const s of row.sessions) {
+    const low = (s: Session) => s.kind === "prime" || s.kind === "check";
+    for (const s of [...row.sessions.filter((s) => !low(s)), ...row.sessions.filter(low)]) {
       const x = xOf(zoned(s.wall!, tz).minutes);
-      parts.push(markSvg(s.kind, x, cy, `${clock(s.wall!, tz)} ${KIND_LABEL[s.kind]}, cap off ${duration(s.offSeconds)}`));
+      // Primes and cap checks sit low in the row, so one just before a dose is not hidden under its mark.
+      const y = low(s) ? cy + 9 : cy;
+      parts.push(markSvg(s.kind, x, y, `${clock(s.wall!, tz)} ${KIND_LABEL[s.kind]}, cap off ${duration(s.offSeconds)}`));
       if (s.warnedAfter !== undefined && !s.gesture) parts.push(markSvg("warning", x, y0 + 6, `double-dose warning: ${duration(s.warnedAfter)} after the previous dose`));
     }
     const n = row.doses.length;
