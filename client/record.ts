@@ -85,3 +85,53 @@ export function skippedSeqs(r: DoseRecord): { first: number; count: number } {
   if (first < 0) return { first: 0, count: 0 };
   return { first, count: Math.min(r.b, r.seq - first) };
 }
+
+/** TEMP_EXCURSION: duration in minutes (rounded up), extreme °C, and which side of the range. */
+export function excursion(r: DoseRecord): { minutes: number; extremeC: number | undefined; kind: "hot" | "cold" | "unknown" } {
+  const side = r.b >> 8;
+  return { minutes: r.a, extremeC: doseTempC(r), kind: side === 1 ? "hot" : side === 2 ? "cold" : "unknown" };
+}
+
+/** BOOT reset reason codes (docs/protocol.md §9, docs/power.md). */
+export const RESET_REASONS: Record<number, string> = {
+  0: "power-on or brown-out", 1: "reset pin", 2: "watchdog", 3: "software reset", 4: "CPU lock-up", 5: "wake from System OFF", 15: "unknown",
+};
+
+/**
+ * One line a person can read for any record (the CSV's "detail" column): the type-specific a/b decoded as
+ * docs/architecture.md's table says, never the raw numbers.
+ */
+export function describeRecord(r: DoseRecord): string {
+  const temp = (t: number | undefined) => (t === undefined ? "temperature unknown" : `${t} °C`);
+  switch (r.type) {
+    case 1: case 2: case 3: {
+      const u = doseUnits(r);
+      return `cap off ${r.a} s, ${temp(doseTempC(r))}, ${u === undefined ? "units unknown" : `${u} U`}, insulin ${insulinType(r)}`;
+    }
+    case 4: return `cap left off: alert after ${r.a} s, ${temp(doseTempC(r))}`;
+    case 5: {
+      const e = excursion(r);
+      return `${e.kind === "hot" ? "too hot" : e.kind === "cold" ? "too cold" : "out of range"} for ${e.minutes} min, extreme ${temp(e.extremeC)}`;
+    }
+    case 6: {
+      const prev = (r.a | (r.b << 16)) >>> 0;
+      return prev < 946684800 ? `clock set; it read ${prev} s since power-on` : `clock set; it read ${new Date(prev * 1000).toISOString()}`;
+    }
+    case 7: return `boot #${r.b}, reset reason: ${RESET_REASONS[r.a] ?? `code ${r.a}`}`;
+    case 8: return `battery low: ${r.a} mV, ${r.b} %`;
+    case 9: {
+      const n = annotation(r);
+      return `units set by the app: ${n.units} U for the dose whose seq ends in ${n.seqLow24}`;
+    }
+    case 10: return `firmware error code ${r.a} at place ${r.b}`;
+    case 11: return r.a === 0xffff ? `log corruption found by a read: ${r.b} bad slots skipped` : `log corruption on page ${r.a}: ${r.b} bad slots skipped`;
+    case 12: return `records deleted by an app through seq ${(r.a | (r.b << 16)) >>> 0}`;
+    case 13: return `safe mode after ${r.a} crashes`;
+    case 14: return `configuration changed (CRC-16 ${r.a.toString(16).padStart(4, "0")})`;
+    case 15: {
+      const k = skippedSeqs(r);
+      return `${k.count} seq(s) from ${k.first} never completed (power cut during a write)`;
+    }
+    default: return `type 0x${r.type.toString(16)}: a=${r.a}, b=${r.b}`;
+  }
+}

@@ -18,6 +18,14 @@ export interface Gap {
   kind: GapKind;
 }
 
+export interface StoreSnapshot {
+  serial: string;
+  records: DoseRecord[];
+  confirmedMissing: number[];
+  lastStatus: Status | undefined;
+  conflicts?: DoseRecord[];
+}
+
 export class RecordStore {
   readonly records = new Map<number, DoseRecord>();
   /** seq ranges the cap was asked for again and still did not have. */
@@ -93,7 +101,17 @@ export class RecordStore {
     return out;
   }
 
-  toJSON(): object {
-    return { serial: this.serial, records: this.sorted(), confirmedMissing: [...this.confirmedMissing], lastStatus: this.lastStatus };
+  toJSON(): StoreSnapshot {
+    return { serial: this.serial, records: this.sorted(), confirmedMissing: [...this.confirmedMissing], lastStatus: this.lastStatus, conflicts: this.conflicts };
+  }
+
+  /** The inverse of toJSON (what the encrypted store persists). */
+  static fromJSON(o: StoreSnapshot): RecordStore {
+    const s = new RecordStore(o.serial);
+    for (const r of o.records) s.add(r);
+    for (const q of o.confirmedMissing ?? []) if (!s.records.has(q)) s.confirmedMissing.add(q);
+    for (const c of o.conflicts ?? []) s.conflicts.push(c);
+    s.lastStatus = o.lastStatus;
+    return s;
   }
 }

@@ -1,18 +1,23 @@
-// npm run sim [-- FILE...] [--seeds LIST] [--repeat K] [--jobs N] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]
+// npm run sim [-- FILE...] [--seeds LIST] [--repeat K] [--jobs N] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js] [--export OUT.json]
 // Runs a scenario (default sim/scenarios/default.json) on dist/firmware.js in virtual time. Prints a timeline
 // and a summary; with --json the summary is one JSON object on stdout and everything else goes to stderr.
 // Several files or seeds: every (file × seed) is one cap, run on a pool of worker threads (sim/batch.ts), with
 // one line per cap and one summary of them all.
-import { readFileSync } from "node:fs";
+// --export writes what the simulated app synced as a pencap-export document (docs/export-format.md), the file
+// the web app and the CLI (`pencap export/report --in`) read.
+import { readFileSync, writeFileSync } from "node:fs";
 import { defaultWorkers, repeatScenario, runCaps, totals, type CapJob, type CapResult } from "./batch.js";
-import { runIntegrated } from "./integration.js";
+import { integrationFor } from "./integration.js";
+import { runScenario } from "./runner.js";
+import type { SimApp } from "./app.js";
+import { toJSON } from "../client/export.js";
 import { ScenarioRunError, type Summary, type TimelineEntry } from "./runner.js";
 import { formatTime, ScenarioValidationError, validateScenario } from "./scenario.js";
 
 function usage(why?: string): never {
   if (why) process.stderr.write(`sim: ${why}\n`);
   process.stderr.write(
-    "usage: npm run sim -- [FILE.json ...] [--seeds 1-8|1,5,9] [--repeat K] [--jobs N] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js]\n",
+    "usage: npm run sim -- [FILE.json ...] [--seeds 1-8|1,5,9] [--repeat K] [--jobs N] [--json] [--quiet] [--strict] [--no-hang-guard] [--bundle FILE.js] [--export OUT.json]\n",
   );
   process.exit(2);
 }
@@ -43,7 +48,7 @@ async function main(): Promise<number> {
   // Options with a value.
   const valued: Record<string, string | undefined> = {};
   let rest = args;
-  for (const name of ["--bundle", "--seeds", "--repeat", "--jobs"]) {
+  for (const name of ["--bundle", "--seeds", "--repeat", "--jobs", "--export"]) {
     const i = rest.indexOf(name);
     if (i < 0) continue;
     if (i + 1 >= rest.length || rest[i + 1].startsWith("--")) usage(`${name} needs a value`);
@@ -51,6 +56,7 @@ async function main(): Promise<number> {
     rest = rest.filter((_, k) => k !== i && k !== i + 1);
   }
   const bundlePath = valued["--bundle"];
+  const exportPath = valued["--export"];
   const files = rest.filter((a) => !a.startsWith("--"));
   const unknown = rest.filter((a) => a.startsWith("--") && !["--json", "--quiet", "--strict", "--no-hang-guard"].includes(a));
   if (unknown.length) usage(`unknown option ${unknown[0]}`);
@@ -61,6 +67,7 @@ async function main(): Promise<number> {
   const jobs = valued["--jobs"] === undefined ? defaultWorkers() : Number(valued["--jobs"]);
   if (!Number.isInteger(jobs) || jobs < 1) usage(`--jobs "${valued["--jobs"]}": a whole number >= 1`);
   if (files.length > 1 || (seeds && seeds.length > 1)) {
+    if (exportPath) usage("--export takes one cap: one file and at most one seed");
     return batch(files, seeds ?? [], { repeat, jobs, json, strict, hangGuard, bundlePath });
   }
   let bundle: string | undefined;
@@ -125,13 +132,30 @@ async function main(): Promise<number> {
 
   let summary: Summary;
   try {
-    summary = await runIntegrated(sc, {
+    // As runIntegrated, keeping a handle on the app so its store can be exported.
+    const integration = integrationFor(sc);
+    let app: SimApp | undefined;
+    summary = await runScenario(sc, {
       file,
       bundle,
       hangGuard,
       onTimeline,
       onProgress,
+      nrf: integration.nrf,
+      app: integration.app ? (d) => (app = integration.app!(d) as SimApp) : null,
+      energy: integration.energy ? integration.energy() : null,
     });
+    if (exportPath) {
+      const store = app?.records();
+      if (!store) {
+        process.stderr.write(`--export: the scenario's app never connected to the cap; nothing to export\n`);
+        return 1;
+      }
+      const start = Date.parse(sc.start ?? "2026-01-01T00:00:00Z");
+      const end = new Date(start + summary.simulatedDays * 86400000);
+      writeFileSync(exportPath, toJSON(store, { source: "sim", now: end, meta: { scenario: summary.scenario, file, start: new Date(start).toISOString(), summary } }) + "\n");
+      process.stderr.write(`exported ${store.records.size} records of cap ${store.serial} to ${exportPath}\n`);
+    }
   } catch (e) {
     clearProgress();
     if (e instanceof ScenarioRunError) {

@@ -440,8 +440,13 @@ export function signalKind(text: string): string {
   if (text.startsWith("blink code:")) return "blink: no dose known";
   const b = /^blink code (\d+)/.exec(text);
   if (b) return `blink code ${b[1]}`;
-  if (text.startsWith("DOUBLE-DOSE WARNING")) return "double-dose warning";
+  // The quiet cue at a removal within the window, and the alarm (with the buzzer) at an injection attempt
+  // (docs/detection.md "Double dose").
+  if (text.startsWith("DOUBLE-DOSE WARNING")) return text.includes("no buzzer") ? "double-dose cue" : "double-dose warning";
   if (text.startsWith("CAP LEFT OFF")) return "cap-left-off alert";
+  if (text.startsWith("FAULT")) return "fault pattern";
+  if (text.startsWith("BATTERY LOW")) return "battery-low signal";
+  if (text.startsWith("INSULIN TEMPERATURE")) return "temperature signal";
   if (text.endsWith("(still on)")) return "output left on";
   return "unrecognised";
 }
@@ -494,6 +499,7 @@ export function seenOutput(board: string, label: string): SeenOutput {
  * apart (100 ms warning flashes, 200 ms blinks, 600 ms alert flashes, 1 s "no dose" blink).
  */
 const WARN_ON_S: [number, number] = [0.05, 0.15];
+const FAULT_ON_S: [number, number] = [0.03, 0.07];
 const BLINK_ON_S: [number, number] = [0.15, 0.3];
 const ALERT_ON_S: [number, number] = [0.45, 0.8];
 const LONG_ON_S: [number, number] = [0.8, 1.4];
@@ -620,7 +626,10 @@ function recognise(board: string, run: Pulse[]): string | null {
     const how = roles === "red" ? "red ×" + n + ", no buzzer" : "red + buzzer ×" + n;
     if (n === 5 && all(WARN_ON_S)) return `DOUBLE-DOSE WARNING (${how})`;
     if (n === 3 && all(ALERT_ON_S)) return `CAP LEFT OFF alert (${how})`;
+    if (n === 8 && all(FAULT_ON_S)) return `FAULT: not recording (${how})`;
+    if (roles === "red" && n === 2 && all(LONG_ON_S)) return "BATTERY LOW signal (2 long red flashes)";
   }
+  if (roles === "green+red" && n === 3 && all(BLINK_ON_S)) return "INSULIN TEMPERATURE signal (red + green ×3)";
   return null;
 }
 

@@ -8,7 +8,8 @@ import { RecordStore } from "../../client/store";
 import { sync } from "../../client/sync";
 import { reconstruct } from "../../client/timeline";
 import { skippedSeqs } from "../../client/record";
-import { toCSV, toJSON, toNightscout } from "../../client/export";
+import { toCSV, toJSON } from "../../client/export";
+import { toNightscout } from "../../client/nightscout";
 import { RC } from "../../client/protocol";
 import { exampleLog } from "../ble/fixture";
 import { MemLog } from "../ble/fake-log";
@@ -160,7 +161,7 @@ describe("sync", () => {
     expect(toNightscout(store).treatments.map((t) => t.identifier)).toEqual([1, 5, 7].map((q) => `${store.serial}-${q}`));
     const json = JSON.parse(toJSON(store));
     expect(json.gaps).toContainEqual({ from: 2, to: 2, kind: "skipped" });
-    expect(json.records.find((x: { seq: number }) => x.seq === 3).type).toBe("SEQ_SKIPPED");
+    expect(json.rows.find((x: { seq: number }) => x.seq === 3).type).toBe("SEQ_SKIPPED");
     // Without the SEQ_SKIPPED record the same hole is what it would otherwise be: missing.
     const bare = new RecordStore("y");
     bare.lastStatus = store.lastStatus;
@@ -241,11 +242,12 @@ describe("wall time and exports", () => {
   it("maps relative times through the TIME_SET of the same power-on", async () => {
     const { store } = await synced();
     const t = reconstruct(store.sorted());
-    expect(t.get(1)).toEqual({ wall: 1763999915, source: "reconstructed" }); // 15:58:35Z
-    expect(t.get(3)).toEqual({ wall: 1764003600, source: "device" });
+    expect(t.get(1)).toMatchObject({ wall: 1763999915, source: "reconstructed", via: "TIME_SET seq 2" }); // 15:58:35Z
+    expect(t.get(3)).toMatchObject({ wall: 1764003600, source: "device" });
     // a later power-on without a TIME_SET has unknown wall times
     const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
-    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "unknown" });
+    // ... and are bounded by the datable records around them (here only from below)
+    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003700 });
     // A SEQ_SKIPPED written at mount, before the BOOT, belongs to the new power-on with that BOOT
     const rel = (seq: number, time: number, type: number) => ({ seq, time, type, flags: 0, a: 0, b: 0, check: 0 });
     const epochs = [
@@ -253,9 +255,9 @@ describe("wall time and exports", () => {
       rel(4, 2, 15), rel(5, 2, 7), rel(6, 30, 1), // power-on 2: no TIME_SET
     ];
     const tt = reconstruct(epochs);
-    expect(tt.get(3)).toEqual({ wall: 1764000150, source: "reconstructed" });
-    expect(tt.get(4)).toEqual({ wall: undefined, source: "unknown" });
-    expect(tt.get(6)).toEqual({ wall: undefined, source: "unknown" });
+    expect(tt.get(3)).toMatchObject({ wall: 1764000150, source: "reconstructed", powerOn: 0 });
+    expect(tt.get(4)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000150 });
+    expect(tt.get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000150 });
   });
 
   it("Nightscout: stable identifiers, unknown units as a note, never 0 units", async () => {
@@ -263,11 +265,14 @@ describe("wall time and exports", () => {
     const ns = toNightscout(store).treatments;
     expect(ns).toEqual([
       {
-        identifier: "PC-0001-1", eventType: "Correction Bolus", created_at: "2025-11-24T15:58:35.000Z", date: 1763999915000,
+        identifier: "PC-0001-1", eventType: "Correction Bolus", created_at: "2025-11-24T15:58:35.000Z", date: 1763999915000, utcOffset: 0,
         notes: "Insulin dose detected by the pen cap; units unknown. Time reconstructed from a later clock setting.",
-        enteredBy: "pencap", device: "pencap://PC-0001",
+        app: "pencap", enteredBy: "pencap", device: "pencap://PC-0001", insulinType: "rapid", timeSource: "reconstructed",
       },
-      { identifier: "PC-0001-3", eventType: "Correction Bolus", created_at: "2025-11-24T17:00:00.000Z", date: 1764003600000, insulin: 6, enteredBy: "pencap", device: "pencap://PC-0001" },
+      {
+        identifier: "PC-0001-3", eventType: "Correction Bolus", created_at: "2025-11-24T17:00:00.000Z", date: 1764003600000, utcOffset: 0, insulin: 6, units: 6,
+        app: "pencap", enteredBy: "pencap", device: "pencap://PC-0001", insulinType: "rapid", timeSource: "device",
+      },
     ]);
     expect(ns.some((t) => t.insulin === 0)).toBe(false);
     // An annotation gives seq 1 its units; identifiers do not change; a second phone produces the same ones.
@@ -292,11 +297,14 @@ describe("wall time and exports", () => {
   it("CSV and JSON carry every record with its identity and wall time", async () => {
     const { store } = await synced();
     const csv = toCSV(store).trim().split("\n");
-    expect(csv[0]).toBe("id,seq,type,deviceTime,wallTime,timeSource,units,unitsSource,capOffSeconds,temperatureC,insulin,possiblePriming,interruptedByReboot,a,b");
-    expect(csv[2]).toBe("PC-0001-1,1,DOSE,35,2025-11-24T15:58:35.000Z,reconstructed,,,6,21,rapid,false,false,6,65301");
-    expect(csv[4]).toBe("PC-0001-3,3,DOSE,1764003600,2025-11-24T17:00:00.000Z,device,6,cap,8,22,rapid,false,false,8,3094");
+    expect(csv[0]).toBe(
+      "id,seq,type,role,deviceTime,wallTime,timeSource,notBefore,notAfter,units,unitsSource,capOffSeconds,temperatureC,insulin,uncertain,possiblePrime,afterPrime,interruptedByReboot,durationMinutes,excursion,detail",
+    );
+    expect(csv[2]).toBe('PC-0001-1,1,DOSE,dose,35,2025-11-24T15:58:35.000Z,reconstructed,,,,,6,21,rapid,false,false,false,false,,,"cap off 6 s, 21 °C, units unknown, insulin rapid"');
+    expect(csv[4]).toBe('PC-0001-3,3,DOSE,dose,1764003600,2025-11-24T17:00:00.000Z,device,,,6,cap,8,22,rapid,false,false,false,false,,,"cap off 8 s, 22 °C, 6 U, insulin rapid"');
     const j = JSON.parse(toJSON(store));
     expect(j.records.length).toBe(5);
+    expect(j.rows.length).toBe(5);
     expect(j.gaps).toEqual([]);
   });
 
@@ -322,10 +330,10 @@ describe("wall time and exports", () => {
     log.append(7, 0, 0, 1, 1);
     log.append(1, 0x10, 50, 6, 0x0816); // clock never set in this power-on
     const { store } = await synced(log);
-    const { treatments, skipped } = toNightscout(store);
+    const { treatments, undatable } = toNightscout(store);
     expect(treatments).toEqual([]);
-    expect(skipped.map((r) => r.id)).toEqual(["PC-0001-1"]);
-    expect(toCSV(store)).toContain("PC-0001-1,1,DOSE,50,,unknown,4,cap");
+    expect(undatable.map((r) => r.id)).toEqual(["PC-0001-1"]);
+    expect(toCSV(store)).toContain("PC-0001-1,1,DOSE,dose,50,,undatable,,,4,cap");
   });
 });
 

@@ -1,0 +1,223 @@
+// What a synced log means to a person: the cap's records (docs/architecture.md) turned into sessions with a
+// wall time, doses counted the way the cap's own rules mean them, and the alerts the cap gave. Pure (no DOM),
+// so the vitest suite checks it on the simulator's logs.
+import type { Status } from "../../client/client";
+import { annotation, doseTempC, doseUnits, insulinType, type DoseRecord } from "../../client/record";
+import { reconstruct, type TimeSource } from "../../client/timeline";
+import { T } from "../../client/protocol";
+
+/** Record types client/protocol.ts does not name in T. */
+const CAP_LEFT_OFF = 4;
+const TEMP_EXCURSION = 5;
+const BATTERY_LOW = 8;
+const ERROR = 10;
+const LOG_CORRUPTION = 11;
+const SAFE_MODE = 13;
+
+/** Flag bits (docs/architecture.md, the record's `flags`). */
+const F_PRIMING = 0x02; // on a session record: the DOSE just before it may have been a priming shot
+const F_INTERRUPTED = 0x04;
+
+/** Detection defaults (docs/detection.md, docs/config.md): the cap's rules as the app reproduces them. */
+export const PRIMING_WINDOW_S = 120;
+export const LEFT_OFF_S = 600;
+/** Double-dose window by insulin type (docs/detection.md "Double-dose warning"): basal 8 h, otherwise 2 h. */
+export const doubleDoseWindowS = (insulin: string) => (insulin === "basal" ? 8 * 3600 : 2 * 3600);
+
+/**
+ * dose: a DOSE; uncertain: an UNCERTAIN_DOSE (cap left off, or a session cut by a reboot) — counted as a dose
+ * and shown with a warning; prime: a DOSE the next session record marks as a possible priming shot — shown,
+ * never counted; check: a CAP_CHECK (too short to inject).
+ */
+export type MarkKind = "dose" | "uncertain" | "prime" | "check";
+
+export interface Session {
+  seq: number;
+  kind: MarkKind;
+  /** The cap-off time (the record's time), Unix seconds; undefined when it cannot be dated. */
+  wall: number | undefined;
+  timeSource: TimeSource;
+  /** The raw record time (seconds since power-on when relative). */
+  deviceTime: number;
+  offSeconds: number;
+  tempC: number | undefined;
+  units: number | undefined;
+  insulin: "unset" | "rapid" | "basal" | "other";
+  interrupted: boolean;
+  leftOff: boolean;
+  /** prime: the seq of the session record that flagged it (the injection it primed). */
+  primedSeq?: number;
+  /** The cap gave its double-dose warning at this removal (seconds since the last dose it knew). */
+  warnedAfter?: number;
+  /** One of the 5 quick clicks of the pairing gesture (docs/protocol.md §6): a cap check, not an attempt to dose. */
+  gesture?: boolean;
+}
+
+export interface Excursion {
+  seq: number;
+  wall: number | undefined; // start
+  minutes: number;
+  extremeC: number | undefined;
+  hot: boolean;
+}
+
+export interface Event {
+  seq: number;
+  wall: number | undefined;
+  type: "CAP_LEFT_OFF" | "BATTERY_LOW" | "ERROR" | "LOG_CORRUPTION" | "SAFE_MODE" | "BOOT" | "TIME_SET";
+  text: string;
+}
+
+export interface LogData {
+  serial: string;
+  records: DoseRecord[];
+  status?: Status;
+  /** Unix seconds of the last sync (or of the export). */
+  syncedAt?: number;
+  /** Where the data came from, for the page ("cap PENCAP-1234", "file log.json"). */
+  source: string;
+  /** Seq ranges the store could not get (client/store.ts gaps), if known. */
+  gaps?: { from: number; to: number; kind: string }[];
+}
+
+export interface Analysis {
+  serial: string;
+  sessions: Session[]; // every DOSE / UNCERTAIN_DOSE / CAP_CHECK, in seq order
+  /** Counted doses: dose + uncertain (primes and cap checks are not doses). */
+  doses: Session[];
+  undatable: Session[]; // sessions without a wall time (all kinds), never dropped
+  /** Sessions at whose removal the cap warned of a double dose (not counting the pairing gesture's clicks). */
+  warnings: Session[];
+  /** Pairing gestures found: the first click of each. */
+  gestures: Session[];
+  excursions: Excursion[];
+  events: Event[];
+  newestWall: number | undefined;
+  batteryPercent: number | undefined;
+  syncedAt: number | undefined;
+  records: number;
+  gaps: { from: number; to: number; kind: string }[];
+  source: string;
+}
+
+/** The full seq an ANNOTATION points at (as client/export.ts): the latest seq below it with those low 24 bits. */
+function annotatedSeq(r: DoseRecord): number {
+  const low = annotation(r).seqLow24;
+  let s = r.seq - (r.seq % 0x1000000) + low;
+  if (s >= r.seq) s -= 0x1000000;
+  return s;
+}
+
+const isSession = (t: number) => t === T.DOSE || t === T.CAP_CHECK || t === T.UNCERTAIN_DOSE;
+
+/**
+ * The pairing gesture: 5 removals, the first and the fifth at most 6 s apart (docs/protocol.md §6); the clicks
+ * are ordinary CAP_CHECKs in the log. The cap plays its double-dose warning at such clicks when a dose was
+ * recent; the app shows the gesture for what it was instead.
+ */
+function markGestures(sessions: Session[]): void {
+  for (let i = 0; i + 4 < sessions.length; i++) {
+    const run = sessions.slice(i, i + 5);
+    if (!run.every((s) => s.kind === "check")) continue;
+    const t0 = run[0].wall ?? run[0].deviceTime;
+    const t4 = run[4].wall ?? run[4].deviceTime;
+    if (t4 - t0 <= 6 && t4 >= t0) {
+      for (const s of run) s.gesture = true;
+      i += 4;
+    }
+  }
+}
+
+export function analyse(log: LogData): Analysis {
+  const sorted = [...log.records].sort((x, y) => x.seq - y.seq);
+  const times = reconstruct(sorted);
+  const units = new Map<number, number>();
+  for (const r of sorted) if (r.type === T.ANNOTATION) units.set(annotatedSeq(r), annotation(r).units);
+
+  const sessions: Session[] = [];
+  const excursions: Excursion[] = [];
+  const events: Event[] = [];
+  let prevSession: Session | undefined;
+  let prevSessionType = 0;
+  // The cap's RAM "last dose" (firmware/detect/detector.ts lastDose), in the same time base as `at` below:
+  // wall time where the power-on could be dated, else the power-on's relative seconds.
+  let lastDose = -1;
+  let lastDoseAbsolute = false;
+  let newestWall: number | undefined;
+  for (const r of sorted) {
+    const w = times.get(r.seq) ?? { wall: undefined, source: "undatable" as const };
+    if (w.wall !== undefined && (newestWall === undefined || w.wall > newestWall)) newestWall = w.wall;
+    const at = w.wall ?? r.time;
+    if (r.type === T.BOOT) {
+      // The boot seeds the last dose only when the clock kept absolute time (firmware/main.ts scanLog).
+      if (!(r.time >= 946684800 && lastDoseAbsolute)) lastDose = -1;
+      events.push({ seq: r.seq, wall: w.wall, type: "BOOT", text: `cap restarted (reset reason ${r.a})` });
+      prevSessionType = 0;
+      continue;
+    }
+    if (isSession(r.type)) {
+      const interrupted = !!(r.flags & F_INTERRUPTED);
+      const leftOff = r.type === T.UNCERTAIN_DOSE && !interrupted;
+      const s: Session = {
+        seq: r.seq,
+        kind: r.type === T.DOSE ? "dose" : r.type === T.UNCERTAIN_DOSE ? "uncertain" : "check",
+        wall: w.wall,
+        timeSource: w.source,
+        deviceTime: r.time,
+        offSeconds: r.a,
+        tempC: doseTempC(r),
+        units: units.get(r.seq) ?? doseUnits(r),
+        insulin: insulinType(r),
+        interrupted,
+        leftOff,
+      };
+      // The priming hint rides on the later record and names the DOSE just before it (docs/detection.md).
+      if (r.flags & F_PRIMING && prevSession && prevSessionType === T.DOSE) {
+        prevSession.kind = "prime";
+        prevSession.primedSeq = r.seq;
+      }
+      // The double-dose warning fires at the removal when the last dose ended more than the priming window
+      // and at most the double-dose window before (detector.ts, "removal").
+      if (lastDose >= 0 && !interrupted) {
+        const since = at - lastDose;
+        if (since > PRIMING_WINDOW_S && since <= doubleDoseWindowS(s.insulin)) s.warnedAfter = since;
+      }
+      if (r.type === T.DOSE) lastDose = at + r.a;
+      // Left off: from the removal (any injection came before the cap was forgotten); cut by a reboot: the
+      // boot wrote it with t0 = t1.
+      else if (r.type === T.UNCERTAIN_DOSE) lastDose = at;
+      if (r.type !== T.CAP_CHECK) lastDoseAbsolute = w.wall !== undefined && r.time >= 946684800;
+      sessions.push(s);
+      prevSession = s;
+      prevSessionType = r.type;
+      continue;
+    }
+    if (r.type === TEMP_EXCURSION) {
+      const t = r.b & 0xff;
+      excursions.push({ seq: r.seq, wall: w.wall, minutes: r.a, extremeC: t === 0x80 ? undefined : t > 127 ? t - 256 : t, hot: r.b >> 8 !== 2 });
+    } else if (r.type === CAP_LEFT_OFF) events.push({ seq: r.seq, wall: w.wall, type: "CAP_LEFT_OFF", text: `cap left off (alert after ${Math.round(r.a / 60)} min)` });
+    else if (r.type === BATTERY_LOW) events.push({ seq: r.seq, wall: w.wall, type: "BATTERY_LOW", text: `battery low (${r.a} mV, ${r.b} %)` });
+    else if (r.type === ERROR) events.push({ seq: r.seq, wall: w.wall, type: "ERROR", text: `cap error code ${r.a} (place ${r.b})` });
+    else if (r.type === LOG_CORRUPTION) events.push({ seq: r.seq, wall: w.wall, type: "LOG_CORRUPTION", text: `log damage found and skipped (${r.b} slot(s))` });
+    else if (r.type === SAFE_MODE) events.push({ seq: r.seq, wall: w.wall, type: "SAFE_MODE", text: `cap entered safe mode after ${r.a} crash(es)` });
+    else if (r.type === T.TIME_SET) events.push({ seq: r.seq, wall: w.wall, type: "TIME_SET", text: "cap clock set by the app" });
+  }
+  markGestures(sessions);
+  const doses = sessions.filter((s) => s.kind === "dose" || s.kind === "uncertain");
+  return {
+    serial: log.serial,
+    sessions,
+    doses,
+    undatable: sessions.filter((s) => s.wall === undefined),
+    warnings: sessions.filter((s) => s.warnedAfter !== undefined && !s.gesture),
+    gestures: sessions.filter((s, i) => s.gesture && !sessions[i - 1]?.gesture),
+    excursions,
+    events,
+    newestWall,
+    batteryPercent: log.status?.batteryPercent,
+    syncedAt: log.syncedAt,
+    records: sorted.length,
+    gaps: log.gaps ?? [],
+    source: log.source,
+  };
+}
