@@ -16,6 +16,12 @@
 # and refuses when the firmware could not open its dose log there (scripts/flash/check-board.mjs), naming the
 # cap's interpreter build (boards/PENCAP.py) as the way out. --dry-run checks only with --board-info.
 #
+# Before the upload flash.sh also prepares the config file "pencap.cfg" (scripts/flash/cfgfile.mjs PREPARE, sent
+# with the CLI's -e; docs/config.md "In flash"): created with its 16 slots erased, kept while at most half are
+# used, otherwise renewed with the newest config (and magnetometer baseline) carried over. The firmware only
+# fills its erased slots, so it never writes a Storage file header in the field (docs/log-format.md). A --dry-run
+# file starts with that PREPARE line, then the upload.
+#
 # Exit codes: 0 flashed (or dry run written, or DFU steps printed), 2 usage (no port/device), 3 no bundle
 # built (or no DFU zip), 4 connection or upload failed, 5 refused: the board cannot hold the dose log.
 set -euo pipefail
@@ -40,7 +46,7 @@ PASSKEY=""
 DRY_RUN_BOARD="scripts/flash/board-2v29.json"
 CLI="node_modules/.bin/espruino"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { local code=$1; shift; echo "flash.sh: $*" >&2; exit "$code"; }
 
 while [ $# -gt 0 ]; do
@@ -87,6 +93,8 @@ PASSKEY=$(node scripts/flash/passkey.mjs $PASSKEY) || die 2 "--passkey must be 6
 KEYFILE=$(mktemp)
 printf '%s' "$PASSKEY" >"$KEYFILE"
 COMMON=(-t --storage "pencap.key:$KEYFILE" --storage .bootcde:- --config STORAGE_UPLOAD_METHOD=0)
+# The config file's preparation (one line of ES5; its answer: "PENCAP_CFGFILE created|kept|renewed|migrated N").
+PREPARE=$(node -e 'import("./scripts/flash/cfgfile.mjs").then((m) => process.stdout.write(m.PREPARE))')
 
 # The board check (scripts/flash/check-board.mjs): exit 5 with its message when the log could not be opened.
 check_board() {
@@ -106,6 +114,7 @@ if [ -n "$DRY_RUN" ]; then
     cat "$LOG" >&2
     die 4 "the Espruino CLI did not produce the upload text"
   fi
+  { printf '%s\n' "$PREPARE"; cat "$DRY_RUN"; } >"$LOG.up" && mv "$LOG.up" "$DRY_RUN"
   echo "flash.sh: dry run: $(wc -c <"$DRY_RUN") bytes that would be sent for $BUNDLE ($(wc -c <"$BUNDLE") bytes) written to $DRY_RUN"
   echo "flash.sh: passkey for the cap's label: $PASSKEY"
   exit 0
@@ -139,6 +148,16 @@ if [ -z "$BOARD_INFO" ]; then
   fi
 fi
 check_board "$BOARD_INFO"
+echo "flash.sh: preparing the config file pencap.cfg on ${PORT:-device named $DEVICE}"
+set +e
+timeout 60 "$CLI" "${TARGET[@]}" -e "$PREPARE" </dev/null >"$LOG" 2>&1
+set -e
+CFGFILE=$(grep -o 'PENCAP_CFGFILE [a-z]* [0-9]*' "$LOG" | head -1 || true)
+if [ -z "$CFGFILE" ]; then
+  cat "$LOG" >&2
+  die 4 "could not prepare the config file pencap.cfg (see the Espruino CLI output above); nothing was uploaded"
+fi
+echo "flash.sh: config file: ${CFGFILE#PENCAP_CFGFILE }"
 echo "flash.sh: uploading $BUNDLE ($(wc -c <"$BUNDLE") bytes) to ${PORT:-device named $DEVICE} as boot code"
 set +e
 # The CLI waits for the device's prompt after the upload; a time limit keeps a silent device from

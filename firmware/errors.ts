@@ -25,7 +25,7 @@ export function errorNumber(code: string): number {
     case "LOG_GEOMETRY": return 5; // a page store too small or with an unusable page size
     case "STORE_RANGE": return 6; // a page store access outside its pages or not word aligned
     case "STORE_ALIGN": return 7; // (reserved: the log's Storage file, dropped, was not page aligned or had moved)
-    case "CONFIG_STORE": return 8; // the BLE config file did not read back as written (firmware/hw/ble.ts)
+    case "CONFIG_STORE": return 8; // a config slot did not read back, or pencap.cfg is full or missing (firmware/hw/cfg-file.ts)
     case "ERASE_LOW_BATTERY": return 9; // a page erase was needed below the erase threshold (docs/power.md)
     case "LOG_STORE": return 10; // no flash region for the log: a stock interpreter (docs/log-format.md)
   }

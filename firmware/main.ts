@@ -20,6 +20,8 @@ import { eraseAllowed } from "./power/battery";
 import { RESET_POWER_ON } from "./power/resilience";
 import { kickWatchdog, takeErrorFlags, readResetReason } from "./hw/watchdog";
 import { startBle, BleHandle, storageConfigStore } from "./hw/ble";
+import { cfgLoad, cfgSave } from "./hw/cfg-file";
+import { CfK } from "./config/cfgfile";
 import { EngK } from "./ble/engine";
 import { Config, decodeConfig, defaultConfig, validateConfig, CONFIG_SIZE, AL_CAP_LEFT_OFF, AL_DOUBLE_DOSE, AL_BATTERY, AL_TEMPERATURE, detectConfigFrom } from "./config/config";
 import { errorNumber } from "./errors";
@@ -386,16 +388,14 @@ function boot(): void {
   let scan: any = scanLog(markerSeq);
   // Puck.js: the magnetometer baseline of the first calibration, kept across boots (docs/detection.md, Baseline):
   // a boot with the cap on must not take the magnet's field for "no magnet".
-  let magBaseline: any = board.sensor === "mag" ? require("Storage").read("pencap.mag") : undefined;
-  if (magBaseline !== undefined) {
-    try {
-      magBaseline = JSON.parse(magBaseline);
-    } catch (e) {
-      magBaseline = null; // unreadable: calibrate again
-    }
-    const ok = magBaseline && magBaseline.length === 3 && isFinite(magBaseline[0]) && isFinite(magBaseline[1]) && isFinite(magBaseline[2]);
-    if (!ok) magBaseline = null;
-  } else magBaseline = null;
+  // Its slot in pencap.cfg (firmware/config/cfgfile.ts: x y z float32). flash.sh moved the JSON file
+  // "pencap.mag" of an older flash.sh into that slot.
+  let magBaseline: any = null;
+  const mb = board.sensor === "mag" ? cfgLoad(CfK.KIND_MAG) : undefined;
+  if (mb) {
+    const dv = new DataView(mb.buffer, mb.byteOffset, CfK.PAYLOAD);
+    magBaseline = [dv.getFloat32(4, true), dv.getFloat32(8, true), dv.getFloat32(12, true)];
+  }
   // Detection first: whatever else fails, doses are still recorded.
   const dc = detectConfigFrom(config); // the thresholds (docs/config.md); the temperature period: power plan
   dc.tempPeriodS = power.plan.temperaturePeriodSeconds;
@@ -459,11 +459,15 @@ function boot(): void {
       // The session open at a calibration is untracked (no record at recap): it must not leave a marker that
       // a later boot with the cap on would turn into an interrupted dose.
       marker.clear();
-      // Written once (the first calibration), and only where it fits at the end of Storage: a write with no
-      // room would compact Storage, and a power cut in a compaction can destroy .bootcde (docs/log-format.md).
-      const mag = JSON.stringify([detection.detector.bx, detection.detector.by, detection.detector.bz]);
-      if (require("Storage").getFree() >= mag.length + 36) require("Storage").write("pencap.mag", mag);
-      else console.log("pencap: magnetometer baseline not saved (Storage has no room without compaction)");
+      // Written once (the first calibration), as a slot of the pre-allocated pencap.cfg: never a new Storage
+      // file (docs/log-format.md "No Storage churn in the field"). No file or no room: calibrated at each boot.
+      const m = new Uint8Array(CfK.PAYLOAD);
+      const dv = new DataView(m.buffer);
+      m[0] = CfK.KIND_MAG;
+      dv.setFloat32(4, detection.detector.bx, true);
+      dv.setFloat32(8, detection.detector.by, true);
+      dv.setFloat32(12, detection.detector.bz, true);
+      cfgSave(m);
     } catch (e) {
       console.log("pencap: magnetometer baseline not saved");
     }

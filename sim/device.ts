@@ -9,6 +9,8 @@ import { VirtualClock, type SimClock } from "./clock.js";
 import { NorFlash, PowerCutError, type PowerCutPlan } from "./flash/nor.js";
 import { MagnetModel } from "./magnet.js";
 import { EspruinoStorage } from "./storage.js";
+import { crc32 } from "./bytes.js";
+import { PREPARE } from "../scripts/flash/cfgfile.mjs";
 import { describeError, EspruinoRuntime, type Realm } from "./runtime.js";
 import { DEFAULT_HANG_STEPS } from "./hang-guard.js";
 import { DEFAULT_MS_PER_UNIT } from "./cpu.js";
@@ -227,6 +229,8 @@ export class SimDevice {
     const bytes = new Uint8Array(Buffer.from(this.bundle, "utf8"));
     const writes = this.flash.wordWrites;
     const erases = this.flash.erases;
+    // flash.sh's session before the upload: the pre-allocated config file (scripts/flash/cfgfile.mjs).
+    if (bytes.length) this.prepareConfigFile();
     try {
       if (bytes.length === 0) st.erase(BOOT_FILE);
       else st.write(BOOT_FILE, bytes);
@@ -250,6 +254,42 @@ export class SimDevice {
     this.storageView().write(name, bytes);
     this.flash.wordWrites = writes;
     this.flash.erases = erases;
+  }
+
+  /**
+   * Runs flash.sh's PREPARE text (scripts/flash/cfgfile.mjs) against this Storage, as flash.sh sends it with the
+   * CLI's -e before every upload: creates, keeps, renews or migrates "pencap.cfg" (docs/config.md "In flash").
+   * Flashing time: not counted in the wear figures. Returns its answer line ("PENCAP_CFGFILE created 0"...).
+   */
+  prepareConfigFile(): string {
+    const st = this.storageView();
+    const writes = this.flash.wordWrites;
+    const erases = this.flash.erases;
+    let out = "";
+    const storage = {
+      readArrayBuffer: (n: string) => {
+        const b = st.readBytes(String(n));
+        return b && b.slice().buffer;
+      },
+      read: (n: string) => st.read(String(n)),
+      write: (n: string, d: Uint8Array, off: number, size: number) => st.write(String(n), new Uint8Array(d.buffer, d.byteOffset, d.length), off, size),
+      erase: (n: string) => st.erase(String(n)),
+    };
+    vm.runInNewContext(PREPARE, {
+      require: (m: string) => {
+        if (m !== "Storage") throw new Error(`PREPARE: no module ${m}`);
+        return storage;
+      },
+      E: { CRC32: (d: Uint8Array) => crc32(new Uint8Array(d.buffer, d.byteOffset, d.length)) },
+      print: (...a: unknown[]) => (out += a.join(" ")),
+      Uint8Array,
+      DataView,
+      JSON,
+      isFinite,
+    });
+    this.flash.wordWrites = writes;
+    this.flash.erases = erases;
+    return out;
   }
 
   /** The code a boot runs: .bootcde from Storage (or the bundle as given when installBundle is off). */

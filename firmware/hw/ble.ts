@@ -2,7 +2,8 @@
 // for the bytes and the "Wiring" section there for how main.ts calls startBle().
 import { BleEngine, EngK } from "../ble/engine";
 import { ConfigStore, LogPort } from "../ble/ports";
-import { fwError } from "../errors";
+import { cfgLoad, cfgSave } from "./cfg-file";
+import { CfK } from "../config/cfgfile";
 import { scanResponse } from "../ble/adv";
 import { SecK } from "../ble/security";
 import { UuidK } from "../ble/uuids";
@@ -32,7 +33,7 @@ declare function clearInterval(id: number): void;
 declare function setTimeout(fn: () => void, ms: number): number;
 declare function clearTimeout(id: number): void;
 
-export const CONFIG_FILE = "pencap.cfg";
+export { CONFIG_FILE } from "./cfg-file";
 /** The cap's 6-digit passkey, written by flash.sh (scripts/flash/passkey.mjs) and printed on its label. */
 export const PASSKEY_FILE = "pencap.key";
 
@@ -111,26 +112,14 @@ export interface BleHandle {
   setPlan(plan: BlePlan): void;
 }
 
-/** Config persistence in Storage, read back after writing. */
+/** Config persistence: slots of the pre-allocated "pencap.cfg" (firmware/hw/cfg-file.ts), read back after
+ *  writing. No room left, or no such file: CONFIG_STORE (the app is told 0x04 "not stored": re-flash). */
 export function storageConfigStore(): ConfigStore {
-  // A module name in a variable: esbuild leaves the call to Espruino's own require() at run time.
-  const mod = "Storage";
-  const storage = require(mod);
   return {
     load: function (): Uint8Array | undefined {
-      const buf = storage.readArrayBuffer(CONFIG_FILE);
-      return buf ? new Uint8Array(buf) : undefined;
+      return cfgLoad(CfK.KIND_CONFIG);
     },
-    save: function (bytes: Uint8Array): void {
-      // Only where the new copy fits after the last file: a write with no room there compacts Storage, and a
-      // power cut in a compaction can destroy .bootcde (docs/log-format.md, "No Storage churn in the field").
-      if (storage.getFree() < bytes.length + 36) throw fwError("CONFIG_STORE", "no room in Storage without a compaction");
-      storage.write(CONFIG_FILE, bytes);
-      const back = storage.readArrayBuffer(CONFIG_FILE);
-      const b = back ? new Uint8Array(back) : undefined;
-      if (!b || b.length !== bytes.length) throw fwError("CONFIG_STORE", "config file did not read back");
-      for (let i = 0; i < bytes.length; i++) if (b[i] !== bytes[i]) throw fwError("CONFIG_STORE", "config file differs");
-    },
+    save: cfgSave,
   };
 }
 

@@ -1,10 +1,24 @@
 // Issue 12, item 3: after flashing, the firmware writes Storage only for rare deliberate changes (a new config)
-// and never in a way that can trigger Storage compaction (a power cut inside a compaction can destroy .bootcde:
-// test/sim/storage-compaction.test.ts). Per-event state (session marker, crash history) lives in the state area
-// of the log region (firmware/log/state.ts).
+// and never a Storage file header: no compaction (a power cut inside a compaction can destroy .bootcde:
+// test/sim/storage-compaction.test.ts) and no header that a power cut could tear in Storage's last page (the
+// interpreter then erases Storage whole: test/sim/storage-torn-header.test.ts). A config change is a slot of the
+// file flash.sh pre-allocated (docs/config.md "In flash"). Per-event state (session marker, crash history)
+// lives in the state area of the log region (firmware/log/state.ts).
 import { beforeAll, describe, expect, it } from "vitest";
 import { Cap, capLog, firmwareBundle, stranger, TYPE } from "./harness.js";
 import { EspruinoStorage } from "../../sim/storage.js";
+import { CFG_FILE_SIZE, CFG_SLOTS } from "../../firmware/config/cfgfile.js";
+
+function storage(cap: Cap): EspruinoStorage {
+  const b = cap.device.board;
+  return new EspruinoStorage(cap.device.flash, b.storageAddress, b.storagePages);
+}
+
+/** Storage file headers on flash, live and replaced (each file written is one). */
+function headers(cap: Cap): number {
+  const s = storage(cap).stats();
+  return s.fileCount + s.trashCount;
+}
 
 function storageBytes(cap: Cap): Uint8Array {
   const b = cap.device.board;
@@ -39,32 +53,50 @@ describe("no Storage churn in the field", () => {
     expect(Buffer.compare(Buffer.from(storageBytes(cap)), Buffer.from(flashed))).toBe(0);
     expect(cap.app.report().doses.length).toBe(60);
     const st = new EspruinoStorage(cap.device.flash, cap.device.board.storageAddress, cap.device.board.storagePages);
-    expect(st.list()).toEqual([".bootcde", "pencap.key"]); // as flash.sh left it
+    expect(st.list().sort()).toEqual([".bootcde", "pencap.cfg", "pencap.key"]); // as flash.sh left it
   });
 
-  it("config changes: each stored only where it fits, never a compaction; when Storage is full the app is told", async () => {
+  it("a week with config changes writes no Storage header: each change is a slot of the pre-allocated file; when it is full the app is told", async () => {
     const cap = new Cap(bundle);
+    const st = storage(cap);
+    const before = headers(cap);
+    const cfgAt = st.readMapped("pencap.cfg")!.addr - cap.device.board.storageAddress; // data of pencap.cfg in Storage
+    const flashed = storageBytes(cap);
     const { client } = stranger(cap, { mtu: 53, bonded: true });
-    await cap.settle(client.open());
     const results: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const r = await cap.settle(client.writeConfig(config(0x70 + (i % 2))));
-      results.push(r.result);
-      if (r.result !== 0) break;
+    for (let day = 0; day < 7; day++) {
+      await cap.settle(client.open());
+      for (let i = 0; i < 3; i++) results.push((await cap.settle(client.writeConfig(config(0x70 + day * 3 + i)))).result);
+      await cap.settle(client.close());
+      cap.dose(15, 30);
+      if (day === 3) {
+        cap.device.reboot("software");
+        cap.run(5);
+      }
+      cap.run(86400);
     }
-    await cap.settle(client.close());
-    cap.run(5);
-    // ~6.5 KB free after the bundle, 60 bytes a copy: about a hundred changes, then "not stored" (0x04)
-    expect(results.filter((r) => r === 0).length).toBeGreaterThan(50);
-    expect(results[results.length - 1]).toBe(0x04);
+    // 21 writes, each a new block: the 16 slots take 16 of them, then 0x04 "not stored" (CONFIG_STORE)
+    expect(results.slice(0, CFG_SLOTS)).toEqual(new Array(CFG_SLOTS).fill(0));
+    expect(results.slice(CFG_SLOTS)).toEqual(new Array(21 - CFG_SLOTS).fill(0x04));
+    expect(headers(cap)).toBe(before);
     expect(cap.device.runtime!.storage.compactions).toBe(0);
-    const st = new EspruinoStorage(cap.device.flash, cap.device.board.storageAddress, cap.device.board.storagePages);
+    // every byte of Storage but the config file's data is as flashed
+    const now = storageBytes(cap);
+    for (let i = 0; i < now.length; i++) if (i < cfgAt || i >= cfgAt + CFG_FILE_SIZE) expect(now[i], `Storage byte ${i}`).toBe(flashed[i]);
     expect(Buffer.from(st.readBytes(".bootcde")!).toString("utf8")).toBe(bundle);
     expect(st.isValid()).toBe(true);
+    // the newest stored config is in force after a reboot
+    cap.device.reboot("software");
+    cap.run(5);
+    await cap.settle(client.open());
+    const r = await cap.settle(client.readConfig());
+    await cap.settle(client.close());
+    expect(r.bytes[4]).toBe(0x70 + CFG_SLOTS - 1);
     // the cap still runs, records and serves its log
     cap.dose(20, 10);
     const s = await capLog(cap);
     expect(s.records.some((r) => r.type === TYPE.DOSE && r.a === 20)).toBe(true);
+    expect(s.records.filter((r) => r.type === TYPE.CONFIG_CHANGED).length).toBe(CFG_SLOTS);
     expect(cap.device.errors).toEqual([]);
   });
 });

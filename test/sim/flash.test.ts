@@ -73,9 +73,9 @@ describe("require('Storage')", () => {
     d.evaluate("s.write('cfg', {a: 1}); s.write('bin', new Uint8Array([1, 2, 3]));");
     expect(d.evaluate("s.readJSON('cfg').a")).toBe(1);
     expect(d.evaluate("new Uint8Array(s.readArrayBuffer('bin')).join()")).toBe("1,2,3");
-    expect(d.evaluate("s.list().join()")).toBe(".bootcde,cfg,bin"); // the uploaded bundle is a Storage file too
+    expect(d.evaluate("s.list().join()")).toBe("pencap.cfg,.bootcde,cfg,bin"); // the upload (flash.sh) leaves the config file and the bundle as Storage files too
     d.evaluate("s.erase('cfg')");
-    expect(d.evaluate("s.list().join() + ' ' + typeof s.read('cfg')")).toBe(".bootcde,bin undefined");
+    expect(d.evaluate("s.list().join() + ' ' + typeof s.read('cfg')")).toBe("pencap.cfg,.bootcde,bin undefined");
   });
 
   it("write with offset/size creates a file of that size; later writes by offset go into erased bytes only", () => {
@@ -109,7 +109,7 @@ describe("require('Storage')", () => {
     d.evaluate("s.write('keep', 'important');");
     for (let i = 0; i < 30; i++) d.evaluate(`big.fill(${i}); s.write("churn", big); s.write("n", "${i}")`);
     expect(d.runtime!.storage.compactions).toBeGreaterThan(0);
-    expect(d.evaluate("s.read('keep') + ' ' + s.read('n') + ' ' + s.list().length")).toBe("important 29 4"); // with .bootcde
+    expect(d.evaluate("s.read('keep') + ' ' + s.read('n') + ' ' + s.list().length")).toBe("important 29 5"); // with .bootcde and pencap.cfg
     expect(d.errors).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-// flash.sh, through --dry-run (no device): the upload stores the bundle as the boot code in Storage and
+// flash.sh, through --dry-run (no device): the config file is prepared, the upload stores the bundle as the boot code in Storage and
 // sets the clock; missing bundle, missing port and a failed connection give clear errors and non-zero exits.
 import { describe, expect, it } from "vitest";
 import { INTERPRETER_HANG_MS } from "../espruino-bin.js";
@@ -9,6 +9,8 @@ import vm from "node:vm";
 import { spawnSync } from "node:child_process";
 import { runOnEspruino } from "../../scripts/espruino-run.mjs";
 import { ROOT, ESPRUINO_BIN, explainSkip } from "./helpers";
+import { PREPARE, FILE_SIZE } from "../../scripts/flash/cfgfile.mjs";
+import { crc32 } from "../../sim/bytes.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flash-test-"));
 const bundle = path.join(tmp, "firmware.js");
@@ -26,7 +28,11 @@ function replay(upload: string) {
   const files: Record<string, string> = {};
   const calls: string[] = [];
   const storage = {
-    write(name: string, data: string, offset?: number, size?: number) {
+    readArrayBuffer: (name: string) => (name in files ? new Uint8Array(Buffer.from(files[name], "latin1")).buffer : undefined),
+    read: (name: string) => files[name],
+    erase: (name: string) => delete files[name],
+    write(name: string, d: string | Uint8Array, offset?: number, size?: number) {
+      const data = typeof d === "string" ? d : Buffer.from(d).toString("latin1");
       calls.push(`write ${name} ${offset ?? 0} ${size ?? ""}`);
       if (!offset) files[name] = "\xff".repeat(size ?? data.length);
       const cur = files[name];
@@ -35,14 +41,18 @@ function replay(upload: string) {
     },
   };
   let time: number | undefined;
+  const printed: string[] = [];
   vm.runInNewContext(upload, {
+    E: { setTimeZone: () => {}, CRC32: (d: Uint8Array) => crc32(new Uint8Array(d.buffer, d.byteOffset, d.length)) },
+    print: (...a: unknown[]) => printed.push(a.join(" ")),
+    Uint8Array,
+    DataView,
     require: (m: string) => { if (m !== "Storage") throw new Error(m); return storage; },
     setTime: (t: number) => { time = t; },
-    E: { setTimeZone: () => {} },
     load: (f?: string) => calls.push(`load ${f ?? ""}`),
     atob: (b: string) => Buffer.from(b, "base64").toString("latin1"),
   });
-  return { files, calls, time };
+  return { files, calls, time, printed };
 }
 
 describe("flash.sh", () => {
@@ -55,16 +65,21 @@ describe("flash.sh", () => {
     expect(r.out).toContain("dry run");
     expect(r.status).toBe(0);
     const upload = fs.readFileSync(out, "latin1");
-    expect(upload).toMatch(/^require\("Storage"\)\.write\("pencap\.key",atob\("[A-Za-z0-9+/=]+"\),0,6\)\nsetTime\(\d+(\.\d+)?\);/);
+    // first the config file's preparation (scripts/flash/cfgfile.mjs, sent on its own before the upload)
+    expect(upload.slice(0, PREPARE.length + 1)).toBe(PREPARE + "\n");
+    expect(upload.slice(PREPARE.length + 1)).toMatch(/^require\("Storage"\)\.write\("pencap\.key",atob\("[A-Za-z0-9+/=]+"\),0,6\)\nsetTime\(\d+(\.\d+)?\);/);
     expect(upload).toContain('require("Storage").write(".bootcde",');
-    const { files, calls, time } = replay(upload);
+    const { files, calls, time, printed } = replay(upload);
     expect(files[".bootcde"]).toBe(code); // byte for byte
+    expect(printed).toEqual(["PENCAP_CFGFILE created 0"]);
+    expect(files["pencap.cfg"]).toBe("PCFG\x01\x20\x10\x00" + "\xff".repeat(FILE_SIZE - 8)); // head, 16 erased slots
     // the cap's passkey first (docs/protocol.md 6), printed for the label
     expect(files["pencap.key"]).toMatch(/^[0-9]{6}$/);
     expect(r.out).toContain("passkey for the cap's label: " + files["pencap.key"]);
-    expect(calls[0]).toBe("write pencap.key 0 6");
-    expect(calls[1]).toBe(`write .bootcde 0 ${code.length}`);
-    expect(calls.filter((c) => c.startsWith("write")).length).toBe(1 + Math.ceil(code.length / 1024));
+    expect(calls[0]).toBe(`write pencap.cfg 0 ${FILE_SIZE}`);
+    expect(calls[1]).toBe("write pencap.key 0 6");
+    expect(calls[2]).toBe(`write .bootcde 0 ${code.length}`);
+    expect(calls.filter((c) => c.startsWith("write")).length).toBe(2 + Math.ceil(code.length / 1024));
     expect(calls[calls.length - 1]).toBe("load .bootcde");
     expect(time!).toBeGreaterThanOrEqual(Math.floor(before) - 1);
     expect(time!).toBeLessThanOrEqual(Date.now() / 1000 + 1);
