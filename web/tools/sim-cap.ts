@@ -14,8 +14,10 @@ export interface SimulatedCap {
   /** The scenario's own phone app (its record store is what that phone synced). */
   app: SimApp;
   summary: Summary;
-  /** Double-dose warnings the cap showed (its LED/buzzer pattern, from the simulator's pin trace). */
+  /** Double-dose warnings the cap gave: its buzzer alarms (LED + buzzer pattern, from the simulator's pin trace). */
   doubleDoseWarnings: number;
+  /** Quiet double-dose cues the cap showed (red ×5, no buzzer), at every removal inside the window. */
+  doubleDoseCues: number;
   /** Unix seconds of virtual time 0. */
   startUnix: number;
   /** The cap's wall clock now, Unix seconds. */
@@ -31,6 +33,7 @@ export async function simulatedCap(opts: { scenario?: string; duration?: number;
   let device: SimDevice | undefined;
   let app: SimApp | undefined;
   let warnings = 0;
+  let cues = 0;
   const summary = await runScenario(sc, {
     file,
     bundle: opts.bundle,
@@ -42,12 +45,15 @@ export async function simulatedCap(opts: { scenario?: string; duration?: number;
     },
     energy: null,
     onTimeline: (e) => {
-      if (e.kind === "pins" && e.text.startsWith("DOUBLE-DOSE WARNING")) warnings++;
+      if (e.kind === "pins" && e.text.startsWith("DOUBLE-DOSE WARNING")) {
+        if (e.text.includes("no buzzer")) cues++;
+        else warnings++;
+      }
     },
   });
   if (!device || !app) throw new Error("the scenario runner never built the app");
   const dev = device;
-  return { device: dev, radio, app, summary, doubleDoseWarnings: warnings, startUnix, now: () => startUnix + dev.clock.now() };
+  return { device: dev, radio, app, summary, doubleDoseWarnings: warnings, doubleDoseCues: cues, startUnix, now: () => startUnix + dev.clock.now() };
 }
 
 /** The 5-click pairing gesture (docs/protocol.md §6: 5 removals within 6 s opens the pairing window). */
