@@ -24,7 +24,11 @@ export interface SimulatedCap {
   now(): number;
 }
 
-export async function simulatedCap(opts: { scenario?: string; duration?: number; bundle?: string } = {}): Promise<SimulatedCap> {
+/** The passkey printed on the simulated cap's label (flash.sh writes it to Storage as pencap.key; the e2e
+ *  harness uses the same one). A phone pairs by typing it into the OS pairing dialog. */
+export const CAP_PASSKEY = "246810";
+
+export async function simulatedCap(opts: { scenario?: string; duration?: number; bundle?: string; passkey?: string | null } = {}): Promise<SimulatedCap> {
   const file = opts.scenario ?? "sim/scenarios/default.json";
   const sc = validateScenario(JSON.parse(readFileSync(file, "utf8")), file);
   if (opts.duration !== undefined) sc.duration = opts.duration;
@@ -40,6 +44,9 @@ export async function simulatedCap(opts: { scenario?: string; duration?: number;
     nrf: radio.factory,
     app: (d) => {
       device = d;
+      // Provisioned as flash.sh does, before the first boot (null: an unprovisioned cap, which no phone can bond).
+      const pk = opts.passkey === undefined ? CAP_PASSKEY : opts.passkey;
+      if (pk !== null) d.installFile("pencap.key", new Uint8Array(Buffer.from(pk, "ascii")));
       app = new SimApp(d, { startUnix, central: () => radio.central() });
       return app;
     },
