@@ -170,6 +170,16 @@ async function packageBluetooth(a: Args): Promise<Bluetooth> {
   return bt;
 }
 
+/** "3 h 20 min ahead of" / "5 days behind": how far the cap's clock is from the computer's. */
+function offBy(s: number): string {
+  const a = Math.abs(s);
+  const d = Math.floor(a / 86400);
+  const h = Math.floor((a % 86400) / 3600);
+  const m = Math.round((a % 3600) / 60);
+  const txt = d >= 2 ? `${d} days` : d === 1 ? `1 day ${h} h` : h ? `${h} h ${m} min` : `${m} min`;
+  return `${txt} ${s > 0 ? "ahead of" : "behind"}`;
+}
+
 async function cmdPull(a: Args, io: Io): Promise<number> {
   allowOnly(a, ["--name", "--scan-seconds", "--vault"]);
   const v = await openVault(a, io); // before the radio: a wrong passphrase must not cost a sync
@@ -192,6 +202,14 @@ async function cmdPull(a: Args, io: Io): Promise<number> {
     if (!t.isSet || Math.abs(t.time - now) > 2) {
       const res = await client.setTime(now);
       if (res === WRITE_RESULT.ok) io.stderr(`set the cap's clock to ${new Date(now * 1000).toISOString()} (${t.isSet ? `it was ${t.time - now} s off` : "it was not set"})\n`);
+      // 0x07: once set, the cap's clock moves by more than 15 min only with the cap in the patient's hand (the
+      // pairing window, docs/protocol.md §3.3): a wrong or hostile phone cannot shift the record times by hours.
+      else if (res === WRITE_RESULT.needsCap)
+        io.stderr(
+          `warning: the cap refused the clock change: its clock is ${offBy(t.time - now)} this computer's, and a change over 15 min needs the cap in hand. ` +
+            `Hold the cap and do the 5-click gesture (take it off and put it back on 5 times within 6 s), then run "pencap pull" again. ` +
+            `Until then its records keep the cap's own clock.\n`,
+        );
       else io.stderr(`warning: the cap refused the clock setting (result ${res}); its records keep their own times\n`);
     }
     const r = await syncInto(client, v, io, "pull");

@@ -56,12 +56,14 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; } td, th { border: 1px s
 <tr><th>doses</th><td><strong>${rep.totalDoses}</strong> (${rep.uncertainDoses} uncertain)</td></tr>
 <tr><th>doses per day</th><td>${rep.meanDosesPerDay}</td></tr>
 <tr><th>priming shots (not counted)</th><td>${rep.primes}</td></tr>
-<tr><th>double-dose warnings the cap gave</th><td class="warn">${rep.capWarnings.length}</td></tr>
+<tr><th>double-dose warnings the cap gave (alarm)</th><td class="warn">${rep.capWarnings.length}</td></tr>
+<tr><th>quiet double-dose cues at a look</th><td>${rep.capCues.length}</td></tr>
 <tr><th>doses within 2 h of each other</th><td class="warn">${rep.closePairs.length}</td></tr>
 <tr><th>temperature excursions</th><td>${rep.excursions.length}</td></tr>
 <tr><th>doses without a known time</th><td>${rep.undatable.length}</td></tr>
 </tbody></table>
 <h2>Double-dose warnings the cap gave (${rep.capWarnings.length})</h2>
+<p>The cap's alarm (red light and buzzer): taken off within the double-dose window of the last dose, more than 10 min after it, and kept off 4 s (an injection attempt). Quicker looks got only a quiet red cue (${rep.capCues.length}, not listed).</p>
 ${rep.capWarnings.length ? `<table><thead><tr><th>cap taken off</th><th>last dose</th></tr></thead><tbody>${rows(rep.capWarnings.map((w) => [`<span class="warn">WARNING</span> ${formatLocal(w.at, tz)}`, `${w.minutesSinceLastDose} min before`]))}</tbody></table>` : "<p>None.</p>"}
 <h2>Doses within 2 h of each other (possible double doses)</h2>
 ${rep.closePairs.length ? `<table><thead><tr><th>first</th><th>second</th><th>apart</th></tr></thead><tbody>${rows(rep.closePairs.map((p) => [formatLocal(p.first.wall, tz), formatLocal(p.second.wall, tz), `<span class="warn">WARNING</span> ${p.minutesApart} min`]))}</tbody></table>` : "<p>None.</p>"}

@@ -18,7 +18,7 @@ export const RC = {
   success: 0x01, opNotSupported: 0x02, invalidOperator: 0x03, operatorNotSupported: 0x04, invalidOperand: 0x05,
   noRecords: 0x06, abortUnsuccessful: 0x07, notCompleted: 0x08, operandNotSupported: 0x09,
 } as const;
-export const WRITE_RESULT = { ok: 0, badLength: 1, badVersion: 2, outOfRange: 3, notStored: 4, logFailed: 5, none: 0xff } as const;
+export const WRITE_RESULT = { ok: 0, badLength: 1, badVersion: 2, outOfRange: 3, notStored: 4, logFailed: 5, needsCap: 7, none: 0xff } as const;
 
 export const TYPE_NAMES: Record<number, string> = {
   1: "DOSE", 2: "CAP_CHECK", 3: "UNCERTAIN_DOSE", 4: "CAP_LEFT_OFF", 5: "TEMP_EXCURSION", 6: "TIME_SET", 7: "BOOT",

@@ -226,8 +226,10 @@ export interface ClinicianReport {
   hours: number[];
   schedule: { slot: ScheduleSlot; days: SlotDay[]; regularity: Regularity; missed: number; notCovered: number }[];
   closePairs: ClosePair[];
-  /** The double-dose warnings the cap gave in the period (capDoubleDoseWarnings). */
+  /** The double-dose warnings the cap gave in the period: its buzzer alarms (capDoubleDoseWarnings). */
   capWarnings: CapWarning[];
+  /** The quiet double-dose cues alone in the period (removals inside the window that were looks, not attempts). */
+  capCues: CapWarning[];
   excursions: Excursion[];
   /** Primes left out of every count (shown so a clinician sees nothing was hidden). */
   primes: number;
@@ -251,6 +253,7 @@ export function clinicianReport(rows: readonly ExportRow[], o: { tz: string; day
     return { slot, days, regularity: timingRegularity(days), missed: days.filter((d) => d.status === "missed").length, notCovered: days.filter((d) => d.status === "not-covered").length };
   });
   const total = perDay.reduce((s, d) => s + d.doses, 0);
+  const signals = capDoubleDoseSignals(rows).filter((w) => localDate(w.at, o.tz) >= period.from && localDate(w.at, o.tz) <= period.to);
   const ex = excursions(rows).filter((e) => e.start === undefined || (localDate(e.start, o.tz) >= period.from && localDate(e.start, o.tz) <= period.to));
   return {
     tz: o.tz,
@@ -262,7 +265,8 @@ export function clinicianReport(rows: readonly ExportRow[], o: { tz: string; day
     hours: hourHistogram(inPeriod, o.tz),
     schedule,
     closePairs: closeDoses(inPeriod, o.closeWindowSeconds),
-    capWarnings: capDoubleDoseWarnings(rows).filter((w) => localDate(w.at, o.tz) >= period.from && localDate(w.at, o.tz) <= period.to),
+    capWarnings: signals.filter((w) => w.kind === "alarm"),
+    capCues: signals.filter((w) => w.kind === "cue"),
     excursions: ex,
     primes: primes.length,
     undatable,
@@ -270,38 +274,64 @@ export function clinicianReport(rows: readonly ExportRow[], o: { tz: string; day
 }
 
 export interface CapWarning {
-  /** The session record at whose removal the cap warned. */
+  /** The session record at whose removal the cap gave the signal. */
   id: string;
+  seq: number;
   /** Unix seconds of that removal. */
   at: number;
-  /** The dose the warning was about, and how long before the removal it ended. */
+  /** The dose the signal was about, and how long before the removal it ended. */
   lastDoseId: string;
+  secondsSinceLastDose: number;
   minutesSinceLastDose: number;
+  /** "cue": the quiet one only (5 red flashes, no buzzer: a look at the pen); "alarm": the cue, then the buzzer
+   *  alarm 4 s later (the cap stayed off: an injection attempt). */
+  kind: "cue" | "alarm";
+}
+
+/** Boot reasons that restart the cap's clock (firmware/main.ts scanLog): power-on/brown-out, wake, unknown. */
+const CLOCK_RESTART = new Set([0, 5, 15]);
+
+/**
+ * Every double-dose signal the cap gave, re-derived from its records by the firmware's own rule
+ * (firmware/detect/detector.ts `commit`, docs/detection.md "Double-dose warning"). At a removal (any session
+ * record — DOSE, CAP_CHECK, UNCERTAIN_DOSE not cut by a reboot — dated at its cap-off time) whose last dose
+ * ended s seconds before, 0 ≤ s ≤ window:
+ * - the quiet cue always;
+ * - the alarm too when the cap stayed off ≥ `warnAttemptS` (4 s; the record's rounded cap-off seconds, so a
+ *   session of 3.5–4 s is the one ambiguous case) and s > the pair window (max(600 s, primingWindowS); none
+ *   when primingWindowS is 0): within it the last dose may have been an air shot.
+ * The last dose: a DOSE's end (removal + cap-off seconds); an UNCERTAIN_DOSE cut by a reboot, its end too; a cap
+ * left off, its removal. The window is `windowSeconds` when the cap's config sets one, else by the insulin type
+ * on the record: basal 8 h, otherwise 2 h. A BOOT that restarts the clock (power-on, wake, unknown) forgets the
+ * last dose; a soft/pin/watchdog reset keeps it, as the cap's boot scan does. Rows without a wall time are
+ * skipped (their signals cannot be placed). The pairing gesture's 5 quick clicks get the cue like any look.
+ */
+export function capDoubleDoseSignals(rows: readonly ExportRow[], o: { primingWindowS?: number; windowSeconds?: number; warnAttemptS?: number } = {}): CapWarning[] {
+  const priming = o.primingWindowS ?? 120;
+  const pair = priming === 0 ? 0 : Math.max(600, priming);
+  const attempt = o.warnAttemptS ?? 4;
+  const out: CapWarning[] = [];
+  let last: { id: string; end: number } | undefined;
+  for (const r of rows) {
+    if (r.type === "BOOT" && CLOCK_RESTART.has(r.a)) last = undefined;
+    if (r.wallTime === undefined || !["DOSE", "CAP_CHECK", "UNCERTAIN_DOSE"].includes(r.type)) continue;
+    const at = Date.parse(r.wallTime) / 1000;
+    const off = r.capOffSeconds ?? 0;
+    if (last && !r.interruptedByReboot) {
+      const s = at - last.end;
+      const window = o.windowSeconds ?? (r.insulin === "basal" ? 8 * 3600 : 2 * 3600);
+      if (s >= 0 && s <= window) out.push({ id: r.id, seq: r.seq, at, lastDoseId: last.id, secondsSinceLastDose: s, minutesSinceLastDose: Math.round(s / 60), kind: s > pair && off >= attempt ? "alarm" : "cue" });
+    }
+    if (r.type === "DOSE" || (r.type === "UNCERTAIN_DOSE" && r.interruptedByReboot)) last = { id: r.id, end: at + off };
+    else if (r.type === "UNCERTAIN_DOSE") last = { id: r.id, end: at };
+  }
+  return out;
 }
 
 /**
- * The double-dose warnings the cap gave, re-derived from its records by the cap's own rule (docs/detection.md
- * "Double-dose warning"): at a removal (any session record: DOSE, CAP_CHECK, UNCERTAIN_DOSE — the cap warns
- * before anyone can inject), when the last DOSE/UNCERTAIN_DOSE ended s seconds ago with primingWindowS < s ≤
- * window. A DOSE ends at its removal + cap-off seconds; an UNCERTAIN_DOSE counts from its removal. The window is
- * `windowSeconds` when the cap's config sets one, else by the dose's insulin type: basal 8 h, otherwise 2 h.
- * A BOOT clears what the cap remembers (the last dose is RAM state). Records without a wall time are skipped.
+ * The double-dose warnings the cap gave: its buzzer alarms (capDoubleDoseSignals of kind "alarm"), the signal
+ * that asks the patient to stop. The quiet cues at looks are in capDoubleDoseSignals.
  */
-export function capDoubleDoseWarnings(rows: readonly ExportRow[], o: { primingWindowS?: number; windowSeconds?: number } = {}): CapWarning[] {
-  const priming = o.primingWindowS ?? 120;
-  const out: CapWarning[] = [];
-  let last: { id: string; end: number; insulin: ExportRow["insulin"] } | undefined;
-  for (const r of rows) {
-    if (r.type === "BOOT") last = undefined;
-    if (r.wallTime === undefined || !["DOSE", "CAP_CHECK", "UNCERTAIN_DOSE"].includes(r.type)) continue;
-    const at = Date.parse(r.wallTime) / 1000;
-    if (last) {
-      const s = at - last.end;
-      const window = o.windowSeconds ?? (last.insulin === "basal" ? 8 * 3600 : 2 * 3600);
-      if (s > priming && s <= window) out.push({ id: r.id, at, lastDoseId: last.id, minutesSinceLastDose: Math.round(s / 60) });
-    }
-    if (r.type === "DOSE") last = { id: r.id, end: at + (r.capOffSeconds ?? 0), insulin: r.insulin };
-    else if (r.type === "UNCERTAIN_DOSE") last = { id: r.id, end: at, insulin: r.insulin };
-  }
-  return out;
+export function capDoubleDoseWarnings(rows: readonly ExportRow[], o: { primingWindowS?: number; windowSeconds?: number; warnAttemptS?: number } = {}): CapWarning[] {
+  return capDoubleDoseSignals(rows, o).filter((w) => w.kind === "alarm");
 }

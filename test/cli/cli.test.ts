@@ -162,16 +162,32 @@ describe("pull", () => {
     expect(r.stderr).toContain('NO_BLUETOOTH_PACKAGE: pull needs the optional "webbluetooth" package');
   });
 
-  it("over navigator.bluetooth (here a mock over the fake cap): syncs into the vault, then nothing new", async () => {
-    const central = new FakeCentral(new FakeCap("PC-0001", exampleLog()));
+  it("over navigator.bluetooth (here a mock over the fake cap): syncs into the vault; the clock jump needs the cap in hand; then nothing new", async () => {
+    const cap = new FakeCap("PC-0001", exampleLog());
+    const central = new FakeCentral(cap);
     const bt = async () => mockBluetooth(central, []);
-    const r = await pencap(["pull", "--vault", join(dir, "pullvault")], {}, { bluetooth: bt });
+    const pull = () => pencap(["pull", "--vault", join(dir, "pullvault")], {}, { bluetooth: bt });
+    // The cap's clock (2025-11-24, set) is months behind the computer's (2026-03-20): outside the pairing window
+    // the cap refuses a jump over 15 min (result 0x07, docs/protocol.md §3.3). The records still sync, and the
+    // CLI says what to do.
+    const r = await pull();
     expect(r.code, r.stderr).toBe(0);
-    // the cap's clock (2025-11-24) is set from the computer's (2026-03-20), as the app does; the cap logs a TIME_SET
-    expect(r.stderr).toContain("set the cap's clock to 2026-03-20T00:00:00.000Z (it was ");
-    expect(r.stderr).toContain("cap PC-0001: 6 new record(s), 6 held");
-    const again = await pencap(["pull", "--vault", join(dir, "pullvault")], {}, { bluetooth: bt });
+    expect(r.stderr).not.toContain("set the cap's clock");
+    expect(r.stderr).toContain("warning: the cap refused the clock change: its clock is 115 days behind this computer's");
+    expect(r.stderr).toContain('do the 5-click gesture (take it off and put it back on 5 times within 6 s), then run "pencap pull" again');
+    expect(r.stderr).toContain("cap PC-0001: 5 new record(s), 5 held");
+    // With the cap in hand (the gesture opened the pairing window) the same pull sets the clock; the cap logs
+    // the change as a TIME_SET, the one new record.
+    cap.pairingOpen = true;
+    const set = await pull();
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toContain("set the cap's clock to 2026-03-20T00:00:00.000Z (it was ");
+    expect(set.stderr).not.toContain("refused");
+    expect(set.stderr).toContain("cap PC-0001: 1 new record(s), 6 held");
+    cap.pairingOpen = false;
+    const again = await pull();
     expect(again.stderr).not.toContain("set the cap's clock");
+    expect(again.stderr).not.toContain("refused");
     expect(again.stderr).toContain("0 new record(s), 6 held");
   });
 

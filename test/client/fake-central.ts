@@ -13,7 +13,16 @@ export class FakeCap {
   readonly clock: FakeClock;
   readonly store = new MemStore();
   readonly engine: BleEngine;
-  pairingOpen = false;
+  private windowOpen = false;
+  /** The pairing window (the 5-click gesture): bonds allowed, and the engine takes writes that need the cap in
+   *  hand (a clock jump over 15 min, an alert switched off), as firmware/hw/ble.ts sets engine.capConfirmed. */
+  get pairingOpen(): boolean {
+    return this.windowOpen;
+  }
+  set pairingOpen(open: boolean) {
+    this.windowOpen = open;
+    this.engine.capConfirmed = open;
+  }
   /** Radio model shared with the central while connected. */
   radio: { budget: number; outbox: { ch: number; data: Uint8Array }[]; up: boolean; mtu: number } = { budget: 0, outbox: [], up: false, mtu: 23 };
   constructor(readonly serial: string, log = new MemLog(), clock = new FakeClock(1764003800)) {

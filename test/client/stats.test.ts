@@ -150,33 +150,47 @@ describe("the clinician report on the default scenario", () => {
 });
 
 describe("the double-dose warnings the cap gave, from its records", () => {
-  it("match the warnings the simulated cap showed in the default scenario (same removals)", async () => {
-    const { capDoubleDoseWarnings } = await import("../../client/stats");
-    const { store, doubleDoseWarnings, startUnix } = await defaultScenarioStore();
-    const w = capDoubleDoseWarnings(rows(store));
-    expect(doubleDoseWarnings.length).toBeGreaterThan(0);
-    expect(w.length).toBe(doubleDoseWarnings.length);
+  it("match the signals the simulated cap showed in the default scenario: alarms to alarms, cues to cues (same removals)", async () => {
+    const { capDoubleDoseWarnings, capDoubleDoseSignals } = await import("../../client/stats");
+    const { store, doubleDoseWarnings, doubleDoseCues, startUnix } = await defaultScenarioStore();
+    const r = rows(store);
     // the pattern starts at the removal as the cap detects it (the record's time is the floored cap-off time;
-    // detection samples the magnet about once a second, and the pattern is reported when it has played)
-    w.forEach((x, i) => expect(Math.abs(x.at - startUnix - doubleDoseWarnings[i])).toBeLessThanOrEqual(3));
+    // detection samples the magnet about once a second, and the pattern is reported when it has played); the
+    // alarm plays 4 s after the removal
+    const alarms = capDoubleDoseWarnings(r);
+    expect(doubleDoseWarnings.length).toBeGreaterThan(0);
+    expect(alarms.length).toBe(doubleDoseWarnings.length);
+    alarms.forEach((x, i) => expect(Math.abs(x.at + 4 - startUnix - doubleDoseWarnings[i])).toBeLessThanOrEqual(3));
+    // every removal inside the window got the quiet cue, the alarm's removals included
+    const all = capDoubleDoseSignals(r);
+    expect(all.length).toBe(doubleDoseCues.length);
+    all.forEach((x, i) => expect(Math.abs(x.at - startUnix - doubleDoseCues[i])).toBeLessThanOrEqual(3));
+    expect(all.filter((x) => x.kind === "alarm")).toEqual(alarms);
   });
 
-  it("the rule: no warning inside the priming window or after the window; basal 8 h; a boot forgets", async () => {
-    const { capDoubleDoseWarnings } = await import("../../client/stats");
+  it("the rule: the cue at every removal inside the window; the alarm after 4 s off and past the pair window; basal 8 h; a power-on forgets", async () => {
+    const { capDoubleDoseWarnings, capDoubleDoseSignals } = await import("../../client/stats");
     const r = logRows([
       [1, "2026-03-02T08:00:00Z", 0x10, 10], // rapid, ends 08:00:10
-      [1, "2026-03-02T08:01:00Z", 0x12, 10], // 50 s later: priming window, no warning
-      [2, "2026-03-02T09:00:00Z", 0x10, 3], // cap check 58 min after: warning (about seq 2)
-      [1, "2026-03-02T11:30:00Z", 0x10, 10], // 2 h 29 min after seq 2: none
+      [1, "2026-03-02T08:01:00Z", 0x12, 10], // 50 s later: pair window, cue only
+      [2, "2026-03-02T09:00:00Z", 0x10, 3], // cap check 58 min after, 3 s off: cue only (a look)
+      [1, "2026-03-02T09:30:00Z", 0x10, 10], // 1 h 29 min after seq 2, 10 s off: the alarm
+      [1, "2026-03-02T11:40:00Z", 0x10, 10], // 2 h 10 min after seq 4: nothing
       [1, "2026-03-02T20:00:00Z", 0x20, 10], // basal
-      [2, "2026-03-03T03:00:00Z", 0x20, 3], // 7 h later: warning (basal window 8 h)
-      [7, "2026-03-03T03:30:00Z", 0, 0, 3], // BOOT
-      [2, "2026-03-03T03:40:00Z", 0x20, 3], // after the boot: nothing remembered
+      [2, "2026-03-03T03:00:00Z", 0x20, 5], // 7 h later, 5 s off: the alarm (basal window 8 h)
+      [7, "2026-03-03T03:30:00Z", 0, 3], // BOOT (a: reset reason 3), soft reset: the clock and the last dose are kept
+      [2, "2026-03-03T03:40:00Z", 0x20, 3], // cue
+      [7, "2026-03-03T03:50:00Z", 0, 0], // BOOT, power-on (reason 0): forgotten
+      [2, "2026-03-03T04:00:00Z", 0x20, 3], // nothing
     ]);
-    expect(capDoubleDoseWarnings(r).map((x) => [x.id, x.lastDoseId, x.minutesSinceLastDose])).toEqual([
-      ["PC-S-3", "PC-S-2", 59],
-      ["PC-S-6", "PC-S-5", 420],
+    expect(capDoubleDoseSignals(r).map((x) => [x.id, x.kind, x.lastDoseId, x.minutesSinceLastDose])).toEqual([
+      ["PC-S-2", "cue", "PC-S-1", 1],
+      ["PC-S-3", "cue", "PC-S-2", 59],
+      ["PC-S-4", "alarm", "PC-S-2", 89],
+      ["PC-S-7", "alarm", "PC-S-6", 420],
+      ["PC-S-9", "cue", "PC-S-6", 460],
     ]);
+    expect(capDoubleDoseWarnings(r).map((x) => x.id)).toEqual(["PC-S-4", "PC-S-7"]);
     expect(capDoubleDoseWarnings(r, { windowSeconds: 3000 }).length).toBe(0);
   });
 });

@@ -39,5 +39,11 @@ it("control: a dose before a power-on (battery out) and no sync stays undated, n
   await cap.appSync();
   const recs = cap.store().sorted();
   const dose = recs.find((r) => r.type === TYPE.DOSE)!;
-  expect(reconstruct(recs).get(dose.seq)).toEqual({ wall: undefined, source: "unknown" });
+  const times = reconstruct(recs);
+  // No wall time (the power-on the dose belongs to was never dated); only bounded: not after the next power-on,
+  // which the sync's clock setting does date.
+  const w = times.get(dose.seq)!;
+  const boot2 = recs.find((r) => r.type === TYPE.BOOT && r.seq > dose.seq)!;
+  expect(w).toEqual({ wall: undefined, source: "undatable", powerOn: 0, notAfter: times.get(boot2.seq)!.wall });
+  expect(times.get(boot2.seq)!.powerOn).toBe(1);
 });

@@ -1,6 +1,7 @@
 // The web app's analysis (web/src/model.ts, stats.ts, load.ts) on the simulator's default scenario, read back
 // from the files the client exports (sim --export's JSON, the CSV), and cross-checked with the simulator's own
-// figures and with client/ (primeSeqs, capDoubleDoseWarnings), which implement the same rules apart.
+// figures and with client/ (primeSeqs, which implements the priming rule apart). The double-dose signals come
+// from client/stats.ts (capDoubleDoseSignals, the firmware's rule), checked here against the simulated cap's LEDs.
 import { beforeAll, describe, expect, it } from "vitest";
 import { primeSeqs, rows, toCSV, toJSON } from "../../client/export.js";
 import { capDoubleDoseWarnings } from "../../client/stats.js";
@@ -33,9 +34,12 @@ describe("web analysis of the default scenario", () => {
       expect(an.undatable.length, name).toBe(0);
       expect(new Set(an.sessions.filter((s) => s.kind === "prime").map((s) => s.seq)), name).toEqual(primes);
       for (const d of an.doses) expect(primes.has(d.seq), name).toBe(false);
-      // The warnings the cap showed (its LED pattern in the simulator), re-derived from the records alone.
+      // The alarms the cap gave (LED + buzzer in the simulator), re-derived from the records alone; every alarm
+      // follows a quiet cue at the same removal, and the other cues were looks (the scenario has no pairing
+      // gesture, so no cue is left out).
       expect(an.warnings.length, name).toBe(cap.doubleDoseWarnings);
-      expect(an.warnings.map((s) => s.seq), name).toEqual(capDoubleDoseWarnings(rows(store)).map((w) => Number(w.id.split("-").pop())));
+      expect(an.warnings.map((s) => s.seq), name).toEqual(capDoubleDoseWarnings(rows(store)).map((w) => w.seq));
+      expect(an.warnings.length + an.cues.length, name).toBe(cap.doubleDoseCues);
       expect(an.excursions.map((e) => [e.hot, e.extremeC]), name).toEqual([[true, 38]]);
     }
   });
@@ -79,14 +83,18 @@ describe("web analysis of hand-made logs", () => {
     expect(an.doses.map((s) => s.seq)).toEqual([2, 4]);
   });
 
-  it("re-derives the double-dose warning by the cap's rule: after the priming window, within 2 h (8 h for basal); a reboot forgets", () => {
+  it("re-derives the cap's double-dose signals by its rule: the cue inside the window, the alarm after 4 s off past the pair window (10 min); 8 h for basal; a power-on forgets", () => {
     const T0 = 1_773_000_000;
-    const at = (records: DoseRecord[]) => analyse({ serial: "t", records, source: "t" }).warnings.map((s) => s.seq);
-    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 100, 1, 0, 20)])).toEqual([]); // inside 120 s: prime, recap, inject
-    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 3000, 2, 0, 3)])).toEqual([2]);
+    const an = (records: DoseRecord[]) => analyse({ serial: "t", records, source: "t" });
+    const at = (records: DoseRecord[]) => an(records).warnings.map((s) => s.seq);
+    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 300, 1, 0, 20)])).toEqual([]); // inside 10 min: prime, recap, inject
+    expect(an([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 300, 1, 0, 20)]).cues.map((s) => s.seq)).toEqual([2]);
+    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 3000, 2, 0, 3)])).toEqual([]); // a 3 s look: the cue only
+    expect(an([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 3000, 2, 0, 3)]).cues.map((s) => s.seq)).toEqual([2]);
+    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 3000, 2, 0, 5)])).toEqual([2]); // 5 s off: the alarm
     expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 20 + 7300, 1, 0, 20)])).toEqual([]);
     expect(at([rec(1, T0, 1, 0x20, 20), rec(2, T0 + 20 + 7300, 1, 0x20, 20)])).toEqual([2]); // basal: 8 h
-    expect(at([rec(1, T0, 1, 0, 20), rec(2, 5, 7), rec(3, 50, 1, 0, 20)])).toEqual([]);
+    expect(at([rec(1, T0, 1, 0, 20), rec(2, T0 + 1000, 7, 0, 0), rec(3, T0 + 3000, 1, 0, 20)])).toEqual([]); // power-on
   });
 
   it("refuses a file that is not a pen cap log with a code and a message", () => {

@@ -73,7 +73,7 @@ export function timelineSvg(rows: DayRow[], tz: string, sched: Schedule, title: 
       // Primes and cap checks sit low in the row, so one just before a dose is not hidden under its mark.
       const y = low(s) ? cy + 9 : cy;
       parts.push(markSvg(s.kind, x, y, `${clock(s.wall!, tz)} ${KIND_LABEL[s.kind]}, cap off ${duration(s.offSeconds)}`));
-      if (s.warnedAfter !== undefined && !s.gesture) parts.push(markSvg("warning", x, y0 + 6, `double-dose warning: ${duration(s.warnedAfter)} after the previous dose`));
+      if (s.warnedAfter !== undefined) parts.push(markSvg("warning", x, y0 + 6, `double-dose warning (the cap's alarm): ${duration(s.warnedAfter)} after the previous dose`));
     }
     const n = row.doses.length;
     const basal = row.basal === "missed" ? " · no basal" : "";

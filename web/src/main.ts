@@ -1,9 +1,14 @@
 // The page: data sources (Web Bluetooth, a file, the demo log), settings, and the two views. The synced log is
-// held in memory only: nothing is written to the browser's storage unencrypted, and nothing is sent anywhere.
+// held in memory, and kept on the device only in the encrypted vault (client/vault.ts over IndexedDB) once the
+// user unlocks it with a passphrase: nothing is written to the browser's storage unencrypted, and nothing is
+// sent anywhere.
 import { PenCapClient } from "../../client/client";
 import { RecordStore } from "../../client/store";
 import { sync } from "../../client/sync";
 import { WebBluetoothTransport } from "../../client/web-bluetooth";
+import { Vault, VaultError } from "../../client/vault";
+import { IndexedDBBackend } from "../../client/vault-idb";
+import { WRITE_RESULT } from "../../client/protocol";
 import { analyse, type Analysis, type LogData } from "./model";
 import { LoadError, parseLog } from "./load";
 import { clinicianView, patientView } from "./views";
@@ -40,6 +45,52 @@ const state: { settings: Settings; log: LogData | undefined; analysis: Analysis 
 
 /** The live cap: the transport remembers the chosen device, the store what was synced (incremental). */
 let live: { transport: WebBluetoothTransport; store: RecordStore | undefined } | undefined;
+/** The encrypted vault, once unlocked; `held` the cap log it gave back (synced on from there). */
+let vault: Vault | undefined;
+let held: RecordStore | undefined;
+const VAULT_NAME = "pencap";
+
+const showStore = (s: RecordStore, syncedAt: number | undefined, source: string) =>
+  setLog({ serial: s.serial, records: s.sorted(), status: s.lastStatus, syncedAt, source, gaps: s.gaps() });
+
+/** Writes the store to the vault when one is unlocked; the words to add to the status line. */
+async function keep(s: RecordStore): Promise<string> {
+  if (!vault) return "";
+  try {
+    await vault.save(s);
+    return " Saved encrypted on this device.";
+  } catch (e) {
+    return ` Not saved on this device: ${e instanceof Error ? e.message : String(e)}.`;
+  }
+}
+
+async function unlock(pass: string) {
+  try {
+    say("Unlocking…");
+    const v = await Vault.open(new IndexedDBBackend(), VAULT_NAME, pass);
+    vault = v;
+    // The cap with the most records held (a patient has one cap; the vault can hold several).
+    const stores = v.serials().map((s) => v.load(s)!).sort((a, b) => b.records.size - a.records.size);
+    const cur = live?.store;
+    const same = cur && stores.find((s) => s.serial === cur.serial);
+    if (cur) {
+      // Synced before the unlock: merge what the vault held and keep the lot.
+      if (same) for (const r of same.sorted()) cur.add(r);
+      held = cur;
+      say(`Unlocked. ${cur.serial}: ${cur.records.size} records.${await keep(cur)}`);
+      showStore(cur, state.log?.syncedAt, `cap ${cur.serial}, saved on this device`);
+    } else if (stores.length) {
+      held = stores[0];
+      showStore(held, undefined, `cap ${held.serial}, saved on this device`);
+      say(`Unlocked: ${held.records.size} records of cap ${held.serial} saved on this device.`);
+    } else say("Unlocked a new, empty store on this device: the next sync is saved in it (encrypted).");
+    $("vault-state").textContent = "Unlocked: synced logs are saved encrypted on this device.";
+    $<HTMLInputElement>("vault-pass").value = "";
+  } catch (e) {
+    const msg = e instanceof VaultError ? (e.code === "WRONG_PASSPHRASE" ? "Wrong passphrase: the saved log stays locked." : `${e.message} (${e.code})`) : e instanceof Error ? e.message : String(e);
+    say(msg, "error");
+  }
+}
 
 function schedule(): Schedule {
   const m = /^(\d{1,2}):(\d{2})$/.exec(state.settings.basal);
@@ -83,17 +134,24 @@ async function connectAndSync(choose: boolean) {
     say("Connecting to the cap…");
     const client = new PenCapClient(live.transport);
     await client.open();
-    if (!live.store || live.store.serial !== client.serial) live.store = new RecordStore(client.serial);
-    // The app keeps the cap's clock right; the cap logs every change (TIME_SET), so only when it is off.
+    if (!live.store || live.store.serial !== client.serial) live.store = held?.serial === client.serial ? held : new RecordStore(client.serial);
+    // The app keeps the cap's clock right; the cap logs every change (TIME_SET), so only when it is off. Once set,
+    // a change over 15 min needs the cap in hand (result 0x07 outside the pairing window, docs/protocol.md §3.3).
     const t = await client.readTime();
     const now = Math.floor(Date.now() / 1000);
-    if (!t.isSet || Math.abs(t.time - now) > 60) await client.setTime(now);
+    let clockNote = "";
+    if (!t.isSet || Math.abs(t.time - now) > 60) {
+      const res = await client.setTime(now);
+      if (res === WRITE_RESULT.needsCap)
+        clockNote = ` The cap refused to move its clock by ${Math.round(Math.abs(t.time - now) / 60)} min: hold the cap, take it off and put it back 5 times within 6 s, then sync again.`;
+    }
     say("Syncing…");
     const r = await sync(client, live.store);
     await client.close().catch(() => undefined);
     const s = live.store;
-    setLog({ serial: s.serial, records: s.sorted(), status: s.lastStatus, syncedAt: now, source: `cap ${s.serial} over Bluetooth`, gaps: s.gaps() });
-    say(`Synced ${s.serial}: ${r.added} new record(s)${r.duplicates ? `, ${r.duplicates} already held` : ""}${r.complete ? "." : " — incomplete, sync again."}`);
+    held = s;
+    showStore(s, now, `cap ${s.serial} over Bluetooth`);
+    say(`Synced ${s.serial}: ${r.added} new record(s)${r.duplicates ? `, ${r.duplicates} already held` : ""}${r.complete ? "." : " — incomplete, sync again."}${clockNote}${await keep(s)}`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : typeof e === "object" && e && "message" in e ? String((e as { message: unknown }).message) : String(e);
     say(`Bluetooth: ${msg}`, "error");
@@ -134,6 +192,10 @@ function wire() {
     if (f) void openFile(f);
   });
   $("demo").addEventListener("click", () => void loadDemo());
+  $<HTMLFormElement>("vault-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void unlock($<HTMLInputElement>("vault-pass").value);
+  });
   $("print").addEventListener("click", () => window.print());
   const tz = $<HTMLInputElement>("set-tz");
   const basal = $<HTMLInputElement>("set-basal");

@@ -5,6 +5,9 @@ import type { Status } from "../../client/client";
 import { annotation, doseTempC, doseUnits, insulinType, type DoseRecord } from "../../client/record";
 import { reconstruct, type TimeSource } from "../../client/timeline";
 import { T } from "../../client/protocol";
+import { RecordStore } from "../../client/store";
+import { rows as exportRows } from "../../client/export";
+import { capDoubleDoseSignals } from "../../client/stats";
 
 /** Record types client/protocol.ts does not name in T. */
 const CAP_LEFT_OFF = 4;
@@ -18,11 +21,8 @@ const SAFE_MODE = 13;
 const F_PRIMING = 0x02; // on a session record: the DOSE just before it may have been a priming shot
 const F_INTERRUPTED = 0x04;
 
-/** Detection defaults (docs/detection.md, docs/config.md): the cap's rules as the app reproduces them. */
-export const PRIMING_WINDOW_S = 120;
+/** Detection defaults (docs/detection.md, docs/config.md). */
 export const LEFT_OFF_S = 600;
-/** Double-dose window by insulin type (docs/detection.md "Double-dose warning"): basal 8 h, otherwise 2 h. */
-export const doubleDoseWindowS = (insulin: string) => (insulin === "basal" ? 8 * 3600 : 2 * 3600);
 
 /**
  * dose: a DOSE; uncertain: an UNCERTAIN_DOSE (cap left off, or a session cut by a reboot) — counted as a dose
@@ -47,8 +47,12 @@ export interface Session {
   leftOff: boolean;
   /** prime: the seq of the session record that flagged it (the injection it primed). */
   primedSeq?: number;
-  /** The cap gave its double-dose warning at this removal (seconds since the last dose it knew). */
+  /** The cap gave its double-dose warning — the buzzer alarm of an injection attempt — at this removal (seconds
+   *  since the last dose it knew). Derived by client/stats.ts capDoubleDoseSignals, the firmware's rule. */
   warnedAfter?: number;
+  /** The cap gave only the quiet double-dose cue (red ×5, no buzzer) at this removal: a look at the pen inside
+   *  the window (seconds since the last dose). */
+  cuedAfter?: number;
   /** One of the 5 quick clicks of the pairing gesture (docs/protocol.md §6): a cap check, not an attempt to dose. */
   gesture?: boolean;
 }
@@ -86,8 +90,10 @@ export interface Analysis {
   /** Counted doses: dose + uncertain (primes and cap checks are not doses). */
   doses: Session[];
   undatable: Session[]; // sessions without a wall time (all kinds), never dropped
-  /** Sessions at whose removal the cap warned of a double dose (not counting the pairing gesture's clicks). */
+  /** Sessions at whose removal the cap gave its double-dose alarm (buzzer: an injection attempt). */
   warnings: Session[];
+  /** Sessions at whose removal the cap gave only the quiet cue (not counting the pairing gesture's clicks). */
+  cues: Session[];
   /** Pairing gestures found: the first click of each. */
   gestures: Session[];
   excursions: Excursion[];
@@ -112,7 +118,7 @@ const isSession = (t: number) => t === T.DOSE || t === T.CAP_CHECK || t === T.UN
 
 /**
  * The pairing gesture: 5 removals, the first and the fifth at most 6 s apart (docs/protocol.md §6); the clicks
- * are ordinary CAP_CHECKs in the log. The cap plays its double-dose warning at such clicks when a dose was
+ * are ordinary CAP_CHECKs in the log. The cap plays its quiet double-dose cue at such clicks when a dose was
  * recent; the app shows the gesture for what it was instead.
  */
 function markGestures(sessions: Session[]): void {
@@ -139,18 +145,15 @@ export function analyse(log: LogData): Analysis {
   const events: Event[] = [];
   let prevSession: Session | undefined;
   let prevSessionType = 0;
-  // The cap's RAM "last dose" (firmware/detect/detector.ts lastDose), in the same time base as `at` below:
-  // wall time where the power-on could be dated, else the power-on's relative seconds.
-  let lastDose = -1;
-  let lastDoseAbsolute = false;
+  // The cap's double-dose signals, by the firmware's rule (one implementation: client/stats.ts).
+  const store = new RecordStore(log.serial);
+  for (const r of sorted) store.add(r);
+  const signals = new Map(capDoubleDoseSignals(exportRows(store)).map((w) => [w.seq, w]));
   let newestWall: number | undefined;
   for (const r of sorted) {
     const w = times.get(r.seq) ?? { wall: undefined, source: "undatable" as const };
     if (w.wall !== undefined && (newestWall === undefined || w.wall > newestWall)) newestWall = w.wall;
-    const at = w.wall ?? r.time;
     if (r.type === T.BOOT) {
-      // The boot seeds the last dose only when the clock kept absolute time (firmware/main.ts scanLog).
-      if (!(r.time >= 946684800 && lastDoseAbsolute)) lastDose = -1;
       events.push({ seq: r.seq, wall: w.wall, type: "BOOT", text: `cap restarted (reset reason ${r.a})` });
       prevSessionType = 0;
       continue;
@@ -176,17 +179,9 @@ export function analyse(log: LogData): Analysis {
         prevSession.kind = "prime";
         prevSession.primedSeq = r.seq;
       }
-      // The double-dose warning fires at the removal when the last dose ended more than the priming window
-      // and at most the double-dose window before (detector.ts, "removal").
-      if (lastDose >= 0 && !interrupted) {
-        const since = at - lastDose;
-        if (since > PRIMING_WINDOW_S && since <= doubleDoseWindowS(s.insulin)) s.warnedAfter = since;
-      }
-      if (r.type === T.DOSE) lastDose = at + r.a;
-      // Left off: from the removal (any injection came before the cap was forgotten); cut by a reboot: the
-      // boot wrote it with t0 = t1.
-      else if (r.type === T.UNCERTAIN_DOSE) lastDose = at;
-      if (r.type !== T.CAP_CHECK) lastDoseAbsolute = w.wall !== undefined && r.time >= 946684800;
+      const sig = signals.get(r.seq);
+      if (sig?.kind === "alarm") s.warnedAfter = sig.secondsSinceLastDose;
+      else if (sig) s.cuedAfter = sig.secondsSinceLastDose;
       sessions.push(s);
       prevSession = s;
       prevSessionType = r.type;
@@ -209,7 +204,8 @@ export function analyse(log: LogData): Analysis {
     sessions,
     doses,
     undatable: sessions.filter((s) => s.wall === undefined),
-    warnings: sessions.filter((s) => s.warnedAfter !== undefined && !s.gesture),
+    warnings: sessions.filter((s) => s.warnedAfter !== undefined),
+    cues: sessions.filter((s) => s.cuedAfter !== undefined && !s.gesture),
     gestures: sessions.filter((s, i) => s.gesture && !sessions[i - 1]?.gesture),
     excursions,
     events,

@@ -100,7 +100,10 @@ export interface Report {
   slots: SlotFigure[];
   basal: { scheduled: boolean; taken: number; missed: string[]; meanDelta: number | undefined; sdMinutes: number | undefined };
   within2h: [Session, Session][];
+  /** The cap's double-dose alarms (buzzer: the cap stayed off past 4 s inside the window). */
   warnings: Session[];
+  /** The quiet cues alone (looks at the pen inside the window; pairing-gesture clicks left out). */
+  cues: Session[];
   excursions: Excursion[];
   rows: DayRow[];
 }
@@ -171,7 +174,8 @@ export function report(an: Analysis, tz: string, firstDay: string, lastDay: stri
       sdMinutes: sd(deltas),
     },
     within2h,
-    warnings: all.filter((s) => s.warnedAfter !== undefined && !s.gesture),
+    warnings: all.filter((s) => s.warnedAfter !== undefined),
+    cues: all.filter((s) => s.cuedAfter !== undefined && !s.gesture),
     excursions: rows.flatMap((r) => r.excursions),
     rows,
   };

@@ -19,7 +19,8 @@ const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
 function sessionLine(s: Session, tz: string): string {
   const notes: string[] = [];
   if (s.kind === "uncertain") notes.push(s.leftOff ? "cap left off — check whether you injected" : "cut by a cap restart");
-  if (s.warnedAfter !== undefined) notes.push(`cap warned: ${duration(s.warnedAfter)} after the previous dose`);
+  if (s.warnedAfter !== undefined) notes.push(`cap sounded its double-dose alarm: ${duration(s.warnedAfter)} after the previous dose`);
+  else if (s.cuedAfter !== undefined && !s.gesture) notes.push(`cap showed the quiet double-dose cue: ${duration(s.cuedAfter)} after the previous dose`);
   if (s.units !== undefined) notes.push(`${s.units} U`);
   return `<li class="k-${s.kind}"><svg viewBox="-10 -10 20 20" width="18" height="18" aria-hidden="true">${markSvg(s.kind, 0, 0)}</svg><strong>${s.wall === undefined ? "time unknown" : clock(s.wall, tz)}</strong> ${esc(KIND_LABEL[s.kind])}${notes.length ? ` — ${esc(notes.join("; "))}` : ""}</li>`;
 }
@@ -36,7 +37,7 @@ export function patientView(an: Analysis, o: ViewOptions): string {
   const hours = new Array(24).fill(0);
   for (const s of rowsDoses) hours[Math.floor(zoned(s.wall!, tz).minutes / 60)]++;
   const missed = rows.filter((r) => r.basal === "missed");
-  const warnings = rows.flatMap((r) => r.sessions).filter((s) => s.warnedAfter !== undefined && !s.gesture);
+  const warnings = rows.flatMap((r) => r.sessions).filter((s) => s.warnedAfter !== undefined);
   const gestures = rows.flatMap((r) => r.sessions).filter((s, i, a) => s.gesture && !a[i - 1]?.gesture);
   const exc = rows.flatMap((r) => r.excursions);
   const temps = rowsDoses.map((s) => s.tempC).filter((t): t is number => t !== undefined);
@@ -44,7 +45,7 @@ export function patientView(an: Analysis, o: ViewOptions): string {
 
   const todayList = todayRow.sessions.filter((s) => s.kind !== "check");
   const flags: string[] = [];
-  for (const s of warnings) flags.push(`<li><svg viewBox="-10 -10 20 20" width="18" height="18" aria-hidden="true">${markSvg("warning", 0, 0)}</svg><strong>Double-dose warning</strong> ${esc(when(s, tz))}: the cap came off ${esc(duration(s.warnedAfter!))} after a dose (${esc(KIND_LABEL[s.kind])})</li>`);
+  for (const s of warnings) flags.push(`<li><svg viewBox="-10 -10 20 20" width="18" height="18" aria-hidden="true">${markSvg("warning", 0, 0)}</svg><strong>Double-dose warning</strong> ${esc(when(s, tz))}: the cap came off ${esc(duration(s.warnedAfter!))} after a dose and stayed off — the cap sounded its alarm (${esc(KIND_LABEL[s.kind])})</li>`);
   for (const s of gestures) flags.push(`<li><span aria-hidden="true">⌁</span><strong>Pairing gesture</strong> ${esc(when(s, tz))}: 5 quick cap clicks to pair a phone (not doses)</li>`);
   for (const r of missed) flags.push(`<li><span class="x" aria-hidden="true">✕</span><strong>Missed basal</strong> ${esc(dayLabel(r.day))}: no dose between ${mins(schedule.basalMinutes! - schedule.toleranceMinutes)} and ${mins(schedule.basalMinutes! + schedule.toleranceMinutes)}</li>`);
   const st = an.batteryPercent;
@@ -100,7 +101,7 @@ export function clinicianView(an: Analysis, o: ViewOptions & { days: number }): 
 <tr><th>Doses per day</th><td>${r.dosesPerDay.toFixed(1)} on average (${r.minPerDay}–${r.maxPerDay}); ${plural(r.daysWithoutDose, "day")} without a dose</td></tr>
 <tr><th>Not counted</th><td>${plural(r.primes, "priming shot")}, ${plural(r.checks, "cap check")}</td></tr>
 <tr><th>Missed basal</th><td>${esc(basalTxt)}</td></tr>
-<tr><th>Double-dose warnings</th><td data-testid="warn-total">${r.warnings.length} double-dose warning${r.warnings.length === 1 ? "" : "s"} given by the cap</td></tr>
+<tr><th>Double-dose warnings</th><td data-testid="warn-total">${r.warnings.length} double-dose warning${r.warnings.length === 1 ? "" : "s"} given by the cap (alarm); ${plural(r.cues.length, "quiet cue")} at a look</td></tr>
 <tr><th>Doses within 2 h</th><td>${plural(r.within2h.length, "pair")}</td></tr>
 <tr><th>Temperature</th><td>${plural(r.excursions.length, "excursion")} out of the in-use range</td></tr>
 ${an.undatable.length ? `<tr><th>Not dated</th><td>${plural(an.undatable.length, "session")} without a wall time (listed below)</td></tr>` : ""}
@@ -118,7 +119,7 @@ ${an.undatable.length ? `<tr><th>Not dated</th><td>${plural(an.undatable.length,
       : ""
   }</tbody></table>${r.basal.missed.length ? `<p>Missed basal: ${r.basal.missed.map((d) => esc(dayLabel(d))).join(", ")}</p>` : ""}</section>`);
   const listOrNone = (items: string[], none: string) => (items.length ? `<ul>${items.join("")}</ul>` : `<p>${none}</p>`);
-  out.push(`<section aria-labelledby="h-warn"><h3 id="h-warn">Double-dose warnings the cap gave</h3><p class="note">At the removal, when the last dose ended more than 2 min and at most 2 h (basal insulin: 8 h) before.</p>${listOrNone(
+  out.push(`<section aria-labelledby="h-warn"><h3 id="h-warn">Double-dose warnings the cap gave</h3><p class="note">The cap's alarm (red light and buzzer): the cap came off at most 2 h (basal insulin: 8 h) after the last dose ended, more than 10 min after it (sooner, that dose may have been a priming shot), and stayed off 4 s — an injection attempt. A quicker look gets only a quiet red cue (${plural(r.cues.length, "cue")} in this period, not listed).</p>${listOrNone(
     r.warnings.map((s) => `<li data-testid="warning">${esc(when(s, tz))}: ${esc(duration(s.warnedAfter!))} after the previous dose; the session was a ${esc(KIND_LABEL[s.kind])}</li>`),
     "None.",
   )}</section>`);
@@ -135,7 +136,7 @@ ${an.undatable.length ? `<tr><th>Not dated</th><td>${plural(an.undatable.length,
   out.push(`<section aria-labelledby="h-list" class="list"><h3 id="h-list">Every dose</h3><p class="note">Numbered doses are counted; priming shots are shown and not counted; cap checks are left out of this list. ≈: time reconstructed from a later clock setting.</p><table class="doselist" data-testid="doselist"><thead><tr><th>#</th><th>Date and time</th><th>Kind</th><th>Cap off</th><th>Temp.</th><th>Note</th></tr></thead><tbody>${inPeriod
     .map((s) => {
       const counted = s.kind === "dose" || s.kind === "uncertain";
-      const note = [s.warnedAfter !== undefined ? "double-dose warning" : "", s.kind === "uncertain" ? (s.leftOff ? "cap left off" : "cut by restart") : ""].filter(Boolean).join("; ");
+      const note = [s.warnedAfter !== undefined ? "double-dose warning (alarm)" : "", s.kind === "uncertain" ? (s.leftOff ? "cap left off" : "cut by restart") : ""].filter(Boolean).join("; ");
       return `<tr class="k-${s.kind}"><td>${counted ? ++n : ""}</td><td>${esc(when(s, tz))}</td><td>${esc(KIND_LABEL[s.kind])}</td><td>${esc(duration(s.offSeconds))}</td><td>${s.tempC ?? "–"}${s.tempC === undefined ? "" : " °C"}</td><td>${esc(note)}</td></tr>`;
     })
     .join("")}${an.undatable

@@ -6,8 +6,10 @@
 // Virtual time: while the phone is connected or a call is pending, a pump advances the simulator's clock in
 // small steps (STEP_S of virtual time per few ms of real time) and hands queued notifications to the page in
 // the order the radio delivered them. Pairing is done as the OS does it for Web Bluetooth: when a write is
-// refused for lack of authentication (ATT 0x05 / 0x0F), the "OS" pairs (with the passkey, if one is given) and
-// retries once; a refused pairing reaches the page as a SecurityError DOMException, as in Chrome.
+// refused for lack of authentication (ATT 0x05 / 0x0F), the "OS" opens its pairing dialog, the user types the
+// passkey printed on the cap (`passkey`: the answer, or a function playing the user), the OS pairs (LESC passkey
+// entry, MITM) and retries once; a refused or cancelled pairing reaches the page as a SecurityError DOMException,
+// as in Chrome.
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import type { SimCentral } from "../../sim/ble/index.js";
@@ -21,8 +23,10 @@ const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2,
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 export interface BridgeOptions {
-  /** The passkey the "OS pairing dialog" enters, when the cap has one. */
-  passkey?: string;
+  /** What the user types into the OS pairing dialog: the cap's label passkey, or a function asked each time the
+   *  dialog opens (undefined: the user cancels). Absent: the OS has no passkey to enter (a Just Works attempt,
+   *  which the cap refuses). */
+  passkey?: string | (() => string | undefined | Promise<string | undefined>);
   /** ATT_MTU the browser's stack asks for (Chrome on Linux: 517; the cap allows up to 53). */
   mtu?: number;
 }
@@ -66,8 +70,14 @@ export async function installBleBridge(page: Page, cap: SimulatedCap, opts: Brid
       const att = attOf(e);
       if ((att !== 0x05 && att !== 0x0f) || phone().isBonded()) throw { name: "NetworkError", message: `GATT operation failed (ATT 0x${(att ?? 0x0e).toString(16)})` };
       log.push("pair");
+      let passkey: string | undefined;
+      if (typeof opts.passkey === "function") {
+        log.push("passkey prompt");
+        passkey = await opts.passkey();
+        if (passkey === undefined) throw { name: "SecurityError", message: "GATT operation failed for security reasons (pairing cancelled)" };
+      } else passkey = opts.passkey;
       try {
-        await wait(phone().pair({ passkey: opts.passkey }));
+        await wait(phone().pair({ passkey }));
       } catch (p) {
         throw { name: "SecurityError", message: `GATT operation failed for security reasons (pairing refused: ${(p as { message?: string }).message ?? String(p)})` };
       }
