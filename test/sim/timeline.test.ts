@@ -1,6 +1,6 @@
 // The timeline's LED/buzzer lines: what a person sees, recognised from pin activity alone.
 import { describe, expect, it } from "vitest";
-import { blinkMeaning, PinPatterns } from "../../sim/runner.js";
+import { blinkMeaning, PinPatterns, signalKind } from "../../sim/runner.js";
 
 type Change = [t: number, pin: string, on: boolean];
 
@@ -51,6 +51,20 @@ describe("PinPatterns: documented signals", () => {
 
   it("3 long red flashes with beeps are the cap-left-off alert", () => {
     expect(texts("MDBT42Q", pulses(600, ["BUZZER", "LED2"], 3, 0.6, 0.4))).toEqual(["CAP LEFT OFF alert (red + buzzer ×3)"]);
+  });
+
+  // firmware/hw/indicator.ts timings: the fault 50/100 ms ×8, battery low 1000/500 ms ×2, temperature 300/300 ms ×3
+  it.each([
+    [["LED2"], 5, 0.1, 0.1, "DOUBLE-DOSE WARNING (red ×5, no buzzer)", "double-dose cue"],
+    [["LED2", "BUZZER"], 5, 0.1, 0.1, "DOUBLE-DOSE WARNING (red + buzzer ×5)", "double-dose warning"],
+    [["LED2", "BUZZER"], 8, 0.05, 0.1, "FAULT: not recording (red + buzzer ×8)", "fault pattern"],
+    [["LED2"], 8, 0.05, 0.1, "FAULT: not recording (red ×8, no buzzer)", "fault pattern"],
+    [["LED2"], 2, 1.0, 0.5, "BATTERY LOW signal (2 long red flashes)", "battery-low signal"],
+    [["LED2", "LED3"], 3, 0.3, 0.3, "INSULIN TEMPERATURE signal (red + green ×3)", "temperature signal"],
+  ] as const)("%j ×%i (%f/%f s) prints as %s, counted as %s", (pins, n, on, off, text, kind) => {
+    const t = texts("MDBT42Q", pulses(100, [...pins], n, on, off));
+    expect(t).toEqual([text]);
+    expect(signalKind(t[0])).toBe(kind);
   });
 
   it("recognises a few ms of callback time in the pulse lengths", () => {
