@@ -13,8 +13,11 @@
 #            --board-info ANSWER  the board's answer to the free-flash probe, instead of asking the board
 #
 # Before uploading, flash.sh asks the board for require("Flash").getFree() and require("Storage").getStats()
-# and refuses when the firmware could not open its dose log there (scripts/flash/check-board.mjs), naming the
-# cap's interpreter build (boards/PENCAP.py) as the way out. --dry-run checks only with --board-info.
+# and refuses when the firmware could not open its dose log in flash there -- fewer than 5 free pages (3 for the
+# log, 2 for the state area): the cap would keep its records in RAM only, lost at every reset -- or when the
+# bundle does not fit in Storage (scripts/flash/check-board.mjs), naming the cap's interpreter build
+# (boards/PENCAP.py) as the way out; fewer than 4,000 records kept only warns. --dry-run checks only with
+# --board-info.
 #
 # Before the upload flash.sh also prepares the config file "pencap.cfg" (scripts/flash/cfgfile.mjs PREPARE, sent
 # with the CLI's -e; docs/config.md "In flash"): created with its 16 slots erased, kept while at most half are
@@ -23,7 +26,7 @@
 # file starts with that PREPARE line, then the upload.
 #
 # Exit codes: 0 flashed (or dry run written, or DFU steps printed), 2 usage (no port/device), 3 no bundle
-# built (or no DFU zip), 4 connection or upload failed, 5 refused: the board cannot hold the dose log.
+# built (or no DFU zip), 4 connection or upload failed, 5 refused: the board cannot hold the dose log in flash.
 set -euo pipefail
 CALLER_DIR=$(pwd)
 # Through `npm run flash -- ...`, npm has moved to the project folder; INIT_CWD is where it was called.
@@ -96,7 +99,8 @@ COMMON=(-t --storage "pencap.key:$KEYFILE" --storage .bootcde:- --config STORAGE
 # The config file's preparation (one line of ES5; its answer: "PENCAP_CFGFILE created|kept|renewed|migrated N").
 PREPARE=$(node -e 'import("./scripts/flash/cfgfile.mjs").then((m) => process.stdout.write(m.PREPARE))')
 
-# The board check (scripts/flash/check-board.mjs): exit 5 with its message when the log could not be opened.
+# The board check (scripts/flash/check-board.mjs): exit 5 with its message when the log could not be opened in
+# flash (fewer than 5 free pages: a RAM log only) or the bundle does not fit in Storage.
 check_board() {
   local rc=0
   node scripts/flash/check-board.mjs "$1" "$BUNDLE" || rc=$?

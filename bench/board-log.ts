@@ -62,13 +62,13 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   const boot = d.output.slice(o0).map((l) => l.text).find((t) => t.startsWith("pencap: boot"));
   const n = Number(/log (\d+) records/.exec(boot ?? "")?.[1] ?? NaN);
   if (d.errors.length) throw new Error(`${board}: ${d.errors[0].message}`);
-  // The store the firmware chose: a Flash-store page is a whole free page below Storage; the Storage store's
-  // pages lie inside Storage's area.
+  // The store the firmware chose (openLogRegion, docs/log-format.md "Decision").
   return {
     board,
     freePages: d.board.freePages,
     storageFree,
-    store: f.pageCount >= 4 && d.board.freePages >= 4 ? "Flash (Flash.getFree() pages)" : "Storage file \"doselog\"",
+    // >= 5 free pages: the log region (2 state pages + the log); fewer: a RAM log (no Storage-file log any more)
+    store: d.board.freePages >= 5 ? "Flash (Flash.getFree() pages: log + 2 state pages)" : "RAM only (lost at every reset)",
     pageSize: f.pageSize,
     pageCount: f.pageCount,
     recordsPerPage: f.recordsPerPage,

@@ -7,7 +7,9 @@
 #   * libraries: only BLUETOOTH. The firmware uses Flash, Storage, E, NRF, setWatch, pins and timers (all part of
 #     the core, not libraries) and never NET, GRAPHICS, CRYPTO/SHA256, NFC, NEOPIXEL, FILESYSTEM or JIT
 #     (the bundle's globals are checked by the Espruino gate, scripts/gate/).
-#   * USE_DEBUGGER=0, USE_TAB_COMPLETE=0 and ESPR_NO_* defines below: console conveniences the cap never uses.
+#   * USE_DEBUGGER=0, USE_TAB_COMPLETE=0 and ESPR_NO_* defines below: console conveniences the cap never uses;
+#     SAVE_ON_FLASH_MATH: smaller, less precise trigonometry the firmware never calls. Each define's reason is
+#     next to it; together they leave Flash.getFree() 20 pages (19 before the last three).
 #   * no Stepper timer and no NeoPixel pins (no such parts on the cap).
 #   * -DMDBT42Q is kept on purpose: jshFlashWriteProtect (targets/nrf5x/jshardware.c) refuses Flash writes to the
 #     SoftDevice (< 0x1F000) and the bootloader (0x78000-0x80000) only when MDBT42Q (or PUCKJS, ...) is defined.
@@ -49,6 +51,23 @@ info = {
      'DEFINES+=-DESPR_NO_REGEX_OPTIMISE', # save some storage space
      'DEFINES+=-DESPR_NO_SOFTWARE_SERIAL', # no Serial on software pins (ESPR_NO_SOFTWARE_I2C does not compile in 2v29: jswrap_spi_i2c.c still calls jsi2cWrite)
      'DEFINES+=-DESPR_NO_DUMP_STATE', # dump() does not rebuild the interpreter state as JS
+     # Three more, to bring Flash.getFree() from 19 to 20 pages (issue 12: >= 4,000 records always kept needs
+     # F >= 20, docs/log-format.md). Measured together: code end 0x58CA4 -> 0x57214 (6,800 bytes less).
+     # None removes a JavaScript built-in (gen/jswrapper.c lists the same 508 jswrap_ functions) or any syntax;
+     # the Espruino gate refuses what they change (rule cap-build, scripts/gate/rules.mjs).
+     'DEFINES+=-DSAVE_ON_FLASH_MATH', # Math.sin/cos/tan/asin/acos/atan/atan2 (and E.FFT) by Espruino's own short series
+                                      # instead of newlib's (~6.2 KB of __kernel_rem_pio2 & co. out, ~0.9 KB in): less
+                                      # precise. The firmware uses none of them (the gate refuses them).
+     'DEFINES+=-DESPR_NO_VARIMAGE', # save() (a RAM image in Storage) prints "Not implemented": console only; the
+                                    # firmware boots from .bootcde (flash.sh), never from a saved image
+     'DEFINES+=-DESPR_NO_PASSWORD', # E.setPassword/E.lockConsole do nothing: console only (the firmware removes
+                                    # the BLE console instead, NRF.setServices(..., {uart:false}))
+     # Tried and not taken (see boards/measured.json "notTaken"): ESPR_NO_ARROW_FN does not compile without
+     # ESPR_NO_CLASSES in 2v29 (jsparse.c's #ifndef also hides jspeClassDefinition) and the bundle uses classes;
+     # ESPR_NO_PROMISES and ESPR_NO_DAYLIGHT_SAVING do not compile without SAVE_ON_FLASH (gen/jswrapper.c still
+     # names jswrap_promise_then / jswrap_date_getIsDST); ESPR_NO_TEMPLATE_LITERAL, ESPR_NO_GET_SET, ESPR_NO_REGEX,
+     # ESPR_NO_PROPERTY_SHORTHAND, ESPR_NO_OBJECT_METHODS and ESPR_LIMIT_DATE_RANGE are not needed for 20 pages
+     # and would take syntax the gate allows (and esbuild's minifier may emit) away from the firmware.
      'DFU_PRIVATE_KEY=targets/nrf5x_dfu/dfu_private_key.pem', # the key Espruino's DFU bootloader accepts
      'DFU_SETTINGS=--application-version 0xff --hw-version 52 --sd-req 0x8C,0x91'
    ]

@@ -50,7 +50,7 @@ const NRF52_STORAGE = 0x6c000;
  * Flash.getFree() on nRF52 depends on the size of the interpreter binary (jshFlashGetFree in
  * targets/nrf5x/jshardware.c: from the page after the one holding _etext up to the Storage area at 0x6C000).
  * Measured on 2v29 builds made with scripts/espruino/build-cap.sh (boards/measured.json):
- *   PENCAP  19 pages (code ends at 0x58CA4);
+ *   PENCAP  20 pages (code ends at 0x57214; 19 before the trim defines of boards/PENCAP.py);
  *   MDBT42Q 0: the stock build overlaps Storage with Debian's gcc and fits with ~0-1 free pages as built by
  *           Espruino, so the worst case, 0, is the profile;
  *   PUCKJS  0 (code ends 696 bytes before Storage).

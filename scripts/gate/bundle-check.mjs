@@ -4,7 +4,7 @@
 // esbuild's source map.
 import * as acorn from "acorn";
 import path from "node:path";
-import { MISSING_GLOBALS, MISSING_STATICS, ERROR_CONSTRUCTORS, PROTOTYPE_UNREACHABLE } from "./rules.mjs";
+import { MISSING_GLOBALS, MISSING_STATICS, ERROR_CONSTRUCTORS, PROTOTYPE_UNREACHABLE, CAP_BUILD_STATICS, CAP_BUILD_GLOBALS } from "./rules.mjs";
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -158,6 +158,9 @@ export function checkBundle(code, opts = {}) {
         if (name !== undefined && freeGlobal(n.object) && MISSING_STATICS.get(n.object.name)?.has(name)) {
           report(n, "missing-builtin", `${n.object.name}.${name} does not exist on Espruino 2v29`);
         }
+        if (name !== undefined && freeGlobal(n.object) && CAP_BUILD_STATICS.get(n.object.name)?.has(name)) {
+          report(n, "cap-build", `${n.object.name}.${name} ${CAP_BUILD_STATICS.get(n.object.name).get(name)}`);
+        }
         const o = n.object;
         if (name !== undefined && o.type === "MemberExpression" && !o.computed && o.property.name === "prototype" &&
           freeGlobal(o.object) && PROTOTYPE_UNREACHABLE.has(o.object.name) &&
@@ -167,6 +170,10 @@ export function checkBundle(code, opts = {}) {
         return;
       }
       case "Identifier":
+        // Calls only: the build's dead `if (false) { ...globals }` block (index.mjs) names every global.
+        if (CAP_BUILD_GLOBALS.has(n.name) && !declared.has(n.name) && parent?.type === "CallExpression" && parent.callee === n) {
+          report(n, "cap-build", `${n.name}() ${CAP_BUILD_GLOBALS.get(n.name)}`);
+        }
         if (MISSING_GLOBALS.has(n.name) && !declared.has(n.name) && isReference(n, parent)) {
           report(n, "missing-builtin", `free reference to ${n.name}, which is not a global on Espruino 2v29`);
         }

@@ -33,6 +33,23 @@ export const MISSING_STATICS = new Map([
   ...TYPED_ARRAYS.map((t) => [t, new Set(["from", "of"])]),
 ]);
 
+/**
+ * What the cap's own interpreter build changes (boards/PENCAP.py, the defines that bring Flash.getFree() to 20
+ * pages): these exist on the host build and the stock boards but behave differently on the cap, so the firmware
+ * may not use them (rule `cap-build`). Global name -> member -> why.
+ */
+const APPROXIMATE = "is approximate on the cap's interpreter build (SAVE_ON_FLASH_MATH, boards/PENCAP.py): " +
+  "Espruino's own short series instead of the C library's, so the cap would compute other values than the host build and the simulator";
+const NO_PASSWORD = "does nothing on the cap's interpreter build (ESPR_NO_PASSWORD, boards/PENCAP.py)";
+export const CAP_BUILD_STATICS = new Map([
+  ["Math", new Map(["sin", "cos", "tan", "asin", "acos", "atan", "atan2"].map((m) => [m, APPROXIMATE]))],
+  ["E", new Map([["FFT", APPROXIMATE], ["setPassword", NO_PASSWORD], ["lockConsole", NO_PASSWORD]])],
+]);
+/** Global functions the cap's build leaves out: name -> why. */
+export const CAP_BUILD_GLOBALS = new Map([
+  ["save", "only prints \"Not implemented in this build\" on the cap's interpreter build (ESPR_NO_VARIMAGE, boards/PENCAP.py); the firmware is .bootcde in Storage"],
+]);
+
 /** TypeScript's name for the type of each constructor value above (e.g. `Array` has type ArrayConstructor). */
 export const CONSTRUCTOR_TYPE_NAMES = new Map([
   ["ArrayConstructor", "Array"], ["ObjectConstructor", "Object"], ["NumberConstructor", "Number"],

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   MISSING_GLOBALS, MISSING_STATICS, CONSTRUCTOR_TYPE_NAMES, MISSING_METHODS, MISSING_METHODS_ANY_RECEIVER,
-  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE, missingGlobalAdvice,
+  ERROR_CONSTRUCTORS, TYPED_ARRAY_NAMES, PROTOTYPE_UNREACHABLE, missingGlobalAdvice, CAP_BUILD_STATICS, CAP_BUILD_GLOBALS,
 } from "./rules.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -246,6 +246,11 @@ function checkFile(sf, checker, problems, program) {
   }
 
   function checkIdentifier(id) {
+    if (CAP_BUILD_GLOBALS.has(id.text) && isValueReference(id)) {
+      const symbol = checker.getSymbolAtLocation(id);
+      if (!symbol || isFromDeclarationFile(symbol)) report(id, "cap-build", `${id.text}() ${CAP_BUILD_GLOBALS.get(id.text)}`);
+      return;
+    }
     if (!MISSING_GLOBALS.has(id.text) || !isValueReference(id)) return;
     const symbol = checker.getSymbolAtLocation(id);
     if (!symbol || isFromDeclarationFile(symbol)) {
@@ -286,6 +291,13 @@ function checkFile(sf, checker, problems, program) {
       (ts.isIdentifier(receiver) && MISSING_STATICS.has(receiver.text) && !checker.getSymbolAtLocation(receiver) ? receiver.text : undefined);
     if (ctorName && MISSING_STATICS.get(ctorName)?.has(member)) {
       report(nameNode, "missing-builtin", `${ctorName}.${member} does not exist on Espruino 2v29`);
+      return;
+    }
+    const capName = ctorName ?? (ts.isIdentifier(receiver) && CAP_BUILD_STATICS.has(receiver.text) &&
+      (!checker.getSymbolAtLocation(receiver) || isFromDeclarationFile(checker.getSymbolAtLocation(receiver))) ? receiver.text : undefined);
+    const capWhy = capName && CAP_BUILD_STATICS.get(capName)?.get(member);
+    if (capWhy) {
+      report(nameNode, "cap-build", `${capName}.${member} ${capWhy}`);
       return;
     }
     const kind = receiverKind(recvType);

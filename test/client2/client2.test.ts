@@ -731,7 +731,7 @@ describe("client2: a client written from docs/protocol.md alone", () => {
       await disconnect(cap);
     }
     const held = store.newest()!;
-    for (let i = 0; i < 5000; i++) cap.session(2, 10); // more than the cap build's ring holds: (19 − 1) × 254 = 4,572
+    for (let i = 0; i < 5000; i++) cap.session(2, 10); // more than the cap build's ring holds: (20 − 3) × 254 = 4,318 at most
     const { session } = await connect(cap, { mtu: 53, bonded: true });
     const out = await cap.settle(sync(session, store), 7200);
     expect(out.status.oldestSeq!).toBeGreaterThan(held + 1);

@@ -1,5 +1,5 @@
-// Review: a cap whose interpreter leaves no flash region for the log (a stock 2v29 MDBT42Q build: 0 free pages;
-// a Storage file for the log cannot sit next to the 34 KB bundle: docs/log-format.md "Where the log lives").
+// Review: a cap whose interpreter leaves no flash region for the log (a stock 2v29 MDBT42Q build: 0 free pages,
+// fewer than the 5 the log region needs; there is no Storage-file log: docs/log-format.md "Decision").
 // Before, it printed "pencap: FATAL" on a console nobody reads and never started BLE. It now keeps its log and
 // state in RAM until the next reset, starts BLE with Status alert bit 4 ("no flash log") so the app can say
 // why, and shows the fault pattern (docs/detection.md, "A cap that cannot record"). It never writes Storage.
@@ -35,7 +35,7 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
     cap.run(5);
     const out = d.output.map((l) => l.text).join("\n");
     expect(out).toMatch(/pencap: no flash region for the log/);
-    expect(out).toMatch(/pencap: boot on PENCAP/);
+    expect(out).toMatch(/pencap: boot on PENCAP/); // the harness's cap, given a stock interpreter's 0 free pages
     expect(out).not.toMatch(/FATAL/);
     // LED2 is the cap's red LED (D2): 8 fast red flashes with 8 beeps at once (the first one began during the
     // boot, before this listener: counted by its end)
@@ -69,9 +69,9 @@ describe("review: a cap with no dose log shows that it is not recording", () => 
   it("a boot that fails (the log cannot be formatted on a weak cell): fault pattern, BLE up, no watchdog loop", async () => {
     // Foreign data in the log's first page (0x69000: below the two state pages at the top of the free area) and
     // a cell below the erase threshold: formatting the log needs an erase the firmware refuses, so boot fails.
-    const blank = new SimDevice({ seed: 1, bundle });
-    const img = blank.flash.bytes.slice();
-    const base = blank.flash.baseAddress;
+    const probe = new SimDevice({ board: "PENCAP", seed: 1, bundle });
+    const img = probe.flash.bytes.slice();
+    const base = probe.board.freeAddress; // the flash image starts at the first free page
     img.fill(0x5a, 0x69000 - base, 0x69000 - base + 64);
     const cap = new Cap(bundle, { flash: img, volts: 2.3 });
     const d = cap.device;

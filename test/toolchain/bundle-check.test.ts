@@ -42,6 +42,9 @@ describe("checkBundle refuses what Espruino cannot run", () => {
     ["function t(s) { return s; } var v = t`a`;", "tagged-template"],
     ["var r = /a.b/s;", "regexp-flag"],
     ["function F() { return new.target; }", "new-target"],
+    ["var a = Math.atan2(1, 2);", "cap-build"],
+    ["E.setPassword(\"x\");", "cap-build"],
+    ["save();", "cap-build"],
   ];
   it.each(cases)("%s -> %s", (code, rule) => {
     const problems = checkBundle(code, { file: "bundle.js" });
@@ -53,6 +56,7 @@ describe("checkBundle refuses what Espruino cannot run", () => {
   it.each([
     "var Map = function () {}; var m = new Map();", // a declared Map is not the missing built-in
     "var o = { Map: 1, Symbol: 2 }; var v = o.Map + o.Symbol;", // property names are not references
+    "var o = { save: function () {}, sin: 1 }; o.save(); var v = o.sin;", // own save()/sin are not the cap build's
     "var v = Math.pow(2, 3) + Math.floor(1.5); var a = [].slice.call([1]);",
     "var o = { a: 1 }; var c = Object.assign({}, o); var u = o == null ? void 0 : o.a; var n = u ?? 2;",
     "Array.prototype.myHelper = function () {};", // assigning to a prototype is fine

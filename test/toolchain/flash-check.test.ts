@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { checkBoard, parseBoardInfo, PROBE, MIN_FLASH_PAGES, MAX_FLASH_PAGES, STORAGE_LOG_BYTES } from "../../scripts/flash/check-board.mjs";
+import { checkBoard, parseBoardInfo, PROBE, MIN_LOG_PAGES, MAX_LOG_PAGES, STATE_PAGES, LINUX_LOG_PAGES, MIN_FREE_PAGES } from "../../scripts/flash/check-board.mjs";
 import measured from "../../boards/measured.json";
 import { ROOT, ESPRUINO_BIN, explainSkip } from "./helpers";
 
@@ -33,45 +33,61 @@ function flash(...args: string[]) {
 }
 
 describe("the board check", () => {
-  it("uses the firmware's own store decision figures", () => {
-    const src = fs.readFileSync(path.join(ROOT, "firmware/hw/storage-store.ts"), "utf8");
-    const k = (name: string) => Number(new RegExp(`${name} = (\\d+)`).exec(src)![1]);
-    expect([MIN_FLASH_PAGES, MAX_FLASH_PAGES]).toEqual([k("MIN_FLASH_PAGES"), k("MAX_FLASH_PAGES")]);
-    expect(STORAGE_LOG_BYTES).toBe((k("STORAGE_PAGES") + 1) * k("FLASH_PAGE_SIZE"));
+  it("uses the firmware's own log region figures", () => {
+    // openLogRegion(minLogPages, maxLogPages) in firmware/main.ts, the state area's R.STATE_PAGES in flash-store.ts
+    const main = fs.readFileSync(path.join(ROOT, "firmware/main.ts"), "utf8");
+    const calls = [...main.matchAll(/openLogRegion\((\d+), (\d+)\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(calls).toEqual([LINUX_LOG_PAGES, [MIN_LOG_PAGES, MAX_LOG_PAGES]]); // the host build's, then the boards'
+    const store = fs.readFileSync(path.join(ROOT, "firmware/hw/flash-store.ts"), "utf8");
+    expect(Number(/STATE_PAGES = (\d+)/.exec(store)![1])).toBe(STATE_PAGES);
+    expect(MIN_FREE_PAGES).toBe(5);
+    expect(fs.existsSync(path.join(ROOT, "firmware/hw/storage-store.ts")), "no Storage-file log any more").toBe(false);
   });
 
-  it("a stock MDBT42Q (0 free pages) with the bundle in Storage: refused, naming the cap build; nothing written", () => {
+  it("a stock MDBT42Q (0 free pages): refused (a RAM log only), naming the cap build; nothing written", () => {
     const out = path.join(tmp, "stock.js");
     const r = flash("--bundle", bundle, "--board-info", answer("MDBT42Q", 0, [34392, 64]), "--dry-run", out);
     expect(r.status).toBe(5);
-    expect(r.out).toContain("REFUSED: the firmware could not open its dose log here: 0 free flash pages");
+    expect(r.out).toContain("REFUSED: the firmware could not open its dose log here: 0 free flash pages (it needs 5");
+    expect(r.out).toContain("RAM only");
     expect(r.out).toContain("boards/PENCAP.py");
     expect(r.out).toContain("scripts/espruino/build-cap.sh");
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it("the cap's build: the log gets its flash pages and the upload goes ahead", () => {
+  it("the cap's build: the log gets its flash pages, >= 4,000 records, and the upload goes ahead", () => {
     const out = path.join(tmp, "cap.js");
     const n = measured.boards.PENCAP.freePages;
     const r = flash("--bundle", bundle, "--board-info", answer("PENCAP", n, [34392]), "--dry-run", out);
     expect(r.status).toBe(0);
-    expect(r.out).toContain(`log: ${n} flash pages, ${(n - 2) * 254} records always kept`);
+    expect((n - 4) * 254).toBeGreaterThanOrEqual(4000);
+    expect(r.out).toContain(`log: ${n} flash pages (${n - 2} for the dose log, 2 for the state area), ${(n - 4) * 254} records always kept`);
     expect(r.out).not.toContain("WARNING");
     expect(fs.readFileSync(out, "latin1")).toContain('require("Storage").write(".bootcde",');
   });
 
-  it("few free pages or a Storage log: allowed, with a warning below 4,000 records", () => {
-    const few = checkBoard(parseBoardInfo(answer("PUCKJS", 5, [])), 34392);
-    expect([few.ok, few.store, few.recordsKept]).toEqual([true, "flash", 762]);
-    expect(few.lines.join("\n")).toMatch(/WARNING: fewer than 4000 records/);
-    const small = checkBoard(parseBoardInfo(answer("MDBT42Q", 0, [])), 10_000); // a small bundle leaves room
-    expect([small.ok, small.store, small.recordsKept, small.storageFreeAfter]).toEqual([true, "storage", 254, 40960 - fileBytes(10_000)]);
+  it("4 free pages: refused; 5 to 19: allowed with a warning below 4,000 records; at most 34 pages taken", () => {
+    const four = checkBoard(parseBoardInfo(answer("PUCKJS", 4, [])), 34392);
+    expect([four.ok, four.store, four.recordsKept]).toEqual([false, "ram", 0]);
+    expect(four.lines.join("\n")).toMatch(/REFUSED: .* 4 free flash pages \(it needs 5: 3 for the log, 2 for the state area\)/);
+    const five = checkBoard(parseBoardInfo(answer("PUCKJS", 5, [])), 34392);
+    expect([five.ok, five.store, five.recordsKept]).toEqual([true, "flash", 254]);
+    expect(five.lines.join("\n")).toMatch(/WARNING: fewer than 4000 records/);
+    const nineteen = checkBoard(parseBoardInfo(answer("PENCAP", 19, [])), 34392);
+    expect([nineteen.ok, nineteen.recordsKept]).toEqual([true, 3810]);
+    expect(nineteen.lines.join("\n")).toMatch(/WARNING: fewer than 4000 records/);
+    const twenty = checkBoard(parseBoardInfo(answer("PENCAP", 20, [])), 34392);
+    expect([twenty.ok, twenty.recordsKept]).toEqual([true, 4064]);
+    expect(twenty.lines.join("\n")).not.toMatch(/WARNING/);
+    const many = checkBoard(parseBoardInfo(answer("PENCAP", 60, [])), 34392);
+    expect(many.recordsKept).toBe(30 * 254);
+    expect(many.lines.join("\n")).toContain("log: 34 flash pages (32 for the dose log, 2 for the state area)");
   });
 
   it("counts the old boot code as replaced and other files as kept", () => {
     const r = checkBoard(parseBoardInfo(answer("MDBT42Q", 0, [30000, 5000])), 34392);
     expect(r.storageFreeAfter).toBe(40960 - fileBytes(5000) - fileBytes(34392));
-    const tooBig = checkBoard(parseBoardInfo(answer("PENCAP", 19, [1000, 10000])), 34392);
+    const tooBig = checkBoard(parseBoardInfo(answer("PENCAP", 20, [1000, 10000])), 34392);
     expect(tooBig.ok).toBe(false);
     expect(tooBig.lines.join("\n")).toMatch(/the bundle does not fit in Storage/);
   });
