@@ -13,7 +13,7 @@ import { buildFirmware } from "../scripts/gate/index.mjs";
 
 export const CALIBRATION_LOOP = "while(i--){Math.abs(1);Math.abs(1);}";
 
-async function pathsCode(): Promise<string> {
+export async function pathsCode(): Promise<string> {
   const r = (await buildFirmware({ entry: "bench/cpu-paths.ts", outfile: "dist/bench-cpu-paths.js", write: false, mangle: true })) as { // mangled as the firmware bundle is
     ok: boolean;
     code?: string;

@@ -85,6 +85,10 @@ export class EspruinoRuntime {
   private magTimer = 0;
   private magHz = 0;
   private apiCalls = 0;
+  /** API calls and steps (loop iterations + function entries, counted by the hang guard) of the last
+   *  callback: the CPU model's inputs (sim/cpu.ts), read by bench/cpu-calibrate.ts. */
+  lastCallback = { apiCalls: 0, steps: 0 };
+  private readSteps: () => number;
   private invokeScript: vm.Script;
   private pending: { fn: unknown; args: unknown[]; thisArg: unknown } | null = null;
   private pendingResult: unknown;
@@ -159,6 +163,7 @@ export class EspruinoRuntime {
     vm.runInContext(`let ${STEP_COUNTER} = 0;`, ctx);
     this.invokeScript = new vm.Script(`${STEP_COUNTER} = 0; globalThis["\\u0000simInvoke"]()`);
     this.resetSteps = new vm.Script(`${STEP_COUNTER} = 0;`);
+    this.readSteps = vm.runInContext(`(function () { return ${STEP_COUNTER}; })`, ctx) as () => number;
     // Callbacks are called straight from the host through a function of the context (a runInContext per
     // callback costs more than most callbacks). The context's promise jobs still run after the callback that
     // queued them: every job comes from a then() (Espruino 2v29 has no async/await, docs/espruino-language.md;
@@ -346,7 +351,10 @@ export class EspruinoRuntime {
     }
     if (this.hangTripped) this.device.onHang(label);
     // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
-    const cpu = callbackSeconds(this.apiCalls, this.device.cpuMsPerUnit);
+    // Steps are counted only with the hang guard on (the default); without it the model has the API calls alone.
+    const steps = this.hangGuardSteps ? this.readSteps() : 0;
+    this.lastCallback = { apiCalls: this.apiCalls, steps };
+    const cpu = callbackSeconds(this.apiCalls, steps, this.device.cpuMsPerUnit);
     this.cpuBusyUntil = start + cpu;
     this.device.emitActivity({ kind: "cpu", seconds: cpu });
     this.device.afterCallback();

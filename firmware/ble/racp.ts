@@ -121,9 +121,10 @@ export class Racp {
   private sent = 0; // records sent in this procedure
   // pkt, rec and resp are views on one buffer (one ArrayBuffer in RAM instead of three).
   private pkt: Uint8Array; // MAX_PER_PACKET records
-  private view: Uint8Array; // pkt[0 .. 16 * pktLen) for the last packet size sent, remade when the size changes
-  private pktLen = 0; // bytes of a built packet not yet accepted by the radio
-  private pktLast = 0; // seq of the last record in that packet
+  private pktLen = 0; // records of the batch read into pkt
+  private pktPos = 0; // the first of them not yet accepted by the radio
+  private per = 1; // records per notification of this batch
+  private pktLast = 0; // seq of the batch's last record
   private rec: Uint8Array;
   private resp: Uint8Array; // RESP_SLOTS slots of RESP_SIZE bytes; a slot's last byte holds its length
   private respHead = 0;
@@ -133,7 +134,6 @@ export class Racp {
     this.host = host;
     const m = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE + RacpK.RECORD_SIZE + RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
     this.pkt = m.subarray(0, RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
-    this.view = this.pkt.subarray(0, 0);
     this.rec = m.subarray(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE, (RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
     this.resp = m.subarray((RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
   }
@@ -146,12 +146,12 @@ export class Racp {
   /**
    * The radio refused a record notification outright (on Espruino a full queue is silent, so this is
    * DATA_SIZE: the app announced a larger notification size than its link has). Fall back to one record per
-   * notification and rebuild the packet from its first record.
+   * notification, from the refused packet's first record on.
    */
   notifyRefused(): void {
     if (this.mtu > RacpK.MIN_NOTIFY_SIZE + 3) {
       this.mtu = RacpK.MIN_NOTIFY_SIZE + 3;
-      this.pktLen = 0;
+      this.per = 1;
     }
   }
 
@@ -231,6 +231,7 @@ export class Racp {
         this.reporting = true;
         this.sent = 0;
         this.pktLen = 0;
+        this.pktPos = 0;
         this.pump();
         return;
       }
@@ -367,14 +368,17 @@ export class Racp {
         this.respCount--;
       }
       while (this.reporting) {
-        if (this.pktLen === 0) {
+        if (this.pktPos >= this.pktLen) {
+          // A batch: as many whole packets as the buffer holds (up to 15 records), read in one go. A tick
+          // sends several packets (ble.ts perTick): one log read serves them all.
           let k = (this.mtu - 3) >> 4; // / RECORD_SIZE, without a call (each costs time on Espruino)
           if (k < 1) k = 1;
           if (k > RacpK.MAX_PER_PACKET) k = RacpK.MAX_PER_PACKET;
-          // Straight from the log's pages: its cursor continues where the last packet ended (no search).
+          this.per = k;
+          // Straight from the log's pages: its cursor continues where the last batch ended (no search).
           let s = this.cursor;
           if (this.deletedThrough >= 0 && s <= this.deletedThrough) s = this.deletedThrough + 1;
-          let n = s > this.last ? 0 : this.host.log.readMany(s, this.pkt, k);
+          let n = s > this.last ? 0 : this.host.log.readMany(s, this.pkt, ((RacpK.MAX_PER_PACKET / k) | 0) * k);
           // Records appended after a bounded request's last seq stay out.
           while (n > 0 && (this.pktLast = rd32(this.pkt, (n - 1) * RacpK.RECORD_SIZE)) > this.last) n--;
           if (n === 0) {
@@ -383,17 +387,19 @@ export class Racp {
             return;
           }
           this.pktLen = n;
+          this.pktPos = 0;
+          this.cursor = this.pktLast + 1;
         }
-        if (this.view.length !== this.pktLen * RacpK.RECORD_SIZE) this.view = this.pkt.subarray(0, this.pktLen * RacpK.RECORD_SIZE);
-        if (!this.host.out(UuidK.CH_RECORDS, this.view)) return;
-        this.sent += this.pktLen;
-        this.pktLen = 0;
-        if (this.pktLast >= this.last) {
+        let e = this.pktPos + this.per;
+        if (e > this.pktLen) e = this.pktLen;
+        if (!this.host.out(UuidK.CH_RECORDS, this.pkt.subarray(this.pktPos * RacpK.RECORD_SIZE, e * RacpK.RECORD_SIZE))) return;
+        this.sent += e - this.pktPos;
+        this.pktPos = e;
+        if (e >= this.pktLen && this.pktLast >= this.last) {
           this.reporting = false;
           this.respond(RacpK.OP_REPORT, RacpK.RC_SUCCESS);
           return;
         }
-        this.cursor = this.pktLast + 1;
       }
     } catch (e) {
       // A log failure mid-transfer: end the procedure with "procedure not completed".

@@ -154,6 +154,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   const chars: any = {};
   const upd: any = {};
   upd[UuidK.SERVICE_UUID] = chars;
+  let sentCh = -1; // the characteristic and kind `chars` is set up for
+  let sentQuiet: boolean | undefined = false;
   /**
    * The engine's Send (firmware/ble/ports.ts), and flush()'s value update when `quiet` (the engine calls it
    * with two arguments): one function for both, each costs RAM on the cap. The engine indicates on the RACP
@@ -162,14 +164,20 @@ export function startBle(o: BleStartOptions): BleHandle {
    */
   function send(ch: number, data: Uint8Array, quiet?: boolean): boolean {
     if (!quiet && budget <= 0) return false;
-    for (const k in chars) delete chars[k];
     inner.value = data;
-    inner.notify = !quiet && ch !== UuidK.CH_RACP;
-    inner.indicate = !quiet && ch === UuidK.CH_RACP;
-    chars[
-      ch === UuidK.CH_RECORDS ? UuidK.RECORDS_UUID : ch === UuidK.CH_RACP ? UuidK.RACP_UUID : ch === UuidK.CH_TIME ? UuidK.TIME_UUID
-        : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
-    ] = inner;
+    // The update object is rebuilt only when the characteristic or the kind changes: a report's record
+    // notifications reuse it as it is (each statement costs time on Espruino, per notification).
+    if (ch !== sentCh || !quiet !== !sentQuiet) {
+      sentCh = ch;
+      sentQuiet = quiet;
+      for (const k in chars) delete chars[k];
+      inner.notify = !quiet && ch !== UuidK.CH_RACP;
+      inner.indicate = !quiet && ch === UuidK.CH_RACP;
+      chars[
+        ch === UuidK.CH_RECORDS ? UuidK.RECORDS_UUID : ch === UuidK.CH_RACP ? UuidK.RACP_UUID : ch === UuidK.CH_TIME ? UuidK.TIME_UUID
+          : ch === UuidK.CH_STATUS ? UuidK.STATUS_UUID : UuidK.CONFIG_UUID
+      ] = inner;
+    }
     try {
       NRF.updateServices(upd);
     } catch (e) {

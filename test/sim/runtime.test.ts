@@ -365,11 +365,13 @@ describe("the hang guard counts steps, not host time (sim/hang-guard.ts)", () =>
 
   it("the budget is per callback and exact: work under it is not a hang, on any host", () => {
     const code = (n: number) => `var done = 0; setInterval(function(){ for (var i = 0; i < ${n}; i++) {} done++; }, 100);`;
-    const ok = deviceWith(code(900), { hangGuard: 1000 });
+    // Steps, not timing: the CPU model (sim/cpu.ts) charges each loop iteration, so it is off here (900 steps
+    // at 0.25 ms/unit would outlast the 100 ms interval and the callbacks would queue).
+    const ok = deviceWith(code(900), { hangGuard: 1000, cpuMsPerUnit: 0 });
     ok.clock.advance(10);
     expect(hung(ok)).toEqual([]);
     expect(ok.evaluate("done")).toBe(100);
-    const over = deviceWith(code(1100), { hangGuard: 1000 });
+    const over = deviceWith(code(1100), { hangGuard: 1000, cpuMsPerUnit: 0 });
     over.clock.advance(10);
     expect(hung(over)).toEqual(["setInterval"]);
   });
