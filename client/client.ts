@@ -213,7 +213,7 @@ export class PenCapClient {
   }
 
   async readTime(): Promise<{ time: number; isSet: boolean; lastResult: number }> {
-    const b = await this.transport.read(SERVICE, TIME);
+    const b = await this.readBack(TIME, 6);
     return { time: u32(b, 0), isSet: !!(b[4] & 1), lastResult: b[5] };
   }
 
@@ -224,8 +224,24 @@ export class PenCapClient {
   }
 
   async readConfig(): Promise<{ lastResult: number; badOffset: number; bytes: Uint8Array }> {
-    const b = await this.transport.read(SERVICE, CONFIG);
+    const b = await this.readBack(CONFIG, 30);
     return { lastResult: b[0], badOffset: b[1], bytes: b.slice(2) };
+  }
+
+  /**
+   * Reads a characteristic the app writes, once the cap has handled the write (docs/protocol.md 3.6): the
+   * SoftDevice answers the write at once and keeps the written bytes as the value until the firmware's handler,
+   * run later from Espruino's event queue, puts its own in — so a read right after a write can return the
+   * app's own bytes. Those have another length than the cap's value: read again every 50 ms, up to 3 s.
+   */
+  private async readBack(ch: string, len: number): Promise<Uint8Array> {
+    for (let tries = 0; ; tries++) {
+      const b = await this.transport.read(SERVICE, ch);
+      if (b.length === len) return b;
+      if (tries >= 60) throw new ProtocolError(`TIMEOUT: the cap did not answer the write (read ${b.length} bytes, expected ${len}); reconnect and try again`, ERR_TIMEOUT);
+      const t = this.transport;
+      await new Promise<void>((resolve) => (t.timer ? t.timer(50, resolve) : setTimeout(resolve, 50)));
+    }
   }
 
   /** Writes the 28-byte config block: in one packet when the link carries it (ATT_MTU >= 31), else as two
