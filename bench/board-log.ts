@@ -37,6 +37,8 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   const radio = new CapRadio();
   const hasBle = board !== "LINUX";
   const d = new SimDevice({ board, freePages, seed: 1, bundle, installBundle: true, nrf: hasBle ? radio.factory : undefined });
+  // what flash.sh stores next to the bundle (.bootcde and the pre-allocated pencap.cfg come with the upload)
+  d.installFile("pencap.key", new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36]));
   d.setCap(true);
   d.powerOn();
   d.clock.advance(5);
@@ -54,6 +56,14 @@ function one(board: BoardName, freePages: number | undefined, bundle: string, fi
   const line = d.output.slice(before).map((l) => l.text).find((t) => t.startsWith("FILL:"));
   if (!line) throw new Error(`${board}: the filler printed nothing (${d.errors[0]?.message ?? "no error"})`);
   const f = JSON.parse(line.slice(5)) as Fill;
+  if (f.error === "no page store") {
+    // fewer than 5 free pages: the firmware keeps a RAM log only (docs/log-format.md "Decision")
+    return {
+      board, freePages: d.board.freePages, storageFree, store: "RAM only (lost at every reset)", pageSize: 0, pageCount: 0, recordsPerPage: 0,
+      capacity: 0, capacityMax: 0, recordsAfterBoot: 0, bootBytesRead: 0, bootWordsWritten: 0, bootErases: 0,
+      failure: `no flash log: "${first}" (a RAM log until the next reset, Status alert bit 4; flash.sh refuses this board)`,
+    };
+  }
   if (f.error) throw new Error(`${board}: ${f.error}`);
   const r0 = d.flash.bytesRead, w0 = d.flash.wordWrites, e0 = d.flash.erases, o0 = d.output.length;
   d.reboot("software");

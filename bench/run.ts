@@ -107,7 +107,7 @@ async function logSection(): Promise<void> {
     row(`${p}: firmware boot over the full log, page erases`, b.bootErases, "erases");
   }
   section("log costs: DoseLog + FlashStore on the NOR flash model, each board's page geometry, steady state (ring full, 20 turns)");
-  const geometries = boards.length ? boards.filter((b) => !b.failure).map((b) => [b.board + (b.freePages === 0 ? " Storage fallback" : ""), b.pageSize, b.pageCount] as const) : logBench().map((f) => [`${f.pageCount}×${f.pageSize}`, f.pageSize, f.pageCount] as const);
+  const geometries = boards.length ? boards.filter((b) => !b.failure).map((b) => [b.board, b.pageSize, b.pageCount] as const) : logBench().map((f) => [`${f.pageCount}×${f.pageSize}`, f.pageSize, f.pageCount] as const);
   for (const [name, size, count] of geometries) {
     const f = measure(size, count, 20);
     const p = `${name}, ${count} × ${size} B`;
