@@ -32,7 +32,7 @@ function run(): void {
   if (BENCH_CPU_PATH === "fill") {
     for (let k = 0; k < n; k++) log.append(T_DOSE, 0x10, 1764000000 + k * 600, 8 + (k % 20), 0x0915);
   } else if (BENCH_CPU_PATH === "notify3" || BENCH_CPU_PATH === "notify1") {
-    const racp = new Racp({ log: log, out: function () { sent++; return true; }, clock: { now: getTime }, update: function () {} });
+    const racp = new Racp({ log: log, out: function () { sent++; return true; }, clock: { now: getTime }, update: function () {}, capConfirmed: false });
     racp.mtu = BENCH_CPU_PATH === "notify3" ? 53 : 23;
     const lo = log.oldestSeq();
     const hi = lo + n - 1;

@@ -199,9 +199,9 @@ async function cmdPull(a: Args, io: Io): Promise<number> {
     // more than 2 s; the cap logs the change (TIME_SET), which places its relative times (docs/client.md).
     const now = Math.floor((io.now?.() ?? new Date()).getTime() / 1000);
     const t = await client.readTime();
-    if (!t.isSet || Math.abs(t.time - now) > 2) {
-      const res = await client.setTime(now);
-      if (res === WRITE_RESULT.ok) io.stderr(`set the cap's clock to ${new Date(now * 1000).toISOString()} (${t.isSet ? `it was ${t.time - now} s off` : "it was not set"})\n`);
+    const setClock = async (at: number) => {
+      const res = await client.setTime(at);
+      if (res === WRITE_RESULT.ok) io.stderr(`set the cap's clock to ${new Date(at * 1000).toISOString()} (${t.isSet ? `it was ${t.time - now} s off` : "it was not set"})\n`);
       // 0x07: once set, the cap's clock moves by more than 15 min only with the cap in the patient's hand (the
       // pairing window, docs/protocol.md §3.3): a wrong or hostile phone cannot shift the record times by hours.
       else if (res === WRITE_RESULT.needsCap)
@@ -210,9 +210,13 @@ async function cmdPull(a: Args, io: Io): Promise<number> {
             `Hold the cap and do the 5-click gesture (take it off and put it back on 5 times within 6 s), then run "pencap pull" again. ` +
             `Until then its records keep the cap's own clock.\n`,
         );
-      else io.stderr(`warning: the cap refused the clock setting (result ${res}); its records keep their own times\n`);
-    }
+      else if (res !== WRITE_RESULT.notSynced) io.stderr(`warning: the cap refused the clock setting (result ${res}); its records keep their own times\n`);
+      return res;
+    };
+    // 0x81: the cap holds records no app has confirmed and its ring is full; set the clock after the sync.
+    const first = !t.isSet || Math.abs(t.time - now) > 2 ? await setClock(now) : WRITE_RESULT.ok;
     const r = await syncInto(client, v, io, "pull");
+    if (first === WRITE_RESULT.notSynced && r.complete) await setClock(Math.floor((io.now?.() ?? new Date()).getTime() / 1000));
     return r.complete ? 0 : 3;
   } finally {
     if (client.isConnected) await client.close();

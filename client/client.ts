@@ -201,6 +201,12 @@ export class PenCapClient {
     return PenCapClient.rcOf(await this.racp([OP.annotate, OPERATOR.null, ...le32(seq), u2]));
   }
 
+  /** Tells the cap this app holds every record with seq <= `through` (RACP 0xA3): app records may then go
+   *  into the ring up to it (docs/protocol.md 3.2 "App records"). Returns the RACP response code. */
+  async confirmReceived(through: number): Promise<number> {
+    return PenCapClient.rcOf(await this.racp([OP.confirm, OPERATOR.null, ...le32(through)]));
+  }
+
   async abort(): Promise<number> {
     const p = this.pending;
     this.pending = undefined;

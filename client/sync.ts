@@ -45,6 +45,12 @@ export async function sync(client: PenCapClient, store: RecordStore): Promise<Sy
       }
       if (!progress) break;
     }
+    // Confirm (docs/protocol.md 3.2 "App records", section 8 step 3): every seq up to the first hole still to
+    // ask for is held or known skipped, missing, overwritten or deleted. Until then the cap refuses app records
+    // (annotations, clock, config) that could overwrite a record no app holds.
+    const open = store.gaps().find((g) => g.kind === "unconfirmed");
+    const through = open ? open.from - 1 : Math.max(store.newestHeld(), -1);
+    if (through >= 0) await client.confirmReceived(through);
     res.complete = true;
   } catch (e) {
     if (client.isConnected) throw e;

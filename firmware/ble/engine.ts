@@ -34,6 +34,9 @@ export const enum EngK {
   WR_PART = 0x06,
   /** Write result: refused without the cap in hand (the pairing window: docs/protocol.md 3.6). */
   WR_NEEDS_CAP = 0x07,
+  /** Write results 0x81 / 0x82: the RACP's RC_NOT_SYNCED / RC_RATE_LIMITED (the same check, racp.ts admit()). */
+  WR_NOT_SYNCED = 0x81,
+  WR_RATE_LIMITED = 0x82,
   /** A set clock moves by at most this much (s) without the cap in hand. */
   TIME_JUMP_S = 900,
 }
@@ -106,8 +109,8 @@ export class BleEngine {
   trusted = false;
   /** Bit (1 << ch) set when a characteristic's value changed; the adapter pushes new values and clears it. */
   changed = 0;
-  /** The cap is in the patient's hand: the pairing window is open (the adapter sets it). A large clock jump
-   *  and switching an alert off need it (docs/protocol.md 3.3, 3.5). */
+  /** The cap is in the patient's hand: the pairing window is open (the adapter sets it). A large clock jump,
+   *  switching an alert off and a delete need it (docs/protocol.md 3.2, 3.3, 3.5). */
   capConfirmed = false;
   /** new - old clock (s) of the last Device Time write that set the clock; the adapter reads and clears it. */
   timeDelta = 0;
@@ -265,6 +268,11 @@ export class BleEngine {
           this.timeBuf[5] = CfgK.WR_OK;
           return SecK.ATT_OK;
         }
+        const a = this.racp.admit(); // 0, or the refusal: result 0x81 / 0x82 as the RACP's codes
+        if (a !== 0) {
+          this.timeBuf[5] = a;
+          return SecK.ATT_OK;
+        }
         try {
           this.log.append(EngK.T_TIME_SET, 0, t, prev & 0xffff, prev >>> 16);
         } catch (x) {
@@ -272,6 +280,7 @@ export class BleEngine {
           return SecK.ATT_OK;
         }
         this.timeDelta = t - this.clock.now(); // read just before the clock moves, as the adapter needs it
+        this.racp.tokAt += this.timeDelta; // a clock step refills no app-record tokens
         this.clock.set(t);
         this.timeBuf[5] = CfgK.WR_OK;
         this.update(EngK.UPD_RECORD, 0);
@@ -311,6 +320,11 @@ export class BleEngine {
         for (let i = 0; i < CfgK.CONFIG_SIZE; i++) if (d[i] !== this.cfg[i]) same = false;
         if (same) {
           this.cfgBuf[0] = CfgK.WR_OK;
+          return SecK.ATT_OK;
+        }
+        const g = this.racp.admit();
+        if (g !== 0) {
+          this.cfgBuf[0] = g;
           return SecK.ATT_OK;
         }
         try {

@@ -11,6 +11,9 @@ export interface LogPort {
   count(): number;
   oldestSeq(): number;
   newestSeq(): number;
+  /** Records the ring is guaranteed to keep (DoseLog: (pages - 2) x records per page): the last `capacity`
+   *  seqs survive any append. The RACP's app-record guard needs it (docs/protocol.md 3.2 "App records"). */
+  readonly capacity: number;
 }
 
 /**

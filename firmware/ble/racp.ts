@@ -19,6 +19,7 @@ export const enum RacpK {
   OP_RESPONSE = 0x06,
   OP_ANNOTATE = 0xa1, // vendor op code (GLS reserves 0x07-0xFF for future use; see protocol.md)
   OP_NOTIFY_SIZE = 0xa2,
+  OP_CONFIRM = 0xa3, // vendor: the app holds every record up to a seq (docs/protocol.md 3.2 "App records")
   MIN_NOTIFY_SIZE = 20,
   OPR_NULL = 0x00,
   OPR_ALL = 0x01,
@@ -37,6 +38,16 @@ export const enum RacpK {
   RC_ABORT_UNSUCCESSFUL = 0x07,
   RC_NOT_COMPLETED = 0x08,
   RC_OPERAND_NOT_SUPPORTED = 0x09,
+  // Vendor response codes (GLS reserves 0x0A-0xFF; docs/protocol.md 3.2). 0x81 and 0x82 are also the
+  // Device Time / Config write results of the same refusals (3.6), so one check serves both.
+  RC_NEEDS_CAP = 0x80, // delete without the cap in hand (the pairing window)
+  RC_NOT_SYNCED = 0x81, // an app record now could overwrite a record no phone has confirmed
+  RC_RATE_LIMITED = 0x82, // app-record budget spent: try again later
+  /** App-record token bucket: at most APP_BURST at once, one more every APP_REFILL_S seconds (144 a day). */
+  APP_BURST = 32,
+  APP_REFILL_S = 600,
+  /** Seqs one append may use up (DoseLog: up to 3 attempts, a failed slot's seq is never reused). */
+  APP_SLACK = 3,
   T_DOSE = 0x01,
   T_CAP_CHECK = 0x02,
   T_UNCERTAIN = 0x03,
@@ -62,6 +73,8 @@ export const OP_ANNOTATE: number = RacpK.OP_ANNOTATE; // vendor op code (GLS res
 // Vendor op: the app tells the cap its notification payload size (ATT_MTU - 3). Espruino 2v29 emits no `mtu`
 // event in peripheral mode, so the firmware cannot learn the MTU itself (docs/sim-ble.md).
 export const OP_NOTIFY_SIZE: number = RacpK.OP_NOTIFY_SIZE;
+/** Vendor op: the app holds every record with seq <= the operand (docs/protocol.md 3.2 "App records"). */
+export const OP_CONFIRM: number = RacpK.OP_CONFIRM;
 /** Smallest notification payload: the minimum ATT_MTU 23 (Core spec v5.3 Vol 3 Part F 3.2.8) minus 3. */
 export const MIN_NOTIFY_SIZE: number = RacpK.MIN_NOTIFY_SIZE;
 
@@ -84,6 +97,11 @@ export const RC_NO_RECORDS: number = RacpK.RC_NO_RECORDS;
 export const RC_ABORT_UNSUCCESSFUL: number = RacpK.RC_ABORT_UNSUCCESSFUL;
 export const RC_NOT_COMPLETED: number = RacpK.RC_NOT_COMPLETED;
 export const RC_OPERAND_NOT_SUPPORTED: number = RacpK.RC_OPERAND_NOT_SUPPORTED;
+export const RC_NEEDS_CAP: number = RacpK.RC_NEEDS_CAP;
+export const RC_NOT_SYNCED: number = RacpK.RC_NOT_SYNCED;
+export const RC_RATE_LIMITED: number = RacpK.RC_RATE_LIMITED;
+export const APP_BURST: number = RacpK.APP_BURST;
+export const APP_REFILL_S: number = RacpK.APP_REFILL_S;
 
 // Record types the RACP needs to know (architecture.md).
 export const T_DOSE: number = RacpK.T_DOSE;
@@ -105,6 +123,8 @@ export interface RacpHost {
   clock: { now(): number };
   /** Called with EngK.UPD_RECORD (0) after the engine appended a record (status, advertising refresh). */
   update(kind: number, v: number): void;
+  /** The cap is in the patient's hand (the pairing window is open): delete needs it. */
+  capConfirmed: boolean;
 }
 
 export class Racp {
@@ -115,6 +135,12 @@ export class Racp {
   mtu = 23;
   /** True while a report runs (no other procedure is accepted; docs/protocol.md "busy"). */
   reporting = false;
+  /** The highest seq an app confirmed it holds (op 0xA3), -1 none. RAM only: after a reset it is unknown,
+   *  which only refuses more (docs/protocol.md 3.2 "App records"). */
+  synced = -1;
+  /** App-record token bucket: tokens left and the clock (s) they were counted at. */
+  tokens: number = RacpK.APP_BURST;
+  tokAt = 0;
 
   private cursor = 0; // next seq to read
   private last = 0; // last seq included
@@ -132,6 +158,7 @@ export class Racp {
 
   constructor(host: RacpHost) {
     this.host = host;
+    this.tokAt = host.clock.now();
     const m = new Uint8Array(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE + RacpK.RECORD_SIZE + RacpK.RESP_SLOTS * RacpK.RESP_SIZE);
     this.pkt = m.subarray(0, RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE);
     this.rec = m.subarray(RacpK.MAX_PER_PACKET * RacpK.RECORD_SIZE, (RacpK.MAX_PER_PACKET + 1) * RacpK.RECORD_SIZE);
@@ -181,7 +208,7 @@ export class Racp {
     if (d.length < 2) {
       this.respond(op, d.length === 0 ||
           !(op === RacpK.OP_REPORT || op === RacpK.OP_DELETE || op === RacpK.OP_ABORT || op === RacpK.OP_REPORT_NUMBER ||
-            op === RacpK.OP_ANNOTATE || op === RacpK.OP_NOTIFY_SIZE) ? RacpK.RC_OP_NOT_SUPPORTED : RacpK.RC_INVALID_OPERATOR);
+            op === RacpK.OP_ANNOTATE || op === RacpK.OP_NOTIFY_SIZE || op === RacpK.OP_CONFIRM) ? RacpK.RC_OP_NOT_SUPPORTED : RacpK.RC_INVALID_OPERATOR);
       return;
     }
     const opr = d[1];
@@ -248,6 +275,9 @@ export class Racp {
           if (upTo > newest) upTo = newest;
           this.last = upTo;
           if (newest < 0 || this.nextVisible(0) < 0) return this.respond(RacpK.OP_DELETE, RacpK.RC_NO_RECORDS);
+          if (!this.host.capConfirmed) return this.respond(RacpK.OP_DELETE, RacpK.RC_NEEDS_CAP);
+          rc = this.admit();
+          if (rc !== 0) return this.respond(RacpK.OP_DELETE, rc);
           this.host.log.append(RacpK.T_DELETE, 0, Math.floor(this.host.clock.now()) >>> 0, upTo & 0xffff, (upTo >>> 16) & 0xffff);
           this.deletedThrough = upTo;
         } catch (e) {
@@ -272,12 +302,24 @@ export class Racp {
           if (this.nextVisible(seq) !== seq) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NO_RECORDS);
           const t = this.rec[8];
           if (t !== RacpK.T_DOSE && t !== RacpK.T_UNCERTAIN && t !== RacpK.T_CAP_CHECK) return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_INVALID_OPERAND);
+          rc = this.admit();
+          if (rc !== 0) return this.respond(RacpK.OP_ANNOTATE, rc);
           this.host.log.append(RacpK.T_ANNOTATION, 0, Math.floor(this.host.clock.now()) >>> 0, seq & 0xffff, ((seq >>> 16) & 0xff) | (units2 << 8));
         } catch (e) {
           return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_NOT_COMPLETED);
         }
         this.host.update(RacpK.UPD_RECORD, 0);
         return this.respond(RacpK.OP_ANNOTATE, RacpK.RC_SUCCESS);
+      }
+      case RacpK.OP_CONFIRM: {
+        if (opr !== RacpK.OPR_NULL) return this.respond(op, RacpK.RC_INVALID_OPERATOR);
+        if (d.length !== 6) return this.respond(op, RacpK.RC_INVALID_OPERAND);
+        // Never past the newest record: an app cannot vouch for records not written yet.
+        let c = rd32(d, 2);
+        const newest = this.host.log.newestSeq();
+        if (c > newest) c = newest;
+        if (c > this.synced) this.synced = c;
+        return this.respond(op, RacpK.RC_SUCCESS);
       }
       case RacpK.OP_NOTIFY_SIZE:
         if (opr !== RacpK.OPR_NULL) this.respond(op, RacpK.RC_INVALID_OPERATOR);
@@ -324,6 +366,26 @@ export class Racp {
       this.cursor = v;
       this.last = RacpK.NONE;
     }
+    return 0;
+  }
+
+  /**
+   * May the app append a record now (ANNOTATION, DELETE, TIME_SET, CONFIG_CHANGED)? 0 yes (a token is spent),
+   * RC_NOT_SYNCED when the newest `capacity` seqs after this append would not reach back to the first record
+   * no app has confirmed (or deleted): it could overwrite a record no phone holds; RC_RATE_LIMITED when the
+   * bucket is empty. docs/protocol.md 3.2 "App records".
+   */
+  admit(): number {
+    const now = this.host.clock.now();
+    let k = this.tokens + (now - this.tokAt) / RacpK.APP_REFILL_S;
+    if (k < this.tokens) k = this.tokens; // a clock that went back refills nothing (and takes nothing)
+    if (k > RacpK.APP_BURST) k = RacpK.APP_BURST;
+    this.tokens = k;
+    this.tokAt = now;
+    const base = this.synced > this.deletedThrough ? this.synced : this.deletedThrough;
+    if (this.host.log.newestSeq() + RacpK.APP_SLACK - base > this.host.log.capacity) return RacpK.RC_NOT_SYNCED;
+    if (k < 1) return RacpK.RC_RATE_LIMITED;
+    this.tokens = k - 1;
     return 0;
   }
 

@@ -106,6 +106,9 @@ export class DoseLog {
    *  weak cell browns out during the 85 ms erase and the reboot would try again: a reset loop). Appends still
    *  go into the head page and an already erased spare; one that needs an erase throws ERASE_LOW_BATTERY. */
   eraseAllowed = true;
+  /** Records the ring is guaranteed to keep: (pageCount - 2) pages' worth (one spare, one being filled); the
+   *  newest `capacity` seqs survive any append (the RACP's app-record guard relies on it). */
+  capacity: number;
   /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object; main.ts
    *  reports its growth). Read it, never write it: a field rather than a getter saves RAM on Espruino. */
   badSeen = 0;
@@ -126,6 +129,7 @@ export class DoseLog {
     this.P = store.pageCount;
     this.pageSize = store.pageSize;
     this.S = Math.floor((store.pageSize - HEADER_SIZE) / RECORD_SIZE);
+    this.capacity = (this.P - 2) * this.S;
     if (this.P < 3 || this.S < 1 || store.pageSize % 4 !== 0 || store.pageSize > 0xffff) {
       throw fwError("LOG_GEOMETRY", "log needs at least 3 pages of a multiple of 4 bytes below 64 KiB");
     }
@@ -560,7 +564,7 @@ export class DoseLog {
       pageSize: this.pageSize,
       pageCount: this.P,
       recordsPerPage: this.S,
-      capacity: (this.P - 2) * this.S,
+      capacity: this.capacity,
       used: this.count(),
       livePages: this.live,
       eraseMin: mn,

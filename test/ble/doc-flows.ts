@@ -4,7 +4,8 @@
 // Lines: "link mtu=N bonded|unbonded" (N is the phone's; the cap, as on Espruino, does not learn it),
 // "> CHAR hex [!att]" (the phone writes; !att = the ATT error the write must get), "? CHAR hex|!att" (the phone
 // reads and must get that value or error), "< N|I CHAR hex" (the cap must notify/indicate exactly that, in that
-// order, after the write above it), "clock T", "# comment".
+// order, after the write above it), "clock T", "window open|closed" (the pairing window), "ring N" (the log keeps
+// N records), "tokens N" (app-record budget left), "# comment".
 import { readChar } from "../../firmware/ble/engine";
 import { CH_BATTERY, CH_CONFIG, CH_RACP, CH_RECORDS, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids";
 import { exampleEngine } from "./fixture";
@@ -32,7 +33,7 @@ const att = (n: number) => "!" + n.toString(16).padStart(2, "0");
 
 /** Runs one block; returns every mismatch (empty: the engine does exactly what the document says). */
 export function checkFlow(block: FlowBlock): FlowMismatch[] {
-  const { engine, sender, clock } = exampleEngine();
+  const { engine, sender, clock, log } = exampleEngine();
   const bad: FlowMismatch[] = [];
   // What the cap sent after the last write, not yet matched by "<" lines.
   let pending: string[] = [];
@@ -66,6 +67,15 @@ export function checkFlow(block: FlowBlock): FlowMismatch[] {
       sender.take();
     } else if (parts[0] === "clock") {
       clock.t = Number(parts[1]);
+    } else if (parts[0] === "window") {
+      // The pairing window (the cap in the patient's hand: the 5-click gesture) open or closed.
+      engine.capConfirmed = parts[1] === "open";
+    } else if (parts[0] === "ring") {
+      // The example log as a ring that keeps only this many records (the guard of section 3.2 "App records").
+      log.capacity = Number(parts[1]);
+    } else if (parts[0] === "tokens") {
+      // The app-record budget left (section 3.2 "App records"), as after that many app records.
+      engine.racp.tokens = Number(parts[1]);
     } else if (parts[0] === ">") {
       const ch = CH[parts[1]];
       if (ch === undefined) throw new Error(`docs/protocol.md:${at}: unknown characteristic ${parts[1]}`);

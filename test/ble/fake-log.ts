@@ -8,7 +8,7 @@ export class MemLog implements LogPort {
   nextSeq = 0;
   failAppend = false;
   failReadAfter = -1; // throw on the n-th readFrom from now (-1 never)
-  constructor(readonly capacity = 100000) {}
+  constructor(public capacity = 100000) {}
   append(type: number, flags: number, time: number, a: number, b: number): number {
     if (this.failAppend) throw { code: "LOG_VERIFY", message: "test: append fails" };
     const seq = this.nextSeq++;

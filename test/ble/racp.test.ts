@@ -14,7 +14,7 @@ function logOf(n: number): MemLog {
 }
 function racpOver(log: MemLog, mtu = 23) {
   const sender = new CaptureSender();
-  const r = new Racp({ log, out: sender.send, clock: { now: () => 1764100000 }, update: () => {} });
+  const r = new Racp({ log, out: sender.send, clock: { now: () => 1764100000 }, update: () => {}, capConfirmed: true });
   r.mtu = mtu;
   return { r, sender };
 }
@@ -131,6 +131,7 @@ describe("RACP response codes", () => {
     const { engine, sender, log } = exampleEngine();
     engine.link(23);
     engine.trusted = true;
+    engine.capConfirmed = true; // a delete needs the cap in hand
     engine.write(CH_RACP, unhex("02 02 01 02 00 00 00"));
     expect(log.newestSeq()).toBe(5);
     const b = new Uint8Array(16);

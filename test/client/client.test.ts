@@ -101,8 +101,12 @@ describe("sync", () => {
       else log.append(1, 0, 1764000000 + i * 60, 5, 0x0816);
     }
     // holds seqs 5..10, 12, 13 (8 records), seq 11 absent
-    const { client } = setup(log);
+    const { client, cap } = setup(log);
     await client.open();
+    cap.engine.capConfirmed = true; // a delete needs the cap in hand (docs/protocol.md 3.2)
+    // The ring is full of records no app confirmed: the delete would be refused (0x81) until the app confirms.
+    expect(await client.deleteThrough(6)).toBe(RC.notSynced);
+    expect(await client.confirmReceived(13)).toBe(RC.success);
     expect(await client.deleteThrough(6)).toBe(RC.success); // DELETE record seq 14
     const store = new RecordStore(client.serial);
     const r = await sync(client, store);

@@ -469,7 +469,19 @@ describe("client2: a client written from docs/protocol.md alone", () => {
       cap.session(20);
       cap.run(600);
     }
-    const { session } = await connect(cap, { bonded: true });
+    let { session } = await connect(cap, { bonded: true });
+    // Outside the pairing window a delete is refused (vendor code 0x80, section 3.2) and changes nothing.
+    expect(await cap.settle(session.deleteRecords({ kind: "le", seq: 3 }))).toBe(0x80);
+    await disconnect(cap);
+    for (let i = 0; i < 5; i++) {
+      // the 5-click gesture: the cap in hand (section 6)
+      cap.device.setCap(false);
+      cap.run(0.4);
+      cap.device.setCap(true);
+      cap.run(0.6);
+    }
+    cap.run(3);
+    ({ session } = await connect(cap, { bonded: true }));
     const before = await cap.settle(session.readStatus());
     expect(await cap.settle(session.deleteRecords({ kind: "le", seq: 3 }))).toBe(RC.SUCCESS);
     const st = await cap.settle(session.readStatus());

@@ -18,6 +18,7 @@ function crc32(b: Uint8Array, n: number): number {
 class ArrayLog implements LogPort {
   buf = new Uint8Array(64 * 16);
   n = 0;
+  capacity = 64;
   append(type: number, flags: number, time: number, a: number, b: number): number {
     const o = this.n * 16;
     const r = this.buf;
@@ -95,6 +96,7 @@ const engineVars = memUsage() - memBefore;
 engine.update(UPD_BATTERY, 87);
 engine.link(53);
 engine.trusted = true;
+engine.capConfirmed = true; // the delete below needs the cap in hand (the pairing window)
 function w(ch: number, s: string): void {
   console.log("> " + ch + " " + s);
   const att = engine.write(ch, bytes(s));

@@ -28,5 +28,6 @@ export function memLog(): LogPort {
     count: function () { return recs.length; },
     oldestSeq: function () { return recs.length ? 0 : -1; },
     newestSeq: function () { return recs.length - 1; },
+    capacity: 100000,
   };
 }
