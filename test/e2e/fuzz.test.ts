@@ -142,6 +142,8 @@ describe("fuzz: random writes to RACP, Device Time, Config", () => {
     const readCfg = async () => Array.from(await cap.settle(central.read(UUID.SERVICE, UUID.CONFIG)));
     const readTime = async () => Array.from(await cap.settle(central.read(UUID.SERVICE, UUID.TIME)));
     const tally = { racpOk: 0, racpRefused: 0, timeSet: 0, timeRefused: 0, cfgChanged: 0, cfgSame: 0, cfgRefused: 0, reconnects: 0 };
+    let budgetSpent = 0;
+    let appRecords = 0; // records a phone caused (ANNOTATION, DELETE, TIME_SET, CONFIG_CHANGED): the budget counts them
     const rcSeen = new Map<number, number>();
     const tooLong = new Set<string>();
 
@@ -182,9 +184,15 @@ describe("fuzz: random writes to RACP, Device Time, Config", () => {
           // Spec checks that need no model of the log: unknown op codes, empty and 1-byte requests.
           if (w.bytes.length === 0 || ![0x01, 0x02, 0x03, 0x04, 0xa1].includes(op)) expect(a[3], ctx).toBe(0x02);
           else if (w.bytes.length === 1) expect(a[3], ctx).toBe(0x03);
+          // 0x82: the app-record budget is spent (docs/protocol.md "App records": 32 at once, then one per 10 min)
+          if (a[3] === 0x82) {
+            expect(appRecords, ctx + ": budget spent before 32 app records").toBeGreaterThanOrEqual(32);
+            budgetSpent++;
+          }
           if (a[3] === 0x01 && (op === 0x02 || op === 0xa1)) {
             newestDelta = 1; // DELETE or ANNOTATION appended
             deletedAllowed = op === 0x02;
+            appRecords++;
           }
           if (a[3] === 0x01) tally.racpOk++;
           else tally.racpRefused++;
@@ -202,8 +210,13 @@ describe("fuzz: random writes to RACP, Device Time, Config", () => {
         if (valid && clockBefore >= 946684800 && Math.abs(v - clockBefore) > 901 && cap.clock.now() > 181) {
           expect(t[5], ctx).toBe(0x07);
           valid = false;
+        } else if (valid && t[5] === 0x82) {
+          expect(appRecords, ctx + ": budget spent before 32 app records").toBeGreaterThanOrEqual(32);
+          budgetSpent++;
+          valid = false;
         } else expect(t[5], ctx).toBe(w.bytes.length !== 4 ? 0x01 : valid ? 0x00 : 0x03);
         if (valid) {
+          appRecords++;
           newestDelta = 1; // TIME_SET (a random second is never the current one)
           expect(Math.abs(cap.capTime() - v), ctx).toBeLessThan(1);
           tally.timeSet++;
@@ -212,10 +225,15 @@ describe("fuzz: random writes to RACP, Device Time, Config", () => {
         const c = await readCfg();
         if (w.bytes.length !== 28) expect(c[0], ctx).toBe(0x01);
         else if (w.bytes[0] !== 1) expect(c[0], ctx).toBe(0x02);
+        if (c[0] === 0x82) {
+          expect(appRecords, ctx + ": budget spent before 32 app records").toBeGreaterThanOrEqual(32);
+          budgetSpent++;
+        }
         if (c[0] === 0x00) {
           expect(c.slice(2), ctx).toEqual(w.bytes);
           const changed = cfgBefore.slice(2).some((x, j) => x !== w.bytes[j]);
           newestDelta = changed ? 1 : 0; // CONFIG_CHANGED only for a different block
+          if (changed) appRecords++;
           if (changed) tally.cfgChanged++;
           else tally.cfgSame++;
         } else {
@@ -232,9 +250,13 @@ describe("fuzz: random writes to RACP, Device Time, Config", () => {
     expect(cap.device.errors).toEqual([]);
     expect(cap.device.bootCount).toBe(1);
     // the fuzz reached every path it is meant to
-    expect(tally.timeSet).toBeGreaterThan(100);
+    // The app-record budget (32 at once, then one per 10 min) caps what a phone can append in this burst: the
+    // accepted clock sets and config changes share it, and every later valid one was refused with 0x82.
+    expect(tally.timeSet).toBeGreaterThan(20);
     expect(tally.timeRefused).toBeGreaterThan(100);
-    expect(tally.cfgChanged).toBeGreaterThan(10);
+    expect(tally.cfgChanged).toBeGreaterThan(0);
+    expect(appRecords).toBeLessThanOrEqual(32 + Math.ceil(cap.clock.now() / 600));
+    expect(budgetSpent).toBeGreaterThan(100);
     expect(tally.cfgRefused).toBeGreaterThan(100);
     expect(tally.racpOk).toBeGreaterThan(20);
     expect(rcSeen.size).toBeGreaterThanOrEqual(6);
