@@ -11,6 +11,7 @@
 //      REPL print process.memory() (which garbage-collects first);
 //   4. in the BLE run (bleVariant), one more line typed at the REPL dumps the variables (memory-map.ts) and runs
 //      SYNC_DRIVER, installed in Storage with the firmware: a full sync, its peak read at every packet.
+import { bootCodeBytes } from "../sim/device.js";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -172,7 +173,8 @@ export async function deviceMemoryBench(bin: string, bundle: string, roomyBin?: 
     const bin = interp;
     const dir = mkdtempSync(join(tmpdir(), "bench-mem32-"));
     try {
-      writeFileSync(join(dir, "firmware.js"), firmware);
+      // as flash.sh uploads it: pretokenised (sim/device.ts bootCodeBytes, docs/espruino-gate.md "Pretokenising")
+      writeFileSync(join(dir, "firmware.js"), bootCodeBytes(firmware));
       let fillLine: string | undefined;
       let info: string | undefined;
       if (fill) {

@@ -1,6 +1,7 @@
 // A simulated pen cap: the Espruino interpreter's world (clock, pins, NOR flash, battery, temperature, magnet)
 // running dist/firmware.js in a node:vm context. Boot = a fresh context; reboot = a fresh context over the same
 // flash; power cut = everything stops (at an exact flash operation or at a time) until powerOn().
+import { pretokenise } from "../scripts/gate/pretokenise.mjs";
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { Battery } from "./battery.js";
@@ -105,6 +106,22 @@ interface Watchdog {
 
 /** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
 export const BOOT_FILE = ".bootcde";
+
+let tokenised: { code: string; bytes: Uint8Array } | null = null;
+/**
+ * The bytes flash.sh stores as .bootcde for a bundle: the bundle pretokenised by the Espruino CLI's own plugin
+ * for a 2v29 device (`--config PRETOKENISE=1`: keywords, operators, strings and integers as byte tokens;
+ * scripts/gate/pretokenise.mjs, docs/espruino-gate.md "Pretokenising"), or the plain text when the plugin is
+ * not installed. An empty bundle is an empty file.
+ */
+export function bootCodeBytes(code: string): Uint8Array {
+  if (!code) return new Uint8Array(0);
+  if (tokenised && tokenised.code === code) return tokenised.bytes;
+  const tok = pretokenise(code, "2v29");
+  const bytes = new Uint8Array(tok === null ? Buffer.from(code, "utf8") : Buffer.from(tok, "latin1"));
+  tokenised = { code, bytes };
+  return bytes;
+}
 
 /** Brown-out level: the nRF52832's minimum supply, below which its brown-out reset holds the chip in reset
  *  (nRF52832 Product Specification v1.4, POWER chapter: VDD 1.7–3.6 V, "Brown-out reset"). */
@@ -226,7 +243,7 @@ export class SimDevice {
 
   private writeBootCode(): void {
     const st = this.storageView();
-    const bytes = new Uint8Array(Buffer.from(this.bundle, "utf8"));
+    const bytes = bootCodeBytes(this.bundle);
     const writes = this.flash.wordWrites;
     const erases = this.flash.erases;
     // flash.sh's session before the upload: the pre-allocated config file (scripts/flash/cfgfile.mjs).
@@ -296,8 +313,11 @@ export class SimDevice {
   private bootScript(): vm.Script | null {
     let src = this.bundle;
     if (this.installBundle) {
+      // .bootcde holds the bundle pretokenised, as flash.sh uploads it: run the bundle's text when the file is
+      // intact, else what the file holds (a damaged file does not parse, as on the interpreter)
       const b = this.storageView().readBytes(BOOT_FILE);
-      src = b ? Buffer.from(b).toString("utf8") : "";
+      const want = bootCodeBytes(this.bundle);
+      src = !b ? "" : Buffer.compare(Buffer.from(b), Buffer.from(want)) === 0 ? this.bundle : Buffer.from(b).toString("latin1");
     }
     if (!this.compiled || this.compiled.src !== src) {
       let script: vm.Script | null = null;

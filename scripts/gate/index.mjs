@@ -124,7 +124,7 @@ export async function buildFirmware(opts = {}) {
 export function sizeReport(outfile, bytes, modules, build = {}) {
   const lines = [`${outfile}: ${bytes} bytes${build.mangled ? (build.mangled.length ? `, ${build.mangled.length} own property names mangled` : ", property names not mangled") : ""}`];
   const tok = build.code ? pretokenise(build.code) : null;
-  if (tok) lines.push(`  pretokenised by the Espruino CLI (PRETOKENISE=1, 2v29): ${Buffer.byteLength(tok, "latin1")} bytes (not enabled by flash.sh)`);
+  if (tok) lines.push(`  pretokenised by the Espruino CLI (PRETOKENISE=1, 2v29): ${Buffer.byteLength(tok, "latin1")} bytes (as flash.sh uploads it: .bootcde)`);
   const inModules = modules.reduce((s, m) => s + m.bytes, 0);
   const rows = [...modules, { path: "(esbuild wrapper and helpers)", bytes: bytes - inModules }].filter((r) => r.bytes > 0);
   const width = Math.max(...rows.map((r) => r.path.length));

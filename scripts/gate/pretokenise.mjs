@@ -1,7 +1,8 @@
 // The size the bundle would take in Storage if the Espruino CLI pretokenised it on upload (its PRETOKENISE
 // option, node_modules/espruino/plugins/pretokenise.js). The plugin itself is run, unchanged, in a vm context
 // with the two globals it expects (acorn, a minimal Espruino object), so the figure is the CLI's own.
-// Reported by build.mjs for information only: flash.sh does not enable it (docs/espruino-gate.md).
+// flash.sh uploads the bundle pretokenised (--config PRETOKENISE=1) and the simulator stores these bytes as
+// .bootcde (sim/device.ts bootCodeBytes); build.mjs prints the size (docs/espruino-gate.md).
 import vm from "node:vm";
 import fs from "node:fs";
 import { createRequire } from "node:module";
