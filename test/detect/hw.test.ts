@@ -260,6 +260,15 @@ describe("cap board: setWatch on the hall switch", () => {
     expect(det2.bootAction).toBe(BOOT_NORMAL);
     expect(s2.events).toEqual([]);
   });
+
+  it("a new cap's first session (marker seq -1: the log was empty at the removal) ended during a reboot: logged at boot", () => {
+    fake.levels.D5 = 0;
+    const s = recordingSink();
+    const det = startDetection(MDBT42Q, defaultDetectConfig(INSULIN_RAPID), s.sink, { ...noBoot, markerSeq: -1 });
+    expect(det.bootAction).toBe(BOOT_LOG_INTERRUPTED);
+    expect(s.events.map((e) => [e.type, e.flags & F_INTERRUPTED])).toEqual([[T_UNCERTAIN_DOSE, F_INTERRUPTED]]);
+    det.stop();
+  });
 });
 
 describe("Puck.js: magnetometer", () => {

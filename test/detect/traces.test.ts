@@ -122,6 +122,12 @@ describe("digital hall switch traces", () => {
     });
   }
 
+  it("air shot, recap, injection exactly 10 min after the recap: still within the pair window (flagged, no alarm)", () => {
+    const r = runDigital([...session(1000, 1020), ...session(1620, 1650)]);
+    expect(r.recs.map((e) => [e.type, e.flags & F_PRIMING])).toEqual([[T_DOSE, 0], [T_DOSE, F_PRIMING]]);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
+  });
+
   it("a second injection within 120 s: the quiet cue at the removal (a double dose is not hidden), the pair flagged", () => {
     const r = runDigital([...session(1000, 1030), ...session(1090, 1120)]);
     expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE).map((s) => s.at - 1090)).toEqual([expect.any(Number)]);
@@ -131,8 +137,10 @@ describe("digital hall switch traces", () => {
   const dd: { name: string; insulin: number; gapH: number; warn: boolean }[] = [
     { name: "rapid, 30 min later", insulin: INSULIN_RAPID, gapH: 0.5, warn: true },
     { name: "rapid, 1.9 h later", insulin: INSULIN_RAPID, gapH: 1.9, warn: true },
+    { name: "rapid, exactly 2 h later (0 <= s <= the window, docs/detection.md)", insulin: INSULIN_RAPID, gapH: 2, warn: true },
     { name: "rapid, 3 h later", insulin: INSULIN_RAPID, gapH: 3, warn: false },
     { name: "basal, 6 h later", insulin: INSULIN_BASAL, gapH: 6, warn: true },
+    { name: "basal, exactly 8 h later", insulin: INSULIN_BASAL, gapH: 8, warn: true },
     { name: "basal, 9 h later", insulin: INSULIN_BASAL, gapH: 9, warn: false },
   ];
   for (const c of dd) {
@@ -157,6 +165,16 @@ describe("digital hall switch traces", () => {
     const r = runDigital([...session(1000, 1030), ...session(1030 + 2.5 * 3600, 1030 + 2.5 * 3600 + 3), ...session(40000, 40030)]);
     const b = r.sigs.filter((s) => s.code === SIG_BLINK).map((s) => s.arg);
     expect(b).toEqual([0, 3, 8]);
+  });
+
+  it("a look at the pen (a cap check) is not a dose: the blink code and the window still count from the dose", () => {
+    // dose ends at 1030; a 2 s look 30 min later; a removal 1.5 h after the dose; one 2.5 h after it
+    const r = runDigital([...session(1000, 1030), ...session(2830, 2832), ...session(1030 + 5400, 1030 + 5403), ...session(1030 + 9000, 1030 + 9030)]);
+    expect(types(r)).toEqual([T_DOSE, T_CAP_CHECK, T_CAP_CHECK, T_DOSE]);
+    expect(r.sigs.filter((s) => s.code === SIG_BLINK).map((s) => s.arg)).toEqual([0, 1, 2, 3]);
+    // 2.5 h after the dose is outside the rapid window: no cue, although the last look was 1 h before
+    expect(r.sigs.filter((s) => s.code === SIG_DOUBLE_DOSE)).toHaveLength(2);
+    expect(r.sigs.filter((s) => s.code === SIG_DOSE_ATTEMPT)).toEqual([]);
   });
 
   it("a seeded last dose is used by the blink code and the warning", () => {

@@ -35,6 +35,30 @@ describe("DoseLog basics", () => {
     expect(nor.erases).toBe(0);
   });
 
+  it("on a weak cell (eraseAllowed false) a full ring keeps its oldest page: the append that needs an erase throws, nothing is erased", () => {
+    const { nor, store } = makeFlash(256, 4); // 14 slots a page
+    const log = new DoseLog(store);
+    log.mount();
+    let k = 0;
+    const add = () => { const r = recOf(k++); return log.append(r.type, r.flags, r.time, r.a, r.b); };
+    while (log.stats().livePages < 4) add(); // every page holds records: the next page change drops the oldest
+    log.eraseAllowed = false;
+    const erases = nor.erases;
+    const oldest = log.oldestSeq();
+    let err: any = null;
+    for (let i = 0; i < 14 && !err; i++) {
+      try { add(); } catch (e) { err = e; }
+    }
+    expect(err && err.code).toBe("ERASE_LOW_BATTERY");
+    expect(nor.erases).toBe(erases);
+    expect(log.oldestSeq()).toBe(oldest);
+    expect(log.readFrom(oldest, new Uint8Array(16))).toBe(oldest);
+    // with a fresh cell the same append goes through (one erase: the oldest page)
+    log.eraseAllowed = true;
+    add();
+    expect(nor.erases).toBe(erases + 1);
+  });
+
   it("formats a region of foreign data with a single erase", () => {
     const { nor, store } = makeFlash(1024, 4);
     nor.writeWords(0x10000000, new Uint8Array(4096).map((_, i) => (i * 37) & 0xff));

@@ -121,6 +121,11 @@ describe("PowerSupervisor", () => {
     expect(sup.eraseAllowed).toBe(true);
     hw.volts = 2.35; sup.batteryTick();
     expect(sup.eraseAllowed).toBe(false);
+    // the floor itself (MIN_ERASE_MV, 2.4 V) still erases, as eraseAllowed() at boot says (battery.test.ts)
+    hw.volts = 2.4; sup.batteryTick();
+    expect(sup.eraseAllowed).toBe(true);
+    hw.volts = 2.399; sup.batteryTick();
+    expect(sup.eraseAllowed).toBe(false);
   });
 
   it("a failing log does not break the supervisor", () => {

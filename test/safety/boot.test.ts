@@ -177,6 +177,27 @@ describe("item 6: a dose whose flash write failed is retried", () => {
     expect((await capLog(cap)).records.filter((r) => r.type === TYPE.UNCERTAIN_DOSE)).toHaveLength(0);
   });
 
+  it("the cap comes off again and the power goes before the recap: the failed dose is still in the log", async () => {
+    const cap = new Cap(bundle);
+    cap.run(60);
+    const heal = breakFlash(cap);
+    cap.dose(20, 10); // the DOSE append fails: held in RAM for a retry
+    heal();
+    cap.run(60); // before the next housekeeping tick
+    cap.device.setCap(false); // the next session opens...
+    cap.run(5);
+    cap.device.cutPower(); // ...and the battery drops out (RAM lost) before the cap goes back on
+    cap.run(5);
+    cap.device.powerOn();
+    cap.run(10);
+    cap.device.setCap(true);
+    cap.run(10);
+    const sessions = (await capLog(cap)).records.filter((r) => r.type === TYPE.DOSE || r.type === TYPE.CAP_CHECK || r.type === TYPE.UNCERTAIN_DOSE);
+    expect(sessions.map((r) => r.type)).toEqual([TYPE.DOSE, TYPE.UNCERTAIN_DOSE]);
+    expect(sessions[0].a).toBe(20);
+    expect(sessions[1].flags & F_INTERRUPTED).toBe(F_INTERRUPTED); // the session the cut interrupted, once
+  });
+
   it("no removal: the housekeeping tick retries it", async () => {
     const cap = new Cap(bundle);
     cap.run(60);
