@@ -5,7 +5,7 @@ import { decodeRecord, DoseRecord } from "./record";
 
 export interface Status {
   batteryPercent: number | undefined;
-  alerts: { capLeftOff: boolean; temperature: boolean; batteryLow: boolean; logCorruption: boolean };
+  alerts: { capLeftOff: boolean; temperature: boolean; batteryLow: boolean; logCorruption: boolean; noFlashLog: boolean; syncSoon: boolean };
   alertBits: number;
   count: number;
   newestSeq: number; // -1 when empty
@@ -22,7 +22,7 @@ export function decodeStatus(b: Uint8Array): Status {
   const f = b[1];
   return {
     batteryPercent: b[0] === 0xff ? undefined : b[0],
-    alerts: { capLeftOff: !!(f & 1), temperature: !!(f & 2), batteryLow: !!(f & 4), logCorruption: !!(f & 8) },
+    alerts: { capLeftOff: !!(f & 1), temperature: !!(f & 2), batteryLow: !!(f & 4), logCorruption: !!(f & 8), noFlashLog: !!(f & 16), syncSoon: !!(f & 32) },
     alertBits: f,
     count: b[2] | (b[3] << 8),
     newestSeq: seqOrNone(u32(b, 4)),

@@ -26,6 +26,8 @@ export const enum EngK {
   UPD_RECORD = 0,
   UPD_BATTERY = 1,
   UPD_ALERTS = 2,
+  /** Status alert bit 5: the ring is within a page of overwriting records no app has confirmed (racp.ts syncSoon). */
+  ALERT_SYNC_SOON = 32,
   /** Config write in two halves (docs/protocol.md 3.5): 15 bytes = tag + 14 bytes of the 28-byte block. */
   CFG_PART1 = 0xc1,
   CFG_PART2 = 0xc2,
@@ -208,7 +210,7 @@ export class BleEngine {
         const b = this.statusBuf;
         const c = this.log.count();
         b[0] = this.battery;
-        b[1] = this.alerts;
+        b[1] = this.alerts | (this.racp.syncSoon() ? EngK.ALERT_SYNC_SOON : 0);
         b[2] = c > 0xffff ? 0xff : c & 0xff; // u16 LE, capped (no wr16: a function less in RAM on the cap)
         b[3] = c > 0xffff ? 0xff : c >> 8;
         wr32(b, 4, this.log.newestSeq() >>> 0);

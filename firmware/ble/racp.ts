@@ -48,6 +48,8 @@ export const enum RacpK {
   APP_REFILL_S = 600,
   /** Seqs one append may use up (DoseLog: up to 3 attempts, a failed slot's seq is never reused). */
   APP_SLACK = 3,
+  /** Status "sync soon" (alert bit 5) this many appends before the ring overwrites an unconfirmed record: a page of 4 KiB. */
+  RING_WARN = 254,
   T_DOSE = 0x01,
   T_CAP_CHECK = 0x02,
   T_UNCERTAIN = 0x03,
@@ -387,6 +389,16 @@ export class Racp {
     if (k < 1) return RacpK.RC_RATE_LIMITED;
     this.tokens = k - 1;
     return 0;
+  }
+
+  /**
+   * The ring will overwrite a record no app has confirmed (or deleted) within the next RING_WARN appends: Status
+   * alert bit 5, "sync soon" (docs/protocol.md 3.4). After a reset nothing is confirmed yet (synced -1), so a log
+   * that old says so until an app confirms again: never silent about records that may be lost.
+   */
+  syncSoon(): boolean {
+    const base = this.synced > this.deletedThrough ? this.synced : this.deletedThrough;
+    return this.host.log.newestSeq() - base > this.host.log.capacity - RacpK.RING_WARN;
   }
 
   /** First visible seq >= s and <= last, or -1. */

@@ -168,7 +168,7 @@ export const MUTANTS = [
   },
   {
     id: "log-readmany-check-high-byte", module: "log", file: "firmware/log/log.ts",
-    from: "r[14] === (k & 0xff) && r[15] === k >> 8 &&", to: "r[14] === (k & 0xff) &&",
+    from: "b[o + 14] === (k & 0xff) && b[o + 15] === k >> 8 &&", to: "b[o + 14] === (k & 0xff) &&",
     bug: "the sync read path compares only the low byte of a record's check",
     tests: ["test/log/cursor.test.ts", "test/log/log.test.ts"],
   },

@@ -96,7 +96,7 @@ describe("Status and Battery", () => {
     engine.update(UPD_RECORD, 0);
     const s = decodeStatus(readChar(engine, CH_STATUS) as Uint8Array);
     expect(s).toMatchObject({ batteryPercent: 12, count: 6, newestSeq: 5, lastDoseTime: 1764003810 });
-    expect(s.alerts).toEqual({ capLeftOff: false, temperature: true, batteryLow: false, logCorruption: true });
+    expect(s.alerts).toEqual({ capLeftOff: false, temperature: true, batteryLow: false, logCorruption: true, noFlashLog: false, syncSoon: false });
     expect(sender.take().filter((p) => p.ch === CH_STATUS).length).toBe(3);
     expect(hex(readChar(engine, CH_BATTERY) as Uint8Array)).toBe("0c");
   });

@@ -46,6 +46,7 @@ class CuttingLink implements Transport {
         this.size = d[2];
         return racp(Uint8Array.from([6, 0, 0xa2, 1]));
       }
+      if (d[0] === 0xa3) return racp(Uint8Array.from([6, 0, 0xa3, 1])); // "confirm received" after a complete sync
       const dv = new DataView(d.buffer, d.byteOffset);
       const lo = d[1] === 0x01 ? 1 : dv.getUint32(3, true);
       const hi = d[1] === 0x04 ? dv.getUint32(7, true) : 7;

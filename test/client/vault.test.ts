@@ -16,7 +16,7 @@ function sampleStore(serial = "PC-0042"): RecordStore {
   const s = new RecordStore(serial);
   for (let i = 1; i <= 20; i++) s.add(decodeRecord(encodeRecord({ seq: i, time: 1772409600 + i * 3600, type: 1, flags: 0x20, a: 9, b: 0x1416 }))!);
   s.confirmedMissing.add(25);
-  s.lastStatus = { batteryPercent: 80, alerts: { capLeftOff: false, temperature: false, batteryLow: false, logCorruption: false }, alertBits: 0, count: 20, newestSeq: 26, lastDoseTime: 0, oldestSeq: 1, deletedThrough: -1 };
+  s.lastStatus = { batteryPercent: 80, alerts: { capLeftOff: false, temperature: false, batteryLow: false, logCorruption: false, noFlashLog: false, syncSoon: false }, alertBits: 0, count: 20, newestSeq: 26, lastDoseTime: 0, oldestSeq: 1, deletedThrough: -1 };
   return s;
 }
 const code = (e: unknown) => (e instanceof VaultError ? e.code : String(e));

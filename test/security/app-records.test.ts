@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DoseLog } from "../../firmware/log/log.js";
 import { BleEngine } from "../../firmware/ble/engine.js";
-import { CH_CONFIG, CH_RACP, CH_TIME } from "../../firmware/ble/uuids.js";
+import { CH_CONFIG, CH_RACP, CH_STATUS, CH_TIME } from "../../firmware/ble/uuids.js";
 import { installCrc, makeFlash } from "../log/helpers.js";
 import { CaptureSender, FakeClock, MemStore, hex, unhex } from "../ble/fake-log.js";
 
@@ -12,8 +12,8 @@ beforeAll(() => installCrc());
 
 const T0 = 1764000000;
 
-function cap(pages = 5) {
-  const { store } = makeFlash(512, pages);
+function cap(pages = 5, pageSize = 512) {
+  const { store } = makeFlash(pageSize, pages);
   const log = new DoseLog(store);
   log.mount();
   const clock = new FakeClock(T0);
@@ -72,6 +72,29 @@ describe("app records", () => {
     // A confirmation beyond the newest seq is capped at it.
     c.racp(`a3 00 ${c.le32(0xfffffff0)}`);
     expect(c.engine.racp.synced).toBe(c.log.newestSeq());
+  });
+
+  it("Status alert bit 5 'sync soon': a page before the ring overwrites a record no app confirmed; cleared by a confirmation", () => {
+    const c = cap(); // 5 pages of 512 bytes: capacity (5 - 2) x 30
+    const soon = () => (c.engine.value(CH_STATUS)[1] & 32) !== 0;
+    const warnAt = c.log.capacity - 254; // RING_WARN: a page of 4 KiB (here more than the whole tiny ring)
+    expect(soon()).toBe(warnAt < 0); // this ring is smaller than a cap's page: unconfirmed records are always near
+    // A ring of the cap's page size: the cap build's geometry, 20 pages of 4 KiB (18 for the log)
+    const big = cap(18, 4096);
+    const bigSoon = () => (big.engine.value(CH_STATUS)[1] & 32) !== 0;
+    const threshold = big.log.capacity - 254; // newest - (-1) > threshold
+    while (big.log.newestSeq() + 1 <= threshold) {
+      expect(bigSoon()).toBe(false);
+      big.dose();
+    }
+    expect(bigSoon()).toBe(true); // nothing confirmed, and within a page of the first overwrite
+    expect(big.racp(`a3 00 ${big.le32(big.log.newestSeq())}`)).toEqual(["06 00 a3 01"]);
+    expect(bigSoon()).toBe(false); // the app holds everything
+    // Doses again, none confirmed: the alert comes back a page before they would be overwritten
+    const confirmed = big.log.newestSeq();
+    while (big.log.newestSeq() - confirmed <= threshold) big.dose();
+    expect(bigSoon()).toBe(true);
+    expect(big.log.oldestSeq()).toBeLessThanOrEqual(confirmed + 1); // nothing unconfirmed lost yet
   });
 
   it("the budget: 32 app records at once, then one per 10 minutes; a clock step refills nothing", () => {
