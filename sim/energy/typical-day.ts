@@ -1,13 +1,18 @@
 // A typical day as an activity trace, for the battery-life estimate before the full simulator runs the
 // firmware: four doses, one sync of ~20 records, the advertising plan, temperature sampling and the health
 // check. CPU times per callback are estimates (docs/power.md "CPU time per wake-up").
+//
+// Advertising follows firmware/hw/ble.ts advertise() (docs/protocol.md 4): fast (plan.fastAdvertisingMs) only
+// while the pairing window is open, slow otherwise; a dose or a record changes nothing. The window opens for
+// 180 s after a power-on reset and for 120 s after the 5-click gesture. A typical day has neither: the power-on
+// happens once per battery and a patient makes the gesture only to pair a new phone, so by default the day has no
+// window (`pairingWindowSeconds` 0); a day with one is a choice cost (sim/energy/report.ts).
 import type { Activity } from "./activity.js";
 
 /** The plan fields the trace needs (structurally the firmware's PowerPlan; sim/ does not import firmware/). */
 export interface DayPlan {
   slowAdvertisingMs: number;
   fastAdvertisingMs: number;
-  fastAdvertisingSeconds: number;
   txPowerDbm: number;
   syncConnectionIntervalMs: number;
   tickSeconds: number;
@@ -23,6 +28,10 @@ export interface DayOptions {
   syncTime?: number;
   syncRecords?: number;
   recordsPerPage?: number;    // for the amortised page erase
+  /** Seconds the pairing window is open in the day (fast advertising), from `pairingWindowAt`; default 0:
+   *  180 after a power-on, 120 after the gesture. */
+  pairingWindowSeconds?: number;
+  pairingWindowAt?: number;   // seconds since midnight, default 9:00
 }
 
 /** Estimated CPU seconds per JS callback (Espruino interprets the source; small callbacks take a few ms). */
@@ -72,10 +81,13 @@ export function typicalDay(plan: DayPlan, opts: DayOptions): Array<[number, Acti
       ev.push([on, { kind: "pin", pin: "LED1", on: true }]);
       ev.push([on + 0.2, { kind: "pin", pin: "LED1", on: false }]);
     }
-    if (plan.fastAdvertisingMs > 0 && plan.fastAdvertisingSeconds > 0) {
-      ev.push([on, { kind: "advertising", intervalMs: plan.fastAdvertisingMs, txPowerDbm: plan.txPowerDbm }]);
-      ev.push([on + plan.fastAdvertisingSeconds, slow]);
-    }
+  }
+  // the pairing window: fast advertising while it is open (safe mode has fastAdvertisingMs 0: slow throughout)
+  const windowS = opts.pairingWindowSeconds ?? 0;
+  if (windowS > 0 && plan.fastAdvertisingMs > 0) {
+    const at = opts.pairingWindowAt ?? 9 * 3600;
+    ev.push([at, { kind: "advertising", intervalMs: plan.fastAdvertisingMs, txPowerDbm: plan.txPowerDbm }]);
+    ev.push([at + windowS, slow]);
   }
   // one sync: the app connects, reads ~20 records, the cap disconnects when the transfer is done
   const connSeconds = 3 + (syncRecords * plan.syncConnectionIntervalMs) / 1000;

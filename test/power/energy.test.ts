@@ -92,4 +92,17 @@ describe("typical day on the cap board (MDBT42Q)", () => {
   it("safe mode costs no more than normal mode", () => {
     expect(run(SAFE_PLAN).averageCurrentMicroamps).toBeLessThanOrEqual(run().averageCurrentMicroamps);
   });
+  // The firmware advertises fast only while the pairing window is open (firmware/hw/ble.ts advertise(),
+  // docs/protocol.md 4), never after a dose: the day's advertising is the slow interval alone.
+  it("charges no fast advertising for doses, only for an open pairing window", () => {
+    const trace = typicalDay(NORMAL_PLAN, { board: "MDBT42Q" });
+    const intervals = trace.flatMap(([, a]) => (a.kind === "advertising" ? [a.intervalMs] : []));
+    expect(intervals).not.toContain(NORMAL_PLAN.fastAdvertisingMs);
+    // 86400 s / 1.0225 s events x 6.375 uC x 12/7 (LDO) = 6.2345 uA
+    expect(run().byActivity.advertising * 3600 / DAY_SECONDS).toBeCloseTo(6.2345, 3);
+    const m = new EnergyMeter(MDBT42Q_MODEL);
+    for (const [t, a] of typicalDay(NORMAL_PLAN, { board: "MDBT42Q", pairingWindowSeconds: 180 })) m.onActivity(t, a);
+    // 180 s at 211.25 ms instead of 1022.5 ms: (852.07 - 176.04) events x 10.93 uC / 86400 s = +0.0499 uA
+    expect(m.finish(DAY_SECONDS).averageCurrentMicroamps - run().averageCurrentMicroamps).toBeCloseTo(0.0499, 3);
+  });
 });
