@@ -143,7 +143,7 @@ async function energySection(): Promise<void> {
   try {
     const r = await scenarioEnergy("sim/scenarios/default.json", existsSync(BUNDLE) ? readFileSync(BUNDLE, "utf8") : undefined);
     row("scenario", `${r.scenario} on ${r.board}, ${r.simulatedDays} simulated days`);
-    row("doses true / recorded by the app", `${r.doses.true} / ${r.doses.recorded}`, "doses");
+    row("doses true / recorded by the app / uncertain", `${r.doses.true} / ${r.doses.recorded} / ${r.doses.uncertain}`, "doses");
     row("records written / synced / lost", `${r.records.written} / ${r.records.synced} / ${r.records.lost}`, "records");
     if (r.averageCurrentMicroamps === null) notMeasured("average current", "no energy meter attached");
     else row("average current", r.averageCurrentMicroamps, "uA");

@@ -16,7 +16,7 @@ export interface ScenarioEnergy {
   averageCurrentMicroamps: number | null;
   monthsOnCR2032: number | null;
   breakdown: EnergyReport;
-  doses: { true: number; recorded: number | null };
+  doses: { true: number; recorded: number | null; uncertain: number | null };
   records: { written: number | null; synced: number | null; lost: number | null };
 }
 
@@ -54,7 +54,7 @@ export async function scenarioEnergy(file = "sim/scenarios/default.json", bundle
     averageCurrentMicroamps: summary.battery.averageCurrentMicroamps,
     monthsOnCR2032: summary.battery.monthsOnCR2032,
     breakdown: m.finish(dev.clock.now()),
-    doses: { true: summary.doses.true, recorded: summary.doses.recorded },
+    doses: { true: summary.doses.true, recorded: summary.doses.recorded, uncertain: summary.doses.uncertain },
     records: { written: summary.records.written, synced: summary.records.synced, lost: summary.records.lost },
   };
 }
