@@ -28,8 +28,8 @@ export interface DayOptions {
   syncTime?: number;
   syncRecords?: number;
   recordsPerPage?: number;    // for the amortised page erase
-  /** Seconds the pairing window is open in the day (fast advertising), from `pairingWindowAt`; default 0:
-   *  180 after a power-on, 120 after the gesture. */
+  /** Seconds the pairing window is open in the day (fast advertising), from `pairingWindowAt`; default 0 (the
+   *  firmware opens it for 180 s after a power-on, 120 s after the gesture). */
   pairingWindowSeconds?: number;
   pairingWindowAt?: number;   // seconds since midnight, default 9:00
 }
