@@ -51,9 +51,8 @@ const enum LinkK {
 export interface BlePlan {
   /** Advertising interval (ms) while nothing happened recently. */
   slowAdvertisingMs: number;
-  /** Advertising interval (ms) for fastAdvertisingSeconds after a new record; 0: no fast advertising. */
+  /** Advertising interval (ms) while the pairing window is open; 0: slow then too. */
   fastAdvertisingMs: number;
-  fastAdvertisingSeconds: number;
   /** NRF.setTxPower (dBm): -40, -20, -16, -12, -8, -4, 0, 3, 4 on the nRF52832. */
   txPowerDbm: number;
   /** A link that made no request for this long (s) and has nothing to send is dropped. */
@@ -288,7 +287,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   }
 
   // ---- timers: nothing runs unless something is due (docs/power.md charges every CPU wake-up) ----
-  /** Arms the one timeout for the earliest of: pairing window closing, fast advertising ending, idle link. */
+  /** Arms the one timeout for the earliest of: pairing window closing, an untrusted link's limit, idle link. */
   function arm(): void {
     if (wake >= 0) clearTimeout(wake);
     wake = -1;

@@ -5,10 +5,9 @@ export interface PowerPlan {
   /** Advertising interval while nothing happened recently (ms). 1022.5 ms is one of Apple's
    *  recommended intervals (found by iOS background scans); ~6.2 uA at 0 dBm. */
   slowAdvertisingMs: number;
-  /** Faster advertising after a dose so the app picks the new record up quickly (ms), 0 = none. */
+  /** Advertising interval while the pairing window is open (ms), 0 = slow then too. Nothing else makes
+   *  advertising fast: a dose changes nothing a scanner sees (docs/protocol.md 4). */
   fastAdvertisingMs: number;
-  /** How long fast advertising lasts after a dose (s). */
-  fastAdvertisingSeconds: number;
   /** TX power (dBm). 0 dBm reaches across a room; +4 dBm would cost ~40% more per advertising event. */
   txPowerDbm: number;
   /** Connection interval requested for a sync (ms): fast enough to move ~20 records in well under a
@@ -37,7 +36,6 @@ export interface PowerPlan {
 export const NORMAL_PLAN: PowerPlan = {
   slowAdvertisingMs: 1022.5,
   fastAdvertisingMs: 211.25,
-  fastAdvertisingSeconds: 30,
   txPowerDbm: 0,
   syncConnectionIntervalMs: 30,
   idleDisconnectSeconds: 30,
@@ -56,7 +54,6 @@ export function safePlan(): PowerPlan {
   return {
     slowAdvertisingMs: 1022.5,
     fastAdvertisingMs: 0,
-    fastAdvertisingSeconds: 0,
     txPowerDbm: 0,
     syncConnectionIntervalMs: 30,
     idleDisconnectSeconds: 30,

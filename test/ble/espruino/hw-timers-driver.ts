@@ -35,7 +35,7 @@ const stub = {
 const log = memLog();
 for (let i = 0; i < 10; i++) log.append(1, 0x10, 1764000000 + i, 5, 0xff16);
 
-const plan = { slowAdvertisingMs: 1022.5, fastAdvertisingMs: 211.25, fastAdvertisingSeconds: 2, txPowerDbm: 0, idleDisconnectSeconds: 1, syncConnectionIntervalMs: 30 };
+const plan = { slowAdvertisingMs: 1022.5, fastAdvertisingMs: 211.25, txPowerDbm: 0, idleDisconnectSeconds: 1, syncConnectionIntervalMs: 30 };
 const ble = startBle({ log: log, serial: "PC-0001", firmware: "0.1.0", model: "PenCap-1", passkey: "", powerOnReset: false, plan: plan, tickMs: 50 });
 handlers["connect"]("aa:bb");
 services["bd635a9b-a865-4781-94c2-0cef8c1bf40b"]["bd630002-a865-4781-94c2-0cef8c1bf40b"].onWrite({ data: new Uint8Array([1, 1]).buffer });
