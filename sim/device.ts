@@ -141,6 +141,7 @@ export class SimDevice {
   private brownOutDetail: string | null = null;
   private bundle = "";
   private installBundle: boolean;
+  /** The last boot code compiled (src: the code as compiled, instrumented and wrapped: runtime.bootSource). */
   private compiled: { src: string; script: vm.Script | null } | null = null;
   private timeOffset = 0;
   private epochs: Array<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> = [];
@@ -299,14 +300,15 @@ export class SimDevice {
       const b = this.storageView().readBytes(BOOT_FILE);
       src = b ? Buffer.from(b).toString("utf8") : "";
     }
-    if (!this.compiled || this.compiled.src !== src) {
+    const code = this.runtime ? this.runtime.bootSource(src) : src;
+    if (!this.compiled || this.compiled.src !== code) {
       let script: vm.Script | null = null;
       try {
-        script = new vm.Script(this.runtime ? this.runtime.guardSource(src) : src, { filename: BOOT_FILE });
+        script = new vm.Script(code, { filename: BOOT_FILE });
       } catch (e) {
         this.reportUncaught(e, "boot (compiling .bootcde)");
       }
-      this.compiled = { src, script };
+      this.compiled = { src: code, script };
     }
     return this.compiled.script;
   }
