@@ -101,6 +101,8 @@ interface Watchdog {
   timeoutS: number;
   auto: boolean;
   clockId: number;
+  /** The clock callback of its expiry (made once, reused at every kick). */
+  expire?: () => void;
 }
 
 /** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
@@ -653,12 +655,16 @@ export class SimDevice {
     w.clockId = 0;
     // Auto mode is kicked by the idle loop, which every simulated callback returns to.
     if (w.auto) return;
-    w.clockId = this.clock.after(w.timeoutS, () => {
-      w.clockId = 0;
-      if (this.watchdog !== w || !this.running) return;
-      this.print("[watchdog reset]");
-      this.reboot("watchdog");
-    });
+    // One expiry callback per watchdog, re-armed at every kick (the firmware kicks it every health check).
+    w.clockId = this.clock.after(
+      w.timeoutS,
+      (w.expire ??= () => {
+        w.clockId = 0;
+        if (this.watchdog !== w || !this.running) return;
+        this.print("[watchdog reset]");
+        this.reboot("watchdog");
+      }),
+    );
   }
 
   resetReasonRegister(): number {

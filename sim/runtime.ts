@@ -360,7 +360,8 @@ export class EspruinoRuntime {
     // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
     // Steps are counted only with the hang guard on (the default); without it the model has the API calls alone.
     const steps = this.hangGuardSteps ? this.readSteps() : 0;
-    this.lastCallback = { apiCalls: this.apiCalls, steps };
+    this.lastCallback.apiCalls = this.apiCalls; // (updated in place: one object less per callback)
+    this.lastCallback.steps = steps;
     const cpu = callbackSeconds(this.apiCalls, steps, this.device.cpuMsPerUnit);
     this.cpuBusyUntil = start + cpu;
     this.device.emitActivity({ kind: "cpu", seconds: cpu });
