@@ -16,7 +16,8 @@
 // - code that does not parse as a script (the compile reports the error as before).
 // The wrapper adds no loop and no instrumented function (sim/hang-guard.ts runs first): the steps the hang
 // guard counts, which the CPU model charges (sim/cpu.ts), are the same as the plain script's.
-import * as acorn from "acorn";
+import type * as acorn from "acorn";
+import { parseScript } from "./hang-guard.js";
 
 type AnyNode = acorn.Node & Record<string, unknown>;
 
@@ -44,12 +45,9 @@ export function bootScope(src: string): BootScope | null {
 }
 
 function analyse(src: string): BootScope | null {
-  let ast: AnyNode;
-  try {
-    ast = acorn.parse(src, { ecmaVersion: "latest", sourceType: "script" }) as unknown as AnyNode;
-  } catch {
-    return null;
-  }
+  // The hang guard's tree (parsed once per bundle); it allows a top-level return, which is refused below.
+  const ast = parseScript(src) as unknown as AnyNode | null;
+  if (!ast) return null;
   const names = new Set<string>();
   let ok = true;
   const pattern = (p: AnyNode | null): void => {
@@ -99,6 +97,9 @@ function analyse(src: string): BootScope | null {
       case "Identifier":
         if (node.name === "eval" || node.name === "arguments") ok = false;
         return;
+      case "ReturnStatement":
+        if (!inArrow) ok = false; // a syntax error in a script, which the compile must still report
+        break;
     }
     for (const key of Object.keys(node)) {
       const v = node[key];

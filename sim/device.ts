@@ -753,7 +753,11 @@ export class SimDevice {
    */
   private addLoad(seconds: number, mA: number): void {
     const now = this.clock.now();
-    this.loads = this.loads.filter((l) => l.until > now);
+    // Drop the bursts that are over, in place (a flash word write comes here: no new array each time).
+    const loads = this.loads;
+    let k = 0;
+    for (let i = 0; i < loads.length; i++) if (loads[i].until > now) loads[k++] = loads[i];
+    loads.length = k;
     const last = this.loads.length ? this.loads[this.loads.length - 1].until : now;
     const start = last > now ? last : now;
     if (this.loads.length < 64) this.loads.push({ start, until: start + seconds, mA });
