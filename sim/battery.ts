@@ -24,8 +24,9 @@ export class Battery {
     if (this.fixedVolts !== null) return this.fixedVolts;
     const s = Math.min(1, Math.max(0, this.soc));
     for (let i = 1; i < OCV.length; i++) {
-      const [s1, v1] = OCV[i];
-      const [s0, v0] = OCV[i - 1];
+      // (Index access, not destructuring: the array iterator allocates, and this runs at every battery read.)
+      const s1 = OCV[i][0], v1 = OCV[i][1];
+      const s0 = OCV[i - 1][0], v0 = OCV[i - 1][1];
       if (s <= s1) return v0 + ((v1 - v0) * (s - s0)) / (s1 - s0);
     }
     return OCV[OCV.length - 1][1];

@@ -102,6 +102,8 @@ interface Watchdog {
   timeoutS: number;
   auto: boolean;
   clockId: number;
+  /** The clock callback of its expiry (made once, reused at every kick). */
+  expire?: () => void;
 }
 
 /** The Storage file an upload writes the bundle to, and that Espruino runs at boot. */
@@ -158,6 +160,7 @@ export class SimDevice {
   private brownOutDetail: string | null = null;
   private bundle = "";
   private installBundle: boolean;
+  /** The last boot code compiled (src: the code as compiled, instrumented and wrapped: runtime.bootSource). */
   private compiled: { src: string; script: vm.Script | null } | null = null;
   private timeOffset = 0;
   private epochs: Array<{ fromClock: number; offset: number; reason: "power-on" | "setTime" }> = [];
@@ -319,14 +322,15 @@ export class SimDevice {
       const want = bootCodeBytes(this.bundle);
       src = !b ? "" : Buffer.compare(Buffer.from(b), Buffer.from(want)) === 0 ? this.bundle : Buffer.from(b).toString("latin1");
     }
-    if (!this.compiled || this.compiled.src !== src) {
+    const code = this.runtime ? this.runtime.bootSource(src) : src;
+    if (!this.compiled || this.compiled.src !== code) {
       let script: vm.Script | null = null;
       try {
-        script = new vm.Script(this.runtime ? this.runtime.guardSource(src) : src, { filename: BOOT_FILE });
+        script = new vm.Script(code, { filename: BOOT_FILE });
       } catch (e) {
         this.reportUncaught(e, "boot (compiling .bootcde)");
       }
-      this.compiled = { src, script };
+      this.compiled = { src: code, script };
     }
     return this.compiled.script;
   }
@@ -671,12 +675,16 @@ export class SimDevice {
     w.clockId = 0;
     // Auto mode is kicked by the idle loop, which every simulated callback returns to.
     if (w.auto) return;
-    w.clockId = this.clock.after(w.timeoutS, () => {
-      w.clockId = 0;
-      if (this.watchdog !== w || !this.running) return;
-      this.print("[watchdog reset]");
-      this.reboot("watchdog");
-    });
+    // One expiry callback per watchdog, re-armed at every kick (the firmware kicks it every health check).
+    w.clockId = this.clock.after(
+      w.timeoutS,
+      (w.expire ??= () => {
+        w.clockId = 0;
+        if (this.watchdog !== w || !this.running) return;
+        this.print("[watchdog reset]");
+        this.reboot("watchdog");
+      }),
+    );
   }
 
   resetReasonRegister(): number {
@@ -765,7 +773,11 @@ export class SimDevice {
    */
   private addLoad(seconds: number, mA: number): void {
     const now = this.clock.now();
-    this.loads = this.loads.filter((l) => l.until > now);
+    // Drop the bursts that are over, in place (a flash word write comes here: no new array each time).
+    const loads = this.loads;
+    let k = 0;
+    for (let i = 0; i < loads.length; i++) if (loads[i].until > now) loads[k++] = loads[i];
+    loads.length = k;
     const last = this.loads.length ? this.loads[this.loads.length - 1].until : now;
     const start = last > now ? last : now;
     if (this.loads.length < 64) this.loads.push({ start, until: start + seconds, mA });

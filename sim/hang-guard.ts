@@ -47,13 +47,27 @@ export function instrumentSource(src: string, budget: number): string {
 
 const memo = new Map<string, string>();
 
-function instrument(src: string, budget: number): string {
-  let ast: acorn.Node;
+const parsed = new Map<string, acorn.Node | null>();
+
+/** The script's syntax tree (a top-level `return` allowed), or null if it does not parse; the last few are
+ *  kept: every boot of every cap compiles the same bundle (sim/bundle-scope.ts reads the same tree). */
+export function parseScript(src: string): acorn.Node | null {
+  const hit = parsed.get(src);
+  if (hit !== undefined) return hit;
+  let ast: acorn.Node | null;
   try {
     ast = acorn.parse(src, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true });
   } catch {
-    return src; // compiling it will report the syntax error as it always did
+    ast = null;
   }
+  if (parsed.size >= 4) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(src, ast);
+  return ast;
+}
+
+function instrument(src: string, budget: number): string {
+  const ast = parseScript(src);
+  if (!ast) return src; // compiling it will report the syntax error as it always did
   const check = `if(++${STEP_COUNTER}>${budget})${STEP_TRIP}();`;
   const checkExpr = `++${STEP_COUNTER}>${budget}&&${STEP_TRIP}()`;
   const inserts: Insert[] = [];

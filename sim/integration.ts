@@ -55,7 +55,8 @@ export class CapRadio {
     const perBoot: Record<string, unknown> = {};
     for (const k of Object.keys(nrf)) {
       const f = nrf[k];
-      perBoot[k] = typeof f === "function" ? function (this: unknown, ...a: unknown[]) { env.enter(); return (f as (...x: unknown[]) => unknown).apply(nrf, a); } : f;
+      // (arguments, not a rest parameter: no array per call)
+      perBoot[k] = typeof f === "function" ? function (this: unknown) { env.enter(); return (f as (...x: unknown[]) => unknown).apply(nrf, arguments as unknown as unknown[]); } : f;
     }
     return perBoot;
   };

@@ -8,6 +8,7 @@ import { createFlashModule } from "./flashmod.js";
 import { PowerCutError } from "./flash/nor.js";
 import { EspruinoStorage, StorageError } from "./storage.js";
 import { instrumentSource, STEP_COUNTER, STEP_TRIP } from "./hang-guard.js";
+import { bootScope, wrapBootCode } from "./bundle-scope.js";
 import type { SimDevice } from "./device.js";
 import type { SimClock } from "./clock.js";
 import { callbackSeconds } from "./cpu.js";
@@ -101,6 +102,8 @@ export class EspruinoRuntime {
   private hangTripped = false;
   private resetSteps: vm.Script;
   private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
+  /** Whether any of the names is a property of the context's global object (or its prototype chain). */
+  private isGlobal: (names: string[]) => boolean;
   /** A new, empty Array of the firmware's realm. */
   private emptyArray!: () => unknown[];
   private drainScript: vm.Script;
@@ -183,6 +186,10 @@ export class EspruinoRuntime {
     })) as typeof this.invokeDirect;
     this.drainScript = new vm.Script("undefined");
     this.emptyArray = vm.runInContext("(function () { return []; })", ctx) as () => unknown[];
+    this.isGlobal = vm.runInContext(
+      "(function (names) { for (var i = 0; i < names.length; i++) if (names[i] in globalThis) return true; return false; })",
+      ctx,
+    ) as (names: string[]) => boolean;
     // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
     Object.defineProperty(g, STEP_TRIP, {
       value: this.wrap(() => {
@@ -353,7 +360,8 @@ export class EspruinoRuntime {
     // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
     // Steps are counted only with the hang guard on (the default); without it the model has the API calls alone.
     const steps = this.hangGuardSteps ? this.readSteps() : 0;
-    this.lastCallback = { apiCalls: this.apiCalls, steps };
+    this.lastCallback.apiCalls = this.apiCalls; // (updated in place: one object less per callback)
+    this.lastCallback.steps = steps;
     const cpu = callbackSeconds(this.apiCalls, steps, this.device.cpuMsPerUnit);
     this.cpuBusyUntil = start + cpu;
     this.device.emitActivity({ kind: "cpu", seconds: cpu });
@@ -387,6 +395,18 @@ export class EspruinoRuntime {
   /** Code compiled into the context, with the hang guard's step checks when the guard is on. */
   guardSource(src: string): string {
     return this.hangGuardSteps ? instrumentSource(src, this.hangGuardSteps) : src;
+  }
+
+  /**
+   * The boot code as compiled: with the hang guard's step checks, and its top-level names made locals of a
+   * function that the global object sees through accessors (sim/bundle-scope.ts) unless one of them is
+   * already a global of this context (then it runs as a plain script).
+   */
+  bootSource(src: string): string {
+    const code = this.guardSource(src);
+    const scope = bootScope(src);
+    if (!scope || this.isGlobal(scope.names)) return code;
+    return wrapBootCode(code, scope);
   }
 
   private rememberMapped(str: string, addr: number): void {

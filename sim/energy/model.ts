@@ -54,8 +54,9 @@ const TX_POINTS: ReadonlyArray<readonly [number, number]> = [
 export function txMilliamps(dbm: number): number {
   if (dbm <= TX_POINTS[0][0]) return TX_POINTS[0][1];
   for (let i = 1; i < TX_POINTS.length; i++) {
-    const [x1, y1] = TX_POINTS[i];
-    const [x0, y0] = TX_POINTS[i - 1];
+    // (Index access, not destructuring: the array iterator allocates, and this runs at every activity.)
+    const x1 = TX_POINTS[i][0], y1 = TX_POINTS[i][1];
+    const x0 = TX_POINTS[i - 1][0], y0 = TX_POINTS[i - 1][1];
     if (dbm <= x1) return y0 + ((dbm - x0) * (y1 - y0)) / (x1 - x0);
   }
   return TX_POINTS[TX_POINTS.length - 1][1];
