@@ -112,7 +112,7 @@ describe("annotations: the views and the report", () => {
   it("the clinician list shows the cap's reading and every annotation, newest first", () => {
     const an = analyse({ serial: "PC-A", records: [...log().records.values()], source: "cap" });
     const html = clinicianView(an, { tz: "UTC", schedule: { basalMinutes: null, toleranceMinutes: 60 }, now: T0 + 86400, days: 14 });
-    expect(html).toContain("cap: 6 U");
+    expect(html).toContain("<td>6 U</td>");
     expect(html).toContain("cap: unknown");
     expect(html).toContain("cap: 5 U");
     expect([...html.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([4, 7, 6, 5]);

@@ -30,7 +30,8 @@ function sessionLine(s: Session, tz: string): string {
 
 /** The clinician list's units cell: the cap's own reading, then every annotation, newest first. */
 function unitsCell(s: Session, tz: string): string {
-  const cap = `cap: ${s.capUnits === undefined ? "unknown" : `${s.capUnits} U`}`;
+  const reading = s.capUnits === undefined ? "unknown" : `${s.capUnits} U`;
+  const cap = s.annotations.length ? `cap: ${reading}` : reading;
   return `${esc(cap)}${annotationList(s, tz)}`;
 }
 
