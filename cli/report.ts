@@ -25,7 +25,7 @@ export interface ReportMeta {
 }
 
 /** The report page. Every mark carries a word as well as a colour (readable in black and white, at 200 %). */
-export function renderReportHtml(rep: ClinicianReport, doses: { id: string; wall: number; units?: number; uncertain: boolean; afterPrime: boolean; insulin: string }[], meta: ReportMeta): string {
+export function renderReportHtml(rep: ClinicianReport, doses: { id: string; wall: number; units?: number; capUnits?: number; annotations?: { seq: number; wallTime?: string; units: number }[]; uncertain: boolean; afterPrime: boolean; insulin: string }[], meta: ReportMeta): string {
   const tz = rep.tz;
   const rows = (cells: string[][]) => cells.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n");
   const inPeriod = doses.filter((d) => {
@@ -77,8 +77,17 @@ ${rows(rep.perDay.map((d) => [d.date, String(d.doses), String(d.uncertain), d.un
 <h2>Temperature excursions</h2>
 ${rep.excursions.length ? `<table><thead><tr><th>start</th><th>kind</th><th>minutes</th><th>extreme</th></tr></thead><tbody>${rows(rep.excursions.map((e) => [e.start === undefined ? "time unknown" : formatLocal(e.start, tz), e.kind === "hot" ? "too hot" : e.kind === "cold" ? "too cold" : "out of range", String(e.minutes), e.extremeC === undefined ? "" : `${e.extremeC} °C`]))}</tbody></table>` : "<p>None.</p>"}
 <h2>All doses (${inPeriod.length})</h2>
-<table><thead><tr><th>#</th><th>time</th><th>units</th><th>insulin</th><th>notes</th></tr></thead><tbody>
-${rows(inPeriod.map((d, i) => [String(i + 1), formatLocal(d.wall, tz), d.units === undefined ? "unknown" : String(d.units), esc(d.insulin), [d.uncertain ? "UNCERTAIN" : "", d.afterPrime ? "after a prime" : ""].filter(Boolean).join(", ")]))}
+<p>Units: what the totals count — a dose's newest annotation (entered by the patient) when it has one, else the cap's reading. The cap's own reading and every annotation (newest first) are shown beside it.</p>
+<table><thead><tr><th>#</th><th>time</th><th>units</th><th>cap reading</th><th>annotations (newest first)</th><th>insulin</th><th>notes</th></tr></thead><tbody>
+${rows(inPeriod.map((d, i) => [
+  String(i + 1),
+  formatLocal(d.wall, tz),
+  d.units === undefined ? "unknown" : String(d.units),
+  d.capUnits === undefined ? "unknown" : `${d.capUnits}`,
+  (d.annotations ?? []).map((a) => `${a.units} U (${a.wallTime === undefined ? "time unknown" : formatLocal(Date.parse(a.wallTime) / 1000, tz)})`).join("<br>"),
+  esc(d.insulin),
+  [d.uncertain ? "UNCERTAIN" : "", d.afterPrime ? "after a prime" : ""].filter(Boolean).join(", "),
+]))}
 </tbody></table>
 ${rep.undatable.length ? `<h2>Doses without a known time</h2><table><tbody>${rows(rep.undatable.map((r) => [esc(r.id), `between ${r.notBefore ?? "?"} and ${r.notAfter ?? "?"}`]))}</tbody></table>` : ""}
 </body></html>

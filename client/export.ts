@@ -25,8 +25,17 @@ export interface ExportRow {
   notBefore: string | undefined;
   notAfter: string | undefined;
   powerOn: number;
-  units: number | undefined; // doses: from the cap, or from the newest ANNOTATION for this dose
+  /**
+   * Session records: the best estimate of the units — the newest ANNOTATION of this record when there is one
+   * (the patient's latest word), else the cap's own reading. The cap's reading is always in `capUnits` and every
+   * annotation in `annotations`: nothing here replaces the cap's record.
+   */
+  units: number | undefined;
   unitsSource: "cap" | "annotation" | undefined;
+  /** Session records: the units the cap itself recorded (undefined: the cap could not read them). Never changed by an annotation. */
+  capUnits: number | undefined;
+  /** Session records: every ANNOTATION of this record, newest (highest seq) first; [] for none and for other records. */
+  annotations: RowAnnotation[];
   capOffSeconds: number | undefined;
   /** Doses: temperature at the dose; TEMP_EXCURSION: the extreme; CAP_LEFT_OFF: at the alert. */
   temperatureC: number | undefined;
@@ -44,6 +53,18 @@ export interface ExportRow {
   detail: string;
   a: number;
   b: number;
+}
+
+/** One ANNOTATION record of a dose, as a row carries it (docs/export-format.md "Annotations"). */
+export interface RowAnnotation {
+  /** The ANNOTATION record's own seq (its place in the cap's log: a higher seq is a later annotation). */
+  seq: number;
+  /** The cap's clock when it wrote the annotation (not the dose's time); raw, like a row's deviceTime. */
+  deviceTime: number;
+  /** ISO 8601 UTC of the annotation, undefined when undatable. */
+  wallTime: string | undefined;
+  /** The units the user entered. */
+  units: number;
 }
 
 const isSession = (t: number) => t === T.DOSE || t === T.CAP_CHECK || t === T.UNCERTAIN_DOSE;
@@ -84,14 +105,23 @@ export function rows(store: RecordStore, opts: { anchors?: readonly AnchorRule[]
   const times = reconstruct(sorted, opts);
   const skipped = store.skipped();
   const primes = primeSeqs(sorted, (s) => store.records.has(s) || skipped.has(s));
-  const annotated = new Map<number, number>();
-  for (const r of sorted) if (r.type === T.ANNOTATION) annotated.set(annotatedSeq(r), annotation(r).units);
   const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t * 1000).toISOString());
+  // Every annotation of a dose, newest first: seq order is the order the cap wrote them (annotations are
+  // additive: docs/protocol.md "Annotate dose"; none replaces the dose record or an earlier annotation).
+  const annotated = new Map<number, RowAnnotation[]>();
+  for (const r of sorted) {
+    if (r.type !== T.ANNOTATION) continue;
+    const target = annotatedSeq(r);
+    const list = annotated.get(target) ?? [];
+    list.unshift({ seq: r.seq, deviceTime: r.time, wallTime: iso(times.get(r.seq)?.wall), units: annotation(r).units });
+    annotated.set(target, list);
+  }
   return sorted.map((r) => {
     const w = times.get(r.seq)!;
     const session = isSession(r.type);
     const capUnits = session ? doseUnits(r) : undefined;
-    const annUnits = session ? annotated.get(r.seq) : undefined;
+    const anns = session ? (annotated.get(r.seq) ?? []) : [];
+    const annUnits = anns[0]?.units;
     const units = annUnits ?? capUnits;
     const ex = r.type === 5 ? excursion(r) : undefined;
     const role: Role =
@@ -109,6 +139,8 @@ export function rows(store: RecordStore, opts: { anchors?: readonly AnchorRule[]
       powerOn: w.powerOn,
       units,
       unitsSource: annUnits !== undefined ? "annotation" : capUnits !== undefined ? "cap" : undefined,
+      capUnits,
+      annotations: anns,
       capOffSeconds: session ? r.a : undefined,
       temperatureC: session || r.type === 4 ? doseTempC(r) : ex ? ex.extremeC : undefined,
       insulin: session || r.type === 4 ? insulinType(r) : undefined,
@@ -204,14 +236,39 @@ export function fromExportJSON(text: string): { store: RecordStore; doc: ExportD
   return { store, doc };
 }
 
-const CSV_COLUMNS: (keyof ExportRow)[] = [
+/** The CSV columns before capUnits and annotations were added (such files are still read). */
+const CSV_COLUMNS_V1: (keyof ExportRow)[] = [
   "id", "seq", "type", "role", "deviceTime", "wallTime", "timeSource", "notBefore", "notAfter", "units", "unitsSource", "capOffSeconds",
   "temperatureC", "insulin", "uncertain", "possiblePrime", "afterPrime", "interruptedByReboot", "durationMinutes", "excursion", "detail",
 ];
+/** Appended at the end, so a tool that reads the older columns by position still finds them. */
+const CSV_COLUMNS: (keyof ExportRow)[] = [...CSV_COLUMNS_V1, "capUnits", "annotations"];
+
+/**
+ * The CSV cell of a row's annotations (docs/export-format.md "Annotations"): newest first, joined by "; ", each
+ * `seq=N units=U deviceTime=T` plus ` wallTime=ISO` when datable. Empty when there are none.
+ */
+export function annotationsCell(list: readonly RowAnnotation[]): string {
+  return list.map((a) => `seq=${a.seq} units=${a.units} deviceTime=${a.deviceTime}${a.wallTime === undefined ? "" : ` wallTime=${a.wallTime}`}`).join("; ");
+}
+/** Reads annotationsCell back; throws ClientError "BAD_EXPORT" on anything else. */
+export function parseAnnotationsCell(cell: string | undefined): RowAnnotation[] {
+  if (cell === undefined || cell.trim() === "") return [];
+  return cell.split(";").map((part) => {
+    const kv = new Map(part.trim().split(/\s+/).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const));
+    const seq = Number(kv.get("seq"));
+    const units = Number(kv.get("units"));
+    const deviceTime = Number(kv.get("deviceTime"));
+    if (!kv.has("seq") || !kv.has("units") || !kv.has("deviceTime") || ![seq, units, deviceTime].every(Number.isFinite))
+      throw new ClientError("BAD_EXPORT", `not an annotation: "${part.trim()}"`);
+    return { seq, deviceTime, wallTime: kv.get("wallTime"), units };
+  });
+}
+
 export function toCSV(store: RecordStore): string {
   const cell = (v: unknown) => (v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   const lines = [CSV_COLUMNS.join(",")];
-  for (const r of rows(store)) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(","));
+  for (const r of rows(store)) lines.push(CSV_COLUMNS.map((c) => cell(c === "annotations" ? annotationsCell(r.annotations) || undefined : r[c])).join(","));
   return lines.join("\n") + "\n";
 }
 
@@ -243,16 +300,22 @@ export function fromCSV(text: string): ExportRow[] {
   }
   if (cell || row.length) row.push(cell), records.push(row);
   const [header, ...body] = records.filter((r) => r.length > 1 || r[0] !== "");
-  if (!header || header.join(",") !== CSV_COLUMNS.join(",")) throw new ClientError("BAD_EXPORT", "not a pencap CSV export (unexpected header)");
-  const num = new Set<keyof ExportRow>(["seq", "deviceTime", "units", "capOffSeconds", "temperatureC", "durationMinutes"]);
+  const cols = header?.join(",") === CSV_COLUMNS.join(",") ? CSV_COLUMNS : header?.join(",") === CSV_COLUMNS_V1.join(",") ? CSV_COLUMNS_V1 : undefined;
+  if (!cols) throw new ClientError("BAD_EXPORT", "not a pencap CSV export (unexpected header)");
+  const num = new Set<keyof ExportRow>(["seq", "deviceTime", "units", "capUnits", "capOffSeconds", "temperatureC", "durationMinutes"]);
   const bool = new Set<keyof ExportRow>(["uncertain", "possiblePrime", "afterPrime", "interruptedByReboot"]);
   return body.map((cells, n) => {
-    if (cells.length !== CSV_COLUMNS.length) throw new ClientError("BAD_EXPORT", `CSV line ${n + 2} has ${cells.length} cells, expected ${CSV_COLUMNS.length}`);
+    if (cells.length !== cols.length) throw new ClientError("BAD_EXPORT", `CSV line ${n + 2} has ${cells.length} cells, expected ${cols.length}`);
     const o: Record<string, unknown> = { a: NaN, b: NaN, powerOn: NaN };
-    CSV_COLUMNS.forEach((k, i) => {
+    cols.forEach((k, i) => {
       const v = cells[i];
-      o[k] = v === "" ? undefined : num.has(k) ? Number(v) : bool.has(k) ? v === "true" : v;
+      o[k] = k === "annotations" ? parseAnnotationsCell(v) : v === "" ? undefined : num.has(k) ? Number(v) : bool.has(k) ? v === "true" : v;
     });
+    // An older CSV has no capUnits/annotations: the cap's reading is known only when the units came from the cap.
+    if (cols === CSV_COLUMNS_V1) {
+      o.capUnits = o.unitsSource === "cap" ? o.units : undefined;
+      o.annotations = [];
+    }
     return o as unknown as ExportRow;
   });
 }

@@ -14,7 +14,8 @@ export {
 export { reconstruct, powerOns, timeSetAnchor, DEFAULT_ANCHORS, type WallTime, type TimeSource, type AnchorRule, type PowerOnContext } from "./timeline";
 export {
   rows, toCSV, fromCSV, toJSON, toExportDocument, fromExportJSON, annotatedSeq, primeSeqs, ClientError, EXPORT_FORMAT, EXPORT_VERSION,
-  type ExportRow, type ExportDocument, type Role,
+  annotationsCell, parseAnnotationsCell,
+  type ExportRow, type ExportDocument, type Role, type RowAnnotation,
 } from "./export";
 export {
   toNightscout, uploadTreatments, apiSecretHash, NightscoutError,

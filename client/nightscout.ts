@@ -67,7 +67,9 @@ export interface NightscoutPlan {
  * Nightscout treatments for the doses of a log: rapid → "Correction Bolus" with `insulin`; basal (and unset,
  * unless `unsetInsulinAs` says otherwise) → "Note" without `insulin`, the units in `notes` and `units`.
  * Primes are left out; uncertain doses are uploaded and say so (notes + `uncertain: true`); a dose of unknown
- * units never gets `insulin` (never 0). `identifier` is serial-seq, stable across phones and re-syncs.
+ * units never gets `insulin` (never 0). `identifier` is serial-seq, stable across phones and re-syncs. An annotated
+ * dose's amount (`insulin`, `units`) is its newest annotation's; the notes keep the cap's own reading and list
+ * every annotation, newest first.
  */
 export function toNightscout(store: RecordStore, o: NightscoutOptions = {}): NightscoutPlan {
   const app = o.app ?? "pencap";
@@ -90,6 +92,13 @@ export function toNightscout(store: RecordStore, o: NightscoutOptions = {}): Nig
     if (as === "basal") notes.push(`Basal (long-acting) insulin injection, ${u}; not counted as insulin on board.`);
     else if (as === "note") notes.push(`Insulin injection, ${u}; insulin type ${type === "other" ? "other" : "not set on the cap"}, so not counted as insulin on board.`);
     else if (r.units === undefined) notes.push("Insulin dose detected by the pen cap; units unknown.");
+    // Annotations are additive: the amount is the newest one's (the patient's latest word), and the note keeps
+    // the cap's own reading and how many annotations there were (docs/nightscout.md).
+    const anns = r.annotations ?? [];
+    if (anns.length) {
+      const cap = r.capUnits === undefined ? "could not read the units" : `recorded ${r.capUnits} U`;
+      notes.push(`Units from the patient's annotation${anns.length > 1 ? ` (newest of ${anns.length}: ${anns.map((a) => `${a.units} U`).join(", ")})` : ""}; the cap itself ${cap}.`);
+    }
     if (r.afterPrime) notes.push("An air shot (prime) shortly before was not counted.");
     if (r.timeSource === "reconstructed") notes.push("Time reconstructed from a later clock setting.");
     const date = Date.parse(r.wallTime);

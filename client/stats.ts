@@ -11,7 +11,16 @@ export interface DoseEvent {
   seq: number;
   /** Unix seconds UTC. */
   wall: number;
+  /**
+   * What the statistics sum: the newest annotation's units when the dose was annotated (the patient's latest
+   * word on what was given), else the cap's reading (ExportRow.units, unitsSource).
+   */
   units: number | undefined;
+  unitsSource: "cap" | "annotation" | undefined;
+  /** The cap's own reading, kept beside the annotated units (never replaced). */
+  capUnits: number | undefined;
+  /** Every annotation of the dose, newest first (ExportRow.annotations). */
+  annotations: ExportRow["annotations"];
   insulin: "unset" | "rapid" | "basal" | "other";
   uncertain: boolean;
   /** A prime shortly before this dose was left out. */
@@ -35,7 +44,8 @@ export function doseEvents(rows: readonly ExportRow[]): { doses: DoseEvent[]; un
       continue;
     }
     doses.push({
-      id: r.id, seq: r.seq, wall: Date.parse(r.wallTime) / 1000, units: r.units, insulin: r.insulin ?? "unset", uncertain: r.uncertain,
+      id: r.id, seq: r.seq, wall: Date.parse(r.wallTime) / 1000, units: r.units, unitsSource: r.unitsSource,
+      capUnits: r.capUnits, annotations: r.annotations ?? [], insulin: r.insulin ?? "unset", uncertain: r.uncertain,
       afterPrime: r.afterPrime, timeSource: r.timeSource as DoseEvent["timeSource"],
     });
   }
@@ -61,7 +71,7 @@ export interface DayCount {
   /** True doses that day, uncertain ones included. */
   doses: number;
   uncertain: number;
-  /** Sum of the known units. */
+  /** Sum of the known units (a dose's newest annotation when it has one, else the cap's reading: DoseEvent.units). */
   units: number;
   /** Doses whose units are unknown (the cap could not read them and no annotation gave them). */
   unitsUnknown: number;

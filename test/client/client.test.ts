@@ -302,10 +302,10 @@ describe("wall time and exports", () => {
     const { store } = await synced();
     const csv = toCSV(store).trim().split("\n");
     expect(csv[0]).toBe(
-      "id,seq,type,role,deviceTime,wallTime,timeSource,notBefore,notAfter,units,unitsSource,capOffSeconds,temperatureC,insulin,uncertain,possiblePrime,afterPrime,interruptedByReboot,durationMinutes,excursion,detail",
+      "id,seq,type,role,deviceTime,wallTime,timeSource,notBefore,notAfter,units,unitsSource,capOffSeconds,temperatureC,insulin,uncertain,possiblePrime,afterPrime,interruptedByReboot,durationMinutes,excursion,detail,capUnits,annotations",
     );
-    expect(csv[2]).toBe('PC-0001-1,1,DOSE,dose,35,2025-11-24T15:58:35.000Z,reconstructed,,,,,6,21,rapid,false,false,false,false,,,"cap off 6 s, 21 °C, units unknown, insulin rapid"');
-    expect(csv[4]).toBe('PC-0001-3,3,DOSE,dose,1764003600,2025-11-24T17:00:00.000Z,device,,,6,cap,8,22,rapid,false,false,false,false,,,"cap off 8 s, 22 °C, 6 U, insulin rapid"');
+    expect(csv[2]).toBe('PC-0001-1,1,DOSE,dose,35,2025-11-24T15:58:35.000Z,reconstructed,,,,,6,21,rapid,false,false,false,false,,,"cap off 6 s, 21 °C, units unknown, insulin rapid",,');
+    expect(csv[4]).toBe('PC-0001-3,3,DOSE,dose,1764003600,2025-11-24T17:00:00.000Z,device,,,6,cap,8,22,rapid,false,false,false,false,,,"cap off 8 s, 22 °C, 6 U, insulin rapid",6,');
     const j = JSON.parse(toJSON(store));
     expect(j.records.length).toBe(5);
     expect(j.rows.length).toBe(5);

@@ -34,7 +34,7 @@ const bool = (v: unknown) => v === true || v === "true" || v === 1 || v === "1";
  * (this record carries flag bit1) or `possiblePriming` — which, in an export, marks the dose that may have been
  * the prime (docs/detection.md); the hint is then put back on the next session record by `fromRows`.
  */
-function rowToRecord(r: Row, i: number): { rec: DoseRecord; primeCandidate: boolean } {
+function rowToRecord(r: Row, i: number, notes: Map<number, { target: number; units: number }>): { rec: DoseRecord; primeCandidate: boolean } {
   const seq = num(r.seq);
   const rawType = typeof r.type === "string" ? (TYPE_BY_NAME.get(r.type) ?? num(r.type)) : num(r.type);
   const time = num(r.time) ?? num(r.deviceTime);
@@ -46,7 +46,8 @@ function rowToRecord(r: Row, i: number): { rec: DoseRecord; primeCandidate: bool
   const tempByte = temp === undefined ? 0x80 : Math.round(temp) & 0xff;
   if (a === undefined || b === undefined) {
     if (isSession(rawType)) {
-      const u = num(r.units);
+      // The record holds the cap's own reading: capUnits (an older CSV without that column: units).
+      const u = "capUnits" in r ? num(r.capUnits) : num(r.units);
       a = num(r.capOffSeconds) ?? 0;
       b = tempByte | ((u === undefined ? 0xff : Math.round(u * 2)) << 8);
     } else if (rawType === 5) {
@@ -55,8 +56,13 @@ function rowToRecord(r: Row, i: number): { rec: DoseRecord; primeCandidate: bool
     } else if (rawType === 4) {
       a = num(r.capOffSeconds) ?? 600;
       b = tempByte;
+    } else if (rawType === 9 && notes.has(seq)) {
+      // An ANNOTATION: its dose's row lists it (the annotations column) with its units; point it back there.
+      const n = notes.get(seq)!;
+      a = n.target & 0xffff;
+      b = ((n.target >> 16) & 0xff) | (Math.round(n.units * 2) << 8);
     } else {
-      // Other types' fields are not in the CSV (an ANNOTATION's units are already on its dose's row; a = b = 0
+      // Other types' fields are not in the CSV (an ANNOTATION no dose row lists gets a = b = 0, which
       // points at seq 0, which no cap has).
       a = 0;
       b = 0;
@@ -75,7 +81,18 @@ function rowToRecord(r: Row, i: number): { rec: DoseRecord; primeCandidate: bool
 }
 
 function fromRows(rows: Row[]): DoseRecord[] {
-  const out = rows.map(rowToRecord).sort((x, y) => x.rec.seq - y.rec.seq);
+  // A CSV export's dose rows list their annotations (docs/export-format.md "Annotations"): seq=N units=U ….
+  const notes = new Map<number, { target: number; units: number }>();
+  for (const r of rows) {
+    const target = num(r.seq);
+    if (typeof r.annotations !== "string" || target === undefined) continue;
+    for (const part of r.annotations.split(";")) {
+      const seq = num(/(?:^|\s)seq=(\S+)/.exec(part)?.[1]);
+      const units = num(/(?:^|\s)units=(\S+)/.exec(part)?.[1]);
+      if (seq !== undefined && units !== undefined) notes.set(seq, { target, units });
+    }
+  }
+  const out = rows.map((r, i) => rowToRecord(r, i, notes)).sort((x, y) => x.rec.seq - y.rec.seq);
   // An export marks the prime itself; the cap marks the record after it (flag bit1 on the next session).
   for (let i = 0; i < out.length; i++) {
     if (!out[i].primeCandidate) continue;

@@ -41,7 +41,12 @@ export interface Session {
   deviceTime: number;
   offSeconds: number;
   tempC: number | undefined;
+  /** The best estimate: the newest annotation's units when there is one, else the cap's reading (as client/export.ts). */
   units: number | undefined;
+  /** The cap's own reading (undefined: it could not read the units); never replaced by an annotation. */
+  capUnits: number | undefined;
+  /** Every annotation of this session, newest first: the record's seq, its wall time (undefined: undatable), the units. */
+  annotations: { seq: number; wall: number | undefined; units: number }[];
   insulin: "unset" | "rapid" | "basal" | "other";
   interrupted: boolean;
   leftOff: boolean;
@@ -137,8 +142,14 @@ function markGestures(sessions: Session[]): void {
 export function analyse(log: LogData): Analysis {
   const sorted = [...log.records].sort((x, y) => x.seq - y.seq);
   const times = reconstruct(sorted);
-  const units = new Map<number, number>();
-  for (const r of sorted) if (r.type === T.ANNOTATION) units.set(annotatedSeq(r), annotation(r).units);
+  // Annotations are additive (docs/protocol.md "Annotate dose"): all of them, newest (highest seq) first.
+  const annotations = new Map<number, Session["annotations"]>();
+  for (const r of sorted) {
+    if (r.type !== T.ANNOTATION) continue;
+    const list = annotations.get(annotatedSeq(r)) ?? [];
+    list.unshift({ seq: r.seq, wall: times.get(r.seq)?.wall, units: annotation(r).units });
+    annotations.set(annotatedSeq(r), list);
+  }
 
   const sessions: Session[] = [];
   const excursions: Excursion[] = [];
@@ -169,7 +180,9 @@ export function analyse(log: LogData): Analysis {
         deviceTime: r.time,
         offSeconds: r.a,
         tempC: doseTempC(r),
-        units: units.get(r.seq) ?? doseUnits(r),
+        units: annotations.get(r.seq)?.[0]?.units ?? doseUnits(r),
+        capUnits: doseUnits(r),
+        annotations: annotations.get(r.seq) ?? [],
         insulin: insulinType(r),
         interrupted,
         leftOff,

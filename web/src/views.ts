@@ -21,8 +21,27 @@ function sessionLine(s: Session, tz: string): string {
   if (s.kind === "uncertain") notes.push(s.leftOff ? "cap left off — check whether you injected" : "cut by a cap restart");
   if (s.warnedAfter !== undefined) notes.push(`cap sounded its double-dose alarm: ${duration(s.warnedAfter)} after the previous dose`);
   else if (s.cuedAfter !== undefined && !s.gesture) notes.push(`cap showed the quiet double-dose cue: ${duration(s.cuedAfter)} after the previous dose`);
-  if (s.units !== undefined) notes.push(`${s.units} U`);
-  return `<li class="k-${s.kind}"><svg viewBox="-10 -10 20 20" width="18" height="18" aria-hidden="true">${markSvg(s.kind, 0, 0)}</svg><strong>${s.wall === undefined ? "time unknown" : clock(s.wall, tz)}</strong> ${esc(KIND_LABEL[s.kind])}${notes.length ? ` — ${esc(notes.join("; "))}` : ""}</li>`;
+  // The cap's own reading always shows; annotations are listed beside it, newest first, never instead of it.
+  if (s.annotations.length === 0) {
+    if (s.units !== undefined) notes.push(`${s.units} U`);
+  } else notes.push(`cap recorded ${s.capUnits === undefined ? "units unknown" : `${s.capUnits} U`}`);
+  return `<li class="k-${s.kind}"><svg viewBox="-10 -10 20 20" width="18" height="18" aria-hidden="true">${markSvg(s.kind, 0, 0)}</svg><strong>${s.wall === undefined ? "time unknown" : clock(s.wall, tz)}</strong> ${esc(KIND_LABEL[s.kind])}${notes.length ? ` — ${esc(notes.join("; "))}` : ""}${annotationList(s, tz)}</li>`;
+}
+
+/** The clinician list's units cell: the cap's own reading, then every annotation, newest first. */
+function unitsCell(s: Session, tz: string): string {
+  const reading = s.capUnits === undefined ? "unknown" : `${s.capUnits} U`;
+  const cap = s.annotations.length ? `cap: ${reading}` : reading;
+  return `${esc(cap)}${annotationList(s, tz)}`;
+}
+
+/** A session's annotations, newest first (empty when there are none). */
+export function annotationList(s: Session, tz: string): string {
+  if (s.annotations.length === 0) return "";
+  const items = s.annotations.map(
+    (a, i) => `<li data-testid="annotation" data-seq="${a.seq}">${esc(`${a.units} U`)} — annotated ${esc(a.wall === undefined ? "at an unknown time" : when({ wall: a.wall }, tz))}${i === 0 ? " (newest)" : ""}</li>`,
+  );
+  return `<ul class="annotations" aria-label="annotations, newest first">${items.join("")}</ul>`;
 }
 
 export function patientView(an: Analysis, o: ViewOptions): string {
@@ -133,15 +152,15 @@ ${an.undatable.length ? `<tr><th>Not dated</th><td>${plural(an.undatable.length,
   )}</section>`);
   const inPeriod = r.rows.flatMap((x) => x.sessions).filter((s) => s.kind !== "check");
   let n = 0;
-  out.push(`<section aria-labelledby="h-list" class="list"><h3 id="h-list">Every dose</h3><p class="note">Numbered doses are counted; priming shots are shown and not counted; cap checks are left out of this list. ≈: time reconstructed from a later clock setting.</p><table class="doselist" data-testid="doselist"><thead><tr><th>#</th><th>Date and time</th><th>Kind</th><th>Cap off</th><th>Temp.</th><th>Note</th></tr></thead><tbody>${inPeriod
+  out.push(`<section aria-labelledby="h-list" class="list"><h3 id="h-list">Every dose</h3><p class="note">Numbered doses are counted; priming shots are shown and not counted; cap checks are left out of this list. ≈: time reconstructed from a later clock setting.</p><table class="doselist" data-testid="doselist"><thead><tr><th>#</th><th>Date and time</th><th>Kind</th><th>Cap off</th><th>Temp.</th><th>Units</th><th>Note</th></tr></thead><tbody>${inPeriod
     .map((s) => {
       const counted = s.kind === "dose" || s.kind === "uncertain";
       const note = [s.warnedAfter !== undefined ? "double-dose warning (alarm)" : "", s.kind === "uncertain" ? (s.leftOff ? "cap left off" : "cut by restart") : ""].filter(Boolean).join("; ");
-      return `<tr class="k-${s.kind}"><td>${counted ? ++n : ""}</td><td>${esc(when(s, tz))}</td><td>${esc(KIND_LABEL[s.kind])}</td><td>${esc(duration(s.offSeconds))}</td><td>${s.tempC ?? "–"}${s.tempC === undefined ? "" : " °C"}</td><td>${esc(note)}</td></tr>`;
+      return `<tr class="k-${s.kind}"><td>${counted ? ++n : ""}</td><td>${esc(when(s, tz))}</td><td>${esc(KIND_LABEL[s.kind])}</td><td>${esc(duration(s.offSeconds))}</td><td>${s.tempC ?? "–"}${s.tempC === undefined ? "" : " °C"}</td><td>${unitsCell(s, tz)}</td><td>${esc(note)}</td></tr>`;
     })
     .join("")}${an.undatable
     .filter((s) => s.kind !== "check")
-    .map((s) => `<tr class="k-${s.kind}"><td>${s.kind === "dose" || s.kind === "uncertain" ? ++n : ""}</td><td>undatable (device time ${s.deviceTime} s after power-on)</td><td>${esc(KIND_LABEL[s.kind])}</td><td>${esc(duration(s.offSeconds))}</td><td>${s.tempC ?? "–"}</td><td>not dated</td></tr>`)
+    .map((s) => `<tr class="k-${s.kind}"><td>${s.kind === "dose" || s.kind === "uncertain" ? ++n : ""}</td><td>undatable (device time ${s.deviceTime} s after power-on)</td><td>${esc(KIND_LABEL[s.kind])}</td><td>${esc(duration(s.offSeconds))}</td><td>${s.tempC ?? "–"}</td><td>${unitsCell(s, tz)}</td><td>not dated</td></tr>`)
     .join("")}</tbody></table></section>`);
   return out.join("");
 }
