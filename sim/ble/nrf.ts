@@ -194,6 +194,8 @@ export interface BleStats {
 }
 
 export interface SimRadio {
+  /** What an over-long notification does: "refuse" (NRF_ERROR_DATA_SIZE, default) or "truncate" to ATT_MTU-3. */
+  overLongNotification: "refuse" | "truncate";
   /** A phone. Several may exist; one can be connected at a time (Espruino has one peripheral link). */
   central(opts?: { address?: string }): SimCentral;
   /** Reboot of the nRF: drops the link (no disconnect event: the firmware is gone), forgets services, advertising,
@@ -264,6 +266,8 @@ export class Radio {
   readonly address: string;
   readonly maxMtu: number;
   private readonly txBuffers: number;
+  /** What an over-long notification does (hvx): "refuse" (NRF_ERROR_DATA_SIZE) or "truncate" to ATT_MTU-3. */
+  overLongNotification: "refuse" | "truncate" = "refuse";
   private readonly supervisionS: number;
   private listeners = new Map<string, Function[]>();
   // GATT
@@ -1356,7 +1360,13 @@ export class Radio {
     const bits = l.cccd.get(c.valueHandle) ?? 0;
     // Not enabled in the CCCD (or no CCCD): NRF_ERROR_INVALID_STATE, which Espruino ignores silently.
     if (!(indicate ? c.props.indicate && bits & 2 : c.props.notify && bits & 1)) return;
-    if (v.length > l.mtu - 3) throw this.nrfErr(NRF_ERR.DATA_SIZE); // a notification carries at most ATT_MTU-3 bytes
+    // A notification carries at most ATT_MTU-3 bytes. S132 v3's header does not settle what sd_ble_gatts_hvx
+    // does with more ("p_len: length in bytes to be written, length in bytes written after successful
+    // return", ble_gatts.h): refuse with NRF_ERROR_DATA_SIZE (default), or send the first ATT_MTU-3 bytes.
+    if (v.length > l.mtu - 3) {
+      if (this.overLongNotification === "refuse") throw this.nrfErr(NRF_ERR.DATA_SIZE);
+      v = v.subarray(0, l.mtu - 3);
+    }
     if (indicate) {
       const pending = l.indicationInFlight || l.tx.some((t) => t.indicate);
       if (pending) throw this.nrfErr(NRF_ERR.BUSY); // one indication at a time: NRF_ERROR_BUSY is reported
@@ -1378,6 +1388,12 @@ export class Radio {
   private makeRadioApi(): SimRadio {
     const self = this;
     return {
+      get overLongNotification() {
+        return self.overLongNotification;
+      },
+      set overLongNotification(v) {
+        self.overLongNotification = v;
+      },
       central(opts) {
         self.centralCount++;
         const n = self.centralCount;
