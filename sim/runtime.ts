@@ -111,6 +111,8 @@ export class EspruinoRuntime {
   private promiseJobs = false;
   /** Clock time until which the CPU is still running the last callback (sim/cpu.ts). */
   private cpuBusyUntil = 0;
+  /** A firmware callback is running (call()): timers it sets count from its CPU time so far. */
+  private inCallback = false;
 
   constructor(
     readonly device: SimDevice,
@@ -336,6 +338,7 @@ export class EspruinoRuntime {
       return undefined;
     }
     this.apiCalls = 0;
+    this.inCallback = true;
     let result: unknown;
     try {
       if (typeof fn === "string") {
@@ -356,6 +359,7 @@ export class EspruinoRuntime {
         this.uncaught(e, label);
       }
     }
+    this.inCallback = false;
     if (this.hangTripped) this.device.onHang(label);
     // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
     // Steps are counted only with the hang guard on (the default); without it the model has the API calls alone.
@@ -462,7 +466,17 @@ export class EspruinoRuntime {
     if (Number.isNaN(m) || m < 0.1) m = 0.1; // TIMER_MIN_INTERVAL
     if (m > 31536000001000) throw this.error("Interval is too long (>100 years)");
     const s = m / 1000;
-    return this.addTimer({ kind, cb: fn, args, intervalS: s, at: this.device.clock.now() + s }).id;
+    // Espruino stores a new timer as (jshGetSystemTime() - jsiLastIdleTime) + interval (2v29
+    // jswrap_interactive.c): it counts from the moment of the call, after the CPU time the callback has
+    // spent so far, not from the callback's start. The virtual clock stands at the start while a callback
+    // runs, so the time spent so far (the CPU model's, sim/cpu.ts) is added.
+    return this.addTimer({ kind, cb: fn, args, intervalS: s, at: this.device.clock.now() + this.cpuSoFar() + s }).id;
+  }
+
+  /** CPU seconds the running callback has spent so far on the nRF52 (0 outside a callback). */
+  private cpuSoFar(): number {
+    if (!this.inCallback) return 0;
+    return callbackSeconds(this.apiCalls, this.hangGuardSteps ? this.readSteps() : 0, this.device.cpuMsPerUnit);
   }
 
   private clearTimer(args: unknown[], what: string): void {
@@ -744,7 +758,7 @@ export class EspruinoRuntime {
       const e = this.timers.get(Number(id));
       if (!e || e.kind === "debounce") throw this.error("Unknown Interval");
       e.intervalS = m / 1000;
-      e.at = dev.clock.now() + e.intervalS;
+      e.at = dev.clock.now() + this.cpuSoFar() + e.intervalS; // from the call, as setTimer
       this.armTimer(e);
     });
 

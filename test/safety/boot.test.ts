@@ -84,8 +84,11 @@ describe("item 2: blink codes never run together", () => {
     expect(greenCodes(w.pulses)).toEqual([3, 3]);
     // and the dark between the codes is at least the documented 1 s
     const g = w.pulses.filter((p) => p.pin === "LED3");
+    // (300 ms between the blinks of a code, plus the LED step's own CPU time, since its timeout counts from
+    // then, and any wait for a CPU busy with the recap: 304 and 353 ms here; never near the 1 s between codes)
     const gaps = g.slice(1).map((p, i) => Math.round((p.on - g[i].off) * 1000));
-    expect(gaps.filter((x) => x !== 300).every((x) => x >= 1000)).toBe(true);
+    expect(gaps.filter((x) => x < 300 || (x >= 500 && x < 1000))).toEqual([]);
+    expect(gaps.filter((x) => x >= 1000)).toHaveLength(1);
   });
 });
 
