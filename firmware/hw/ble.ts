@@ -30,6 +30,7 @@ declare function getTime(): number;
 declare function setTime(t: number): void;
 declare function setInterval(fn: () => void, ms: number): number;
 declare function clearInterval(id: number): void;
+declare function changeInterval(id: number, ms: number): void;
 declare function setTimeout(fn: () => void, ms: number): number;
 declare function clearTimeout(id: number): void;
 
@@ -131,6 +132,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   let plan = o.plan;
   let budget = perTick;
   let ticker = -1; // pacing interval: only while connected with packets pending
+  let lastTick = 0; // clock time of the last tick
+  let credit = 0; // packets the pacing may still send (budget: this tick's whole part)
   let wake = -1; // the one timeout for the next scheduled change (pairing, fast->slow, idle link)
   let lastActive = 0; // clock time of the last request or the end of the last transfer
   // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
@@ -322,20 +325,32 @@ export function startBle(o: BleStartOptions): BleHandle {
     }
     arm();
   }
-  // One timeout re-armed at the end of each tick (not setInterval): a tick delayed by a busy CPU never
-  // leaves a backlog of ticks that would overfill the radio's queue.
+  // An interval while packets wait, one tick per connection interval: Espruino runs an interval at its
+  // scheduled times, whatever each tick's own CPU time (a timeout counts from the moment setTimeout runs, so
+  // one re-armed in each tick would add the tick's milliseconds to every period). After a busy CPU, Espruino
+  // runs an overdue interval at once, and again at the next idle loop until it is back on schedule: ticks then
+  // come closer than the connection interval. So a tick sends what the radio has taken since the last one, at
+  // perTick per interval (what the phone is assumed to take per connection event, above), never more than
+  // perTick: the packets waiting in the 7 buffers stay within perTick + 1 however the ticks fall.
   function tick(): void {
-    ticker = -1;
-    budget = perTick;
+    const now = getTime();
+    credit += ((now - lastTick) * 1000 * perTick) / (tickEvery - 1); // tickEvery - 1: the interval (or less)
+    if (credit > perTick) credit = perTick;
+    lastTick = now;
+    budget = credit | 0;
+    const was = tickEvery;
     // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
     syncSecurity();
+    if (tickEvery !== was) changeInterval(ticker, tickEvery);
     if (engine.racp.reporting && !engine.trusted) engine.racp.linkDown();
     engine.racp.pump();
     flush();
-    if (engine.racp.pending()) ticker = setTimeout(tick, tickEvery);
-    else {
+    credit -= (credit | 0) - budget;
+    if (!engine.racp.pending()) {
+      clearInterval(ticker);
+      ticker = -1;
       budget = perTick; // the radio queue had a tick to drain
-      lastActive = getTime(); // the idle time counts from the end of the transfer
+      lastActive = now; // the idle time counts from the end of the transfer
       linkSpeed(false);
       arm();
     }
@@ -357,7 +372,9 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (ticker < 0) {
       if (!engine.racp.pending()) arm();
       else if (engine.linkUp) {
-        ticker = setTimeout(tick, tickEvery);
+        ticker = setInterval(tick, tickEvery);
+        lastTick = lastActive; // this write's handler sent the first packets
+        credit = budget;
         if (engine.racp.reporting) linkSpeed(true); // more than one burst to send
         arm(); // no idle deadline while a transfer runs
       }
@@ -405,7 +422,7 @@ export function startBle(o: BleStartOptions): BleHandle {
   });
   NRF.on("disconnect", function () {
     engine.link(0);
-    if (ticker >= 0) clearTimeout(ticker);
+    if (ticker >= 0) clearInterval(ticker);
     ticker = -1;
     budget = perTick;
     advertise();

@@ -75,18 +75,17 @@ describe("startBle over the simulated NRF", () => {
     // per notification, none skipped
     expect(got.records.map((r) => r.length)).toEqual(Array(25).fill(16));
     expect(got.records.map((r) => r[0])).toEqual(Array.from({ length: 25 }, (_, i) => i));
-    const ticks = h.wakes.timeout;
-    expect(h.wakes.interval).toBe(0);
+    const ticks = h.wakes.interval; // the pacing is an interval while the transfer runs
+    expect(h.wakes.timeout).toBe(0);
     expect(ticks).toBe(6); // 4 notifications at the write, then 4 per tick (25 = 4 + 5 x 4 + 1)
     // the pacing interval stopped with the transfer: over the idle link only the idle deadline is armed
     expect(h.liveTimers()).toBe(1); // the idle deadline (the bond closed the pairing window)
-    const w = h.wakes.interval;
     await runFor(h.clock, NORMAL_PLAN.idleDisconnectSeconds - 0.5);
-    expect(h.wakes.interval).toBe(w);
+    expect(h.wakes).toEqual({ timeout: 0, interval: ticks });
     expect(h.radio.isConnected()).toBe(true);
     await runFor(h.clock, 1);
     expect(h.radio.isConnected()).toBe(false);
-    expect(h.wakes).toEqual({ timeout: ticks + 1, interval: 0 }); // the pacing ticks, then the one idle deadline
+    expect(h.wakes).toEqual({ timeout: 1, interval: ticks }); // the pacing ticks, then the one idle deadline
     expect(droppedAt - done).toBeGreaterThan(NORMAL_PLAN.idleDisconnectSeconds - 0.1);
     expect(droppedAt - done).toBeLessThan(NORMAL_PLAN.idleDisconnectSeconds + 0.1);
     expect(h.radio.advertisingIntervalMs()).toBe(1022.5); // back to advertising
@@ -132,7 +131,7 @@ describe("startBle over the simulated NRF", () => {
     expect(hex(got.racp[0])).toBe("06 00 01 01");
     expect(got.records.length).toBe(5000); // 4 per tick of the link's interval: 4 per event never overflows
     expect(got.records.map((r) => r[0] | (r[1] << 8))).toEqual(Array.from({ length: 5000 }, (_, i) => i));
-    expect(h.wakes.interval).toBe(0); // no idle deadline during it: only the pacing ticks
+    expect(h.wakes.timeout).toBe(0); // no idle deadline during it: only the pacing ticks
     expect(h.radio.isConnected()).toBe(true);
   });
 

@@ -21,7 +21,7 @@ export interface Harness {
   uninstall(): void;
 }
 
-const NAMES = ["NRF", "getTime", "setTime", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "require"];
+const NAMES = ["NRF", "getTime", "setTime", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "changeInterval", "require"];
 
 export function installHarness(): Harness {
   const clock = new TestClock();
@@ -54,19 +54,33 @@ export function installHarness(): Harness {
     if (c !== undefined) clock.cancel(c);
     live.delete(id);
   };
+  const periods = new Map<number, { ms: number; run: (at: number) => void }>(); // interval id -> period
   g.setInterval = (fn: () => void, ms: number) => {
     const id = ids++;
     const run = (at: number) => {
       live.set(id, clock.schedule(at, () => {
-        run(at + ms / 1000);
+        run(at + periods.get(id)!.ms / 1000); // no drift: from the scheduled time, as Espruino
         wakes.interval++;
         fn();
       }));
     };
+    periods.set(id, { ms, run });
     run(clock.now() + ms / 1000);
     return id;
   };
-  g.clearInterval = g.clearTimeout;
+  // Espruino's changeInterval: the new period, the next run that many ms from now.
+  g.changeInterval = (id: number, ms: number) => {
+    const p = periods.get(id);
+    const c = live.get(id);
+    if (!p || c === undefined) throw new Error("Unknown Interval");
+    clock.cancel(c);
+    p.ms = ms;
+    p.run(clock.now() + ms / 1000);
+  };
+  g.clearInterval = (id: number) => {
+    g.clearTimeout(id);
+    periods.delete(id);
+  };
   const storage = {
       readArrayBuffer: (f: string) => {
         const b = files.get(f);
