@@ -3,7 +3,8 @@
 // RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
 import { fwError, FwError } from "../errors";
 import {
-  CHECK_UNCOMMITTED, crcFn, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+  CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+  T_BOOT, T_SEQ_SKIPPED,
 } from "./record";
 import {
   classifyHeader, encodeHeader, H_BAD, H_BLANK, H_LIVE, H_OTHER, H_RETIRED, HEADER_SIZE, HEADER_WRITTEN,
@@ -109,11 +110,15 @@ export class DoseLog {
   /** Records the ring is guaranteed to keep: (pageCount - 2) pages' worth (one spare, one being filled); the
    *  newest `capacity` seqs survive any append (the RACP's app-record guard relies on it). */
   capacity: number;
-  /** Corrupt slots met by reads since mount (stats().badSlotsSeen without building the stats object; main.ts
-   *  reports its growth). Read it, never write it: a field rather than a getter saves RAM on Espruino. */
+  /** Corrupt slots met by reads since mount, counted by verifyRead() (stats().badSlotsSeen without building
+   *  the stats object; main.ts reports its growth). Read it, never write it: a field rather than a getter
+   *  saves RAM on Espruino. */
   badSeen = 0;
   private tornSeen = 0;
-  private badSeenAt = -1; // highest slot seq counted in badSeen or tornSeen
+  private badSeenAt = -1; // highest slot seq counted in badSeen or tornSeen (each corrupt slot counted once)
+  // Seqs reads looked at since verifyRead() last ran: vLo..vHi (vLo -1: none).
+  private vLo = -1;
+  private vHi = -1;
   private minSeq = FIRST_SEQ; // lowest seq a new page may start at
   // The record being written or read, and 4 bytes after it for the uncommitted word 3 of an append. (No
   // buffer of its own for page headers: a page is opened once per page's worth of records, and a buffer
@@ -154,7 +159,7 @@ export class DoseLog {
     this.spare = -1;
     this.badSeen = 0;
     this.tornSeen = 0;
-    this.badSeenAt = -1;
+    this.badSeenAt = this.vLo = this.vHi = -1;
     for (let p = 0; p < P; p++) {
       const h = st.read(p, 0, HEADER_SIZE);
       const c = classifyHeader(h, this.pageSize);
@@ -451,27 +456,27 @@ export class DoseLog {
       if (seq >= f + end) continue;
       for (let s = seq > f ? seq - f : 0; s < end; s++) {
         const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        const c = classifySlot(b, f + s);
-        if (c === S_VALID) {
+        if (classifySlot(b, f + s) === S_VALID) {
           for (let i = 0; i < RECORD_SIZE; i++) out[i] = b[i];
+          this.seen(seq > f ? seq : f, f + s);
           return f + s;
         }
-        if (c !== S_BLANK && f + s > this.badSeenAt) {
-          if (c === S_BAD) this.badSeen++;
-          else this.tornSeen++;
-          this.badSeenAt = f + s;
-        }
+        this.seen(seq > f ? seq : f, f + s); // a slot skipped here is counted by verifyRead()
       }
     }
     return -1;
   }
 
   /**
-   * Copies up to `max` valid records with seq >= `seq` into `out` (16 bytes each, back to back) and returns how
-   * many. Reads straight from the pages with a cursor (page, slot): a call whose `seq` is where the previous
-   * one stopped (its last record's seq + 1) reads on without a search, and one flash read fetches the slots
-   * of a page run at once. Any other seq, or a page recycled meanwhile, costs one search over the live pages'
-   * first seqs (never over records). Skips blank, torn and corrupt slots as readFrom() does (and counts them).
+   * Copies up to `max` committed records with seq >= `seq` into `out` (16 bytes each, back to back) and returns
+   * how many: the report's send path. Reads straight from the pages with a cursor (page, slot): a call whose
+   * `seq` is where the previous one stopped (its last record's seq + 1) reads on without a search, and one
+   * flash read fetches the slots of a page run at once. Any other seq, or a page recycled meanwhile, costs one
+   * search over the live pages' first seqs (never over records).
+   * A slot is handed out when its check is committed (not 0xFFFF) and its seq is the one its place gives; its
+   * check is NOT verified here (one E.CRC32 per record was most of a sync's CPU time on the cap): the check
+   * travels with the record and the receiver verifies it (docs/protocol.md 3.2), and verifyRead() checks every
+   * slot read here afterwards, counting the corrupt ones. Blank, uncommitted and misplaced slots are skipped.
    */
   readMany(seq: number, out: Uint8Array, max: number): number {
     let n = 0;
@@ -504,40 +509,95 @@ export class DoseLog {
         continue;
       }
       const run = end - s < max - n ? end - s : max - n;
-      const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, run * RECORD_SIZE);
-      // The common case written out (each function call costs on Espruino): the check holds and the slot
-      // carries its own seq; recordCheck() never gives 0xFFFF, so the stored check is then committed. While
-      // every slot so far is such a record, nothing is copied: the run goes into `out` with one set() at the
-      // end. (`E.CRC32` straight, not crc32(): a call less per record; Node tests install crcFn.)
+      const len = run * RECORD_SIZE;
+      // One slot more when the page has one: the slot after each one is looked at (below).
+      const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, s + run < end ? len + RECORD_SIZE : len);
+      this.seen(seq, seq + run - 1);
+      // No function call per slot as a rule (each costs time on Espruino). While every slot so far is handed
+      // out, nothing is copied: the run goes into `out` with one set() at the end.
       const n0 = n;
       let hole = -1; // offset in b of the first slot not copied in place, -1 while none
-      for (let o = 0; o < run * RECORD_SIZE; o += RECORD_SIZE) {
-        const k = (crcFn ? crcFn(b, o, 14) : E.CRC32(b.subarray(o, o + 14))) & 0xffff;
-        if (k !== 0xffff && b[o + 14] === (k & 0xff) && b[o + 15] === k >> 8 &&
-            ((b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0) === seq) {
-          if (hole >= 0) out.set(b.subarray(o, o + RECORD_SIZE), RECORD_SIZE * n);
+      for (let o = 0; o < len; o += RECORD_SIZE) {
+        const q = o + RECORD_SIZE;
+        let ok = (b[o + 14] & b[o + 15]) !== 0xff &&
+          ((b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0) === seq;
+        // A power cut during the commit write leaves a check that looks committed but is torn. Such a slot is
+        // the last one written before a reboot, so the slot after it holds the next boot's SEQ_SKIPPED (or
+        // BOOT) record, or is torn or blank itself, or is on the next page: only then is the check verified
+        // here, so that the remains of an interrupted append never go out as a record (its seq is skipped).
+        if (ok && (q >= b.length || b[q + 8] === T_SEQ_SKIPPED || b[q + 8] === T_BOOT || (b[q + 14] & b[q + 15]) === 0xff)) {
+          ok = classifySlot(b.subarray(o, q), seq) === S_VALID;
+        }
+        if (ok) {
+          if (hole >= 0) out.set(b.subarray(o, q), RECORD_SIZE * n);
           n++;
-        } else {
-          if (hole < 0) {
-            hole = o;
-            out.set(b.subarray(0, o), RECORD_SIZE * n0);
-          }
-          const c = classifySlot(b.subarray(o, o + RECORD_SIZE), seq);
-          if (c === S_VALID) out.set(b.subarray(o, o + RECORD_SIZE), RECORD_SIZE * n++);
-          else if (c !== S_BLANK && seq > this.badSeenAt) {
-            if (c === S_BAD) this.badSeen++;
-            else this.tornSeen++;
-            this.badSeenAt = seq;
-          }
+        } else if (hole < 0) {
+          hole = o;
+          out.set(b.subarray(0, o), RECORD_SIZE * n0);
         }
         seq++;
       }
-      if (hole < 0) out.set(b, RECORD_SIZE * n0);
+      if (hole < 0) out.set(b.length > len ? b.subarray(0, len) : b, RECORD_SIZE * n0);
       s += run;
       this.cs = s;
       this.cseq = seq;
     }
     return n;
+  }
+
+  /** Adds seqs lo..hi (looked at by a read) to what verifyRead() has to check. */
+  private seen(lo: number, hi: number): void {
+    if (this.vLo < 0) {
+      this.vLo = lo;
+      this.vHi = hi;
+    }
+    if (lo < this.vLo) this.vLo = lo;
+    if (hi > this.vHi) this.vHi = hi;
+  }
+
+  /**
+   * Checks up to `max` of the slots reads looked at (in seq order; a range read again is checked again) and
+   * counts the corrupt and torn ones in badSeen / tornSeen, each once while reads go forwards (as readFrom()
+   * counted them before readMany() stopped checking): the cap's own account of corruption met while
+   * reporting. main.ts calls it in its housekeeping tick and reports badSeen's growth as LOG_CORRUPTION.
+   * Returns true while more is waiting.
+   */
+  verifyRead(max: number): boolean {
+    const P = this.P;
+    while (max > 0 && this.vLo >= 0) {
+      let seq = this.vLo;
+      let p = -1;
+      for (let k = 0; k < this.live; k++) {
+        const q = (this.tail + k) % P;
+        if (seq < this.first[q] + this.S) {
+          p = q;
+          break;
+        }
+      }
+      const f = p < 0 ? 0 : this.first[p];
+      if (seq < f) seq = f; // those seqs left the log (or never were): nothing to check
+      const s = seq - f;
+      let run = (p === this.head ? this.nextSlot : this.S) - s;
+      if (run > max) run = max;
+      if (run > this.vHi - seq + 1) run = this.vHi - seq + 1;
+      if (p < 0 || run <= 0) {
+        this.vLo = -1;
+        break;
+      }
+      const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, run * RECORD_SIZE);
+      for (let o = 0; o < run * RECORD_SIZE; o += RECORD_SIZE) {
+        const c = classifySlot(b.subarray(o, o + RECORD_SIZE), seq);
+        if (c !== S_VALID && c !== S_BLANK && seq > this.badSeenAt) {
+          if (c === S_BAD) this.badSeen++;
+          else this.tornSeen++;
+          this.badSeenAt = seq;
+        }
+        seq++;
+      }
+      max -= run;
+      this.vLo = seq > this.vHi ? -1 : seq;
+    }
+    return this.vLo >= 0;
   }
 
   count(): number {
