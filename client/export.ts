@@ -2,7 +2,7 @@
 // both are made of. Nightscout treatments: client/nightscout.ts.
 import { RecordStore } from "./store";
 import { annotation, describeRecord, doseTempC, doseUnits, DoseRecord, excursion, insulinType, typeName } from "./record";
-import { AnchorRule, reconstruct, TimeSource } from "./timeline";
+import { reconstruct, ReconstructOptions, TimeSource } from "./timeline";
 import { T } from "./protocol";
 import type { Status } from "./client";
 
@@ -19,9 +19,9 @@ export interface ExportRow {
   type: string;
   role: Role;
   deviceTime: number;
-  wallTime: string | undefined; // ISO 8601 UTC; undefined when undatable
+  wallTime: string | undefined; // ISO 8601 UTC; undefined when undatable (bounded: the middle of notBefore..notAfter)
   timeSource: TimeSource;
-  /** Undatable rows: ISO bounds from the nearest datable records around it. */
+  /** Undatable and bounded rows: ISO bounds from the records and power-ons around it (docs/client.md "Bounds"). */
   notBefore: string | undefined;
   notAfter: string | undefined;
   powerOn: number;
@@ -100,7 +100,7 @@ export function primeSeqs(sorted: readonly DoseRecord[], held: (seq: number) => 
   return out;
 }
 
-export function rows(store: RecordStore, opts: { anchors?: readonly AnchorRule[] } = {}): ExportRow[] {
+export function rows(store: RecordStore, opts: ReconstructOptions = {}): ExportRow[] {
   const sorted = store.sorted();
   const times = reconstruct(sorted, opts);
   const skipped = store.skipped();

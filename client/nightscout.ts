@@ -37,7 +37,7 @@ export interface NightscoutTreatment {
   insulinType: "rapid" | "basal" | "unset" | "other";
   units?: number;
   uncertain?: true;
-  timeSource: "device" | "reconstructed";
+  timeSource: "device" | "reconstructed" | "bounded";
 }
 
 export interface NightscoutOptions {
@@ -101,6 +101,8 @@ export function toNightscout(store: RecordStore, o: NightscoutOptions = {}): Nig
     }
     if (r.afterPrime) notes.push("An air shot (prime) shortly before was not counted.");
     if (r.timeSource === "reconstructed") notes.push("Time reconstructed from a later clock setting.");
+    if (r.timeSource === "bounded" && r.notBefore && r.notAfter)
+      notes.push(`Time bounded by the records around it (the cap's clock was never set in its power-on): between ${r.notBefore} and ${r.notAfter}.`);
     const date = Date.parse(r.wallTime);
     const t: NightscoutTreatment = {
       identifier: r.id,
@@ -112,7 +114,7 @@ export function toNightscout(store: RecordStore, o: NightscoutOptions = {}): Nig
       device: `pencap://${store.serial}`,
       enteredBy: o.enteredBy ?? app,
       insulinType: type,
-      timeSource: r.timeSource as "device" | "reconstructed",
+      timeSource: r.timeSource as "device" | "reconstructed" | "bounded",
     };
     if (as === "rapid" && r.units !== undefined) t.insulin = r.units;
     if (r.units !== undefined) t.units = r.units;

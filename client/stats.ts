@@ -25,7 +25,7 @@ export interface DoseEvent {
   uncertain: boolean;
   /** A prime shortly before this dose was left out. */
   afterPrime: boolean;
-  timeSource: "device" | "reconstructed";
+  timeSource: "device" | "reconstructed" | "bounded";
 }
 
 /**

@@ -5,16 +5,19 @@
 // relative record of it at R' + (W − R). The anchors come from rules: TIME_SET (whose a | b << 16 is the clock's
 // previous value) is the built-in one; records that chain power-ons (e.g. an uptime/boot-counter record, types
 // 0x14–0x17 reserved for them) add rules through `reconstruct(sorted, { anchors })` without touching this file.
-// A record no rule places is "undatable": it keeps its place in seq order and the nearest datable neighbours
-// bound it (notBefore/notAfter) — it is never dropped.
+// A record no rule places is "undatable": it keeps its place in seq order and is bounded (notBefore/notAfter) by
+// the nearest datable records around it and by the power-ons around its own (a power-on that restarted the clock
+// began after every earlier record, lasted at least its largest relative time, and ended before the next one
+// began) — it is never dropped. Bounds closer than `boundedWithin` date it as "bounded" (their middle, ±).
 import { DoseRecord } from "./record";
 import { T, WALL_TIME_MIN } from "./protocol";
 
 /**
  * device: the cap's clock was set when the record was written. reconstructed: relative, placed by an anchor of
- * the same power-on. undatable: relative and no anchor; only bounded by its neighbours.
+ * the same power-on. bounded: relative and no anchor, but its bounds are at most `boundedWithin` seconds apart:
+ * `wall` is their middle, `uncertaintySeconds` the half-width. undatable: relative and no anchor; only bounded.
  */
-export type TimeSource = "device" | "reconstructed" | "undatable";
+export type TimeSource = "device" | "reconstructed" | "bounded" | "undatable";
 
 /** BOOT reset reasons (record a) after which the cap's clock starts again from 0: power-on/brown-out, wake from
  *  System OFF, unknown (docs/power.md). */
@@ -28,10 +31,15 @@ export interface WallTime {
   powerOn: number;
   /** What placed a reconstructed record, e.g. "TIME_SET seq 39". */
   via?: string;
-  /** Undatable only: wall time of the nearest datable record before it in seq order, if any. */
+  /**
+   * Undatable and bounded only: the earliest wall time (whole seconds) the evidence allows — the datable records
+   * before it in seq order, and the power-ons before its own (docs/client.md "Bounds"); absent when none.
+   */
   notBefore?: number;
-  /** Undatable only: wall time of the nearest datable record after it in seq order, if any. */
+  /** Undatable and bounded only: the latest wall time the evidence allows (the records and power-ons after it). */
   notAfter?: number;
+  /** Bounded only: the true time lies within wall ± this many seconds (notBefore..notAfter). */
+  uncertaintySeconds?: number;
 }
 
 /** One power-on's records in seq order, and its neighbours (for rules that chain power-ons). */
@@ -44,16 +52,17 @@ export interface PowerOnContext {
 
 /**
  * A rule that finds the offset (wall = relative time + offset) of one power-on, or undefined when it cannot.
- * Rules run in order; the first answer wins. `via` names the evidence.
+ * Rules run in order; the first answer wins. `via` names the evidence; `at`, the relative time the evidence was
+ * taken at (the bounds allow the cap clock's drift from there; default: the power-on's largest relative time).
  */
-export type AnchorRule = (p: PowerOnContext) => { offset: number; via: string } | undefined;
+export type AnchorRule = (p: PowerOnContext) => { offset: number; via: string; at?: number } | undefined;
 
 /** TIME_SET whose previous clock value was relative: wall = relative + (new − previous). */
 export const timeSetAnchor: AnchorRule = (p) => {
   for (const r of p.records) {
     if (r.type !== T.TIME_SET) continue;
     const prev = (r.a | (r.b << 16)) >>> 0;
-    if (prev < WALL_TIME_MIN && r.time >= WALL_TIME_MIN) return { offset: r.time - prev, via: `TIME_SET seq ${r.seq}` };
+    if (prev < WALL_TIME_MIN && r.time >= WALL_TIME_MIN) return { offset: r.time - prev, via: `TIME_SET seq ${r.seq}`, at: prev };
   }
   return undefined;
 };
@@ -94,35 +103,152 @@ export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
   return out;
 }
 
+
+/**
+ * Rate tolerance of the cap's clock (parts per million) that the bounds allow. The cap's Espruino build runs
+ * its clock from the nRF52's calibrated RC oscillator (no ESPR_LSE_ENABLE: targets/nrf5x/bluetooth.c,
+ * app_config.h declare it to the SoftDevice as 500 ppm); a crystal would be ~20–50 ppm.
+ */
+export const CLOCK_PPM = 500;
+/** Bounds at most this many seconds apart date an undatable record as "bounded" (±1 minute). */
+export const BOUNDED_WITHIN_S = 120;
+
+export interface ReconstructOptions {
+  anchors?: readonly AnchorRule[];
+  /** The cap clock's rate tolerance for the bounds, ppm (default CLOCK_PPM). */
+  clockPpm?: number;
+  /** Bounds at most this many seconds apart make a record "bounded" (default BOUNDED_WITHIN_S; negative: never). */
+  boundedWithin?: number;
+}
+
 /** Wall time of every record, by seq. */
-export function reconstruct(sorted: readonly DoseRecord[], opts: { anchors?: readonly AnchorRule[] } = {}): Map<number, WallTime> {
+export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOptions = {}): Map<number, WallTime> {
   const rules = opts.anchors ?? DEFAULT_ANCHORS;
+  const eps = (opts.clockPpm ?? CLOCK_PPM) / 1e6;
+  const within = opts.boundedWithin ?? BOUNDED_WITHIN_S;
   const out = new Map<number, WallTime>();
+  // The interval a datable record's whole-second wall time lies in: exact for a device time; a reconstructed one
+  // is off by up to 2 s (the clock read and the new time are whole seconds) plus the clock's drift between it
+  // and the anchor's evidence.
+  const lo = new Map<number, number>();
+  const hi = new Map<number, number>();
   const epochs = powerOns(sorted);
-  epochs.forEach((records, index) => {
-    let anchor: { offset: number; via: string } | undefined;
-    if (records.some((r) => r.time < WALL_TIME_MIN)) {
+  interface Span {
+    /** Largest relative time among its records (undefined: none relative). */
+    len: number | undefined;
+    /** It began with a BOOT that restarted the clock: it began after every earlier record. */
+    restart: boolean;
+    undatable: boolean;
+    startLo?: number;
+    startHi?: number;
+    datLo?: number; // latest lower bound of its datable records
+    datHi?: number; // earliest upper bound of its datable records
+  }
+  const spans: Span[] = epochs.map((records, index) => {
+    let anchor: { offset: number; via: string; at?: number } | undefined;
+    const rel = records.filter((r) => r.time < WALL_TIME_MIN);
+    const len = rel.length ? Math.max(...rel.map((r) => r.time)) : undefined;
+    if (rel.length) {
       const ctx: PowerOnContext = { index, records, previous: epochs[index - 1], next: epochs[index + 1] };
       for (const rule of rules) if ((anchor = rule(ctx))) break;
     }
-    for (const r of records) {
-      if (r.time >= WALL_TIME_MIN) out.set(r.seq, { wall: r.time, source: "device", powerOn: index });
-      else if (anchor) out.set(r.seq, { wall: r.time + anchor.offset, source: "reconstructed", powerOn: index, via: anchor.via });
-      else out.set(r.seq, { wall: undefined, source: "undatable", powerOn: index });
+    // powerOns() cuts at a BOOT only when the clock restarted; a cut at anything else (a SEQ_SKIPPED without its
+    // BOOT) proves nothing about the clock, so no bound is chained across it.
+    const first = records.find((r) => r.type !== T.SEQ_SKIPPED);
+    const span: Span = { len, restart: index > 0 && first?.type === T.BOOT && first.time < WALL_TIME_MIN, undatable: !!rel.length && !anchor };
+    const at = anchor?.at ?? len ?? 0;
+    if (anchor) {
+      const err = 2 + eps * (at + 1);
+      span.startLo = anchor.offset - err;
+      span.startHi = anchor.offset + err;
     }
+    for (const r of records) {
+      let w: WallTime;
+      if (r.time >= WALL_TIME_MIN) {
+        w = { wall: r.time, source: "device", powerOn: index };
+        lo.set(r.seq, r.time);
+        hi.set(r.seq, r.time);
+      } else if (anchor) {
+        w = { wall: r.time + anchor.offset, source: "reconstructed", powerOn: index, via: anchor.via };
+        const err = 2 + eps * (Math.abs(at - r.time) + 1);
+        lo.set(r.seq, w.wall! - err);
+        hi.set(r.seq, w.wall! + err);
+      } else w = { wall: undefined, source: "undatable", powerOn: index };
+      out.set(r.seq, w);
+      if (lo.has(r.seq)) {
+        span.datLo = Math.max(span.datLo ?? -Infinity, lo.get(r.seq)!);
+        // a device time is the whole second it fell in: the record came before the next second
+        span.datHi = Math.min(span.datHi ?? Infinity, hi.get(r.seq)! + (w.source === "device" ? 1 : 0));
+      }
+    }
+    return span;
   });
-  // Bounds for the undatable: seq order is write order, so a record lies between its datable neighbours.
+
+  // Chain forwards: a power-on that restarted the clock began after every earlier record (the earliest it can
+  // have ended: its datable records, or its start + its largest relative time, the clock allowed to run fast).
+  const chainLo: (number | undefined)[] = [];
+  let endLo: number | undefined;
+  spans.forEach((s, i) => {
+    if (s.undatable && s.restart && endLo !== undefined) s.startLo = endLo;
+    chainLo[i] = s.undatable ? s.startLo : undefined;
+    const own = Math.max(s.datLo ?? -Infinity, s.startLo !== undefined && s.len !== undefined ? s.startLo + s.len * (1 - eps) : -Infinity);
+    if (own > -Infinity) endLo = Math.max(endLo ?? -Infinity, own);
+  });
+  // Chain backwards: every record of a power-on came before the start of any later one that restarted the clock;
+  // an undatable power-on began at least its largest relative time before its last record.
+  const recHi: (number | undefined)[] = [];
+  let nextStartHi: number | undefined;
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const s = spans[i];
+    recHi[i] = nextStartHi;
+    if (s.undatable) {
+      const viaEnd = nextStartHi !== undefined && s.len !== undefined ? nextStartHi - s.len * (1 - eps) : Infinity;
+      const h = Math.min(s.datHi ?? Infinity, viaEnd);
+      if (h < Infinity) s.startHi = h;
+    } else if (s.startHi === undefined && s.datHi !== undefined) s.startHi = s.datHi; // began before its records
+    if (s.restart && s.startHi !== undefined) nextStartHi = Math.min(nextStartHi ?? Infinity, s.startHi);
+  }
+
+  // Nearest datable records in seq order (seq order is write order).
+  const nnLo = new Map<number, number>();
+  const nnHi = new Map<number, number>();
   let last: number | undefined;
   for (const r of sorted) {
-    const w = out.get(r.seq)!;
-    if (w.wall !== undefined) last = Math.max(last ?? w.wall, w.wall);
-    else if (last !== undefined) w.notBefore = last;
+    if (lo.has(r.seq)) last = Math.max(last ?? -Infinity, lo.get(r.seq)!);
+    else if (last !== undefined) nnLo.set(r.seq, last);
   }
   let next: number | undefined;
   for (let i = sorted.length - 1; i >= 0; i--) {
-    const w = out.get(sorted[i].seq)!;
-    if (w.wall !== undefined) next = Math.min(next ?? w.wall, w.wall);
-    else if (next !== undefined) w.notAfter = next;
+    const r = sorted[i];
+    if (hi.has(r.seq)) next = Math.min(next ?? Infinity, hi.get(r.seq)!);
+    else if (next !== undefined) nnHi.set(r.seq, next);
+  }
+
+  for (const r of sorted) {
+    const w = out.get(r.seq)!;
+    if (w.source !== "undatable") continue;
+    const s = spans[w.powerOn];
+    const t = r.time; // relative (an undatable power-on's absolute records are device-dated)
+    // At least t seconds after the start (a floor-stamped clock that may run fast); at least (len − t − 1)
+    // seconds before the power-on's largest relative time, which came before the next power-on began.
+    const cLo = chainLo[w.powerOn] !== undefined ? chainLo[w.powerOn]! + t * (1 - eps) : undefined;
+    const cHi = recHi[w.powerOn] !== undefined && s.len !== undefined ? recHi[w.powerOn]! - Math.max(0, s.len - t - 1) * (1 - eps) : undefined;
+    const nb0 = nnLo.get(r.seq);
+    const na0 = nnHi.get(r.seq);
+    let nb = max(nb0, cLo);
+    let na = min(na0, cHi);
+    // Evidence that contradicts itself (a clock set wrongly, a lost BOOT) keeps the nearest-neighbour bounds.
+    if (nb !== undefined && na !== undefined && nb > na) (nb = nb0), (na = na0);
+    if (nb !== undefined) w.notBefore = Math.floor(nb);
+    if (na !== undefined) w.notAfter = Math.ceil(na);
+    if (w.notBefore !== undefined && w.notAfter !== undefined && w.notBefore <= w.notAfter && w.notAfter - w.notBefore <= within) {
+      w.source = "bounded";
+      w.wall = Math.floor((w.notBefore + w.notAfter) / 2);
+      w.uncertaintySeconds = w.notAfter - w.wall;
+    }
   }
   return out;
 }
+
+const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+const min = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));

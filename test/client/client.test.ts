@@ -250,8 +250,9 @@ describe("wall time and exports", () => {
     expect(t.get(3)).toMatchObject({ wall: 1764003600, source: "device" });
     // a later power-on without a TIME_SET has unknown wall times
     const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
-    // ... and are bounded by the datable records around them (here only from below)
-    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003700 });
+    // ... and are bounded by the datable records around them (here only from below): the power-on began after
+    // the last record before it, and the dose came 40 s after it began (the clock allowed 500 ppm: 39.98 s)
+    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003739 });
     // A SEQ_SKIPPED written at mount, before the BOOT, belongs to the new power-on with that BOOT
     const rel = (seq: number, time: number, type: number) => ({ seq, time, type, flags: 0, a: 0, b: 0, check: 0 });
     const epochs = [
@@ -260,8 +261,9 @@ describe("wall time and exports", () => {
     ];
     const tt = reconstruct(epochs);
     expect(tt.get(3)).toMatchObject({ wall: 1764000150, source: "reconstructed", powerOn: 0 });
-    expect(tt.get(4)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000150 });
-    expect(tt.get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000150 });
+    // bounded from below by seq 3 (a reconstructed time, good to ±2 s) plus their own relative times
+    expect(tt.get(4)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000149 });
+    expect(tt.get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000177 });
   });
 
   it("Nightscout: stable identifiers, unknown units as a note, never 0 units", async () => {

@@ -31,6 +31,7 @@ for (const reason of ["software", "watchdog"] as const) {
 it("control: a dose before a power-on (battery out) and no sync stays undated, never misdated", async () => {
   const cap = new Cap(bundle);
   cap.run(60);
+  const off = cap.clock.now();
   cap.dose(20, 10);
   cap.run(600);
   cap.device.removeBattery();
@@ -40,10 +41,14 @@ it("control: a dose before a power-on (battery out) and no sync stays undated, n
   const recs = cap.store().sorted();
   const dose = recs.find((r) => r.type === TYPE.DOSE)!;
   const times = reconstruct(recs);
-  // No wall time (the power-on the dose belongs to was never dated); only bounded: not after the next power-on,
-  // which the sync's clock setting does date.
+  // No wall time (the power-on the dose belongs to was never dated, and the 600 s before the battery came out
+  // left no record); only bounded: not after the next power-on began, which the sync's clock setting dates (to
+  // ±2 s, the whole seconds of a reconstructed time) — and the true time is inside.
   const w = times.get(dose.seq)!;
   const boot2 = recs.find((r) => r.type === TYPE.BOOT && r.seq > dose.seq)!;
-  expect(w).toEqual({ wall: undefined, source: "undatable", powerOn: 0, notAfter: times.get(boot2.seq)!.wall });
+  const bootWall = times.get(boot2.seq)!.wall!;
+  expect(w).toEqual({ wall: undefined, source: "undatable", powerOn: 0, notAfter: w.notAfter });
+  expect(w.notAfter!).toBeGreaterThanOrEqual(START_UNIX + off);
+  expect(w.notAfter!).toBeLessThanOrEqual(bootWall - boot2.time + 3);
   expect(times.get(boot2.seq)!.powerOn).toBe(1);
 });

@@ -7,6 +7,7 @@ import { primeSeqs, rows, toCSV, toJSON } from "../../client/export.js";
 import { capDoubleDoseWarnings } from "../../client/stats.js";
 import { encodeRecord, type DoseRecord } from "../../client/record.js";
 import { analyse } from "../../web/src/model.js";
+import { clinicianView } from "../../web/src/views.js";
 import { parseLog, LoadError } from "../../web/src/load.js";
 import { report } from "../../web/src/stats.js";
 import { simulatedCap, type SimulatedCap } from "../../web/tools/sim-cap.js";
@@ -73,6 +74,17 @@ describe("web analysis of hand-made logs", () => {
     const b = analyse({ serial: "t", records: [boot, dose, set], source: "t" });
     expect(b.undatable).toEqual([]);
     expect(b.doses[0].wall).toBe(1_773_000_000 - 100);
+  });
+
+  it("a dose of a never-set power-on between close ones is bounded: counted on its day, shown with its ± (docs/client.md)", () => {
+    const T0 = 1_772_409_600;
+    // dated power-on (last record T0 + 500), a 20 s power-on never set, then one whose TIME_SET dates it to T0 + 570
+    const records = [rec(1, 0, 7), rec(2, T0 + 100, 6, 0, 100, 0), rec(3, T0 + 500, 1, 0, 20), rec(4, 0, 7), rec(5, 20, 1, 0, 20), rec(6, 1, 7), rec(7, T0 + 600, 6, 0, 30, 0)];
+    const an = analyse({ serial: "t", records, source: "t" });
+    expect(an.undatable).toEqual([]);
+    expect(an.doses.find((d) => d.seq === 5)).toMatchObject({ wall: T0 + 546, timeSource: "bounded", uncertaintySeconds: 27 });
+    const html = clinicianView(an, { tz: "UTC", schedule: { basalMinutes: null, toleranceMinutes: 120 }, now: T0 + 3600, days: 14 });
+    expect(html).toContain("00:09 (±27 s)");
   });
 
   it("the priming flag marks the DOSE before it as a prime, never itself; a cap check before it is not a prime", () => {

@@ -3,7 +3,7 @@
 // so the vitest suite checks it on the simulator's logs.
 import type { Status } from "../../client/client";
 import { annotation, doseTempC, doseUnits, insulinType, type DoseRecord } from "../../client/record";
-import { reconstruct, type TimeSource } from "../../client/timeline";
+import { reconstruct, type TimeSource, type WallTime } from "../../client/timeline";
 import { T } from "../../client/protocol";
 import { RecordStore } from "../../client/store";
 import { rows as exportRows } from "../../client/export";
@@ -37,6 +37,8 @@ export interface Session {
   /** The cap-off time (the record's time), Unix seconds; undefined when it cannot be dated. */
   wall: number | undefined;
   timeSource: TimeSource;
+  /** Bounded only (timeSource "bounded"): the true time lies within wall ± this many seconds. */
+  uncertaintySeconds?: number;
   /** The raw record time (seconds since power-on when relative). */
   deviceTime: number;
   offSeconds: number;
@@ -162,7 +164,7 @@ export function analyse(log: LogData): Analysis {
   const signals = new Map(capDoubleDoseSignals(exportRows(store)).map((w) => [w.seq, w]));
   let newestWall: number | undefined;
   for (const r of sorted) {
-    const w = times.get(r.seq) ?? { wall: undefined, source: "undatable" as const };
+    const w = times.get(r.seq) ?? ({ wall: undefined, source: "undatable", powerOn: -1 } as WallTime);
     if (w.wall !== undefined && (newestWall === undefined || w.wall > newestWall)) newestWall = w.wall;
     if (r.type === T.BOOT) {
       events.push({ seq: r.seq, wall: w.wall, type: "BOOT", text: `cap restarted (reset reason ${r.a})` });
@@ -177,6 +179,7 @@ export function analyse(log: LogData): Analysis {
         kind: r.type === T.DOSE ? "dose" : r.type === T.UNCERTAIN_DOSE ? "uncertain" : "check",
         wall: w.wall,
         timeSource: w.source,
+        uncertaintySeconds: w.uncertaintySeconds,
         deviceTime: r.time,
         offSeconds: r.a,
         tempC: doseTempC(r),

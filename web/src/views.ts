@@ -11,8 +11,12 @@ export interface ViewOptions {
   now: number; // Unix seconds
 }
 
-const when = (s: { wall: number | undefined; timeSource?: string }, tz: string) =>
-  s.wall === undefined ? "undatable" : `${dayLabel(zoned(s.wall, tz).day)} ${clock(s.wall, tz)}${s.timeSource === "reconstructed" ? " (≈)" : ""}`;
+const when = (s: { wall: number | undefined; timeSource?: string; uncertaintySeconds?: number }, tz: string) =>
+  s.wall === undefined
+    ? "undatable"
+    : `${dayLabel(zoned(s.wall, tz).day)} ${clock(s.wall, tz)}${s.timeSource === "reconstructed" ? " (≈)" : s.timeSource === "bounded" ? ` (±${within(s.uncertaintySeconds ?? 0)})` : ""}`;
+/** A bounded time's half-width: "40 s", "1 min". */
+const within = (s: number) => (s < 60 ? `${s} s` : `${Math.ceil(s / 60)} min`);
 const mins = (m: number | null | undefined) => (m === undefined || m === null ? "–" : `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(Math.round(m % 60)).padStart(2, "0")}`);
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
 
