@@ -146,6 +146,42 @@ async function thousand(bundle: string, fill: string, mtu: number, msPerUnit: nu
   };
 }
 
+/** CPU time and charge of the 4 hours after a 1,000-record sync (the housekeeping ticks check what it sent:
+ *  DoseLog.verifyRead), less the same 4 hours of an identical cap that did not sync. */
+async function deferredCheck(bundle: string, fill: string, msPerUnit: number): Promise<{ cpuSeconds: number; chargeMicroAh: number }> {
+  const run = async (syncFirst: boolean) => {
+    const radio = new CapRadio();
+    const d = bootDevice(radio, bundle, msPerUnit);
+    d.evaluate(fill);
+    d.reboot("software");
+    d.clock.advance(5);
+    if (syncFirst) {
+      const phone = PHONES[0];
+      const client = new PenCapClient(new PhoneTransport(radio.central(), { mtu: 53, bonded: true, intervalMs: phone.intervalMs, notificationsPerEvent: phone.notificationsPerEvent }, phone));
+      await d.clock.settle(client.open());
+      const st = await d.clock.settle(client.readStatus());
+      await d.clock.settle(fetchRange(client, st.newestSeq - 999, st.newestSeq, new Set<number>()));
+      await d.clock.settle(client.close());
+    }
+    d.clock.advance(60); // past the link
+    const meter = new EnergyMeter(MDBT42Q_MODEL);
+    let cpu = 0;
+    const t0 = d.clock.now();
+    meter.start(t0);
+    const off = d.onActivity((t, a) => {
+      meter.onActivity(t, a);
+      if (a.kind === "cpu") cpu += a.seconds;
+    });
+    d.clock.advance(4 * 3600);
+    off();
+    if (d.errors.length) throw new Error(`firmware error after the sync: ${d.errors[0].message}`);
+    return { cpu, charge: meter.finish(d.clock.now()).chargeMicroampHours };
+  };
+  const a = await run(true);
+  const b = await run(false);
+  return { cpuSeconds: round(a.cpu - b.cpu), chargeMicroAh: round(a.charge - b.charge, 2) };
+}
+
 interface Session {
   advertisingWait: number;
   connected: number;
@@ -227,6 +263,11 @@ export async function simSyncBench(bundlePath = "dist/firmware.js"): Promise<Rec
         out[`${p}: CPU time / charge of the transfer`] = `${t.cpuSeconds} s CPU, ${t.chargeMicroAh} µAh`;
       }
     }
+  }
+  for (const [fname, f] of factors) {
+    const v = await deferredCheck(bundle, fill1000, f);
+    const p = `the cap's own check of the 1,000 records sent, afterwards (DoseLog.verifyRead, 64 per 600 s housekeeping tick), CPU ${f} ms/unit (${fname})`;
+    out[`${p}: extra CPU time / charge over 4 hours, against a cap that did not sync`] = `${v.cpuSeconds} s CPU, ${v.chargeMicroAh} µAh`;
   }
   for (const phone of PHONES) {
     for (const [fname, f] of factors) {

@@ -3,7 +3,7 @@
 // RAM: a few typed arrays of one entry per page and a handful of numbers; nothing grows with the log.
 import { fwError, FwError } from "../errors";
 import {
-  CHECK_UNCOMMITTED, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
+  CHECK_UNCOMMITTED, crcFn, encodeRecord, fieldsValid, get16, get32, RECORD_SIZE, recordCheck, recordValid, slotBlank,
   T_BOOT, T_SEQ_SKIPPED,
 } from "./record";
 import {
@@ -456,12 +456,12 @@ export class DoseLog {
       if (seq >= f + end) continue;
       for (let s = seq > f ? seq - f : 0; s < end; s++) {
         const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, RECORD_SIZE);
-        if (classifySlot(b, f + s) === S_VALID) {
+        const c = classifySlot(b, f + s); // verified here: counted now, not left to verifyRead()
+        if (c === S_VALID) {
           for (let i = 0; i < RECORD_SIZE; i++) out[i] = b[i];
-          this.seen(seq > f ? seq : f, f + s);
           return f + s;
         }
-        this.seen(seq > f ? seq : f, f + s); // a slot skipped here is counted by verifyRead()
+        if (c !== S_BLANK) this.tally(c, f + s);
       }
     }
     return -1;
@@ -545,7 +545,15 @@ export class DoseLog {
     return n;
   }
 
-  /** Adds seqs lo..hi (looked at by a read) to what verifyRead() has to check. */
+  /** Counts the torn or corrupt slot of seq `seq` (class `c`), once while reads go forwards. */
+  private tally(c: number, seq: number): void {
+    if (seq <= this.badSeenAt) return;
+    if (c === S_BAD) this.badSeen++;
+    else this.tornSeen++;
+    this.badSeenAt = seq;
+  }
+
+  /** Adds seqs lo..hi (looked at by readMany) to what verifyRead() has to check. */
   private seen(lo: number, hi: number): void {
     if (this.vLo < 0) {
       this.vLo = lo;
@@ -556,10 +564,9 @@ export class DoseLog {
   }
 
   /**
-   * Checks up to `max` of the slots reads looked at (in seq order; a range read again is checked again) and
-   * counts the corrupt and torn ones in badSeen / tornSeen, each once while reads go forwards (as readFrom()
-   * counted them before readMany() stopped checking): the cap's own account of corruption met while
-   * reporting. main.ts calls it in its housekeeping tick and reports badSeen's growth as LOG_CORRUPTION.
+   * Checks up to `max` of the slots readMany() looked at (in seq order; a range read again is checked again)
+   * and counts the corrupt and torn ones in badSeen / tornSeen, each once while reads go forwards (as readFrom(),
+   * which verifies as it reads, counts them): the cap's own account of corruption met while reporting. main.ts calls it in its housekeeping tick and reports badSeen's growth as LOG_CORRUPTION.
    * Returns true while more is waiting.
    */
   verifyRead(max: number): boolean {
@@ -586,11 +593,13 @@ export class DoseLog {
       }
       const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, run * RECORD_SIZE);
       for (let o = 0; o < run * RECORD_SIZE; o += RECORD_SIZE) {
-        const c = classifySlot(b.subarray(o, o + RECORD_SIZE), seq);
-        if (c !== S_VALID && c !== S_BLANK && seq > this.badSeenAt) {
-          if (c === S_BAD) this.badSeen++;
-          else this.tornSeen++;
-          this.badSeenAt = seq;
+        // The common case written out (each function call costs on Espruino): the check holds and the slot
+        // carries its own seq (recordCheck() never gives 0xFFFF). `E.CRC32` straight; Node tests install crcFn.
+        const k = (crcFn ? crcFn(b, o, 14) : E.CRC32(b.subarray(o, o + 14))) & 0xffff;
+        if (k === 0xffff || b[o + 14] !== (k & 0xff) || b[o + 15] !== k >> 8 ||
+            ((b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0) !== seq) {
+          const c = classifySlot(b.subarray(o, o + RECORD_SIZE), seq);
+          if (c !== S_VALID && c !== S_BLANK) this.tally(c, seq);
         }
         seq++;
       }

@@ -44,7 +44,7 @@ export type Crc32Fn = (buf: Uint8Array, off: number, len: number) => number;
 // not know E at all: this module-local declaration covers both. Node tests install a JavaScript CRC-32 with
 // setCrc32() (or the simulator provides E.CRC32).
 declare const E: { CRC32(data: Uint8Array): number };
-/** The installed implementation, null for E.CRC32. */
+/** The installed implementation, null for E.CRC32 (exported for DoseLog.verifyRead()'s inlined check). */
 export let crcFn: Crc32Fn | null = null;
 
 /** Replaces the CRC-32 implementation (tests in Node); pass null to go back to E.CRC32. */

@@ -167,10 +167,22 @@ export const MUTANTS = [
     tests: ["test/log/log.test.ts", "test/log/format.test.ts"],
   },
   {
-    id: "log-readmany-check-high-byte", module: "log", file: "firmware/log/log.ts",
-    from: "b[o + 14] === (k & 0xff) && b[o + 15] === k >> 8 &&", to: "b[o + 14] === (k & 0xff) &&",
-    bug: "the sync read path compares only the low byte of a record's check",
-    tests: ["test/log/cursor.test.ts", "test/log/log.test.ts"],
+    id: "log-readmany-torn-commit-sent", module: "log", file: "firmware/log/log.ts",
+    from: "if (ok && (q >= b.length || b[q + 8] === T_SEQ_SKIPPED", to: "if (false && (q >= b.length || b[q + 8] === T_SEQ_SKIPPED",
+    bug: "the sync read path never verifies a check, not even where a power cut can have torn the commit",
+    tests: ["test/log/cursor.test.ts", "test/e2e/power-cut-all.test.ts"],
+  },
+  {
+    id: "log-verify-read-not-counted", module: "log", file: "firmware/log/log.ts",
+    from: "if (c === S_BAD) this.badSeen++;", to: "if (c === S_BAD) {}",
+    bug: "verifyRead() finds a corrupt slot a sync sent but does not count it (no LOG_CORRUPTION)",
+    tests: ["test/log/cursor.test.ts", "test/review/read-corruption.test.ts"],
+  },
+  {
+    id: "log-main-no-verify-read", module: "log", file: "firmware/main.ts",
+    from: "    log.verifyRead(K.VERIFY_PER_TICK);\n", to: "",
+    bug: "the housekeeping tick never checks what a sync sent unchecked",
+    tests: ["test/review/read-corruption.test.ts"],
   },
   {
     id: "log-torn-vs-corrupt", module: "log", file: "firmware/log/log.ts",
