@@ -512,7 +512,9 @@ export class DoseLog {
       const len = run * RECORD_SIZE;
       // One slot more when the page has one: the slot after each one is looked at (below).
       const b = this.store.read(p, HEADER_SIZE + s * RECORD_SIZE, s + run < end ? len + RECORD_SIZE : len);
-      this.seen(seq, seq + run - 1);
+      // What verifyRead() has to check: seq .. seq + run - 1 joins the range (inline: a function costs RAM).
+      if (this.vLo < 0 || seq < this.vLo) this.vLo = seq;
+      if (seq + run - 1 > this.vHi) this.vHi = seq + run - 1;
       // No function call per slot as a rule (each costs time on Espruino). While every slot so far is handed
       // out, nothing is copied: the run goes into `out` with one set() at the end.
       const n0 = n;
@@ -551,16 +553,6 @@ export class DoseLog {
     if (c === S_BAD) this.badSeen++;
     else this.tornSeen++;
     this.badSeenAt = seq;
-  }
-
-  /** Adds seqs lo..hi (looked at by readMany) to what verifyRead() has to check. */
-  private seen(lo: number, hi: number): void {
-    if (this.vLo < 0) {
-      this.vLo = lo;
-      this.vHi = hi;
-    }
-    if (lo < this.vLo) this.vLo = lo;
-    if (hi > this.vHi) this.vHi = hi;
   }
 
   /**
@@ -606,6 +598,7 @@ export class DoseLog {
       max -= run;
       this.vLo = seq > this.vHi ? -1 : seq;
     }
+    if (this.vLo < 0) this.vHi = -1; // nothing waits: the next read's range starts afresh
     return this.vLo >= 0;
   }
 
