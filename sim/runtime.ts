@@ -104,6 +104,8 @@ export class EspruinoRuntime {
   private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
   /** Whether any of the names is a property of the context's global object (or its prototype chain). */
   private isGlobal: (names: string[]) => boolean;
+  /** Those of the names that are own, configurable data properties of the context's global object. */
+  private plainGlobals: (names: string[]) => string[];
   /** A new, empty Array of the firmware's realm. */
   private emptyArray!: () => unknown[];
   private drainScript: vm.Script;
@@ -190,6 +192,17 @@ export class EspruinoRuntime {
       "(function (names) { for (var i = 0; i < names.length; i++) if (names[i] in globalThis) return true; return false; })",
       ctx,
     ) as (names: string[]) => boolean;
+    this.plainGlobals = vm.runInContext(
+      `(function (names) {
+        var out = [];
+        for (var i = 0; i < names.length; i++) {
+          var d = Object.getOwnPropertyDescriptor(globalThis, names[i]);
+          if (d && d.configurable && "value" in d) out.push(names[i]);
+        }
+        return out;
+      })`,
+      ctx,
+    ) as (names: string[]) => string[];
     // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
     Object.defineProperty(g, STEP_TRIP, {
       value: this.wrap(() => {
@@ -406,7 +419,7 @@ export class EspruinoRuntime {
     const code = this.guardSource(src);
     const scope = bootScope(src);
     if (!scope || this.isGlobal(scope.names)) return code;
-    return wrapBootCode(code, scope);
+    return wrapBootCode(code, scope, Array.from(this.plainGlobals(scope.free)));
   }
 
   private rememberMapped(str: string, addr: number): void {
