@@ -174,6 +174,20 @@ function refs(node: AnyNode, out: Set<string>): void {
  * not a trip through node:vm's interceptors (~0.1 µs each), and code outside still shares the one binding.
  */
 export function wrapBootCode(code: string, scope: BootScope, aliases: string[] = []): string {
+  // Every boot wraps the same code: the same string back (the device compares it with the code it compiled
+  // last, at once when it is the same string).
+  const key = aliases.join(",");
+  const hit = wrapped.get(code);
+  if (hit && hit.scope === scope && hit.key === key) return hit.out;
+  const out = wrap(code, scope, aliases);
+  if (wrapped.size >= 8) wrapped.delete(wrapped.keys().next().value as string);
+  wrapped.set(code, { scope, key, out });
+  return out;
+}
+
+const wrapped = new Map<string, { scope: BootScope; key: string; out: string }>();
+
+function wrap(code: string, scope: BootScope, aliases: string[]): string {
   const accessor = (n: string) => `${DEF}(${JSON.stringify(n)},function(){return ${n}},function(${VAL}){${n}=${VAL}});`;
   const define = scope.names.map(accessor).join("");
   const alias = aliases.map(accessor).join("");
