@@ -74,6 +74,8 @@ export class EspruinoRuntime {
   private watches = new Map<number, Watch>();
   private listeners = new Map<object, Map<string, unknown[]>>();
   private pinObjects = new Map<string, object>();
+  /** The Pin objects' names (D0..D31), the other way round: pinName runs at every pin API call. */
+  private pinNames = new Map<object, string>();
   /** Strings Storage.read returned, by value → flash address (the last few only). */
   private mapped = new Map<string, number>();
   private storageStrings = new Set<string>();
@@ -496,7 +498,8 @@ export class EspruinoRuntime {
   /** Pin name ("D5") from a Pin object or a number. */
   pinName(p: unknown): string {
     if (p && typeof p === "object") {
-      for (const [name, obj] of this.pinObjects) if (obj === p && /^D\d+$/.test(name)) return name;
+      const name = this.pinNames.get(p);
+      if (name !== undefined) return name;
     }
     if (typeof p === "number" && Number.isInteger(p) && p >= 0 && p < 32) return "D" + p;
     throw this.error(`Invalid pin: ${String(p)}`);
@@ -626,6 +629,7 @@ export class EspruinoRuntime {
     for (let i = 0; i < 32; i++) {
       const o = makePin("D" + i, i, pinApi);
       this.pinObjects.set("D" + i, o);
+      this.pinNames.set(o, "D" + i);
       g["D" + i] = o;
     }
     for (const [led, pin] of Object.entries(board.pins.leds)) g[led] = this.pinObjects.get(pin);
