@@ -8,6 +8,12 @@
 // global object as an accessor onto the local: code outside (an evaluate() of a test, a string callback,
 // `global.name`) reads and writes the same binding as on the device.
 //
+// The globals the code reads by name (builtins like `Math`, the API: `getTime`, `setTimeout`, `E`) are aliased
+// the same way: each becomes a parameter of the function, passed the global's value at boot, and the global an
+// accessor onto it (only own, configurable data properties of the global object: a builtin the strict language
+// removed is no global and still throws). As for the top-level names, a later `Object.defineProperty` or
+// `delete` of such a global from outside would part it from the local; nothing in the simulator does that.
+//
 // Only code that keeps its meaning that way is wrapped; anything else runs as a plain script, as before:
 // - a top-level name that is already a global (a bundle's `var print = ...` or `function setTimeout`):
 //   on Espruino the declaration reuses the global, a local would not;
@@ -32,6 +38,9 @@ export interface BootScope {
 }
 
 const memo = new Map<string, BootScope | null>();
+
+/** Names that cannot be a strict function's parameters: never aliased. */
+const NOT_PARAMS = new Set(["eval", "arguments", "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield", "await"]);
 
 /** The wrapper's own names (a script that declares a name starting so is not wrapped). */
 const DEF = "__simScopeDef";
@@ -116,7 +125,7 @@ function analyse(src: string): BootScope | null {
   const free = new Set<string>();
   refs(ast, free);
   for (const n of names) free.delete(n);
-  for (const n of free) if (n.startsWith("__sim")) free.delete(n);
+  for (const n of free) if (n.startsWith("__sim") || NOT_PARAMS.has(n)) free.delete(n);
   if (!ok || [...names].some((n) => n.startsWith("__sim"))) return null;
   let prologueEnd = 0;
   for (const s of ast.body as AnyNode[]) {
