@@ -8,6 +8,12 @@
 // global object as an accessor onto the local: code outside (an evaluate() of a test, a string callback,
 // `global.name`) reads and writes the same binding as on the device.
 //
+// The globals the code reads by name (builtins like `Math`, the API: `getTime`, `setTimeout`, `E`) are aliased
+// the same way: each becomes a parameter of the function, passed the global's value at boot, and the global an
+// accessor onto it (only own, configurable data properties of the global object: a builtin the strict language
+// removed is no global and still throws). As for the top-level names, a later `Object.defineProperty` or
+// `delete` of such a global from outside would part it from the local; nothing in the simulator does that.
+//
 // Only code that keeps its meaning that way is wrapped; anything else runs as a plain script, as before:
 // - a top-level name that is already a global (a bundle's `var print = ...` or `function setTimeout`):
 //   on Espruino the declaration reuses the global, a local would not;
@@ -26,9 +32,15 @@ export interface BootScope {
   names: string[];
   /** Offset just after the directive prologue ("use strict" must stay first). */
   prologueEnd: number;
+  /** Other names the code reads or writes (not declared at its top level): candidates for aliasing the
+   *  global of that name (wrapBootCode), if the context has one. */
+  free: string[];
 }
 
 const memo = new Map<string, BootScope | null>();
+
+/** Names that cannot be a strict function's parameters: never aliased. */
+const NOT_PARAMS = new Set(["eval", "arguments", "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield", "await"]);
 
 /** The wrapper's own names (a script that declares a name starting so is not wrapped). */
 const DEF = "__simScopeDef";
@@ -110,27 +122,92 @@ function analyse(src: string): BootScope | null {
     }
   };
   visit(ast, 0, false);
+  const free = new Set<string>();
+  refs(ast, free);
+  for (const n of names) free.delete(n);
+  for (const n of free) if (n.startsWith("__sim") || NOT_PARAMS.has(n)) free.delete(n);
   if (!ok || [...names].some((n) => n.startsWith("__sim"))) return null;
   let prologueEnd = 0;
   for (const s of ast.body as AnyNode[]) {
     if (s.type === "ExpressionStatement" && typeof s.directive === "string") prologueEnd = s.end;
     else break;
   }
-  return { names: [...names], prologueEnd };
+  return { names: [...names], prologueEnd, free: [...free].sort() };
+}
+
+/**
+ * Every name an identifier of the code may refer to (any scope; property names, keys and labels left out).
+ * A name that some inner scope declares is kept: aliasing a global of that name at the wrapper changes
+ * nothing for the inner scope, whose declaration shadows the alias as it shadowed the global.
+ */
+function refs(node: AnyNode, out: Set<string>): void {
+  switch (node.type) {
+    case "Identifier":
+      out.add(node.name as string);
+      return;
+    case "MemberExpression":
+      refs(node.object as AnyNode, out);
+      if (node.computed) refs(node.property as AnyNode, out);
+      return;
+    case "Property":
+    case "MethodDefinition":
+    case "PropertyDefinition":
+      if (node.computed || node.shorthand) refs(node.key as AnyNode, out);
+      if (node.value) refs(node.value as AnyNode, out);
+      return;
+    case "LabeledStatement":
+      refs(node.body as AnyNode, out);
+      return;
+    case "BreakStatement":
+    case "ContinueStatement":
+    case "MetaProperty":
+      return;
+  }
+  for (const key of Object.keys(node)) {
+    const v = node[key];
+    if (Array.isArray(v)) {
+      for (const c of v) if (c && typeof c === "object" && typeof (c as AnyNode).type === "string") refs(c as AnyNode, out);
+    } else if (v && typeof v === "object" && typeof (v as AnyNode).type === "string") refs(v as AnyNode, out);
+  }
 }
 
 /**
  * `code` (the script `scope` was found in, possibly instrumented by the hang guard: it changes nothing before
  * the end of the prologue) as a function called with the script's `this`, its top-level names defined as
  * accessors of the global object first. No newline is added: line numbers stay those of the code.
+ *
+ * `aliases`: globals of the context the code refers to (from scope.free: own data properties of the global
+ * object, configurable, checked by the caller in the context). Each becomes a parameter of the function,
+ * passed the global's value, and the global becomes an accessor onto that parameter, as the top-level names
+ * do: a builtin (`Math`, `JSON`) or API function (`digitalWrite`, `E`) used by the code is then a local read,
+ * not a trip through node:vm's interceptors (~0.1 µs each), and code outside still shares the one binding.
  */
-export function wrapBootCode(code: string, scope: BootScope): string {
-  const define = scope.names.map((n) => `${DEF}(${JSON.stringify(n)},function(){return ${n}},function(${VAL}){${n}=${VAL}});`).join("");
+export function wrapBootCode(code: string, scope: BootScope, aliases: string[] = []): string {
+  // Every boot wraps the same code: the same string back (the device compares it with the code it compiled
+  // last, at once when it is the same string).
+  const key = aliases.join(",");
+  const hit = wrapped.get(code);
+  if (hit && hit.scope === scope && hit.key === key) return hit.out;
+  const out = wrap(code, scope, aliases);
+  if (wrapped.size >= 8) wrapped.delete(wrapped.keys().next().value as string);
+  wrapped.set(code, { scope, key, out });
+  return out;
+}
+
+const wrapped = new Map<string, { scope: BootScope; key: string; out: string }>();
+
+function wrap(code: string, scope: BootScope, aliases: string[]): string {
+  const accessor = (n: string) => `${DEF}(${JSON.stringify(n)},function(){return ${n}},function(${VAL}){${n}=${VAL}});`;
+  const define = scope.names.map(accessor).join("");
+  const alias = aliases.map(accessor).join("");
   return (
-    "(function(){" +
+    `(function(${aliases.join(",")}){` +
     code.slice(0, scope.prologueEnd) +
+    (alias
+      ? `(function(${DEF}){${alias}})(function(n,g,s){Object.defineProperty(globalThis,n,{get:g,set:s,enumerable:Object.getOwnPropertyDescriptor(globalThis,n).enumerable,configurable:true})});`
+      : "") +
     `(function(${DEF}){${define}})(function(n,g,s){Object.defineProperty(globalThis,n,{get:g,set:s,enumerable:true,configurable:true})});` +
     code.slice(scope.prologueEnd) +
-    "\n}).call(this)"
+    `\n}).call(this${aliases.map((n) => `,globalThis[${JSON.stringify(n)}]`).join("")})`
   );
 }

@@ -13,7 +13,13 @@ interface Timer {
   at: number;
   seq: number;
   cb: () => void;
+  /** Cancelled (its heap entry is dropped when it reaches the top). */
+  dead: boolean;
 }
+
+/** Up to this many heap entries, cancel() finds a timer by scanning the heap (a cap has ~12 live timers, a
+ *  heap of ~20): no id map to keep up at every schedule. Above it, an id map is built and kept. */
+const SCAN_MAX = 64;
 
 /** Resolves after every queued microtask (and the microtasks they queue) has run. */
 function flushMicrotasks(): Promise<void> {
@@ -26,7 +32,10 @@ export class VirtualClock implements SimClock {
   private seq = 0;
   // A binary heap ordered by (at, seq): thousands of timers stay cheap.
   private heap: Timer[] = [];
-  private live = new Map<number, Timer>();
+  /** Timers not yet run nor cancelled. */
+  private liveCount = 0;
+  /** id → live timer, only while the heap is large (null: cancel scans the heap). */
+  private index: Map<number, Timer> | null = null;
 
   constructor(start = 0) {
     this.t = start;
@@ -39,9 +48,14 @@ export class VirtualClock implements SimClock {
   /** Schedules cb at an absolute virtual time (a time in the past runs at the next step, not now). */
   schedule(atSeconds: number, cb: () => void): number {
     if (!Number.isFinite(atSeconds)) throw new RangeError(`schedule: time must be finite, got ${atSeconds}`);
-    const timer: Timer = { id: this.nextId++, at: Math.max(atSeconds, this.t), seq: this.seq++, cb };
-    this.live.set(timer.id, timer);
+    const timer: Timer = { id: this.nextId++, at: Math.max(atSeconds, this.t), seq: this.seq++, cb, dead: false };
+    this.liveCount++;
     this.push(timer);
+    if (this.index) this.index.set(timer.id, timer);
+    else if (this.heap.length > SCAN_MAX) {
+      this.index = new Map();
+      for (const x of this.heap) if (!x.dead) this.index.set(x.id, x);
+    }
     return timer.id;
   }
 
@@ -51,11 +65,28 @@ export class VirtualClock implements SimClock {
   }
 
   cancel(id: number): void {
-    this.live.delete(id); // the heap entry is skipped lazily
+    // The heap entry is skipped lazily.
+    let x: Timer | undefined;
+    if (this.index) {
+      x = this.index.get(id);
+      this.index.delete(id);
+    } else {
+      const h = this.heap;
+      for (let i = 0; i < h.length; i++) {
+        if (h[i].id === id) {
+          x = h[i];
+          break;
+        }
+      }
+    }
+    if (x && !x.dead) {
+      x.dead = true;
+      this.liveCount--;
+    }
   }
 
   pending(): number {
-    return this.live.size;
+    return this.liveCount;
   }
 
   /** Time of the next live timer, or null. */
@@ -70,7 +101,7 @@ export class VirtualClock implements SimClock {
     const top = this.heap[0];
     if (!top || top.at > limit) return false;
     this.pop();
-    this.live.delete(top.id);
+    this.retire(top);
     if (top.at > this.t) this.t = top.at;
     top.cb();
     return true;
@@ -129,7 +160,17 @@ export class VirtualClock implements SimClock {
   }
 
   private dropDead(): void {
-    while (this.heap.length && !this.live.has(this.heap[0].id)) this.pop();
+    while (this.heap.length && this.heap[0].dead) this.pop();
+  }
+
+  /** A timer leaves the heap to run: no longer live, nor cancellable. */
+  private retire(x: Timer): void {
+    x.dead = true;
+    this.liveCount--;
+    if (this.index) {
+      this.index.delete(x.id);
+      if (this.heap.length < SCAN_MAX / 4) this.index = null;
+    }
   }
 
   private less(a: Timer, b: Timer): boolean {

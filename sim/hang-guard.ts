@@ -35,17 +35,19 @@ type AnyNode = acorn.Node & Record<string, unknown>;
  * otherwise unchanged (positions of the original code move; line numbers do not, no newline is added).
  */
 export function instrumentSource(src: string, budget: number): string {
-  // Every boot of every cap compiles the same bundle: parse it once per process.
-  const key = `${budget}:${src}`;
-  const hit = memo.get(key);
+  // Every boot of every cap compiles the same bundle: parse it once per process. (Keyed by the source itself,
+  // not by a string made of budget and source: that would be a new 40 kB string to hash at every boot.)
+  let perBudget = memo.get(budget);
+  if (!perBudget) memo.set(budget, (perBudget = new Map()));
+  const hit = perBudget.get(src);
   if (hit !== undefined) return hit;
   const out = instrument(src, budget);
-  if (memo.size >= 8) memo.delete(memo.keys().next().value as string);
-  memo.set(key, out);
+  if (perBudget.size >= 8) perBudget.delete(perBudget.keys().next().value as string);
+  perBudget.set(src, out);
   return out;
 }
 
-const memo = new Map<string, string>();
+const memo = new Map<number, Map<string, string>>();
 
 const parsed = new Map<string, acorn.Node | null>();
 

@@ -74,6 +74,8 @@ export class EspruinoRuntime {
   private watches = new Map<number, Watch>();
   private listeners = new Map<object, Map<string, unknown[]>>();
   private pinObjects = new Map<string, object>();
+  /** The Pin objects' names (D0..D31), the other way round: pinName runs at every pin API call. */
+  private pinNames = new Map<object, string>();
   /** Strings Storage.read returned, by value → flash address (the last few only). */
   private mapped = new Map<string, number>();
   private storageStrings = new Set<string>();
@@ -104,6 +106,8 @@ export class EspruinoRuntime {
   private invokeDirect: (fn: unknown, thisArg: unknown, args: unknown[]) => unknown;
   /** Whether any of the names is a property of the context's global object (or its prototype chain). */
   private isGlobal: (names: string[]) => boolean;
+  /** Those of the names that are own, configurable data properties of the context's global object. */
+  private plainGlobals: (names: string[]) => string[];
   /** A new, empty Array of the firmware's realm. */
   private emptyArray!: () => unknown[];
   private drainScript: vm.Script;
@@ -192,6 +196,17 @@ export class EspruinoRuntime {
       "(function (names) { for (var i = 0; i < names.length; i++) if (names[i] in globalThis) return true; return false; })",
       ctx,
     ) as (names: string[]) => boolean;
+    this.plainGlobals = vm.runInContext(
+      `(function (names) {
+        var out = [];
+        for (var i = 0; i < names.length; i++) {
+          var d = Object.getOwnPropertyDescriptor(globalThis, names[i]);
+          if (d && d.configurable && "value" in d) out.push(names[i]);
+        }
+        return out;
+      })`,
+      ctx,
+    ) as (names: string[]) => string[];
     // Once tripped, every step and API call throws, so firmware that catches the error cannot carry on.
     Object.defineProperty(g, STEP_TRIP, {
       value: this.wrap(() => {
@@ -410,7 +425,7 @@ export class EspruinoRuntime {
     const code = this.guardSource(src);
     const scope = bootScope(src);
     if (!scope || this.isGlobal(scope.names)) return code;
-    return wrapBootCode(code, scope);
+    return wrapBootCode(code, scope, Array.from(this.plainGlobals(scope.free)));
   }
 
   private rememberMapped(str: string, addr: number): void {
@@ -497,7 +512,8 @@ export class EspruinoRuntime {
   /** Pin name ("D5") from a Pin object or a number. */
   pinName(p: unknown): string {
     if (p && typeof p === "object") {
-      for (const [name, obj] of this.pinObjects) if (obj === p && /^D\d+$/.test(name)) return name;
+      const name = this.pinNames.get(p);
+      if (name !== undefined) return name;
     }
     if (typeof p === "number" && Number.isInteger(p) && p >= 0 && p < 32) return "D" + p;
     throw this.error(`Invalid pin: ${String(p)}`);
@@ -627,6 +643,7 @@ export class EspruinoRuntime {
     for (let i = 0; i < 32; i++) {
       const o = makePin("D" + i, i, pinApi);
       this.pinObjects.set("D" + i, o);
+      this.pinNames.set(o, "D" + i);
       g["D" + i] = o;
     }
     for (const [led, pin] of Object.entries(board.pins.leds)) g[led] = this.pinObjects.get(pin);

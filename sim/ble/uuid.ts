@@ -21,6 +21,19 @@ export function parseUuid(v: unknown): string {
     return v.toString(16).padStart(4, "0");
   }
   if (typeof v !== "string") throw new UuidError("UUID not String or Integer");
+  // The firmware hands the same few UUID strings to NRF.updateServices at every battery update: parsed once.
+  const hit = parsed.get(v);
+  if (hit !== undefined) return hit;
+  const out = parseUuidString(v);
+  if (parsed.size >= 256) parsed.clear();
+  parsed.set(v, out);
+  return out;
+}
+
+/** Canonical forms of the UUID strings seen (only those that parse). */
+const parsed = new Map<string, string>();
+
+function parseUuidString(v: string): string {
   let s = v;
   let expected = 16;
   if (/^0x/i.test(s)) {

@@ -24,6 +24,8 @@ export class EnergyMeter {
   private t0 = NaN;
   private last = NaN;
   private adv = { intervalMs: 0, txPowerDbm: 0 };
+  /** model.advEventMicrocoulombs(adv.txPowerDbm), worked out when the advertising changes, not at every activity. */
+  private advEventUc = 0;
   private connIntervalMs = 0;
   private magHz = 0;
   private readonly pinsOn = new Set<string>();
@@ -53,7 +55,10 @@ export class EnergyMeter {
       case "radioPackets": this.uc.radioPackets += a.count * m.packetMicrocoulombs; break;
       case "pin": if (a.on) this.pinsOn.add(a.pin); else this.pinsOn.delete(a.pin); break;
       case "mag": this.magHz = a.hz; break;
-      case "advertising": this.adv = { intervalMs: a.intervalMs, txPowerDbm: a.txPowerDbm }; break;
+      case "advertising":
+        this.adv = { intervalMs: a.intervalMs, txPowerDbm: a.txPowerDbm };
+        this.advEventUc = m.advEventMicrocoulombs(a.txPowerDbm);
+        break;
       case "connection": this.connIntervalMs = a.intervalMs; break;
     }
   }
@@ -85,13 +90,13 @@ export class EnergyMeter {
     const m = this.model;
     this.uc.sleep += dt * m.sleepMicroamps;
     if (this.adv.intervalMs > 0) {
-      this.uc.advertising += ((dt * 1000) / this.adv.intervalMs) * m.advEventMicrocoulombs(this.adv.txPowerDbm);
+      this.uc.advertising += ((dt * 1000) / this.adv.intervalMs) * this.advEventUc;
     }
     if (this.connIntervalMs > 0) {
       this.uc.connection += ((dt * 1000) / this.connIntervalMs) * m.connEventMicrocoulombs;
     }
     if (this.magHz > 0) this.uc.mag += dt * m.magMicroamps(this.magHz);
-    for (const p of this.pinsOn) this.uc.pins += dt * m.pinMilliamps(p) * 1000;
+    if (this.pinsOn.size) for (const p of this.pinsOn) this.uc.pins += dt * m.pinMilliamps(p) * 1000;
     this.last = t;
   }
 }

@@ -15,6 +15,20 @@ describe("boot code scope (sim/bundle-scope.ts)", () => {
     expect(d.evaluate("get()")).toBe(30);
   });
 
+  it("globals the code uses are aliased: one binding with the global object's, both ways", () => {
+    const d = deviceWith('"use strict"; var seen = []; setInterval(function () { seen.push(Math.floor(2.5) + " " + typeof print); }, 1000);');
+    expect(bootScope("var a = Math.max(b.c, d); ({ e: 1, [f]: g }); h: for (;;) break h;")?.free).toEqual(["Math", "b", "d", "f", "g"]);
+    d.clock.advance(1);
+    d.evaluate("Math = { floor: function () { return 7; } }; global.print = 1");
+    d.clock.advance(1);
+    expect(d.evaluate("seen.join()")).toBe("2 function,7 number");
+    // A builtin the strict language removed stays missing (no alias of a name that is not a global).
+    const m = deviceWith('var r = ""; setTimeout(function () { try { new Map(); r = "has Map"; } catch (e) { r = e.name; } }, 10);', { strictLanguage: true });
+    m.clock.advance(1);
+    expect(m.evaluate("r")).toBe("ReferenceError");
+    expect(m.evaluate("Object.getOwnPropertyDescriptor(globalThis, 'Math').enumerable")).toBe(false);
+  });
+
   it("code whose meaning depends on the top level runs as a plain script", () => {
     expect(bootScope("var a = 1; function f() { return arguments.length }")).not.toBeNull();
     expect(bootScope("var a = arguments;")).toBeNull();

@@ -2,6 +2,24 @@ import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../sim/clock.js";
 
 describe("VirtualClock", () => {
+  it("cancels the same way with few timers (heap scan) and many (id map), across the switch", () => {
+    const c = new VirtualClock();
+    const ran: number[] = [];
+    const ids: number[] = [];
+    for (let i = 0; i < 300; i++) ids.push(c.schedule(1 + i, () => ran.push(i)));
+    for (let i = 0; i < 300; i += 3) c.cancel(ids[i]);
+    c.cancel(ids[3]); // twice: no effect
+    expect(c.pending()).toBe(200);
+    c.runUntil(250); // the heap shrinks below the scan size on the way
+    for (let i = 250; i < 300; i++) c.cancel(ids[i]);
+    c.cancel(ids[1]); // already ran: no effect
+    expect(c.pending()).toBe(0);
+    c.runUntil(1000);
+    const want: number[] = [];
+    for (let i = 0; i < 250; i++) if (i % 3) want.push(i);
+    expect(ran).toEqual(want);
+  });
+
   it("runs timers in (time, insertion) order and advances to the target time", () => {
     const c = new VirtualClock();
     const seen: string[] = [];
