@@ -130,10 +130,8 @@ export function startBle(o: BleStartOptions): BleHandle {
   let tickEvery = tickMs; // ms between ticks: the link's connection interval (syncSecurity), at least 15 ms
   let fastLink = false; // a short connection interval was asked for this transfer
   let plan = o.plan;
-  let budget = perTick;
+  let budget = perTick; // packets the pacing may send now (a fraction carries over to the next tick)
   let ticker = -1; // pacing interval: only while connected with packets pending
-  let lastTick = 0; // clock time of the last tick
-  let credit = 0; // packets the pacing may still send (budget: this tick's whole part)
   let wake = -1; // the one timeout for the next scheduled change (pairing, fast->slow, idle link)
   let lastActive = 0; // clock time of the last request or the end of the last transfer
   // The pairing window (docs/protocol.md "Security"): clock time at which it closes, -1 when closed. A plain
@@ -165,7 +163,7 @@ export function startBle(o: BleStartOptions): BleHandle {
    * update only sets the value, outside the pacing budget, and its failure is ignored.
    */
   function send(ch: number, data: Uint8Array, quiet?: boolean): boolean {
-    if (!quiet && budget <= 0) return false;
+    if (!quiet && budget < 1) return false;
     inner.value = data;
     // The update object is rebuilt only when the characteristic or the kind changes: a report's record
     // notifications reuse it as it is (each statement costs time on Espruino, per notification).
@@ -331,13 +329,15 @@ export function startBle(o: BleStartOptions): BleHandle {
   // runs an overdue interval at once, and again at the next idle loop until it is back on schedule: ticks then
   // come closer than the connection interval. So a tick sends what the radio has taken since the last one, at
   // perTick per interval (what the phone is assumed to take per connection event, above), never more than
-  // perTick: the packets waiting in the 7 buffers stay within perTick + 1 however the ticks fall.
+  // perTick: the packets waiting in the 7 buffers stay within perTick + 1 however the ticks fall. While a
+  // transfer runs, lastActive is the last tick's time (no idle deadline is armed then); a clock set by the app
+  // moves it with the clock (onWrite), and the budget stays within 0..perTick whatever happens.
   function tick(): void {
     const now = getTime();
-    credit += ((now - lastTick) * 1000 * perTick) / (tickEvery - 1); // tickEvery - 1: the interval (or less)
-    if (credit > perTick) credit = perTick;
-    lastTick = now;
-    budget = credit | 0;
+    budget += ((now - lastActive) * 1000 * perTick) / (tickEvery - 1); // tickEvery - 1: the interval (or less)
+    if (budget > perTick) budget = perTick;
+    if (budget < 0) budget = 0;
+    lastActive = now;
     const was = tickEvery;
     // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
     syncSecurity();
@@ -345,7 +345,6 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (engine.racp.reporting && !engine.trusted) engine.racp.linkDown();
     engine.racp.pump();
     flush();
-    credit -= (credit | 0) - budget;
     if (!engine.racp.pending()) {
       clearInterval(ticker);
       ticker = -1;
@@ -372,9 +371,7 @@ export function startBle(o: BleStartOptions): BleHandle {
     if (ticker < 0) {
       if (!engine.racp.pending()) arm();
       else if (engine.linkUp) {
-        ticker = setInterval(tick, tickEvery);
-        lastTick = lastActive; // this write's handler sent the first packets
-        credit = budget;
+        ticker = setInterval(tick, tickEvery); // (this write's handler sent the first packets at lastActive)
         if (engine.racp.reporting) linkSpeed(true); // more than one burst to send
         arm(); // no idle deadline while a transfer runs
       }

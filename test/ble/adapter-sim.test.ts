@@ -135,6 +135,24 @@ describe("startBle over the simulated NRF", () => {
     expect(h.radio.isConnected()).toBe(true);
   });
 
+  it("the clock moved back during a transfer does not stall the pacing (its budget stays within 0..4)", async () => {
+    const s = start({ records: 400 });
+    const { h, phone } = s;
+    const got = await bondedPhone(s);
+    await drive(h.clock, phone.write(SERVICE_UUID, RACP_UUID, [0x01, 0x01]));
+    await runFor(h.clock, 0.5);
+    const before = got.records.length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(400);
+    (globalThis as any).setTime((globalThis as any).getTime() - 3600); // an hour back, outside any handler
+    const t0 = h.clock.now();
+    await untilResponse(h, got, 1);
+    expect(hex(got.racp[0])).toBe("06 00 01 01");
+    expect(got.records.length).toBe(400);
+    // 4 per tick of the 45 ms link as before: the rest took (400 - before) / 4 ticks, not an hour
+    expect(h.clock.now() - t0).toBeLessThan(((400 - before) / 4) * 0.047 + 0.5);
+  });
+
   it("a new record changes nothing a scanner sees: no fast advertising, the same bytes", async () => {
     const { h, log, ble } = start({ powerOnReset: false });
     await runFor(h.clock, 5);
