@@ -461,7 +461,12 @@ export class DoseLog {
           for (let i = 0; i < RECORD_SIZE; i++) out[i] = b[i];
           return f + s;
         }
-        if (c !== S_BLANK) this.tally(c, f + s);
+        if (c !== S_BLANK && f + s > this.badSeenAt) {
+          // counted once while reading forwards (verifyRead() the same way: a helper would cost RAM)
+          if (c === S_BAD) this.badSeen++;
+          else this.tornSeen++;
+          this.badSeenAt = f + s;
+        }
       }
     }
     return -1;
@@ -547,14 +552,6 @@ export class DoseLog {
     return n;
   }
 
-  /** Counts the torn or corrupt slot of seq `seq` (class `c`), once while reads go forwards. */
-  private tally(c: number, seq: number): void {
-    if (seq <= this.badSeenAt) return;
-    if (c === S_BAD) this.badSeen++;
-    else this.tornSeen++;
-    this.badSeenAt = seq;
-  }
-
   /**
    * Checks up to `max` of the slots readMany() looked at (in seq order; a range read again is checked again)
    * and counts the corrupt and torn ones in badSeen / tornSeen, each once while reads go forwards (as readFrom(),
@@ -591,7 +588,11 @@ export class DoseLog {
         if (k === 0xffff || b[o + 14] !== (k & 0xff) || b[o + 15] !== k >> 8 ||
             ((b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0) !== seq) {
           const c = classifySlot(b.subarray(o, o + RECORD_SIZE), seq);
-          if (c !== S_VALID && c !== S_BLANK) this.tally(c, seq);
+          if (c !== S_VALID && c !== S_BLANK && seq > this.badSeenAt) {
+            if (c === S_BAD) this.badSeen++;
+            else this.tornSeen++;
+            this.badSeenAt = seq;
+          }
         }
         seq++;
       }

@@ -174,7 +174,7 @@ export const MUTANTS = [
   },
   {
     id: "log-verify-read-not-counted", module: "log", file: "firmware/log/log.ts",
-    from: "if (c === S_BAD) this.badSeen++;", to: "if (c === S_BAD) {}",
+    from: "            if (c === S_BAD) this.badSeen++;", to: "            if (c === S_BAD) {}",
     bug: "verifyRead() finds a corrupt slot a sync sent but does not count it (no LOG_CORRUPTION)",
     tests: ["test/log/cursor.test.ts", "test/review/read-corruption.test.ts"],
   },
