@@ -38,6 +38,8 @@ interface TimerEntry {
   state?: boolean;
   /** The clock callback that fires this entry (made once, reused at every re-arm). */
   fire?: () => void;
+  /** An interval: the time its current firing was due (changeInterval inside its own callback counts from it). */
+  dueAt?: number;
 }
 
 interface Watch {
@@ -117,6 +119,8 @@ export class EspruinoRuntime {
   private cpuBusyUntil = 0;
   /** A firmware callback is running (call()): timers it sets count from its CPU time so far. */
   private inCallback = false;
+  /** The timer whose callback is running, if any. */
+  private firingTimer: TimerEntry | null = null;
 
   constructor(
     readonly device: SimDevice,
@@ -344,16 +348,17 @@ export class EspruinoRuntime {
    * Runs one firmware callback the way Espruino's idle loop does: an uncaught exception is printed as
    * "Uncaught ..." (or handed to process.on('uncaughtException')) and the device carries on.
    */
-  call(fn: unknown, args: unknown[], label: string, thisArg?: unknown): unknown {
+  call(fn: unknown, args: unknown[], label: string, thisArg?: unknown, timer?: TimerEntry): unknown {
     if (this.halted || this.disposed || !this.device.running) return undefined;
     // The CPU is still interpreting an earlier callback: Espruino's idle loop gets to this one afterwards.
     const start = this.device.clock.now();
     if (start < this.cpuBusyUntil && label !== "evaluate") {
-      this.device.clock.schedule(this.cpuBusyUntil, () => this.call(fn, args, label, thisArg));
+      this.device.clock.schedule(this.cpuBusyUntil, () => this.call(fn, args, label, thisArg, timer));
       return undefined;
     }
     this.apiCalls = 0;
     this.inCallback = true;
+    this.firingTimer = timer ?? null;
     let result: unknown;
     try {
       if (typeof fn === "string") {
@@ -375,6 +380,7 @@ export class EspruinoRuntime {
       }
     }
     this.inCallback = false;
+    this.firingTimer = null;
     if (this.hangTripped) this.device.onHang(label);
     // CPU time on an nRF52 from the calibrated model (sim/cpu.ts): the clock's next callback waits for it.
     // Steps are counted only with the hang guard on (the default); without it the model has the API calls alone.
@@ -466,12 +472,13 @@ export class EspruinoRuntime {
     if (this.timers.get(e.id) !== e) return;
     if (e.kind === "debounce") return this.fireDebounce(e);
     if (e.kind === "interval") {
+      e.dueAt = e.at;
       e.at += e.intervalS; // timerTime + interval: no drift
       this.armTimer(e);
     } else {
       this.timers.delete(e.id);
     }
-    this.call(e.cb, e.args, e.kind === "interval" ? "setInterval" : "setTimeout");
+    this.call(e.cb, e.args, e.kind === "interval" ? "setInterval" : "setTimeout", undefined, e);
   }
 
   private setTimer(kind: "timeout" | "interval", fn: unknown, ms: unknown, args: unknown[]): number {
@@ -775,7 +782,10 @@ export class EspruinoRuntime {
       const e = this.timers.get(Number(id));
       if (!e || e.kind === "debounce") throw this.error("Unknown Interval");
       e.intervalS = m / 1000;
-      e.at = dev.clock.now() + this.cpuSoFar() + e.intervalS; // from the call, as setTimer
+      // From the call, as setTimer; but inside the interval's own callback Espruino sets the next time after
+      // the callback returns, from the firing's due time plus the (new) interval (jsiIdle: "Load interval
+      // *after* executing code").
+      e.at = (this.firingTimer === e && e.dueAt !== undefined ? e.dueAt : dev.clock.now() + this.cpuSoFar()) + e.intervalS;
       this.armTimer(e);
     });
 

@@ -73,6 +73,19 @@ describe("timers", () => {
     expect(outputText(d)).toContain("Unknown Interval");
   });
 
+  it("changeInterval inside the interval's own callback: the next run is the firing's due time + the new period", () => {
+    // 2v29 jsiIdle sets an interval's next time after its callback returns, timerTime + the interval as it is
+    // then: a changeInterval made inside counts from the due time, whatever CPU time the callback spent
+    const d = deviceWith(
+      "var times=[]; var n=0; var id=setInterval(function(){ times.push(getTime()); if (++n === 2) { var s=0; for (var i=0;i<3000;i++) s+=i; changeInterval(id, 3000); } }, 1000);",
+    );
+    d.clock.advance(9);
+    const t = d.evaluate("times") as number[];
+    expect(t[1]).toBeCloseTo(2, 9);
+    expect(t[2]).toBeCloseTo(5, 9);
+    expect(t[3]).toBeCloseTo(8, 9);
+  });
+
   it("setTime moves getTime and Date but pending timers keep their delays", () => {
     const d = deviceWith("var fired=[]; setTimeout(function(){ fired.push(getTime()); }, 10000);");
     d.clock.advance(4);
