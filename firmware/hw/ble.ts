@@ -334,14 +334,15 @@ export function startBle(o: BleStartOptions): BleHandle {
   // moves it with the clock (onWrite), and the budget stays within 0..perTick whatever happens.
   function tick(): void {
     const now = getTime();
+    const was = tickEvery;
+    // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
+    // (First: the budget is earned at the link's interval as it is now, e.g. after a phone slowed it down.)
+    syncSecurity();
+    if (tickEvery !== was) changeInterval(ticker, tickEvery);
     budget += ((now - lastActive) * 1000 * perTick) / (tickEvery - 1); // tickEvery - 1: the interval (or less)
     if (budget > perTick) budget = perTick;
     if (budget < 0) budget = 0;
     lastActive = now;
-    const was = tickEvery;
-    // Notifications of dose records only on a bonded, encrypted link: Espruino leaves CCCDs open to anyone.
-    syncSecurity();
-    if (tickEvery !== was) changeInterval(ticker, tickEvery);
     if (engine.racp.reporting && !engine.trusted) engine.racp.linkDown();
     engine.racp.pump();
     flush();
