@@ -531,7 +531,9 @@ export class DoseLog {
         // A power cut during the commit write leaves a check that looks committed but is torn. Such a slot is
         // the last one written before a reboot, so the slot after it holds the next boot's SEQ_SKIPPED (or
         // BOOT) record, or is torn or blank itself, or is on the next page: only then is the check verified
-        // here, so that the remains of an interrupted append never go out as a record (its seq is skipped).
+        // here, so that the remains of an append a power cut interrupted never go out as a record (its seq is
+        // skipped). (A write that failed without a cut, retried by append() in the next slot, can go out: the
+        // app's check refuses it as it refuses corruption, and verifyRead() counts it.)
         if (ok && (q >= b.length || b[q + 8] === T_SEQ_SKIPPED || b[q + 8] === T_BOOT || (b[q + 14] & b[q + 15]) === 0xff)) {
           ok = classifySlot(b.subarray(o, q), seq) === S_VALID;
         }
