@@ -110,6 +110,9 @@ export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
  * app_config.h declare it to the SoftDevice as 500 ppm); a crystal would be ~20–50 ppm.
  */
 export const CLOCK_PPM = 500;
+/** How far off the app lets a set clock be before it sets it again (web/src/main.ts): a device time bounds other
+ *  records ± this + the drift since its TIME_SET. */
+export const DEVICE_CLOCK_SLACK_S = 60;
 /** Bounds at most this many seconds apart date an undatable record as "bounded" (±1 minute). */
 export const BOUNDED_WITHIN_S = 120;
 
@@ -127,11 +130,24 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
   const eps = (opts.clockPpm ?? CLOCK_PPM) / 1e6;
   const within = opts.boundedWithin ?? BOUNDED_WITHIN_S;
   const out = new Map<number, WallTime>();
-  // The interval a datable record's whole-second wall time lies in: exact for a device time; a reconstructed one
-  // is off by up to 2 s (the clock read and the new time are whole seconds) plus the clock's drift between it
-  // and the anchor's evidence.
+  // The interval a datable record's whole-second wall time lies in, when it bounds another record. A device time
+  // is the cap's own clock: it drifts up to eps after the TIME_SET that set it, and the app re-sets it only when
+  // it is more than 60 s off (web/src/main.ts): ± 60 s + eps × the time since that TIME_SET (the start of the
+  // log when the app holds none). A reconstructed one is off by up to 2 s (the clock read and the new time are
+  // whole seconds) plus the clock's drift between it and the anchor's evidence.
   const lo = new Map<number, number>();
   const hi = new Map<number, number>();
+  const deviceErr = new Map<number, number>();
+  {
+    let logStart = Infinity;
+    for (const r of sorted) if (r.time >= WALL_TIME_MIN) logStart = Math.min(logStart, r.time);
+    let setAt: number | undefined;
+    for (const r of sorted) {
+      if (r.time < WALL_TIME_MIN) continue;
+      if (r.type === T.TIME_SET) setAt = r.time;
+      deviceErr.set(r.seq, DEVICE_CLOCK_SLACK_S + eps * Math.abs(r.time - (setAt ?? logStart)));
+    }
+  }
   const epochs = powerOns(sorted);
   interface Span {
     /** Largest relative time among its records (undefined: none relative). */
@@ -166,8 +182,8 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
       let w: WallTime;
       if (r.time >= WALL_TIME_MIN) {
         w = { wall: r.time, source: "device", powerOn: index };
-        lo.set(r.seq, r.time);
-        hi.set(r.seq, r.time);
+        lo.set(r.seq, r.time - deviceErr.get(r.seq)!);
+        hi.set(r.seq, r.time + deviceErr.get(r.seq)!);
       } else if (anchor) {
         w = { wall: r.time + anchor.offset, source: "reconstructed", powerOn: index, via: anchor.via };
         const err = 2 + eps * (Math.abs(at - r.time) + 1);

@@ -251,8 +251,9 @@ describe("wall time and exports", () => {
     // a later power-on without a TIME_SET has unknown wall times
     const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
     // ... and are bounded by the datable records around them (here only from below): the power-on began after
-    // the last record before it, and the dose came 40 s after it began (the clock allowed 500 ppm: 39.98 s)
-    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003739 });
+    // the last record before it (a device time: 60 s + 500 ppm of the 3,700 s since its TIME_SET early at most,
+    // 1764003638.15), and the dose came 40 s after it began (the clock allowed 500 ppm: 39.98 s)
+    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003678 });
     // A SEQ_SKIPPED written at mount, before the BOOT, belongs to the new power-on with that BOOT
     const rel = (seq: number, time: number, type: number) => ({ seq, time, type, flags: 0, a: 0, b: 0, check: 0 });
     const epochs = [

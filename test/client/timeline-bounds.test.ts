@@ -26,7 +26,10 @@ type Piece = [time: number, type: number, a?: number, b?: number] | { set: numbe
 const log = (...pieces: Piece[]): DoseRecord[] =>
   pieces.map((p, i) => (Array.isArray(p) ? rec(i + 1, p[0], p[1], p[2] ?? 0, p[3] ?? 0) : timeSet(i + 1, p.set, p.prev)));
 
-// P0, dated by the device clock: its last record at T0 + 500.
+// P0, dated by the device clock: its last record at T0 + 500. As a bound on other records a device time is
+// good to ± D (the app re-sets the cap's clock only when it is more than 60 s off) + the clock's drift since its
+// TIME_SET (none at 0 ppm): the power-ons after it began after T0 + 500 − D.
+const D = 60;
 const datedBefore: Piece[] = [[0, BOOT, POWER_ON], { set: T0 + 100, prev: 100 }, [T0 + 500, DOSE]];
 // P2, anchored: relative 10 was T0 + 5000 → it began at T0 + 4990 (a reconstructed time: ± 2 s).
 const anchoredAfter: Piece[] = [[2, BOOT, POWER_ON], { set: T0 + 5000, prev: 10 }];
@@ -47,9 +50,9 @@ const cases: Case[] = [
     log: log(...datedBefore, [0, BOOT, POWER_ON], [300, DOSE], [1000, DOSE], ...anchoredAfter),
     ppm: 0,
     want: {
-      4: { ...U, notBefore: T0 + 500, notAfter: T0 + 4992 - 999 }, // its BOOT: 999+ s before its last record
-      5: { ...U, notBefore: T0 + 500 + 300, notAfter: T0 + 4992 - 699 },
-      6: { ...U, notBefore: T0 + 500 + 1000, notAfter: T0 + 4992 }, // not after P2 began (T0 + 4990 + 2)
+      4: { ...U, notBefore: T0 + 500 - D, notAfter: T0 + 4992 - 999 }, // its BOOT: 999+ s before its last record
+      5: { ...U, notBefore: T0 + 500 - D + 300, notAfter: T0 + 4992 - 699 },
+      6: { ...U, notBefore: T0 + 500 - D + 1000, notAfter: T0 + 4992 }, // not after P2 began (T0 + 4990 + 2)
       7: { source: "reconstructed", wall: T0 + 4992 },
     },
   },
@@ -57,9 +60,10 @@ const cases: Case[] = [
     name: "the same at the cap clock's 500 ppm: the relative seconds may run fast",
     log: log(...datedBefore, [0, BOOT, POWER_ON], [300, DOSE], [1000, DOSE], ...anchoredAfter),
     want: {
-      // 300 × 0.9995 = 299.85; P2 began by T0 + 4990 + 2 + 0.0005 × 11; 699 × 0.9995 = 698.65
-      5: { ...U, notBefore: T0 + 500 + 299, notAfter: T0 + 4294 },
-      6: { ...U, notBefore: T0 + 500 + 999, notAfter: T0 + 4993 },
+      // P0 ended after T0 + 500 − D − 0.0005 × 400 (its drift since the TIME_SET) = T0 + 439.8; 300 × 0.9995 =
+      // 299.85; P2 began by T0 + 4990 + 2 + 0.0005 × 11; 699 × 0.9995 = 698.65
+      5: { ...U, notBefore: T0 + 739, notAfter: T0 + 4294 },
+      6: { ...U, notBefore: T0 + 1439, notAfter: T0 + 4993 },
     },
   },
   {
@@ -78,9 +82,9 @@ const cases: Case[] = [
     log: log(...datedBefore, [0, BOOT, POWER_ON], [50, DOSE], [0, BOOT, POWER_ON], [300, DOSE], [1000, DOSE], ...anchoredAfter),
     ppm: 0,
     want: {
-      5: { ...U, notBefore: T0 + 550, notAfter: T0 + 3992 }, // P0b began after T0 + 500; P1 began after T0 + 550
-      7: { ...U, notBefore: T0 + 850, notAfter: T0 + 4293 },
-      8: { ...U, notBefore: T0 + 1550, notAfter: T0 + 4992 },
+      5: { ...U, notBefore: T0 + 550 - D, notAfter: T0 + 3992 }, // P0b began after T0 + 500 − D; P1 after T0 + 550 − D
+      7: { ...U, notBefore: T0 + 850 - D, notAfter: T0 + 4293 },
+      8: { ...U, notBefore: T0 + 1550 - D, notAfter: T0 + 4992 },
     },
   },
   {
@@ -88,44 +92,44 @@ const cases: Case[] = [
     log: log(...datedBefore, [0, BOOT, POWER_ON], [300, DOSE], [400, BOOT, SOFT], [700, BOOT, WATCHDOG], [1000, DOSE], ...anchoredAfter),
     ppm: 0,
     want: {
-      5: { ...U, notBefore: T0 + 800, notAfter: T0 + 4293, powerOn: 1 },
-      6: { ...U, notBefore: T0 + 900, notAfter: T0 + 4393, powerOn: 1 },
-      8: { ...U, notBefore: T0 + 1500, notAfter: T0 + 4992, powerOn: 1 },
+      5: { ...U, notBefore: T0 + 800 - D, notAfter: T0 + 4293, powerOn: 1 },
+      6: { ...U, notBefore: T0 + 900 - D, notAfter: T0 + 4393, powerOn: 1 },
+      8: { ...U, notBefore: T0 + 1500 - D, notAfter: T0 + 4992, powerOn: 1 },
     },
   },
   {
     name: "a SEQ_SKIPPED written at mount belongs to the BOOT after it: still a restart",
     log: log(...datedBefore, [1, SEQ_SKIPPED, 9, 1], [1, BOOT, POWER_ON], [1000, DOSE], ...anchoredAfter),
     ppm: 0,
-    want: { 4: { ...U, notBefore: T0 + 501, notAfter: T0 + 4992 - 998 }, 6: { ...U, notBefore: T0 + 1500, notAfter: T0 + 4992 } },
+    want: { 4: { ...U, notBefore: T0 + 501 - D, notAfter: T0 + 4992 - 998 }, 6: { ...U, notBefore: T0 + 1500 - D, notAfter: T0 + 4992 } },
   },
   {
     name: "a short power-on between close ones: bounded (the middle, ± half the width)",
     // P1 lasted 20 s; P2 began at T0 + 570 (relative 30 = T0 + 600)
     log: log(...datedBefore, [0, BOOT, POWER_ON], [20, DOSE], [1, BOOT, POWER_ON], { set: T0 + 600, prev: 30 }),
     ppm: 0,
-    want: { 5: { source: "bounded", notBefore: T0 + 520, notAfter: T0 + 572, wall: T0 + 546, uncertaintySeconds: 26 } },
+    want: { 5: { source: "bounded", notBefore: T0 + 520 - D, notAfter: T0 + 572, wall: T0 + 516, uncertaintySeconds: 56 } },
   },
   {
     name: "bounds wider than 2 minutes are not dated",
     log: log(...datedBefore, [0, BOOT, POWER_ON], [20, DOSE], [1, BOOT, POWER_ON], { set: T0 + 700, prev: 30 }),
     ppm: 0,
-    want: { 5: { ...U, notBefore: T0 + 520, notAfter: T0 + 672 } },
+    want: { 5: { ...U, notBefore: T0 + 520 - D, notAfter: T0 + 672 } },
   },
   {
     name: "a cut that is not a BOOT (a SEQ_SKIPPED without its BOOT) proves no restart: the nearest records only",
     log: log(...datedBefore, [0, BOOT, POWER_ON], [300, DOSE], [5, SEQ_SKIPPED, 9, 1], [1000, DOSE], ...anchoredAfter),
     ppm: 0,
     want: {
-      5: { ...U, notBefore: T0 + 800, notAfter: T0 + 4992 }, // P1: began after T0 + 500, ended before P3 began
-      7: { ...U, notBefore: T0 + 500, notAfter: T0 + 4992 }, // P2 (seq 6–7): not known to have begun after P1
+      5: { ...U, notBefore: T0 + 800 - D, notAfter: T0 + 4992 }, // P1: began after T0 + 500 − D, ended before P3 began
+      7: { ...U, notBefore: T0 + 500 - D, notAfter: T0 + 4992 }, // P2 (seq 6–7): not known to have begun after P1
     },
   },
   {
     name: "evidence that contradicts itself (P1 lasted longer than the gap): the nearest records only",
     log: log(...datedBefore, [0, BOOT, POWER_ON], [10000, DOSE], ...anchoredAfter),
     ppm: 0,
-    want: { 5: { ...U, notBefore: T0 + 500, notAfter: T0 + 4994 } },
+    want: { 5: { ...U, notBefore: T0 + 500 - D, notAfter: T0 + 4994 } },
   },
 ];
 
@@ -143,14 +147,14 @@ describe("bounds of an undatable power-on (known answers)", () => {
   it("boundedWithin: -1 never dates a record; a wider tolerance dates more", () => {
     const l = log(...datedBefore, [0, BOOT, POWER_ON], [20, DOSE], [1, BOOT, POWER_ON], { set: T0 + 700, prev: 30 });
     expect(reconstruct(l, { clockPpm: 0, boundedWithin: -1 }).get(5)!.source).toBe("undatable");
-    expect(reconstruct(l, { clockPpm: 0, boundedWithin: 600 }).get(5)).toMatchObject({ source: "bounded", wall: T0 + 596, uncertaintySeconds: 76 });
+    expect(reconstruct(l, { clockPpm: 0, boundedWithin: 600 }).get(5)).toMatchObject({ source: "bounded", wall: T0 + 566, uncertaintySeconds: 106 });
   });
 
   it("exports: a bounded dose has a wall time and keeps its bounds; Nightscout says so; an undatable one is still held back", () => {
     const s = new RecordStore("PC-B");
     for (const r of log(...datedBefore, [0, BOOT, POWER_ON], [20, DOSE], [1, BOOT, POWER_ON], { set: T0 + 600, prev: 30 })) s.add(r);
     const d = rows(s).find((x) => x.seq === 5)!;
-    expect(d).toMatchObject({ timeSource: "bounded", wallTime: new Date((T0 + 546) * 1000).toISOString(), notBefore: new Date((T0 + 519) * 1000).toISOString() });
+    expect(d).toMatchObject({ timeSource: "bounded", wallTime: new Date((T0 + 516) * 1000).toISOString(), notBefore: new Date((T0 + 459) * 1000).toISOString() });
     expect(toCSV(s)).toContain(`PC-B-5,5,DOSE,dose,20,${d.wallTime},bounded,${d.notBefore},${d.notAfter}`);
     const ns = toNightscout(s);
     expect(ns.undatable).toEqual([]);
