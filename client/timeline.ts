@@ -112,7 +112,13 @@ export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
   let lastTime = -1;
   let broken = false;
   sorted.forEach((r, i) => {
-    if (holes[i]) broken = true;
+    if (holes[i]) {
+      // nothing on either side of a hole is known to share a clock (SEQ_SKIPPED records before it included)
+      for (const part of [cur, pending]) if (part.length) out.push(part);
+      cur = [];
+      pending = [];
+      broken = true;
+    }
     if (r.type === T.SEQ_SKIPPED) {
       pending.push(r);
       return;
