@@ -6,9 +6,10 @@
 // previous value) is the built-in one; records that chain power-ons (e.g. an uptime/boot-counter record, types
 // 0x14–0x17 reserved for them) add rules through `reconstruct(sorted, { anchors })` without touching this file.
 // A record no rule places is "undatable": it keeps its place in seq order and is bounded (notBefore/notAfter) by
-// the nearest datable records around it and by the power-ons around its own (a power-on that restarted the clock
-// began after every earlier record, lasted at least its largest relative time, and ended before the next one
-// began) — it is never dropped. Bounds closer than `boundedWithin` date it as "bounded" (their middle, ±).
+// the nearest datable records around it and by the power-ons around its own (a power-on that may have restarted
+// the clock began after every earlier record — counted from its BOOT record unless the clock certainly restarted
+// at 0 —, its records came in clock order, and all came before the next one began; nothing is chained across a
+// hole in the seqs) — it is never dropped. Bounds closer than `boundedWithin` date it as "bounded" (their middle, ±).
 import { DoseRecord } from "./record";
 import { T, WALL_TIME_MIN } from "./protocol";
 
@@ -19,8 +20,9 @@ import { T, WALL_TIME_MIN } from "./protocol";
  */
 export type TimeSource = "device" | "reconstructed" | "bounded" | "undatable";
 
-/** BOOT reset reasons (record a) after which the cap's clock starts again from 0: power-on/brown-out, wake from
- *  System OFF, unknown (docs/power.md). */
+/** BOOT reset reasons (record a) after which the cap's clock may start again from 0: power-on/brown-out, wake from
+ *  System OFF, unknown (docs/power.md). May: Espruino 2v29 keeps its clock whenever its .noinit RAM survived
+ *  (targets/nrf5x/jshardware.c jshInit), whatever the reason — after a short brown-out, say. */
 const CLOCK_RESTARTS = [0, 5, 15];
 
 export interface WallTime {
