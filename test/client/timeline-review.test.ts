@@ -41,6 +41,23 @@ describe("bounds hold the truth (review findings)", () => {
     holds(u.get(8)!, SB + 100);
   });
 
+  it("a SEQ_SKIPPED before a hole stays on its side: the power-on after the hole does not place it", () => {
+    // Found by the generated logs (a BOOT the app lacks): X wrote SEQ_SKIPPED (seq 4) and its BOOT (seq 5, not
+    // held) and lost power; a day later Y booted and was set. X's SEQ_SKIPPED (written before its BOOT) used to
+    // be carried on to Y's BOOT, and Y's TIME_SET placed it a day late.
+    const { rec, ts } = logOf();
+    const SEQ_SKIPPED = 0x0f;
+    const all = [
+      rec(0, BOOT, 0), ts(T0 + 100, 100), rec(T0 + 200, DOSE),
+      rec(1, SEQ_SKIPPED, 1, 1), rec(1, BOOT, 0), //  X: seq 4 true T0+301, seq 5 (not held)
+      rec(2, BOOT, 0), rec(40, DOSE), ts(T0 + 86400 + 50, 50), //                       Y: seq 6-8, began T0+86400
+    ];
+    const t = reconstruct(all.filter((r) => r.seq !== 5));
+    expect(t.get(4)!.source).not.toBe("reconstructed");
+    holds(t.get(4)!, T0 + 301);
+    expect(t.get(7)).toMatchObject({ source: "reconstructed", wall: T0 + 86440 });
+  });
+
   it("a brown-out reset (RESETREAS 0) that kept Espruino's .noinit clock: bounds hold the truth", () => {
     // P0 wall-dated; P1 a real power-on at T0+600; P2 a brown-out at T0+1000 whose RAM survived: the clock goes
     // on (jshInit keeps baseSystemTime whenever lastSystemTime == ~lastSystemTimeInv), BOOT a=0 at relative 400;
