@@ -6,9 +6,10 @@
 // previous value) is the built-in one; records that chain power-ons (e.g. an uptime/boot-counter record, types
 // 0x14–0x17 reserved for them) add rules through `reconstruct(sorted, { anchors })` without touching this file.
 // A record no rule places is "undatable": it keeps its place in seq order and is bounded (notBefore/notAfter) by
-// the nearest datable records around it and by the power-ons around its own (a power-on that restarted the clock
-// began after every earlier record, lasted at least its largest relative time, and ended before the next one
-// began) — it is never dropped. Bounds closer than `boundedWithin` date it as "bounded" (their middle, ±).
+// the nearest datable records around it and by the power-ons around its own (a power-on that may have restarted
+// the clock began after every earlier record — counted from its BOOT record unless the clock certainly restarted
+// at 0 —, its records came in clock order, and all came before the next one began; nothing is chained across a
+// hole in the seqs) — it is never dropped. Bounds closer than `boundedWithin` date it as "bounded" (their middle, ±).
 import { DoseRecord } from "./record";
 import { T, WALL_TIME_MIN } from "./protocol";
 
@@ -19,8 +20,9 @@ import { T, WALL_TIME_MIN } from "./protocol";
  */
 export type TimeSource = "device" | "reconstructed" | "bounded" | "undatable";
 
-/** BOOT reset reasons (record a) after which the cap's clock starts again from 0: power-on/brown-out, wake from
- *  System OFF, unknown (docs/power.md). */
+/** BOOT reset reasons (record a) after which the cap's clock may start again from 0: power-on/brown-out, wake from
+ *  System OFF, unknown (docs/power.md). May: Espruino 2v29 keeps its clock whenever its .noinit RAM survived
+ *  (targets/nrf5x/jshardware.c jshInit), whatever the reason — after a short brown-out, say. */
 const CLOCK_RESTARTS = [0, 5, 15];
 
 export interface WallTime {
@@ -70,24 +72,62 @@ export const timeSetAnchor: AnchorRule = (p) => {
 export const DEFAULT_ANCHORS: readonly AnchorRule[] = [timeSetAnchor];
 
 /**
+ * For each record (seq order), whether seqs the app neither holds nor knows were skipped lie between it and the
+ * record before it: a hole of unknown content (a link dropped mid-sync, a corrupt slot, records the log wrapped
+ * over) that may hide a BOOT or a TIME_SET. Seqs a SEQ_SKIPPED record names (a = low 16 bits of the first, b =
+ * the count) were never written, so a gap they cover is no hole.
+ */
+export function unknownHoles(sorted: readonly DoseRecord[]): boolean[] {
+  const skipped: [number, number][] = [];
+  for (const r of sorted)
+    if (r.type === T.SEQ_SKIPPED && r.b > 0) {
+      const back = ((((r.seq - r.a) % 65536) + 65536) % 65536) || 65536; // the highest seq below with these low bits
+      skipped.push([r.seq - back, r.seq - back + r.b]);
+    }
+  return sorted.map((r, i) => {
+    if (i === 0) return false;
+    let s = sorted[i - 1].seq + 1;
+    while (s < r.seq) {
+      let end = s;
+      for (const [a, b] of skipped) if (a <= s && s < b) end = Math.max(end, b);
+      if (end === s) return true;
+      s = end;
+    }
+    return false;
+  });
+}
+
+/**
  * Splits records (seq order) into power-ons: spans of one relative clock. A BOOT starts a new one unless its
  * reset kept the clock: the nRF52 keeps Espruino's clock across soft, pin, watchdog and lockup resets
  * (targets/nrf5x/jshardware.c, .noinit RAM), so relative times before and after such a BOOT share one anchor.
- * Power-on, wake from System OFF and unknown reasons restart it, and so does any BOOT dated before the record it
- * follows (the clock went back). SEQ_SKIPPED records are written at mount, before the BOOT they belong to.
+ * Power-on, wake from System OFF and unknown reasons may restart it, and so does any BOOT dated before the record
+ * it follows (the clock went back). SEQ_SKIPPED records are written at mount, before the BOOT they belong to.
+ * A power-on is also cut where a relative time goes back without a BOOT (a BOOT the app lacks) and at a hole of
+ * unknown content (`unknownHoles`): the records on either side are not known to share a clock.
  */
 export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
+  const holes = unknownHoles(sorted);
   const out: DoseRecord[][] = [];
   let cur: DoseRecord[] = [];
   let pending: DoseRecord[] = [];
   let lastTime = -1;
-  for (const r of sorted) {
+  let broken = false;
+  sorted.forEach((r, i) => {
+    if (holes[i]) {
+      // nothing on either side of a hole is known to share a clock (SEQ_SKIPPED records before it included)
+      for (const part of [cur, pending]) if (part.length) out.push(part);
+      cur = [];
+      pending = [];
+      broken = true;
+    }
     if (r.type === T.SEQ_SKIPPED) {
       pending.push(r);
-      continue;
+      return;
     }
-    if (pending.length || r.type === T.BOOT) {
-      const keeps = r.type === T.BOOT && !CLOCK_RESTARTS.includes(r.a) && r.time >= lastTime;
+    const back = r.time < WALL_TIME_MIN && r.time < lastTime;
+    if (broken || back || pending.length || r.type === T.BOOT) {
+      const keeps = !broken && r.type === T.BOOT && !CLOCK_RESTARTS.includes(r.a) && r.time >= lastTime;
       if (!keeps && cur.length) {
         out.push(cur);
         cur = [];
@@ -95,14 +135,19 @@ export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
       cur.push(...pending);
       pending = [];
     }
+    broken = false;
     cur.push(r);
     lastTime = r.time;
+  });
+  // SEQ_SKIPPED records at the end belong to a BOOT the app does not hold yet (another clock): their own span
+  if (pending.length && cur.length) {
+    out.push(cur);
+    cur = [];
   }
   cur.push(...pending);
   if (cur.length) out.push(cur);
   return out;
 }
-
 
 /**
  * Rate tolerance of the cap's clock (parts per million) that the bounds allow. The cap's Espruino build runs
@@ -110,6 +155,9 @@ export function powerOns(sorted: readonly DoseRecord[]): DoseRecord[][] {
  * app_config.h declare it to the SoftDevice as 500 ppm); a crystal would be ~20–50 ppm.
  */
 export const CLOCK_PPM = 500;
+/** How far off the app lets a set clock be before it sets it again (web/src/main.ts): a device time bounds other
+ *  records ± this + the drift since its TIME_SET. */
+export const DEVICE_CLOCK_SLACK_S = 60;
 /** Bounds at most this many seconds apart date an undatable record as "bounded" (±1 minute). */
 export const BOUNDED_WITHIN_S = 120;
 
@@ -127,23 +175,48 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
   const eps = (opts.clockPpm ?? CLOCK_PPM) / 1e6;
   const within = opts.boundedWithin ?? BOUNDED_WITHIN_S;
   const out = new Map<number, WallTime>();
-  // The interval a datable record's whole-second wall time lies in: exact for a device time; a reconstructed one
-  // is off by up to 2 s (the clock read and the new time are whole seconds) plus the clock's drift between it
-  // and the anchor's evidence.
+  // The interval a datable record's whole-second wall time lies in, when it bounds another record. A device time
+  // is the cap's own clock: it drifts up to eps after the TIME_SET that set it, and the app re-sets it only when
+  // it is more than 60 s off (web/src/main.ts): ± 60 s + eps × the time since that TIME_SET (the start of the
+  // log when the app holds none). A reconstructed one is off by up to 2 s (the clock read and the new time are
+  // whole seconds) plus the clock's drift between it and the anchor's evidence.
   const lo = new Map<number, number>();
   const hi = new Map<number, number>();
+  const holes = unknownHoles(sorted);
+  const holeBefore = new Set(sorted.filter((_, i) => holes[i]).map((r) => r.seq));
+  const deviceErr = new Map<number, number>();
+  {
+    let logStart = Infinity;
+    for (const r of sorted) if (r.time >= WALL_TIME_MIN) logStart = Math.min(logStart, r.time);
+    let setAt: number | undefined;
+    for (const r of sorted) {
+      if (r.time < WALL_TIME_MIN) continue;
+      if (r.type === T.TIME_SET) setAt = r.time;
+      deviceErr.set(r.seq, DEVICE_CLOCK_SLACK_S + eps * Math.abs(r.time - (setAt ?? logStart)));
+    }
+  }
   const epochs = powerOns(sorted);
   interface Span {
     /** Largest relative time among its records (undefined: none relative). */
     len: number | undefined;
-    /** It began with a BOOT that restarted the clock: it began after every earlier record. */
+    /** It began with a BOOT that may have restarted the clock (and no hole before it): it began after every
+     *  earlier record. */
     restart: boolean;
+    /** Its first record follows a hole of unknown content: no bound is chained across the start. */
+    broken: boolean;
+    /** Restart only: the clock certainly restarted at 0 (the BOOT is dated before the record before it). Then the
+     *  reference point is the power-on itself (clock 0); otherwise the BOOT record (clock `boot`), since a
+     *  power-on/brown-out BOOT may have kept the clock (Espruino keeps it whenever its .noinit RAM survived). */
+    certain: boolean;
+    boot: number;
     undatable: boolean;
-    startLo?: number;
-    startHi?: number;
+    refLo?: number; // bounds on the wall time of the reference point
+    refHi?: number;
     datLo?: number; // latest lower bound of its datable records
     datHi?: number; // earliest upper bound of its datable records
   }
+  /** The fewest clock seconds from a restart span's reference point to its record at relative time t. */
+  const elapsed = (s: Span, t: number) => (s.certain ? t : Math.max(0, t - s.boot - 1));
   const spans: Span[] = epochs.map((records, index) => {
     let anchor: { offset: number; via: string; at?: number } | undefined;
     const rel = records.filter((r) => r.time < WALL_TIME_MIN);
@@ -152,22 +225,23 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
       const ctx: PowerOnContext = { index, records, previous: epochs[index - 1], next: epochs[index + 1] };
       for (const rule of rules) if ((anchor = rule(ctx))) break;
     }
-    // powerOns() cuts at a BOOT only when the clock restarted; a cut at anything else (a SEQ_SKIPPED without its
-    // BOOT) proves nothing about the clock, so no bound is chained across it.
+    // powerOns() cuts at a BOOT only when the clock may have restarted; a cut at anything else (a SEQ_SKIPPED
+    // without its BOOT, a relative time going back, a hole) proves nothing about the clock, so no bound is
+    // chained into it; and nothing at all is chained across a hole (it may hide a BOOT).
     const first = records.find((r) => r.type !== T.SEQ_SKIPPED);
-    const span: Span = { len, restart: index > 0 && first?.type === T.BOOT && first.time < WALL_TIME_MIN, undatable: !!rel.length && !anchor };
+    const broken = index > 0 && holeBefore.has(records[0].seq);
+    const restart = index > 0 && !broken && first?.type === T.BOOT && first.time < WALL_TIME_MIN;
+    const prev = epochs[index - 1]?.[epochs[index - 1].length - 1];
+    const boot = restart ? first!.time : 0;
+    const certain = restart && prev !== undefined && boot < prev.time;
+    const span: Span = { len, restart, broken, certain, boot, undatable: !!rel.length && !anchor };
     const at = anchor?.at ?? len ?? 0;
-    if (anchor) {
-      const err = 2 + eps * (at + 1);
-      span.startLo = anchor.offset - err;
-      span.startHi = anchor.offset + err;
-    }
     for (const r of records) {
       let w: WallTime;
       if (r.time >= WALL_TIME_MIN) {
         w = { wall: r.time, source: "device", powerOn: index };
-        lo.set(r.seq, r.time);
-        hi.set(r.seq, r.time);
+        lo.set(r.seq, r.time - deviceErr.get(r.seq)!);
+        hi.set(r.seq, r.time + deviceErr.get(r.seq)!);
       } else if (anchor) {
         w = { wall: r.time + anchor.offset, source: "reconstructed", powerOn: index, via: anchor.via };
         const err = 2 + eps * (Math.abs(at - r.time) + 1);
@@ -181,32 +255,44 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
         span.datHi = Math.min(span.datHi ?? Infinity, hi.get(r.seq)! + (w.source === "device" ? 1 : 0));
       }
     }
+    if (anchor && restart) {
+      if (certain) {
+        const err = 2 + eps * (at + 1);
+        span.refLo = anchor.offset - err;
+        span.refHi = anchor.offset + err;
+      } else {
+        span.refLo = lo.get(first!.seq);
+        span.refHi = hi.get(first!.seq);
+      }
+    }
     return span;
   });
 
-  // Chain forwards: a power-on that restarted the clock began after every earlier record (the earliest it can
-  // have ended: its datable records, or its start + its largest relative time, the clock allowed to run fast).
-  const chainLo: (number | undefined)[] = [];
+  // Chain forwards: a power-on that may have restarted the clock began after every earlier record (the earliest
+  // they can have ended: their datable records, or an undatable restart's reference point + the clock seconds to
+  // its largest relative time, the clock allowed to run fast). Not across a hole.
   let endLo: number | undefined;
-  spans.forEach((s, i) => {
-    if (s.undatable && s.restart && endLo !== undefined) s.startLo = endLo;
-    chainLo[i] = s.undatable ? s.startLo : undefined;
-    const own = Math.max(s.datLo ?? -Infinity, s.startLo !== undefined && s.len !== undefined ? s.startLo + s.len * (1 - eps) : -Infinity);
+  spans.forEach((s) => {
+    if (s.broken) endLo = undefined;
+    if (s.undatable && s.restart && endLo !== undefined) s.refLo = endLo;
+    const own = Math.max(s.datLo ?? -Infinity, s.undatable && s.restart && s.refLo !== undefined && s.len !== undefined ? s.refLo + elapsed(s, s.len) * (1 - eps) : -Infinity);
     if (own > -Infinity) endLo = Math.max(endLo ?? -Infinity, own);
   });
-  // Chain backwards: every record of a power-on came before the start of any later one that restarted the clock;
-  // an undatable power-on began at least its largest relative time before its last record.
+  // Chain backwards: every record of a power-on came before the reference point of any later one that may have
+  // restarted the clock (the latest it can be: its datable records, or the next such point − the clock seconds
+  // from it to its largest relative time). Not across a hole.
   const recHi: (number | undefined)[] = [];
-  let nextStartHi: number | undefined;
+  let nextRefHi: number | undefined;
   for (let i = spans.length - 1; i >= 0; i--) {
     const s = spans[i];
-    recHi[i] = nextStartHi;
-    if (s.undatable) {
-      const viaEnd = nextStartHi !== undefined && s.len !== undefined ? nextStartHi - s.len * (1 - eps) : Infinity;
+    recHi[i] = nextRefHi;
+    if (s.undatable && s.restart) {
+      const viaEnd = nextRefHi !== undefined && s.len !== undefined ? nextRefHi - elapsed(s, s.len) * (1 - eps) : Infinity;
       const h = Math.min(s.datHi ?? Infinity, viaEnd);
-      if (h < Infinity) s.startHi = h;
-    } else if (s.startHi === undefined && s.datHi !== undefined) s.startHi = s.datHi; // began before its records
-    if (s.restart && s.startHi !== undefined) nextStartHi = Math.min(nextStartHi ?? Infinity, s.startHi);
+      if (h < Infinity) s.refHi = h;
+    }
+    if (s.restart && s.refHi !== undefined) nextRefHi = Math.min(nextRefHi ?? Infinity, s.refHi);
+    if (s.broken) nextRefHi = undefined;
   }
 
   // Nearest datable records in seq order (seq order is write order).
@@ -229,9 +315,10 @@ export function reconstruct(sorted: readonly DoseRecord[], opts: ReconstructOpti
     if (w.source !== "undatable") continue;
     const s = spans[w.powerOn];
     const t = r.time; // relative (an undatable power-on's absolute records are device-dated)
-    // At least t seconds after the start (a floor-stamped clock that may run fast); at least (len − t − 1)
-    // seconds before the power-on's largest relative time, which came before the next power-on began.
-    const cLo = chainLo[w.powerOn] !== undefined ? chainLo[w.powerOn]! + t * (1 - eps) : undefined;
+    // At least the clock seconds from the reference point after it (a floor-stamped clock that may run fast);
+    // at least (len − t − 1) seconds before the power-on's largest relative time, which came before the next
+    // reference point.
+    const cLo = s.undatable && s.restart && s.refLo !== undefined ? s.refLo + elapsed(s, t) * (1 - eps) : undefined;
     const cHi = recHi[w.powerOn] !== undefined && s.len !== undefined ? recHi[w.powerOn]! - Math.max(0, s.len - t - 1) * (1 - eps) : undefined;
     const nb0 = nnLo.get(r.seq);
     const na0 = nnHi.get(r.seq);

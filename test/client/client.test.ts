@@ -251,19 +251,22 @@ describe("wall time and exports", () => {
     // a later power-on without a TIME_SET has unknown wall times
     const more = [...store.sorted(), { seq: 5, time: 0, type: 7, flags: 0, a: 1, b: 2, check: 0 }, { seq: 6, time: 40, type: 1, flags: 0, a: 5, b: 0xffff, check: 0 }];
     // ... and are bounded by the datable records around them (here only from below): the power-on began after
-    // the last record before it, and the dose came 40 s after it began (the clock allowed 500 ppm: 39.98 s)
-    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003739 });
+    // the last record before it (a device time: 60 s + 500 ppm of the 3,700 s since its TIME_SET early at most,
+    // 1764003638.15), and the dose came 40 s after it began (the clock allowed 500 ppm: 39.98 s)
+    expect(reconstruct(more).get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764003678 });
     // A SEQ_SKIPPED written at mount, before the BOOT, belongs to the new power-on with that BOOT
     const rel = (seq: number, time: number, type: number) => ({ seq, time, type, flags: 0, a: 0, b: 0, check: 0 });
     const epochs = [
-      rel(1, 0, 7), { ...rel(2, 100, 6), time: 1764000000, a: 50 }, rel(3, 200, 1), // power-on 1: offset 1763999950
+      rel(1, 0, 7), { ...rel(2, 100, 6), time: 1764000000, a: 50 }, { ...rel(3, 0, 1), time: 1764000150 }, // power-on 1: set at 50 s
       rel(4, 2, 15), rel(5, 2, 7), rel(6, 30, 1), // power-on 2: no TIME_SET
     ];
     const tt = reconstruct(epochs);
-    expect(tt.get(3)).toMatchObject({ wall: 1764000150, source: "reconstructed", powerOn: 0 });
-    // bounded from below by seq 3 (a reconstructed time, good to ±2 s) plus their own relative times
-    expect(tt.get(4)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000149 });
-    expect(tt.get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000177 });
+    expect(tt.get(1)).toMatchObject({ wall: 1763999950, source: "reconstructed", powerOn: 0 });
+    expect(tt.get(3)).toMatchObject({ wall: 1764000150, source: "device", powerOn: 0 });
+    // bounded from below by seq 3 (a device time, as a bound good to 60 s + 500 ppm of the 150 s since its
+    // TIME_SET: 1764000089.925) plus their own relative times (2 and 30 s, less 500 ppm)
+    expect(tt.get(4)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000091 });
+    expect(tt.get(6)).toEqual({ wall: undefined, source: "undatable", powerOn: 1, notBefore: 1764000119 });
   });
 
   it("Nightscout: stable identifiers, unknown units as a note, never 0 units", async () => {

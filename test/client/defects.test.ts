@@ -142,7 +142,8 @@ describe("insulin type → Nightscout event type", () => {
 
 describe("relative times are never dropped", () => {
   it("a power-on without a clock setting: undatable, bounded by its neighbours, in JSON/CSV", () => {
-    // not before T0 + 499: the power-on began after seq 1 and the dose came 500 s (at 500 ppm, 499.75 s) into it;
+    // not before T0 + 439: the power-on began after seq 1 (a device time with no TIME_SET in the log: as a bound,
+    // good to 60 s) and the dose came 500 s (at 500 ppm, 499.75 s) into it;
     // not after the next power-on's start (T0 + 7100, a reconstructed time: + 2 s) — the dose was its last record
     const s = storeOf([
       rec(1, T0, 1, 0x10, 9, 0x0c16),
@@ -152,7 +153,7 @@ describe("relative times are never dropped", () => {
     (s.records.get(5) as DoseRecord).time = T0 + 7200;
     const r = rows(s);
     const d = r.find((x) => x.seq === 3)!;
-    expect(d).toMatchObject({ role: "dose", timeSource: "undatable", wallTime: undefined, notBefore: new Date((T0 + 499) * 1000).toISOString(), notAfter: new Date((T0 + 7200 - 100 + 3) * 1000).toISOString() });
+    expect(d).toMatchObject({ role: "dose", timeSource: "undatable", wallTime: undefined, notBefore: new Date((T0 - 60 + 499) * 1000).toISOString(), notAfter: new Date((T0 + 7200 - 100 + 3) * 1000).toISOString() });
     expect(r.find((x) => x.seq === 4)!.timeSource).toBe("reconstructed");
     expect(toCSV(s)).toContain(`PC-T-3,3,DOSE,dose,500,,undatable,${d.notBefore},${d.notAfter}`);
     expect(toNightscout(s).undatable.map((x) => x.id)).toEqual(["PC-T-3"]);

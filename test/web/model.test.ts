@@ -82,9 +82,10 @@ describe("web analysis of hand-made logs", () => {
     const records = [rec(1, 0, 7), rec(2, T0 + 100, 6, 0, 100, 0), rec(3, T0 + 500, 1, 0, 20), rec(4, 0, 7), rec(5, 20, 1, 0, 20), rec(6, 1, 7), rec(7, T0 + 600, 6, 0, 30, 0)];
     const an = analyse({ serial: "t", records, source: "t" });
     expect(an.undatable).toEqual([]);
-    expect(an.doses.find((d) => d.seq === 5)).toMatchObject({ wall: T0 + 546, timeSource: "bounded", uncertaintySeconds: 27 });
+    // (the device time T0 + 500 bounds it ± 60 s + 500 ppm of the 400 s since its TIME_SET: not before T0 + 459)
+    expect(an.doses.find((d) => d.seq === 5)).toMatchObject({ wall: T0 + 516, timeSource: "bounded", uncertaintySeconds: 57 });
     const html = clinicianView(an, { tz: "UTC", schedule: { basalMinutes: null, toleranceMinutes: 120 }, now: T0 + 3600, days: 14 });
-    expect(html).toContain("00:09 (±27 s)");
+    expect(html).toContain("00:08 (±57 s)");
   });
 
   it("the priming flag marks the DOSE before it as a prime, never itself; a cap check before it is not a prime", () => {
