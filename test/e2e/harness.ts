@@ -9,7 +9,7 @@ import { SimTransport } from "../../client/sim-transport.js";
 import { PenCapClient } from "../../client/client.js";
 import { sync } from "../../client/sync.js";
 import { RecordStore } from "../../client/store.js";
-import { decodeRecord, type DoseRecord } from "../../client/record.js";
+import { decodeRecord, encodeRecord, type DoseRecord } from "../../client/record.js";
 import { SERVICE, RACP, RECORDS, TIME, CONFIG, STATUS } from "../../client/protocol.js";
 import type { SimCentral } from "../../sim/ble/index.js";
 import type { PowerCutPlan } from "../../sim/flash/nor.js";
@@ -183,6 +183,18 @@ export async function capLog(cap: Cap, mtu = 53): Promise<{ records: DoseRecord[
   await cap.settle(client.close());
   cap.run(1);
   return { records, badChecks: r.badChecks, status };
+}
+
+/** Offset in the cap's flash bytes of the 16-byte slot holding `r` as encoded (-1 if none): to damage it. */
+export function recordOffsetInFlash(cap: Cap, r: DoseRecord): number {
+  const bytes = encodeRecord(r);
+  const flash = cap.device.flash.bytes;
+  for (let o = 0; o + 16 <= flash.length; o += 16) {
+    let same = true;
+    for (let k = 0; k < 16 && same; k++) same = flash[o + k] === bytes[k];
+    if (same) return o;
+  }
+  return -1;
 }
 
 /** Record types (docs/protocol.md §2). */

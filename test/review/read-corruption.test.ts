@@ -2,8 +2,7 @@
 // record (a = 0xFFFF: found by a read) at the next housekeeping tick, which checks what the sync read, and the Status log alert is raised
 // (docs/log-format.md "Recovery", docs/protocol.md record types). Through the real bundle in the simulator.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Cap, capLog, firmwareBundle } from "../e2e/harness.js";
-import { encodeRecord } from "../../client/record.js";
+import { Cap, capLog, firmwareBundle, recordOffsetInFlash } from "../e2e/harness.js";
 
 const LOG_CORRUPTION = 0x0b;
 
@@ -20,14 +19,8 @@ describe("corruption found by a read after boot", () => {
     const before = await capLog(cap);
     const dose = before.records.find((r) => r.type === 0x01)!;
     // Find the dose's 16 bytes in flash and flip one bit of its time field.
-    const bytes = encodeRecord(dose);
     const flash = cap.device.flash.bytes;
-    let at = -1;
-    for (let o = 0; o + 16 <= flash.length && at < 0; o += 16) {
-      let same = true;
-      for (let k = 0; k < 16 && same; k++) same = flash[o + k] === bytes[k];
-      if (same) at = o;
-    }
+    const at = recordOffsetInFlash(cap, dose);
     expect(at).toBeGreaterThanOrEqual(0);
     flash[at + 4] ^= 0x01;
 

@@ -2,8 +2,7 @@
 // LOG_CORRUPTION(a = the page, b = bad slots) and raises the log alert (docs/log-format.md "Recovery"). Through
 // the real bundle in the simulator. Kills the mutant "corruption found at mount not recorded" (issue 14).
 import { beforeAll, describe, expect, it } from "vitest";
-import { Cap, capLog, firmwareBundle } from "../e2e/harness.js";
-import { encodeRecord } from "../../client/record.js";
+import { Cap, capLog, firmwareBundle, recordOffsetInFlash } from "../e2e/harness.js";
 
 const LOG_CORRUPTION = 0x0b;
 
@@ -19,14 +18,8 @@ describe("corruption found at mount", () => {
     for (let i = 0; i < 3; i++) cap.dose(20, 60);
     const before = await capLog(cap);
     const dose = before.records.filter((r) => r.type === 0x01)[1];
-    const bytes = encodeRecord(dose);
     const flash = cap.device.flash.bytes;
-    let at = -1;
-    for (let o = 0; o + 16 <= flash.length && at < 0; o += 16) {
-      let same = true;
-      for (let k = 0; k < 16 && same; k++) same = flash[o + k] === bytes[k];
-      if (same) at = o;
-    }
+    const at = recordOffsetInFlash(cap, dose);
     expect(at).toBeGreaterThanOrEqual(0);
     flash[at + 4] ^= 0x01; // a bit of its time field
     cap.device.reboot("software");
