@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SimDevice } from "../../sim/device.js";
 import { deviceWith, outputText } from "./helpers.js";
+import { callbackSeconds } from "../../sim/cpu.js";
 
 describe("isolation: a bundle in the vm cannot reach Node", () => {
   it("has no Node globals and require only knows Espruino modules", () => {
@@ -71,6 +72,20 @@ describe("timers", () => {
     expect(t).toHaveLength(4);
     d.evaluate("try { changeInterval(99, 10) } catch (e) { print(e.message) }");
     expect(outputText(d)).toContain("Unknown Interval");
+  });
+
+  it("a timeout set inside a callback counts from the CPU time the callback spent before the call, as on Espruino", () => {
+    // 2v29 stores a new timer as (jshGetSystemTime() - jsiLastIdleTime) + interval: from the moment of the call
+    const d = deviceWith(
+      "var t=[]; setTimeout(function(){ var s=0; for (var i=0;i<3000;i++) s+=i; setTimeout(function(){ t.push(getTime()); }, 1000); }, 1000);",
+    );
+    d.clock.advance(5);
+    const t = d.evaluate("t") as number[];
+    expect(t).toHaveLength(1);
+    // at least the loop's 3,000 steps on the nRF52 model (~0.5 s at the default slow end), at most a few more
+    const spent = t[0] - 2;
+    expect(spent).toBeGreaterThan(callbackSeconds(0, 3000, d.cpuMsPerUnit));
+    expect(spent).toBeLessThan(callbackSeconds(2, 3010, d.cpuMsPerUnit));
   });
 
   it("changeInterval inside the interval's own callback: the next run is the firing's due time + the new period", () => {
